@@ -1,0 +1,156 @@
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import Duplicate
+from domain.journey.models import DEFAULT_CONVERSION_WINDOW_DAYS, Journey
+from domain.lookup import get_in_workspace
+from domain.persona import service as persona_service
+from domain.validation import (
+    TEXT_MAX,
+    UNSET,
+    Unset,
+    in_range,
+    optional_text,
+    required_text,
+    time_zone,
+)
+from domain.vocabulary import Emotion
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """A stage given inline when a journey is created."""
+
+    name: str
+    customer_goal: str = ""
+    expected_emotion: Emotion | str | None = None
+
+
+async def get(session: AsyncSession, *, workspace_id: uuid.UUID, journey_id: uuid.UUID) -> Journey:
+    return await get_in_workspace(
+        session,
+        Journey,
+        workspace_id=workspace_id,
+        id=journey_id,
+        field="journeyId",
+        label="journey",
+    )
+
+
+async def get_by_name(
+    session: AsyncSession, *, workspace_id: uuid.UUID, name: str
+) -> Journey | None:
+    return await session.scalar(
+        select(Journey).where(
+            Journey.workspace_id == workspace_id, func.lower(Journey.name) == name.strip().lower()
+        )
+    )
+
+
+async def list_all(session: AsyncSession, *, workspace_id: uuid.UUID) -> list[Journey]:
+    return list(
+        await session.scalars(
+            select(Journey).where(Journey.workspace_id == workspace_id).order_by(Journey.name)
+        )
+    )
+
+
+async def _ensure_unique_name(
+    session: AsyncSession, workspace_id: uuid.UUID, name: str, exclude: uuid.UUID | None = None
+) -> None:
+    existing = await get_by_name(session, workspace_id=workspace_id, name=name)
+    if existing is not None and existing.id != exclude:
+        raise Duplicate(f"A journey called “{existing.name}” already exists.", field="name")
+
+
+def _window(days: int) -> int:
+    return in_range(
+        days, field="conversionWindowDays", label="The conversion window (days)", low=1, high=365
+    )
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    name: str,
+    description: str = "",
+    persona_id: uuid.UUID | None = None,
+    conversion_window_days: int = DEFAULT_CONVERSION_WINDOW_DAYS,
+    timezone: str = "UTC",
+    stages: Sequence[StageSpec] = (),
+) -> Journey:
+    """Create a journey, with its stages in order when they are given."""
+    from domain.stage import service as stage_service
+
+    name = required_text(name, field="name", label="Journey name")
+    await _ensure_unique_name(session, workspace_id, name)
+    if persona_id is not None:
+        await persona_service.get(session, workspace_id=workspace_id, persona_id=persona_id)
+    journey = Journey(
+        workspace_id=workspace_id,
+        name=name,
+        description=optional_text(
+            description, field="description", label="Description", max_length=TEXT_MAX
+        ),
+        persona_id=persona_id,
+        conversion_window_days=_window(conversion_window_days),
+        timezone=time_zone(timezone),
+    )
+    session.add(journey)
+    await session.flush()
+    for index, spec in enumerate(stages):
+        await stage_service.add(
+            session,
+            workspace_id=workspace_id,
+            journey_id=journey.id,
+            name=spec.name,
+            customer_goal=spec.customer_goal,
+            expected_emotion=spec.expected_emotion,
+            field_prefix=f"stages.{index}.",
+        )
+    return journey
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    journey_id: uuid.UUID,
+    name: str | Unset = UNSET,
+    description: str | Unset = UNSET,
+    persona_id: uuid.UUID | Unset | None = UNSET,
+    conversion_window_days: int | Unset = UNSET,
+    timezone: str | Unset = UNSET,
+) -> Journey:
+    """Rename a journey or change its settings; arguments not given stay as they are."""
+    journey = await get(session, workspace_id=workspace_id, journey_id=journey_id)
+    if not isinstance(name, Unset):
+        name = required_text(name, field="name", label="Journey name")
+        await _ensure_unique_name(session, workspace_id, name, exclude=journey.id)
+        journey.name = name
+    if not isinstance(description, Unset):
+        journey.description = optional_text(
+            description, field="description", label="Description", max_length=TEXT_MAX
+        )
+    if not isinstance(persona_id, Unset):
+        if persona_id is not None:
+            await persona_service.get(session, workspace_id=workspace_id, persona_id=persona_id)
+        journey.persona_id = persona_id
+    if not isinstance(conversion_window_days, Unset):
+        journey.conversion_window_days = _window(conversion_window_days)
+    if not isinstance(timezone, Unset):
+        journey.timezone = time_zone(timezone)
+    await session.flush()
+    return journey
+
+
+async def delete(session: AsyncSession, *, workspace_id: uuid.UUID, journey_id: uuid.UUID) -> None:
+    """Delete a journey with its stages, touchpoints, observations and actions."""
+    journey = await get(session, workspace_id=workspace_id, journey_id=journey_id)
+    await session.delete(journey)
+    await session.flush()

@@ -1,0 +1,26 @@
+"""Every table, imported in one place so that metadata (and alembic) sees them all."""
+
+from domain.action.models import Action, ActionObservation
+from domain.auth.models import ApiToken
+from domain.base import Base
+from domain.journey.models import Journey
+from domain.observation.models import Observation
+from domain.persona.models import Persona
+from domain.stage.models import Stage
+from domain.team.models import Team
+from domain.touchpoint.models import Touchpoint
+from domain.workspace.models import Workspace
+
+__all__ = [
+    "Action",
+    "ActionObservation",
+    "ApiToken",
+    "Base",
+    "Journey",
+    "Observation",
+    "Persona",
+    "Stage",
+    "Team",
+    "Touchpoint",
+    "Workspace",
+]

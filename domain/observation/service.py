@@ -1,0 +1,250 @@
+import base64
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import live
+from domain.errors import ErrorCode, ValidationError
+from domain.lookup import get_in_workspace
+from domain.observation.models import Observation
+from domain.stage import service as stage_service
+from domain.team.models import Team
+from domain.touchpoint import service as touchpoint_service
+from domain.validation import TEXT_MAX, in_range, one_of, required_text
+from domain.vocabulary import Emotion, ObservationKind, ObservationSource
+
+PAGE_SIZE_MAX = 100
+PAGE_SIZE_DEFAULT = 25
+PERMALINK_MAX = 500
+
+
+async def get(
+    session: AsyncSession, *, workspace_id: uuid.UUID, observation_id: uuid.UUID
+) -> Observation:
+    return await get_in_workspace(
+        session,
+        Observation,
+        workspace_id=workspace_id,
+        id=observation_id,
+        field="observationId",
+        label="observation",
+    )
+
+
+def _permalink(value: str | None) -> str | None:
+    link = (value or "").strip()
+    if not link:
+        return None
+    if not link.startswith(("https://", "http://")) or len(link) > PERMALINK_MAX:
+        raise ValidationError(
+            f"The permalink must be an http(s) URL of at most {PERMALINK_MAX} characters.",
+            field="permalink",
+        )
+    return link
+
+
+async def log(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    text: str,
+    kind: ObservationKind | str,
+    author_id: str,
+    author_name: str,
+    source: ObservationSource | str,
+    touchpoint_id: uuid.UUID | None = None,
+    stage_id: uuid.UUID | None = None,
+    emotion: Emotion | str | None = None,
+    sentiment: int | None = None,
+    author_team_id: uuid.UUID | None = None,
+    permalink: str | None = None,
+    idempotency_key: str | None = None,
+) -> Observation:
+    """Log what a staff member saw at a touchpoint (or, without one, at a stage).
+
+    With an `idempotency_key` seen before in the workspace, the observation logged then is
+    returned and nothing new is written: a retried Slack request or a double click logs once.
+    """
+    if idempotency_key:
+        earlier = await session.scalar(
+            select(Observation).where(
+                Observation.workspace_id == workspace_id,
+                Observation.idempotency_key == idempotency_key,
+            )
+        )
+        if earlier is not None:
+            return earlier
+    text = required_text(text, field="text", label="The observation", max_length=TEXT_MAX)
+    kind = one_of(ObservationKind, kind, field="kind", label="Kind")
+    emotion = one_of(Emotion, emotion, field="emotion", label="Emotion") if emotion else None
+    if sentiment is not None:
+        in_range(sentiment, field="sentiment", label="Sentiment", low=-2, high=2)
+    journey_id, stage_id = await _where(session, workspace_id, touchpoint_id, stage_id)
+    if author_team_id is not None:
+        await get_in_workspace(
+            session,
+            Team,
+            workspace_id=workspace_id,
+            id=author_team_id,
+            field="authorTeamId",
+            label="team",
+        )
+    observation = Observation(
+        workspace_id=workspace_id,
+        journey_id=journey_id,
+        stage_id=stage_id,
+        touchpoint_id=touchpoint_id,
+        kind=kind,
+        emotion=emotion,
+        sentiment=sentiment,
+        text=text,
+        author_id=required_text(author_id, field="authorId", label="Author id", max_length=64),
+        author_name=required_text(
+            author_name, field="authorName", label="Author name", max_length=120
+        ),
+        author_team_id=author_team_id,
+        source=one_of(ObservationSource, source, field="source", label="Source"),
+        permalink=_permalink(permalink),
+        idempotency_key=idempotency_key,
+    )
+    session.add(observation)
+    await session.flush()
+    await live.publish(
+        session,
+        live.Topic.OBSERVATION_LOGGED,
+        {
+            "workspace_id": workspace_id,
+            "journey_id": journey_id,
+            "observation_id": observation.id,
+        },
+    )
+    return observation
+
+
+async def _where(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    touchpoint_id: uuid.UUID | None,
+    stage_id: uuid.UUID | None,
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """The journey and stage an observation belongs to, from its touchpoint or its stage."""
+    if touchpoint_id is not None:
+        touchpoint = await touchpoint_service.get(
+            session, workspace_id=workspace_id, touchpoint_id=touchpoint_id
+        )
+        if stage_id is not None and stage_id != touchpoint.stage_id:
+            raise ValidationError(
+                "That touchpoint is not in that stage; give one of them, or matching ones.",
+                field="stageId",
+            )
+        return touchpoint.journey_id, touchpoint.stage_id
+    if stage_id is not None:
+        stage = await stage_service.get(session, workspace_id=workspace_id, stage_id=stage_id)
+        return stage.journey_id, stage.id
+    raise ValidationError(
+        "Say where you saw it: give a touchpoint or a stage.",
+        field="touchpointId",
+        code=ErrorCode.REQUIRED,
+    )
+
+
+@dataclass(frozen=True)
+class ObservationFilter:
+    """Which observations to list; every criterion given must hold. Times are [since, until)."""
+
+    journey_id: uuid.UUID | None = None
+    stage_id: uuid.UUID | None = None
+    touchpoint_id: uuid.UUID | None = None
+    team_id: uuid.UUID | None = None
+    kind: ObservationKind | None = None
+    emotion: Emotion | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ObservationPage:
+    observations: list[Observation]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+def encode_cursor(observation: Observation) -> str:
+    raw = f"{observation.created_at.isoformat()}|{observation.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        created_at, observation_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(created_at), uuid.UUID(observation_id)
+    except ValueError:
+        raise ValidationError(
+            "That cursor is not one this API gave out; use a page's endCursor.", field="after"
+        ) from None
+
+
+async def search(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    where: ObservationFilter = ObservationFilter(),
+    first: int = PAGE_SIZE_DEFAULT,
+    after: str | None = None,
+) -> ObservationPage:
+    """Observations newest first, a page at a time (keyset pagination on creation time)."""
+    in_range(first, field="first", label="Page size (first)", low=1, high=PAGE_SIZE_MAX)
+    if where.since and where.until and where.since >= where.until:
+        raise ValidationError("`since` must be before `until`.", field="since")
+    query = select(Observation).where(Observation.workspace_id == workspace_id)
+    for column, value in (
+        (Observation.journey_id, where.journey_id),
+        (Observation.stage_id, where.stage_id),
+        (Observation.touchpoint_id, where.touchpoint_id),
+        (Observation.author_team_id, where.team_id),
+        (Observation.kind, where.kind),
+        (Observation.emotion, where.emotion),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if where.since:
+        query = query.where(Observation.created_at >= where.since)
+    if where.until:
+        query = query.where(Observation.created_at < where.until)
+    if after:
+        created_at, observation_id = decode_cursor(after)
+        query = query.where(
+            or_(
+                Observation.created_at < created_at,
+                and_(Observation.created_at == created_at, Observation.id < observation_id),
+            )
+        )
+    query = query.order_by(Observation.created_at.desc(), Observation.id.desc()).limit(first + 1)
+    rows = list(await session.scalars(query))
+    page = rows[:first]
+    return ObservationPage(
+        observations=page,
+        has_next_page=len(rows) > first,
+        end_cursor=encode_cursor(page[-1]) if page else None,
+    )
+
+
+async def count_by_touchpoint(
+    session: AsyncSession, *, workspace_id: uuid.UUID, touchpoint_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """How many observations each touchpoint has, in one query (for DataLoaders)."""
+    ids = list(touchpoint_ids)
+    counts = dict.fromkeys(ids, 0)
+    rows = await session.execute(
+        select(Observation.touchpoint_id, func.count())
+        .where(Observation.workspace_id == workspace_id, Observation.touchpoint_id.in_(ids))
+        .group_by(Observation.touchpoint_id)
+    )
+    for touchpoint_id, count in rows:
+        if touchpoint_id is not None:
+            counts[touchpoint_id] = count
+    return counts

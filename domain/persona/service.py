@@ -1,0 +1,133 @@
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import Duplicate, ValidationError
+from domain.lookup import get_in_workspace
+from domain.persona.models import Persona
+from domain.validation import TEXT_MAX, UNSET, Unset, optional_text, required_text
+
+LIST_ITEMS_MAX = 50
+
+
+def _items(values: list[str] | None, *, field: str, label: str) -> list[str]:
+    items = [optional_text(v, field=field, label=label, max_length=500) for v in values or []]
+    items = [item for item in items if item]
+    if len(items) > LIST_ITEMS_MAX:
+        raise ValidationError(f"At most {LIST_ITEMS_MAX} {label.lower()}s.", field=field)
+    return items
+
+
+def _attributes(value: dict[str, Any] | None) -> dict[str, Any]:
+    attributes = dict(value or {})
+    if len(attributes) > LIST_ITEMS_MAX:
+        raise ValidationError(f"At most {LIST_ITEMS_MAX} attributes.", field="attributes")
+    return attributes
+
+
+async def get(session: AsyncSession, *, workspace_id: uuid.UUID, persona_id: uuid.UUID) -> Persona:
+    return await get_in_workspace(
+        session,
+        Persona,
+        workspace_id=workspace_id,
+        id=persona_id,
+        field="personaId",
+        label="persona",
+    )
+
+
+async def get_by_name(
+    session: AsyncSession, *, workspace_id: uuid.UUID, name: str
+) -> Persona | None:
+    return await session.scalar(
+        select(Persona).where(
+            Persona.workspace_id == workspace_id, func.lower(Persona.name) == name.strip().lower()
+        )
+    )
+
+
+async def list_all(session: AsyncSession, *, workspace_id: uuid.UUID) -> list[Persona]:
+    return list(
+        await session.scalars(
+            select(Persona).where(Persona.workspace_id == workspace_id).order_by(Persona.name)
+        )
+    )
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    name: str,
+    description: str = "",
+    goals: list[str] | None = None,
+    needs: list[str] | None = None,
+    attributes: dict[str, Any] | None = None,
+) -> Persona:
+    """Create a customer segment such as "budget-conscious shopper"."""
+    name = required_text(name, field="name", label="Persona name")
+    existing = await get_by_name(session, workspace_id=workspace_id, name=name)
+    if existing is not None:
+        raise Duplicate(f"A persona called “{existing.name}” already exists.", field="name")
+    persona = Persona(
+        workspace_id=workspace_id,
+        name=name,
+        description=optional_text(
+            description, field="description", label="Description", max_length=TEXT_MAX
+        ),
+        goals=_items(goals, field="goals", label="Goal"),
+        needs=_items(needs, field="needs", label="Need"),
+        attributes=_attributes(attributes),
+    )
+    session.add(persona)
+    await session.flush()
+    return persona
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    persona_id: uuid.UUID,
+    name: str | Unset = UNSET,
+    description: str | Unset = UNSET,
+    goals: list[str] | Unset = UNSET,
+    needs: list[str] | Unset = UNSET,
+    attributes: dict[str, Any] | Unset = UNSET,
+) -> Persona:
+    persona = await get(session, workspace_id=workspace_id, persona_id=persona_id)
+    if not isinstance(name, Unset):
+        name = required_text(name, field="name", label="Persona name")
+        existing = await get_by_name(session, workspace_id=workspace_id, name=name)
+        if existing is not None and existing.id != persona.id:
+            raise Duplicate(f"A persona called “{existing.name}” already exists.", field="name")
+        persona.name = name
+    if not isinstance(description, Unset):
+        persona.description = optional_text(
+            description, field="description", label="Description", max_length=TEXT_MAX
+        )
+    if not isinstance(goals, Unset):
+        persona.goals = _items(goals, field="goals", label="Goal")
+    if not isinstance(needs, Unset):
+        persona.needs = _items(needs, field="needs", label="Need")
+    if not isinstance(attributes, Unset):
+        persona.attributes = _attributes(attributes)
+    await session.flush()
+    return persona
+
+
+async def delete(session: AsyncSession, *, workspace_id: uuid.UUID, persona_id: uuid.UUID) -> None:
+    """Delete a persona; journeys drawn for it become journeys for all customers."""
+    from domain.journey.models import Journey
+
+    persona = await get(session, workspace_id=workspace_id, persona_id=persona_id)
+    await session.execute(
+        sa.update(Journey)
+        .where(Journey.workspace_id == workspace_id, Journey.persona_id == persona.id)
+        .values(persona_id=None)
+    )
+    await session.delete(persona)
+    await session.flush()

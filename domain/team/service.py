@@ -1,0 +1,117 @@
+import re
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import Duplicate, ValidationError
+from domain.lookup import get_in_workspace
+from domain.team.models import Team
+from domain.validation import UNSET, Unset, required_text
+
+SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,20}$")
+
+
+def parse_slack_channel_id(value: str | None) -> str | None:
+    channel = (value or "").strip().upper()
+    if not channel:
+        return None
+    if not SLACK_CHANNEL_ID.match(channel):
+        raise ValidationError(
+            f"“{value}” is not a Slack channel id. Use the id (like C0123ABCD) from the "
+            "channel's details, not its name.",
+            field="slackChannelId",
+        )
+    return channel
+
+
+async def get(session: AsyncSession, *, workspace_id: uuid.UUID, team_id: uuid.UUID) -> Team:
+    return await get_in_workspace(
+        session, Team, workspace_id=workspace_id, id=team_id, field="teamId", label="team"
+    )
+
+
+async def get_by_name(session: AsyncSession, *, workspace_id: uuid.UUID, name: str) -> Team | None:
+    """The team with this name, ignoring case."""
+    return await session.scalar(
+        select(Team).where(
+            Team.workspace_id == workspace_id, func.lower(Team.name) == name.strip().lower()
+        )
+    )
+
+
+async def list_all(session: AsyncSession, *, workspace_id: uuid.UUID) -> list[Team]:
+    return list(
+        await session.scalars(
+            select(Team).where(Team.workspace_id == workspace_id).order_by(Team.name)
+        )
+    )
+
+
+async def _ensure_unique_name(
+    session: AsyncSession, workspace_id: uuid.UUID, name: str, exclude: uuid.UUID | None = None
+) -> None:
+    existing = await get_by_name(session, workspace_id=workspace_id, name=name)
+    if existing is not None and existing.id != exclude:
+        raise Duplicate(f"A team called “{existing.name}” already exists.", field="name")
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    name: str,
+    slack_channel_id: str | None = None,
+) -> Team:
+    """Create a team, optionally with the Slack channel its alerts and digests go to."""
+    name = required_text(name, field="name", label="Team name")
+    await _ensure_unique_name(session, workspace_id, name)
+    team = Team(
+        workspace_id=workspace_id,
+        name=name,
+        slack_channel_id=parse_slack_channel_id(slack_channel_id),
+    )
+    session.add(team)
+    await session.flush()
+    return team
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    team_id: uuid.UUID,
+    name: str | Unset = UNSET,
+    slack_channel_id: str | None | Unset = UNSET,
+) -> Team:
+    team = await get(session, workspace_id=workspace_id, team_id=team_id)
+    if not isinstance(name, Unset):
+        name = required_text(name, field="name", label="Team name")
+        await _ensure_unique_name(session, workspace_id, name, exclude=team.id)
+        team.name = name
+    if not isinstance(slack_channel_id, Unset):
+        team.slack_channel_id = parse_slack_channel_id(slack_channel_id)
+    await session.flush()
+    return team
+
+
+async def delete(session: AsyncSession, *, workspace_id: uuid.UUID, team_id: uuid.UUID) -> None:
+    """Delete a team; what it owned (touchpoints, actions) and authored stays, unowned."""
+    from domain.action.models import Action
+    from domain.observation.models import Observation
+    from domain.touchpoint.models import Touchpoint
+
+    team = await get(session, workspace_id=workspace_id, team_id=team_id)
+    for model, column in (
+        (Touchpoint, Touchpoint.owner_team_id),
+        (Action, Action.owner_team_id),
+        (Observation, Observation.author_team_id),
+    ):
+        await session.execute(
+            sa.update(model)
+            .where(model.workspace_id == workspace_id, column == team.id)
+            .values({column.key: None})
+        )
+    await session.delete(team)
+    await session.flush()

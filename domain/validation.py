@@ -1,0 +1,105 @@
+"""Checks on user input that every use case shares; each raises a DomainError naming the field."""
+
+import re
+import unicodedata
+from enum import StrEnum
+from typing import Any, Final, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from domain.errors import ErrorCode, ValidationError
+
+NAME_MAX = 80
+TEXT_MAX = 3000
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class Unset:
+    """Marks an update argument that was not given (None means "clear it")."""
+
+    _instance: "Unset | None" = None
+
+    def __new__(cls) -> "Unset":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: Final = Unset()
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def required_text(value: str | None, *, field: str, label: str, max_length: int = NAME_MAX) -> str:
+    """Trimmed, non-empty text of at most `max_length` characters."""
+    cleaned = (value or "").strip()
+    if not cleaned:
+        raise ValidationError(f"{label} cannot be empty.", field=field, code=ErrorCode.REQUIRED)
+    return optional_text(cleaned, field=field, label=label, max_length=max_length)
+
+
+def optional_text(value: str | None, *, field: str, label: str, max_length: int) -> str:
+    cleaned = (value or "").strip()
+    if len(cleaned) > max_length:
+        raise ValidationError(
+            f"{label} is {len(cleaned)} characters long; the limit is {max_length}.",
+            field=field,
+            code=ErrorCode.TOO_LONG,
+        )
+    return cleaned
+
+
+def in_range(value: int, *, field: str, label: str, low: int, high: int) -> int:
+    if not low <= value <= high:
+        raise ValidationError(
+            f"{label} must be between {low} and {high}, not {value}.",
+            field=field,
+            code=ErrorCode.OUT_OF_RANGE,
+        )
+    return value
+
+
+def one_of(enum: type[E], value: Any, *, field: str, label: str) -> E:
+    """Accept an enum member or its value ("pain_point", "Pain point", "PAIN_POINT")."""
+    if isinstance(value, enum):
+        return value
+    wanted = str(value or "").strip().lower().replace(" ", "_").replace("-", "_")
+    for member in enum:
+        if member.value == wanted:
+            return member
+    choices = ", ".join(m.value for m in enum)
+    raise ValidationError(f"{label} “{value}” is not one of: {choices}.", field=field)
+
+
+def time_zone(value: str | None, *, field: str = "timezone") -> str:
+    name = (value or "UTC").strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            f"“{name}” is not a time zone; use an IANA name such as Europe/Paris or UTC.",
+            field=field,
+        ) from None
+    return name
+
+
+def slug(text: str) -> str:
+    """A touchpoint key from its name: "Product page" → "product-page"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:64] or "touchpoint"
+
+
+def touchpoint_key(value: str, *, field: str = "key") -> str:
+    key = value.strip().lower()
+    if not KEY_PATTERN.match(key):
+        raise ValidationError(
+            f"Touchpoint key “{value}” must be 1–64 lowercase letters, digits, “-” or “_”, "
+            "starting with a letter or digit (e.g. product-page).",
+            field=field,
+        )
+    return key

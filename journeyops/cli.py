@@ -1,0 +1,83 @@
+"""The `journeyops` command: migrate, serve, worker, demo, token."""
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+
+from journeyops import migrations
+from journeyops.database import resolve_database_url
+from journeyops.settings import get_settings
+
+app = typer.Typer(help="JourneyOps: keep your customer journey map alive.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens for GraphQL and event ingestion.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (safe to run again)."""
+    _setup_logging()
+    migrations.upgrade(resolve_database_url(get_settings()))
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(
+    port: Annotated[int | None, typer.Option(help="Port (default: $PORT or 8000)")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
+) -> None:
+    """Serve HTTP: /graphql, /slack/events, /v1/*, /journeys/{id}, /healthz."""
+    import uvicorn
+
+    from journeyops.web import create_app
+
+    _setup_logging()
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        proxy_headers=True,
+    )
+
+
+@token_app.command("create")
+def token_create(
+    workspace: Annotated[str, typer.Option(help="Workspace name (created if new)")],
+    scope: Annotated[str, typer.Option(help="read, write or admin")] = "read",
+    name: Annotated[str, typer.Option(help="What the token is for")] = "api",
+) -> None:
+    """Create an API token; its secret is printed once and stored only as a hash."""
+    from domain.auth import service as auth_service
+    from domain.errors import DomainError
+    from journeyops.runtime import Runtime
+
+    async def create() -> str:
+        runtime = Runtime.create(get_settings())
+        try:
+            async with runtime.db.begin() as session:
+                _, secret = await auth_service.create(
+                    session, workspace_name=workspace, scope=scope, name=name
+                )
+                return secret
+        finally:
+            await runtime.close()
+
+    try:
+        secret = asyncio.run(create())
+    except DomainError as error:
+        typer.secho(error.message, fg="red", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(secret)
+    typer.secho(
+        f"{scope} token for workspace “{workspace}”. Shown once; store it now.",
+        err=True,
+        fg="green",
+    )

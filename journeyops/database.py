@@ -1,0 +1,53 @@
+"""Which PostgreSQL to talk to, and the SQLAlchemy engine for it.
+
+With no `DATABASE_URL` JourneyOps starts an embedded PostgreSQL (the `pgserver` package) with its
+data under the settings' data directory, so that a fresh machine needs nothing installed.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from journeyops.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_embedded_servers: dict[Path, object] = {}
+
+
+def start_embedded_postgres(data_dir: Path) -> str:
+    """Start (or reuse) the embedded PostgreSQL under `data_dir`; return its libpq URL."""
+    import pgserver  # imported lazily: only needed without DATABASE_URL
+
+    data_dir = data_dir.resolve() / "postgres"
+    if data_dir not in _embedded_servers:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # cleanup_mode=None keeps the server running for other processes sharing the data dir.
+        _embedded_servers[data_dir] = pgserver.get_server(data_dir, cleanup_mode=None)
+        log.info("embedded PostgreSQL running in %s", data_dir)
+    return _embedded_servers[data_dir].get_uri()  # type: ignore[attr-defined]
+
+
+def async_url(url: str) -> str:
+    """Normalise any PostgreSQL URL (postgres://, postgresql://, +psycopg) to asyncpg's dialect."""
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError(f"DATABASE_URL must point at PostgreSQL, not {parsed.get_backend_name()}")
+    return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """The asyncpg URL JourneyOps should use: DATABASE_URL, else the embedded server."""
+    return async_url(settings.database_url or start_embedded_postgres(settings.data_dir))
+
+
+def create_engine(url: str, **kwargs: object) -> AsyncEngine:
+    return create_async_engine(url, pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,27 @@
+"""What every door (GraphQL, Slack, ingestion) needs at run time, built once per process."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from journeyops.database import create_engine, create_sessionmaker, resolve_database_url
+from journeyops.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database_url: str
+    engine: AsyncEngine
+    db: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def create(cls, settings: Settings, database_url: str | None = None) -> "Runtime":
+        url = database_url or resolve_database_url(settings)
+        engine = create_engine(url)
+        return cls(
+            settings=settings, database_url=url, engine=engine, db=create_sessionmaker(engine)
+        )
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,42 @@
+"""Configuration from environment variables (and an optional `.env` file)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL; when unset JourneyOps starts an embedded PostgreSQL.",
+    )
+    data_dir: Path = Field(
+        default=Path(".journeyops"),
+        validation_alias="JOURNEYOPS_DATA_DIR",
+        description="Where the embedded PostgreSQL keeps its data.",
+    )
+    port: int = 8000
+    host: str = Field(default="127.0.0.1", validation_alias="JOURNEYOPS_HOST")
+    public_url: str | None = Field(
+        default=None,
+        validation_alias="JOURNEYOPS_PUBLIC_URL",
+        description="Base URL people reach this server at (links in Slack); default http://HOST:PORT.",
+    )
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

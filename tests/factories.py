@@ -1,0 +1,121 @@
+"""Test data built through the use cases themselves, with sensible defaults."""
+
+import itertools
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.journey import service as journey_service
+from domain.journey.models import Journey
+from domain.journey.service import StageSpec
+from domain.observation import service as observation_service
+from domain.observation.models import Observation
+from domain.persona import service as persona_service
+from domain.persona.models import Persona
+from domain.stage.models import Stage
+from domain.team import service as team_service
+from domain.team.models import Team
+from domain.touchpoint import service as touchpoint_service
+from domain.touchpoint.models import Touchpoint
+from domain.workspace import service as workspace_service
+from domain.workspace.models import Workspace
+
+_numbers = itertools.count(1)
+
+DEFAULT_STAGES = ("awareness", "consideration", "decision", "retention", "advocacy")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix} {next(_numbers)}"
+
+
+async def make_workspace(session: AsyncSession, name: str | None = None) -> Workspace:
+    workspace, _ = await workspace_service.get_or_create(session, name=name or unique("acme"))
+    return workspace
+
+
+async def make_team(
+    session: AsyncSession, workspace: Workspace, name: str | None = None, channel: str | None = None
+) -> Team:
+    return await team_service.create(
+        session, workspace_id=workspace.id, name=name or unique("team"), slack_channel_id=channel
+    )
+
+
+async def make_persona(
+    session: AsyncSession, workspace: Workspace, name: str | None = None
+) -> Persona:
+    return await persona_service.create(
+        session, workspace_id=workspace.id, name=name or unique("persona")
+    )
+
+
+async def make_journey(
+    session: AsyncSession,
+    workspace: Workspace,
+    name: str | None = None,
+    stages: tuple[str, ...] = DEFAULT_STAGES,
+    **settings,
+) -> Journey:
+    return await journey_service.create(
+        session,
+        workspace_id=workspace.id,
+        name=name or unique("journey"),
+        stages=[StageSpec(name=stage) for stage in stages],
+        **settings,
+    )
+
+
+async def stages_of(session: AsyncSession, journey: Journey) -> list[Stage]:
+    from domain.stage import service as stage_service
+
+    return await stage_service.list_for_journey(
+        session, workspace_id=journey.workspace_id, journey_id=journey.id
+    )
+
+
+async def make_touchpoint(
+    session: AsyncSession,
+    stage: Stage,
+    name: str | None = None,
+    channel: str = "web",
+    event_names: tuple[str, ...] = (),
+    owner: Team | None = None,
+    key: str | None = None,
+) -> Touchpoint:
+    return await touchpoint_service.add(
+        session,
+        workspace_id=stage.workspace_id,
+        stage_id=stage.id,
+        name=name or unique("touchpoint"),
+        channel=channel,
+        key=key,
+        event_names=event_names,
+        owner_team_id=owner.id if owner else None,
+    )
+
+
+async def make_observation(
+    session: AsyncSession,
+    *,
+    touchpoint: Touchpoint | None = None,
+    stage: Stage | None = None,
+    text: str = "customers abandon checkout when shipping costs appear",
+    kind: str = "pain_point",
+    team: Team | None = None,
+    **extra,
+) -> Observation:
+    workspace_id = (touchpoint or stage).workspace_id  # type: ignore[union-attr]
+    return await observation_service.log(
+        session,
+        workspace_id=workspace_id,
+        touchpoint_id=touchpoint.id if touchpoint else None,
+        stage_id=stage.id if stage else None,
+        text=text,
+        kind=kind,
+        author_id=extra.pop("author_id", "U" + uuid.uuid4().hex[:8].upper()),
+        author_name=extra.pop("author_name", "Dana Scully"),
+        author_team_id=team.id if team else None,
+        source=extra.pop("source", "graphql"),
+        **extra,
+    )
