@@ -12,9 +12,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import domain.models
 from alembic import context
+from bot.installations import installation_metadata
 
 config = context.config
-target_metadata = domain.models.Base.metadata
+# slack_sdk's installation tables are ours to migrate too (bot/installations.py).
+target_metadata = [domain.models.Base.metadata, installation_metadata]
 
 
 def database_url() -> str:

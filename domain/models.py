@@ -4,9 +4,11 @@ from domain.action.models import Action, ActionObservation
 from domain.auth.models import ApiToken
 from domain.base import Base
 from domain.journey.models import Journey
+from domain.member.models import Member
 from domain.observation.models import Observation
 from domain.persona.models import Persona
 from domain.stage.models import Stage
+from domain.subscription.models import Subscription
 from domain.team.models import Team
 from domain.touchpoint.models import Touchpoint
 from domain.workspace.models import Workspace
@@ -17,9 +19,11 @@ __all__ = [
     "ApiToken",
     "Base",
     "Journey",
+    "Member",
     "Observation",
     "Persona",
     "Stage",
+    "Subscription",
     "Team",
     "Touchpoint",
     "Workspace",

@@ -5,13 +5,14 @@ import asyncio
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from bot.installations import installation_metadata
 from domain.models import Base
 
 
 async def test_models_and_migrations_agree(engine):
     def differences(connection):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        return compare_metadata(context, Base.metadata)
+        return compare_metadata(context, [Base.metadata, installation_metadata])
 
     async with engine.connect() as connection:
         diff = await connection.run_sync(differences)

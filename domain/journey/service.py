@@ -154,3 +154,29 @@ async def delete(session: AsyncSession, *, workspace_id: uuid.UUID, journey_id: 
     journey = await get(session, workspace_id=workspace_id, journey_id=journey_id)
     await session.delete(journey)
     await session.flush()
+
+
+async def find(session: AsyncSession, *, workspace_id: uuid.UUID, name: str | None) -> Journey:
+    """The journey `name` means (forgiving case and typos); with no name, the only journey."""
+    from domain import matching
+    from domain.errors import ErrorCode, NotFound, ValidationError
+
+    journeys = await list_all(session, workspace_id=workspace_id)
+    if not (name or "").strip():
+        if len(journeys) == 1:
+            return journeys[0]
+        if not journeys:
+            raise NotFound("This workspace has no journey yet.", field="journey")
+        raise ValidationError(
+            "Say which journey: " + ", ".join(j.name for j in journeys) + ".",
+            field="journey",
+            code=ErrorCode.REQUIRED,
+        )
+    return matching.one(
+        name or "",
+        journeys,
+        lambda journey: [journey.name],
+        label="journey",
+        field="journey",
+        describe=lambda journey: journey.name,
+    )

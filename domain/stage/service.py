@@ -1,4 +1,5 @@
 import uuid
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
@@ -247,4 +248,52 @@ async def _move_actions(
         sa.update(Action)
         .where(Action.workspace_id == workspace_id, Action.stage_id == from_id)
         .values(stage_id=to_id)
+    )
+
+
+@dataclass(frozen=True)
+class StagePlace:
+    """A stage with the name of its journey, for telling same-named stages apart."""
+
+    stage: Stage
+    journey_name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.journey_name} › {self.stage.name}"
+
+
+async def find(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    name: str,
+    journey_id: uuid.UUID | None = None,
+) -> StagePlace:
+    """The stage `name` means, in one journey or any (“journey › stage” tells them apart)."""
+    from domain import matching
+    from domain.journey.models import Journey
+
+    required_text(name, field="stage", label="Stage name")
+    query = (
+        select(Stage, Journey.name)
+        .join(
+            Journey, (Journey.workspace_id == Stage.workspace_id) & (Journey.id == Stage.journey_id)
+        )
+        .where(Stage.workspace_id == workspace_id)
+        .order_by(Journey.name, Stage.position)
+    )
+    if journey_id is not None:
+        query = query.where(Stage.journey_id == journey_id)
+    places = [
+        StagePlace(stage, journey_name) for stage, journey_name in await session.execute(query)
+    ]
+    wanted = name.replace(">", "›")
+    return matching.one(
+        wanted,
+        places,
+        lambda place: [place.stage.name, place.label, f"{place.journey_name} {place.stage.name}"],
+        label="stage",
+        field="stage",
+        describe=lambda place: place.label,
     )

@@ -115,3 +115,18 @@ async def delete(session: AsyncSession, *, workspace_id: uuid.UUID, team_id: uui
         )
     await session.delete(team)
     await session.flush()
+
+
+async def find(session: AsyncSession, *, workspace_id: uuid.UUID, name: str) -> Team:
+    """The team `name` means, forgiving case and small typos (Ambiguous / Unknown otherwise)."""
+    from domain import matching
+
+    required_text(name, field="team", label="Team name")
+    return matching.one(
+        name,
+        await list_all(session, workspace_id=workspace_id),
+        lambda team: [team.name],
+        label="team",
+        field="team",
+        describe=lambda team: team.name,
+    )

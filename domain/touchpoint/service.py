@@ -1,5 +1,6 @@
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
@@ -282,3 +283,71 @@ async def delete(
     )
     await session.delete(touchpoint)
     await session.flush()
+
+
+@dataclass(frozen=True)
+class TouchpointPlace:
+    """A touchpoint with its stage and journey names, as people tell touchpoints apart."""
+
+    touchpoint: Touchpoint
+    stage_name: str
+    journey_name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.touchpoint.name} ({self.journey_name} › {self.stage_name})"
+
+
+async def places(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    journey_id: uuid.UUID | None = None,
+    stage_id: uuid.UUID | None = None,
+    search: str = "",
+    limit: int | None = None,
+) -> list[TouchpointPlace]:
+    """Touchpoints with where they are, optionally narrowed by journey, stage and a name part."""
+    from domain.journey.models import Journey
+    from domain.stage.models import Stage
+
+    query = (
+        select(Touchpoint, Stage.name, Journey.name)
+        .join(
+            Stage,
+            (Stage.workspace_id == Touchpoint.workspace_id) & (Stage.id == Touchpoint.stage_id),
+        )
+        .join(
+            Journey,
+            (Journey.workspace_id == Touchpoint.workspace_id)
+            & (Journey.id == Touchpoint.journey_id),
+        )
+        .where(Touchpoint.workspace_id == workspace_id)
+        .order_by(Journey.name, Stage.position, Touchpoint.name)
+    )
+    if journey_id is not None:
+        query = query.where(Touchpoint.journey_id == journey_id)
+    if stage_id is not None:
+        query = query.where(Touchpoint.stage_id == stage_id)
+    if search.strip():
+        pattern = "%" + search.strip().replace("%", r"\%").replace("_", r"\_") + "%"
+        query = query.where(Touchpoint.name.ilike(pattern) | Touchpoint.key.ilike(pattern))
+    if limit is not None:
+        query = query.limit(limit)
+    return [TouchpointPlace(*row) for row in await session.execute(query)]
+
+
+async def find(session: AsyncSession, *, workspace_id: uuid.UUID, query: str) -> TouchpointPlace:
+    """The touchpoint `query` names by key or name, forgiving case and small typos; several
+    equally good → matching.Ambiguous with candidates, none → matching.Unknown with the closest."""
+    from domain import matching
+
+    required_text(query, field="touchpoint", label="Touchpoint", max_length=NAME_MAX)
+    return matching.one(
+        query,
+        await places(session, workspace_id=workspace_id),
+        lambda place: [place.touchpoint.key, place.touchpoint.name],
+        label="touchpoint",
+        field="touchpoint",
+        describe=lambda place: place.label,
+    )

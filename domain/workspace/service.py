@@ -34,3 +34,61 @@ async def get_or_create(session: AsyncSession, *, name: str) -> tuple[Workspace,
 
 async def list_all(session: AsyncSession) -> list[Workspace]:
     return list(await session.scalars(select(Workspace).order_by(Workspace.name)))
+
+
+async def for_chat_team(
+    session: AsyncSession, *, chat_team_id: str, chat_team_name: str, one_per_team: bool
+) -> Workspace:
+    """The workspace a chat (Slack) team belongs to, linking it on first contact.
+
+    Linked already → that one. Otherwise the only unlinked workspace is linked (a fresh
+    install gets one created); with several, ConflictError says which command links one.
+    `one_per_team` (apps installed by many teams) always creates a new workspace instead.
+    """
+    from domain.errors import Conflict
+
+    linked = await session.scalar(select(Workspace).where(Workspace.slack_team_id == chat_team_id))
+    if linked is not None:
+        return linked
+    unlinked = list(
+        await session.scalars(
+            select(Workspace)
+            .where(Workspace.slack_team_id.is_(None))
+            .order_by(Workspace.name)
+            .with_for_update()
+        )
+    )
+    if one_per_team or not unlinked:
+        workspace, _ = await get_or_create(
+            session, name=f"{chat_team_name or 'Slack'} ({chat_team_id})"
+        )
+        workspace.slack_team_id = chat_team_id
+    elif len(unlinked) == 1:
+        workspace = unlinked[0]
+        workspace.slack_team_id = chat_team_id
+    else:
+        names = ", ".join(w.name for w in unlinked)
+        raise Conflict(
+            f"This Slack workspace is not linked to a JourneyOps workspace yet, and there are "
+            f"several ({names}). Link one with: "
+            f'`journeyops slack-link --workspace "<name>" --team {chat_team_id}`.',
+            field="workspace",
+        )
+    await session.flush()
+    return workspace
+
+
+async def link_chat_team(session: AsyncSession, *, name: str, chat_team_id: str) -> Workspace:
+    """Link a chat (Slack) team to the workspace called `name` (unlinking it elsewhere)."""
+    workspace = await get_by_name(session, name=name)
+    if workspace is None:
+        raise NotFound(f"No workspace is called “{name}”.", field="workspace")
+    previous = await session.scalar(
+        select(Workspace).where(Workspace.slack_team_id == chat_team_id)
+    )
+    if previous is not None and previous.id != workspace.id:
+        previous.slack_team_id = None
+        await session.flush()
+    workspace.slack_team_id = chat_team_id
+    await session.flush()
+    return workspace
