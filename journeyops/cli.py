@@ -81,3 +81,29 @@ def token_create(
         err=True,
         fg="green",
     )
+
+
+@app.command("slack-link")
+def slack_link(
+    workspace: Annotated[str, typer.Option(help="JourneyOps workspace name")],
+    team: Annotated[str, typer.Option(help="Slack team id (T…), as the bot tells you")],
+) -> None:
+    """Link a Slack workspace to a JourneyOps workspace (when several could be meant)."""
+    from domain.errors import DomainError
+    from domain.workspace import service as workspace_service
+    from journeyops.runtime import Runtime
+
+    async def link() -> None:
+        runtime = Runtime.create(get_settings())
+        try:
+            async with runtime.db.begin() as session:
+                await workspace_service.link_chat_team(session, name=workspace, chat_team_id=team)
+        finally:
+            await runtime.close()
+
+    try:
+        asyncio.run(link())
+    except DomainError as error:
+        typer.secho(error.message, fg="red", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"Slack team {team} is now workspace “{workspace}”")

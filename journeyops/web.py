@@ -6,6 +6,7 @@ import logging
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
+from bot.app import routes as slack_routes
 from journeyops.health import healthz
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings, get_settings
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 def routes(runtime: Runtime) -> list[BaseRoute]:
     return [
         Route("/healthz", healthz),
+        *slack_routes(runtime),
     ]
 
 

@@ -119,3 +119,14 @@ async def make_observation(
         source=extra.pop("source", "graphql"),
         **extra,
     )
+
+
+async def make_member(
+    session: AsyncSession, workspace: Workspace, user_id: str, team: Team
+) -> Team:
+    """Put the staff member `user_id` (a Slack user id in bot tests) on `team`."""
+    from domain.member import service as member_service
+
+    return await member_service.join(
+        session, workspace_id=workspace.id, user_id=user_id, team=team.id
+    )

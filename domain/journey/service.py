@@ -180,3 +180,21 @@ async def find(session: AsyncSession, *, workspace_id: uuid.UUID, name: str | No
         field="journey",
         describe=lambda journey: journey.name,
     )
+
+
+async def list_for_team(
+    session: AsyncSession, *, workspace_id: uuid.UUID, team_id: uuid.UUID
+) -> list[Journey]:
+    """The journeys in which this team owns at least one touchpoint."""
+    from domain.touchpoint.models import Touchpoint
+
+    owned = select(Touchpoint.journey_id).where(
+        Touchpoint.workspace_id == workspace_id, Touchpoint.owner_team_id == team_id
+    )
+    return list(
+        await session.scalars(
+            select(Journey)
+            .where(Journey.workspace_id == workspace_id, Journey.id.in_(owned))
+            .order_by(Journey.name)
+        )
+    )

@@ -8,12 +8,27 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.errors import ValidationError
+from domain.journey import service as journey_service
+from domain.journey.models import Journey
 from domain.member import service as member_service
 from domain.observation import service as observation_service
 from domain.observation.models import Observation
+from domain.stage import service as stage_service
+from domain.stage.models import Stage
+from domain.stage.service import StagePlace
 from domain.team.models import Team
 from domain.touchpoint import service as touchpoint_service
+from domain.touchpoint.models import Touchpoint
+from domain.validation import TEXT_MAX, required_text
 from domain.vocabulary import Emotion, ObservationKind, ObservationSource
+
+
+@dataclass(frozen=True)
+class Logged:
+    observation: Observation
+    team_name: str
+    where: str  # "Touchpoint (Journey › stage)" or "Journey › stage"
 
 
 async def log_as_member(
@@ -23,18 +38,20 @@ async def log_as_member(
     author_id: str,
     author_name: str,
     text: str,
-    kind: ObservationKind | str = ObservationKind.INSIGHT,
+    kind: ObservationKind | str | None = None,
     touchpoint: str | uuid.UUID | None = None,
     stage_id: uuid.UUID | None = None,
+    journey_id: uuid.UUID | None = None,
     emotion: Emotion | str | None = None,
     sentiment: int | None = None,
     join_team_id: uuid.UUID | None = None,
     permalink: str | None = None,
     idempotency_key: str | None = None,
     source: ObservationSource = ObservationSource.SLACK,
-) -> Observation:
-    """Log what a staff member saw, carrying their team; the touchpoint may be named in words
-    (forgiving lookup). `join_team_id` first puts them on that team."""
+) -> Logged:
+    """Log what a staff member saw, carrying their team. The touchpoint may be named in words
+    (forgiving lookup); `journey_id` checks the stage and touchpoint belong to that journey;
+    `join_team_id` first puts the member on that team. A repeated idempotency key logs once."""
     if idempotency_key:
         earlier = await session.scalar(
             select(Observation).where(
@@ -43,7 +60,8 @@ async def log_as_member(
             )
         )
         if earlier is not None:
-            return earlier
+            return await _logged(session, earlier)
+    text = required_text(text, field="text", label="The observation", max_length=TEXT_MAX)
     if join_team_id is not None:
         await member_service.join(
             session, workspace_id=workspace_id, user_id=author_id, team=join_team_id
@@ -53,11 +71,13 @@ async def log_as_member(
         touchpoint = (
             await touchpoint_service.find(session, workspace_id=workspace_id, query=touchpoint)
         ).touchpoint.id
-    return await observation_service.log(
+    if journey_id is not None:
+        await _ensure_in_journey(session, workspace_id, journey_id, touchpoint, stage_id)
+    observation = await observation_service.log(
         session,
         workspace_id=workspace_id,
         text=text,
-        kind=kind,
+        kind=kind or ObservationKind.INSIGHT,
         author_id=author_id,
         author_name=author_name,
         author_team_id=team.id,
@@ -69,6 +89,70 @@ async def log_as_member(
         permalink=permalink,
         idempotency_key=idempotency_key,
     )
+    return await _logged(session, observation)
+
+
+async def _ensure_in_journey(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    journey_id: uuid.UUID,
+    touchpoint_id: uuid.UUID | None,
+    stage_id: uuid.UUID | None,
+) -> None:
+    if touchpoint_id is not None:
+        found = await touchpoint_service.get(
+            session, workspace_id=workspace_id, touchpoint_id=touchpoint_id
+        )
+        if found.journey_id != journey_id:
+            raise ValidationError(
+                "That touchpoint belongs to another journey; pick one of this journey.",
+                field="touchpointId",
+            )
+    if stage_id is not None:
+        stage = await stage_service.get(session, workspace_id=workspace_id, stage_id=stage_id)
+        if stage.journey_id != journey_id:
+            raise ValidationError(
+                "That stage belongs to another journey; pick one of this journey.",
+                field="stageId",
+            )
+
+
+async def _logged(session: AsyncSession, observation: Observation) -> Logged:
+    row = (
+        await session.execute(
+            select(Journey.name, Stage.name, Touchpoint.name, Team.name)
+            .select_from(Observation)
+            .join(
+                Journey,
+                (Journey.workspace_id == Observation.workspace_id)
+                & (Journey.id == Observation.journey_id),
+            )
+            .join(
+                Stage,
+                (Stage.workspace_id == Observation.workspace_id)
+                & (Stage.id == Observation.stage_id),
+            )
+            .outerjoin(
+                Touchpoint,
+                (Touchpoint.workspace_id == Observation.workspace_id)
+                & (Touchpoint.id == Observation.touchpoint_id),
+            )
+            .outerjoin(
+                Team,
+                (Team.workspace_id == Observation.workspace_id)
+                & (Team.id == Observation.author_team_id),
+            )
+            .where(
+                Observation.workspace_id == observation.workspace_id,
+                Observation.id == observation.id,
+            )
+        )
+    ).one()
+    journey_name, stage_name, touchpoint_name, team_name = row
+    where = f"{journey_name} › {stage_name}"
+    if touchpoint_name:
+        where = f"{touchpoint_name} ({where})"
+    return Logged(observation=observation, team_name=team_name or "", where=where)
 
 
 @dataclass(frozen=True)
@@ -129,3 +213,81 @@ async def stage_by_team(
         grouped[team_name].append(observation)
         totals[team_name] = total
     return [TeamView(name, totals[name], observations) for name, observations in grouped.items()]
+
+
+@dataclass(frozen=True)
+class RecentObservation:
+    observation: Observation
+    team_name: str | None
+    where: str  # "Journey › stage"
+
+
+@dataclass(frozen=True)
+class StaffOverview:
+    """A staff member's start page: their team's journeys and what all teams saw lately."""
+
+    team: Team | None
+    journeys: list[Journey]
+    recent: list[RecentObservation]
+
+
+async def staff_overview(
+    session: AsyncSession, *, workspace_id: uuid.UUID, user_id: str, recent: int = 10
+) -> StaffOverview:
+    """The journeys whose touchpoints the member's team owns, and the latest observations."""
+    team = await member_service.team_of(session, workspace_id=workspace_id, user_id=user_id)
+    journeys = (
+        await journey_service.list_for_team(session, workspace_id=workspace_id, team_id=team.id)
+        if team
+        else []
+    )
+    rows = await session.execute(
+        select(Observation, Team.name, Journey.name, Stage.name)
+        .join(
+            Journey,
+            (Journey.workspace_id == Observation.workspace_id)
+            & (Journey.id == Observation.journey_id),
+        )
+        .join(
+            Stage,
+            (Stage.workspace_id == Observation.workspace_id) & (Stage.id == Observation.stage_id),
+        )
+        .outerjoin(
+            Team,
+            (Team.workspace_id == Observation.workspace_id)
+            & (Team.id == Observation.author_team_id),
+        )
+        .where(Observation.workspace_id == workspace_id)
+        .order_by(Observation.created_at.desc(), Observation.id.desc())
+        .limit(recent)
+    )
+    return StaffOverview(
+        team=team,
+        journeys=journeys,
+        recent=[
+            RecentObservation(observation, team_name, f"{journey_name} › {stage_name}")
+            for observation, team_name, journey_name, stage_name in rows
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class StageOverview:
+    place: StagePlace
+    teams: list[TeamView]
+    days: int
+
+
+async def stage_overview(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    stage: str | uuid.UUID,
+    days: int = 30,
+) -> StageOverview:
+    """The stage named (forgiving lookup) or with that id, and what each team saw there."""
+    place = await stage_service.find(session, workspace_id=workspace_id, name=stage)
+    teams = await stage_by_team(
+        session, workspace_id=workspace_id, stage_id=place.stage.id, days=days
+    )
+    return StageOverview(place=place, teams=teams, days=days)

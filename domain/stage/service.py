@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import Conflict, Duplicate, ErrorCode, ValidationError
+from domain.errors import Conflict, Duplicate, ErrorCode, NotFound, ValidationError
 from domain.journey import service as journey_service
 from domain.lookup import get_in_workspace
 from domain.observation.models import Observation
@@ -263,35 +263,60 @@ class StagePlace:
         return f"{self.journey_name} › {self.stage.name}"
 
 
-async def find(
+async def places(
     session: AsyncSession,
     *,
     workspace_id: uuid.UUID,
-    name: str,
     journey_id: uuid.UUID | None = None,
-) -> StagePlace:
-    """The stage `name` means, in one journey or any (“journey › stage” tells them apart)."""
-    from domain import matching
+    stage_id: uuid.UUID | None = None,
+    search: str = "",
+    limit: int | None = None,
+) -> list[StagePlace]:
+    """Stages with their journey's name, narrowed by journey, id or a part of the name."""
     from domain.journey.models import Journey
 
-    required_text(name, field="stage", label="Stage name")
     query = (
         select(Stage, Journey.name)
         .join(
-            Journey, (Journey.workspace_id == Stage.workspace_id) & (Journey.id == Stage.journey_id)
+            Journey,
+            (Journey.workspace_id == Stage.workspace_id) & (Journey.id == Stage.journey_id),
         )
         .where(Stage.workspace_id == workspace_id)
         .order_by(Journey.name, Stage.position)
     )
     if journey_id is not None:
         query = query.where(Stage.journey_id == journey_id)
-    places = [
-        StagePlace(stage, journey_name) for stage, journey_name in await session.execute(query)
-    ]
-    wanted = name.replace(">", "›")
+    if stage_id is not None:
+        query = query.where(Stage.id == stage_id)
+    if search.strip():
+        pattern = "%" + search.strip().replace("%", r"\%").replace("_", r"\_") + "%"
+        query = query.where(Stage.name.ilike(pattern) | Journey.name.ilike(pattern))
+    if limit is not None:
+        query = query.limit(limit)
+    rows = await session.execute(query)
+    return [StagePlace(stage, journey_name) for stage, journey_name in rows]
+
+
+async def find(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    name: str | uuid.UUID,
+    journey_id: uuid.UUID | None = None,
+) -> StagePlace:
+    """The stage `name` means (or the one with that id), in one journey or any; “journey ›
+    stage” tells same-named stages of different journeys apart."""
+    from domain import matching
+
+    if isinstance(name, uuid.UUID):
+        found = await places(session, workspace_id=workspace_id, stage_id=name)
+        if not found:
+            raise NotFound("That stage does not exist any more.", field="stage")
+        return found[0]
+    required_text(name, field="stage", label="Stage name")
     return matching.one(
-        wanted,
-        places,
+        name.replace(">", "›"),
+        await places(session, workspace_id=workspace_id, journey_id=journey_id),
         lambda place: [place.stage.name, place.label, f"{place.journey_name} {place.stage.name}"],
         label="stage",
         field="stage",

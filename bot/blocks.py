@@ -1,0 +1,259 @@
+"""Block Kit for messages, built by pure functions from domain objects.
+
+Every piece of user text passes through `bot.text.escape`; every list is cut to Slack's
+limits (50 blocks a message, 3,000 characters a section) with "…and N more".
+"""
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.ids import ActionId
+from bot.text import BLOCKS_MAX, PLAIN_TEXT_MAX, SECTION_MAX, escape, quote, shorten
+from domain.journey.summary import JourneyMap, StageSummary
+from domain.observation.flows import TeamView
+from domain.observation.models import Observation
+from domain.stage.service import StagePlace
+from domain.team.models import Team
+from domain.touchpoint.service import TouchpointPlace
+from domain.vocabulary import Emotion, ObservationKind
+
+CHOICES_MAX = 10
+BUTTON_VALUE_MAX = 2000
+
+Blocks = list[dict[str, Any]]
+
+
+def section(mrkdwn: str) -> SectionBlock:
+    """A section of already-escaped mrkdwn, cut at Slack's limit."""
+    return SectionBlock(text=MarkdownTextObject(text=shorten(mrkdwn, SECTION_MAX)))
+
+
+def note(mrkdwn: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=shorten(mrkdwn, SECTION_MAX))])
+
+
+def lines_within(lines: Sequence[str], limit: int = SECTION_MAX) -> str:
+    """Join lines up to `limit` characters, ending with "…and N more" when some do not fit."""
+    kept: list[str] = []
+    size = 0
+    for index, line in enumerate(lines):
+        more = f"…and {len(lines) - index} more"
+        if size + len(line) + 1 + len(more) > limit:
+            kept.append(more)
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)
+
+
+def fit(blocks: Sequence[Block]) -> Blocks:
+    """At most 50 blocks; the last says how many did not fit."""
+    if len(blocks) > BLOCKS_MAX:
+        hidden = len(blocks) - (BLOCKS_MAX - 1)
+        blocks = [*blocks[: BLOCKS_MAX - 1], note(f"…and {hidden} more")]
+    return [block.to_dict() for block in blocks]
+
+
+def label(value: str) -> str:
+    """An enum value as people read it: pain_point → pain point."""
+    return value.replace("_", " ")
+
+
+EXAMPLES = [
+    ("log", "open the form to log an observation"),
+    (
+        "log checkout Shipping costs surprise people #frustration !pain_point",
+        "log in one line (touchpoint by key or name; `#emotion` and `!kind` optional)",
+    ),
+    ("map Online purchase", "the journey stage by stage"),
+    ("stage decision", "what each team observed at a stage lately"),
+    ("team Support", "say which team you are on (your observations carry it)"),
+    ("subscribe Online purchase > checkout", "this channel gets that journey's alerts"),
+    ("unsubscribe", "stop them"),
+    ("metrics Online purchase 30d", "stage metrics (add `public` to post them)"),
+]
+
+
+def help_message(unknown: str | None = None) -> Blocks:
+    intro = (
+        f"I don't know “{escape(unknown)}”. Here is what I can do:"
+        if unknown
+        else "*`/journey`*: your customers' journey, where you work."
+    )
+    usage = "\n".join(f"• `/journey {escape(example)}`: {what}" for example, what in EXAMPLES)
+    vocabulary = (
+        "Kinds: "
+        + ", ".join(f"`{k.value}`" for k in ObservationKind)
+        + ". Emotions: "
+        + ", ".join(f"`{e.value}`" for e in Emotion)
+        + "."
+    )
+    return fit([section(intro), section(usage), note(vocabulary)])
+
+
+def error_message(message: str) -> Blocks:
+    return fit([section(f":warning: {escape(message)}")])
+
+
+def plain_message(mrkdwn: str) -> Blocks:
+    return fit([section(mrkdwn)])
+
+
+def logged_message(observation: Observation, where: str, team_name: str | None) -> Blocks:
+    about = f"*{label(observation.kind.value)}*"
+    if observation.emotion:
+        about += f", feeling *{label(observation.emotion.value)}*"
+    by = f" for *{escape(team_name)}*" if team_name else ""
+    return fit(
+        [
+            section(
+                f":white_check_mark: Logged {about} at *{escape(where)}*{by}:\n"
+                f">{quote(observation.text, 2500)}"
+            )
+        ]
+    )
+
+
+def pick_value(place_id: str, pending: dict[str, Any]) -> str | None:
+    """A candidate button's value: the touchpoint and the quick log waiting for it
+    (None when it would not fit Slack's 2,000 characters)."""
+    value = json.dumps({"touchpoint": place_id, **pending}, separators=(",", ":"))
+    return value if len(value) <= BUTTON_VALUE_MAX else None
+
+
+def touchpoint_choices(
+    message: str, places: Sequence[TouchpointPlace], pending: dict[str, Any]
+) -> Blocks:
+    """Which touchpoint did you mean? One button per candidate, logging on click."""
+    blocks: list[Block] = [section(escape(message))]
+    buttons = []
+    for place in places[:CHOICES_MAX]:
+        value = pick_value(str(place.touchpoint.id), pending)
+        if value is None:
+            blocks.append(
+                note("Your text is too long to pick with a button; log again with the key below.")
+            )
+            buttons = []
+            break
+        buttons.append(
+            ButtonElement(
+                text=shorten(place.label, PLAIN_TEXT_MAX),
+                action_id=f"{ActionId.PICK_TOUCHPOINT}:{len(buttons)}",
+                value=value,
+            )
+        )
+    if buttons:
+        blocks.append(ActionsBlock(elements=buttons))
+    keys = ", ".join(f"`{escape(p.touchpoint.key)}` ({escape(p.label)})" for p in places)
+    if keys:
+        blocks.append(note(f"Keys: {shorten(keys, 2000)}"))
+    return fit(blocks)
+
+
+def stage_choices(message: str, places: Sequence[StagePlace]) -> Blocks:
+    buttons = [
+        ButtonElement(
+            text=shorten(place.label, PLAIN_TEXT_MAX),
+            action_id=f"{ActionId.PICK_STAGE}:{index}",
+            value=str(place.stage.id),
+        )
+        for index, place in enumerate(places[:CHOICES_MAX])
+    ]
+    blocks: list[Block] = [section(escape(message))]
+    if buttons:
+        blocks.append(ActionsBlock(elements=buttons))
+    return fit(blocks)
+
+
+def _stage_lines(summary: StageSummary) -> list[str]:
+    stage = summary.stage
+    lines = [f"*{stage.position + 1}. {escape(stage.name)}*"]
+    if stage.customer_goal:
+        lines.append(f"_Goal: {quote(stage.customer_goal, 200)}_")
+    for touchpoint in summary.touchpoints:
+        owner = f" — {escape(touchpoint.owner_team)}" if touchpoint.owner_team else ""
+        lines.append(f"• {escape(touchpoint.name)} (`{escape(touchpoint.key)}`){owner}")
+    if summary.emotions:
+        felt = ", ".join(f"{label(e.value)} ×{n}" for e, n in summary.emotions[:4])
+        expected = (
+            f" (expected: {label(stage.expected_emotion.value)})" if stage.expected_emotion else ""
+        )
+        lines.append(f"Staff report: {felt}{expected}")
+    for pain in summary.pain_points:
+        lines.append(f":warning: {quote(pain.text, 200)}")
+    lines.append("Conversion: stage metrics are not available yet.")
+    return lines
+
+
+def map_message(journey_map: JourneyMap, url: str) -> Blocks:
+    journey = journey_map.journey
+    blocks: list[Block] = [
+        HeaderBlock(text=shorten(journey.name, 150)),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"{len(journey_map.stages)} stages · observations of the last "
+                f"{journey_map.days} days"
+            ),
+            accessory=ButtonElement(text="Open the map", url=url, action_id=ActionId.OPEN_MAP),
+        ),
+    ]
+    for summary in journey_map.stages:
+        blocks += [DividerBlock(), section(lines_within(_stage_lines(summary)))]
+    if not journey_map.stages:
+        blocks.append(section("This journey has no stages yet."))
+    return fit(blocks)
+
+
+def stage_message(place: StagePlace, views: Sequence[TeamView], days: int) -> Blocks:
+    blocks: list[Block] = [
+        HeaderBlock(text=shorten(place.label, 150)),
+        note(f"What each team observed in the last {days} days"),
+    ]
+    for view in views:
+        team = escape(view.team_name) if view.team_name else "No team set"
+        lines = [f"*{team}*: {view.count} observation{'s' if view.count != 1 else ''}"]
+        lines += [f">{label(o.kind.value)}: {quote(o.text, 300)}" for o in view.latest]
+        blocks.append(section(lines_within(lines)))
+    if not views:
+        blocks.append(
+            section(f"Nobody logged anything here in the last {days} days. `/journey log` it!")
+        )
+    return fit(blocks)
+
+
+def team_message(team: Team) -> Blocks:
+    return plain_message(
+        f"You are on *{escape(team.name)}*. Your observations now carry it; "
+        "`/journey team <name>` changes it."
+    )
+
+
+def subscribed_message(covers: str, channel_id: str) -> Blocks:
+    return plain_message(
+        f"<#{channel_id}> now receives the alerts and digests of *{escape(covers)}*."
+    )
+
+
+def unsubscribed_message(removed: int, channel_id: str) -> Blocks:
+    if not removed:
+        return plain_message(f"<#{channel_id}> was not subscribed to that.")
+    return plain_message(f"<#{channel_id}> stopped {removed} subscription(s).")
+
+
+def metrics_unavailable() -> Blocks:
+    return plain_message(
+        "Stage metrics are not available yet: they come with customer event ingestion. "
+        "Meanwhile `/journey map` shows what staff observe at each stage."
+    )

@@ -1,0 +1,147 @@
+"""`/journey …` text → a command: a pure function, no Slack and no database.
+
+Names with spaces need no quotes at the end of a command (`map Online purchase`); a journey
+and a stage are separated by `>` (`subscribe Online purchase > checkout`); a touchpoint of
+several words is quoted in `log "product page" …`.
+"""
+
+import re
+from dataclasses import dataclass
+
+from bot.text import unescape
+
+PERIODS = {"7d": 7, "30d": 30, "90d": 90}
+STAGE_SEPARATOR = re.compile(r"\s*[>›]\s*")
+TRAILING_TAG = re.compile(r"(?:^|\s)([#!])([A-Za-z][\w-]*)\s*$")
+QUOTED = re.compile(r'^["“”\']([^"“”\']+)["“”\']\s*(.*)$', re.S)
+
+
+@dataclass(frozen=True)
+class Help:
+    unknown: str | None = None  # the word we did not understand
+
+
+@dataclass(frozen=True)
+class OpenLogModal:
+    pass
+
+
+@dataclass(frozen=True)
+class QuickLog:
+    touchpoint: str
+    text: str
+    emotion: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class ShowMap:
+    journey: str | None
+
+
+@dataclass(frozen=True)
+class ShowStage:
+    name: str
+
+
+@dataclass(frozen=True)
+class SetTeam:
+    name: str
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    journey: str
+    stage: str | None
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    journey: str | None
+
+
+@dataclass(frozen=True)
+class ShowMetrics:
+    journey: str | None
+    stage: str | None
+    days: int = 7
+    public: bool = False
+
+
+Command = (
+    Help
+    | OpenLogModal
+    | QuickLog
+    | ShowMap
+    | ShowStage
+    | SetTeam
+    | Subscribe
+    | Unsubscribe
+    | ShowMetrics
+)
+
+
+def _first(rest: str) -> tuple[str, str]:
+    """The first word (or "quoted phrase") and what follows."""
+    quoted = QUOTED.match(rest)
+    if quoted:
+        return quoted.group(1).strip(), quoted.group(2).strip()
+    word, _, tail = rest.partition(" ")
+    return word, tail.strip()
+
+
+def _journey_and_stage(rest: str) -> tuple[str | None, str | None]:
+    parts = STAGE_SEPARATOR.split(rest, maxsplit=1)
+    journey = parts[0].strip() or None
+    stage = parts[1].strip() or None if len(parts) > 1 else None
+    return journey, stage
+
+
+def _quick_log(rest: str) -> QuickLog:
+    touchpoint, text = _first(rest)
+    tags: dict[str, str] = {}
+    # Trailing `#emotion` and `!kind` only: a "#1" or "!" inside the text stays text.
+    while (tag := TRAILING_TAG.search(text)) and tag.group(1) not in tags:
+        tags[tag.group(1)] = tag.group(2)
+        text = text[: tag.start()]
+    return QuickLog(
+        touchpoint=touchpoint, text=text.strip(), emotion=tags.get("#"), kind=tags.get("!")
+    )
+
+
+def _metrics(rest: str) -> ShowMetrics:
+    words = rest.split()
+    days, public = 7, False
+    while words and (words[-1].lower() in PERIODS or words[-1].lower() == "public"):
+        word = words.pop().lower()
+        if word == "public":
+            public = True
+        else:
+            days = PERIODS[word]
+    journey, stage = _journey_and_stage(" ".join(words))
+    return ShowMetrics(journey=journey, stage=stage, days=days, public=public)
+
+
+def parse(text: str) -> Command:
+    """What the person asked for; anything not understood is Help naming the word."""
+    text = unescape(text or "").strip()
+    word, _, rest = text.partition(" ")
+    word, rest = word.lower(), rest.strip()
+    if word in ("", "help"):
+        return Help()
+    if word == "log":
+        return _quick_log(rest) if rest else OpenLogModal()
+    if word == "map":
+        return ShowMap(journey=rest or None)
+    if word == "stage":
+        return ShowStage(name=rest)
+    if word == "team":
+        return SetTeam(name=rest)
+    if word == "subscribe":
+        journey, stage = _journey_and_stage(rest)
+        return Subscribe(journey=journey or "", stage=stage)
+    if word == "unsubscribe":
+        return Unsubscribe(journey=rest or None)
+    if word == "metrics":
+        return _metrics(rest)
+    return Help(unknown=word)

@@ -1,0 +1,53 @@
+"""The App Home tab: my team's journeys, what all teams observed lately, a button to log."""
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    DividerBlock,
+    HeaderBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.blocks import fit, label, lines_within, note, section
+from bot.ids import ActionId
+from bot.text import escape, quote
+from domain.observation.flows import StaffOverview
+
+
+def home_view(overview: StaffOverview, base_url: str) -> dict[str, Any]:
+    blocks: list[Block] = [
+        HeaderBlock(text="Customer journeys"),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="Log observation", action_id=ActionId.OPEN_LOG_MODAL, style="primary"
+                )
+            ]
+        ),
+    ]
+    if overview.team is None:
+        blocks.append(
+            section("Say which team you are on with `/journey team <name>` to see its journeys.")
+        )
+    else:
+        journeys = [
+            f"• <{base_url}/journeys/{j.id}|{escape(j.name)}>" for j in overview.journeys
+        ] or ["No journey has touchpoints owned by your team yet."]
+        blocks.append(section(f"*{escape(overview.team.name)}'s journeys*"))
+        blocks.append(section(lines_within(journeys)))
+    blocks += [DividerBlock(), section("*Recent observations across teams*")]
+    for recent in overview.recent:
+        o = recent.observation
+        team = escape(recent.team_name) if recent.team_name else "no team"
+        blocks.append(section(f">{quote(o.text, 500)}"))
+        blocks.append(
+            note(
+                f"{label(o.kind.value)} · {escape(recent.where)} · {escape(o.author_name)}, {team}"
+            )
+        )
+    if not overview.recent:
+        blocks.append(note("Nothing logged yet."))
+    return View(type="home", blocks=fit(blocks)).to_dict()

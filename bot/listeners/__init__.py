@@ -1,0 +1,27 @@
+"""Every listener, registered in one place."""
+
+import re
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.ids import ActionId, CallbackId
+from bot.listeners import command, home, log_modal, quick_log
+
+
+async def _ack_only(ack) -> None:
+    await ack()
+
+
+def register(app: AsyncApp) -> None:
+    app.command("/journey")(command.journey)
+    app.action(re.compile(f"^{ActionId.PICK_STAGE}:"))(command.pick_stage)
+    app.action(re.compile(f"^{ActionId.PICK_TOUCHPOINT}:"))(quick_log.pick_touchpoint)
+    app.options(ActionId.JOURNEY)(log_modal.journey_options)
+    app.options(ActionId.STAGE)(log_modal.stage_options)
+    app.options(ActionId.TOUCHPOINT)(log_modal.touchpoint_options)
+    app.action(ActionId.JOURNEY)(log_modal.journey_chosen)
+    app.view(CallbackId.LOG_MODAL)(log_modal.submit)
+    app.shortcut(CallbackId.LOG_SHORTCUT)(log_modal.from_message)
+    app.action(ActionId.OPEN_LOG_MODAL)(log_modal.from_home)
+    app.action(ActionId.OPEN_MAP)(_ack_only)
+    app.event("app_home_opened")(home.opened)

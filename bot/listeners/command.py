@@ -1,0 +1,139 @@
+"""`/journey`: acknowledge at once, then parse → one use case → render, answered through the
+command's response_url (ephemeral unless asked to be public)."""
+
+import uuid
+
+from slack_bolt.context.async_context import AsyncBoltContext
+
+from bot import blocks
+from bot.commands import (
+    Command,
+    Help,
+    OpenLogModal,
+    QuickLog,
+    SetTeam,
+    ShowMap,
+    ShowMetrics,
+    ShowStage,
+    Subscribe,
+    Unsubscribe,
+    parse,
+)
+from bot.listeners import log_modal, quick_log
+from bot.listeners.reply import Reply, send
+from bot.middleware import Who, who
+from domain import matching
+from domain.errors import DomainError, ErrorCode, ValidationError
+from domain.journey import summary
+from domain.member import service as member_service
+from domain.observation import flows
+from domain.subscription import service as subscription_service
+
+
+async def journey(ack, command: dict, respond, client, context: AsyncBoltContext) -> None:
+    await ack()
+    parsed = parse(command.get("text", ""))
+    person = who(context)
+    if isinstance(parsed, OpenLogModal):
+        await log_modal.open_modal(
+            client,
+            command["trigger_id"],
+            person,
+            log_modal.Context(channel_id=command["channel_id"]),
+        )
+        return
+    if isinstance(parsed, QuickLog):
+        reply = await quick_log.log(parsed, person, key=f"slack:command:{command['trigger_id']}")
+    else:
+        try:
+            reply = await answer(parsed, person, command.get("channel_id", ""))
+        except matching.Ambiguous as error:
+            reply = Reply(blocks.stage_choices(error.message, error.candidates), error.message)
+        except DomainError as error:
+            reply = Reply(blocks.error_message(error.message), error.message)
+    await send(respond, reply)
+
+
+async def answer(command: Command, person: Who, channel_id: str) -> Reply:
+    """Everything but logging; DomainErrors are left to the caller to show."""
+    db = person.runtime.db
+    match command:
+        case Help(unknown=unknown):
+            return Reply(blocks.help_message(unknown), "How to use /journey")
+        case ShowMap(journey=name):
+            async with db.begin() as session:
+                journey_map = await summary.summarise_named(
+                    session, workspace_id=person.workspace_id, journey=name
+                )
+            url = f"{person.runtime.settings.base_url}/journeys/{journey_map.journey.id}"
+            return Reply(blocks.map_message(journey_map, url), journey_map.journey.name)
+        case ShowStage(name=name):
+            if not name:
+                raise ValidationError(
+                    "Say which stage: `/journey stage decision`.", code=ErrorCode.REQUIRED
+                )
+            async with db.begin() as session:
+                overview = await flows.stage_overview(
+                    session, workspace_id=person.workspace_id, stage=name
+                )
+            return stage_reply(overview)
+        case SetTeam(name=name):
+            async with db.begin() as session:
+                if name:
+                    team = await member_service.join(
+                        session, workspace_id=person.workspace_id, user_id=person.user_id, team=name
+                    )
+                else:
+                    team = await member_service.require_team(
+                        session, workspace_id=person.workspace_id, user_id=person.user_id
+                    )
+            return Reply(blocks.team_message(team), f"You are on {team.name}")
+        case Subscribe(journey=journey_name, stage=stage):
+            if not journey_name:
+                raise ValidationError(
+                    "Say which journey: `/journey subscribe Online purchase > checkout`.",
+                    code=ErrorCode.REQUIRED,
+                )
+            async with db.begin() as session:
+                _, covers = await subscription_service.subscribe(
+                    session,
+                    workspace_id=person.workspace_id,
+                    channel_id=channel_id,
+                    journey=journey_name,
+                    stage=stage,
+                )
+            return Reply(blocks.subscribed_message(covers, channel_id), f"Subscribed to {covers}")
+        case Unsubscribe(journey=journey_name):
+            async with db.begin() as session:
+                removed = await subscription_service.unsubscribe(
+                    session,
+                    workspace_id=person.workspace_id,
+                    channel_id=channel_id,
+                    journey=journey_name,
+                )
+            return Reply(blocks.unsubscribed_message(removed, channel_id), "Unsubscribed")
+        case ShowMetrics():
+            return Reply(blocks.metrics_unavailable(), "Stage metrics are not available yet")
+    raise AssertionError(f"unhandled command {command!r}")
+
+
+def stage_reply(overview: flows.StageOverview) -> Reply:
+    return Reply(
+        blocks.stage_message(overview.place, overview.teams, overview.days), overview.place.label
+    )
+
+
+async def pick_stage(ack, action: dict, respond, context: AsyncBoltContext) -> None:
+    """A button from an ambiguous `stage <name>`: show that stage, in place of the question."""
+    await ack()
+    person = who(context)
+    try:
+        async with person.runtime.db.begin() as session:
+            overview = await flows.stage_overview(
+                session, workspace_id=person.workspace_id, stage=uuid.UUID(action["value"])
+            )
+        reply = stage_reply(overview)
+    except (DomainError, ValueError) as error:
+        message = error.message if isinstance(error, DomainError) else "That button is stale."
+        reply = Reply(blocks.error_message(message), message)
+    await send(respond, reply, replace_original=True)

@@ -1,0 +1,157 @@
+"""The "Log observation" modal: opened from `/journey log`, the message shortcut or App
+Home; its pickers load options as people type; a submission logs once (keyed by view id)
+and shows domain errors inline."""
+
+import logging
+from typing import Any
+
+from slack_bolt.context.async_context import AsyncBoltContext
+
+from bot import blocks, modal
+from bot.middleware import Who, who
+from bot.modal import Context
+from bot.send import safely
+from bot.text import unescape
+from domain.errors import DomainError
+from domain.journey import service as journey_service
+from domain.observation import flows
+from domain.stage import service as stage_service
+from domain.team import service as team_service
+from domain.touchpoint import service as touchpoint_service
+
+log = logging.getLogger(__name__)
+
+
+async def open_modal(
+    client, trigger_id: str, person: Who, context: Context, *, text: str = ""
+) -> None:
+    teams = None
+    if person.team is None:  # ask once, inside the modal, rather than refuse
+        async with person.runtime.db.begin() as session:
+            teams = await team_service.list_all(session, workspace_id=person.workspace_id)
+    view = modal.log_modal(context, text=text, teams=teams)
+    await safely(client.views_open(trigger_id=trigger_id, view=view), "views.open")
+
+
+async def from_home(ack, body: dict, client, context: AsyncBoltContext) -> None:
+    await ack()
+    await open_modal(client, body["trigger_id"], who(context), Context())
+
+
+async def from_message(ack, shortcut: dict, client, context: AsyncBoltContext) -> None:
+    """Message shortcut: the modal prefilled with the message, keeping a link back to it."""
+    await ack()
+    channel_id = shortcut["channel"]["id"]
+    message = shortcut.get("message", {})
+    found = await safely(
+        client.chat_getPermalink(channel=channel_id, message_ts=message.get("ts", "")),
+        "chat.getPermalink",
+    )
+    permalink = found.get("permalink") if found else None
+    await open_modal(
+        client,
+        shortcut["trigger_id"],
+        who(context),
+        Context(channel_id=channel_id, permalink=permalink),
+        text=unescape(message.get("text", "")),
+    )
+
+
+def _state(body: dict) -> dict[str, Any]:
+    return body.get("view", {}).get("state", {}).get("values", {})
+
+
+def _chosen(body: dict, block: modal.BlockId) -> Any:
+    return modal.as_uuid(modal.selected(_state(body), block))
+
+
+async def journey_options(ack, body: dict, context: AsyncBoltContext) -> None:
+    person = who(context)
+    typed = body.get("value", "").strip().lower()
+    async with person.runtime.db.begin() as session:
+        journeys = await journey_service.list_all(session, workspace_id=person.workspace_id)
+    pairs = [(str(j.id), j.name) for j in journeys if typed in j.name.lower()]
+    await ack(options=modal.options(pairs))
+
+
+async def stage_options(ack, body: dict, context: AsyncBoltContext) -> None:
+    person = who(context)
+    journey_id = _chosen(body, modal.BlockId.JOURNEY)
+    async with person.runtime.db.begin() as session:
+        places = await stage_service.places(
+            session,
+            workspace_id=person.workspace_id,
+            journey_id=journey_id,
+            search=body.get("value", ""),
+            limit=modal.OPTIONS_MAX,
+        )
+    pairs = [(str(p.stage.id), p.stage.name if journey_id else p.label) for p in places]
+    await ack(options=modal.options(pairs))
+
+
+async def touchpoint_options(ack, body: dict, context: AsyncBoltContext) -> None:
+    person = who(context)
+    async with person.runtime.db.begin() as session:
+        places = await touchpoint_service.places(
+            session,
+            workspace_id=person.workspace_id,
+            journey_id=_chosen(body, modal.BlockId.JOURNEY),
+            stage_id=_chosen(body, modal.BlockId.STAGE),
+            search=body.get("value", ""),
+            limit=modal.OPTIONS_MAX,
+        )
+    await ack(options=modal.options([(str(p.touchpoint.id), p.label) for p in places]))
+
+
+async def journey_chosen(ack, body: dict, action: dict, client) -> None:
+    """A journey was picked: clear stage and touchpoint picked for another one."""
+    await ack()
+    view = body["view"]
+    await safely(
+        client.views_update(
+            view_id=view["id"],
+            hash=view.get("hash"),
+            view=modal.rekeyed(view, action.get("selected_option")),
+        ),
+        "views.update",
+    )
+
+
+async def submit(ack, body: dict, view: dict, client, context: AsyncBoltContext) -> None:
+    """Validate and log before the ack (errors show inline), confirm after it."""
+    person = who(context)
+    submission = modal.read(view)
+    where = Context.load(view.get("private_metadata"))
+    try:
+        async with person.runtime.db.begin() as session:
+            logged = await flows.log_as_member(
+                session,
+                workspace_id=person.workspace_id,
+                author_id=person.user_id,
+                author_name=person.user_name,
+                text=submission.text,
+                kind=submission.kind,
+                touchpoint=submission.touchpoint_id,
+                stage_id=submission.stage_id,
+                journey_id=submission.journey_id,
+                emotion=submission.emotion,
+                sentiment=submission.sentiment,
+                join_team_id=submission.team_id,
+                permalink=where.permalink,
+                idempotency_key=f"slack:view:{view['id']}",
+            )
+    except DomainError as error:
+        await ack(
+            response_action="errors", errors={modal.error_block(view, error.field): error.message}
+        )
+        return
+    await ack()
+    shown = blocks.logged_message(logged.observation, logged.where, logged.team_name)
+    text = f"Logged at {logged.where}"
+    if where.channel_id:
+        call = client.chat_postEphemeral(
+            channel=where.channel_id, user=person.user_id, blocks=shown, text=text
+        )
+    else:
+        call = client.chat_postMessage(channel=person.user_id, blocks=shown, text=text)
+    await safely(call, "confirmation")

@@ -1,0 +1,25 @@
+"""What a listener answers with, and sending it back through the request's response_url."""
+
+from dataclasses import dataclass
+
+from bot.blocks import Blocks
+from bot.send import safely
+
+
+@dataclass(frozen=True)
+class Reply:
+    blocks: Blocks
+    text: str  # the notification and screen-reader text
+    public: bool = False
+
+
+async def send(respond, reply: Reply, *, replace_original: bool = False) -> None:
+    await safely(
+        respond(
+            text=reply.text,
+            blocks=reply.blocks,
+            response_type="in_channel" if reply.public else "ephemeral",
+            replace_original=replace_original,
+        ),
+        "response_url",
+    )

@@ -1,0 +1,21 @@
+"""Sending after the ack: a Web API failure is logged, never raised into a listener whose
+work (a logged observation) is already committed."""
+
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+log = logging.getLogger(__name__)
+
+
+async def safely(call: Awaitable[Any], what: str) -> Any | None:
+    """Await a Web API call (already retried by the client's retry handlers); None on failure."""
+    try:
+        return await call
+    except SlackApiError as error:
+        log.warning("slack: %s failed: %s", what, error.response.get("error"))
+    except (SlackClientError, OSError, TimeoutError) as error:
+        log.warning("slack: %s failed: %s", what, type(error).__name__)
+    return None

@@ -1,0 +1,28 @@
+"""Making text safe and short enough for Slack.
+
+Everything a person typed is escaped before it goes into mrkdwn, so `<!channel>` or
+`<https://evil|bank>` in an observation shows as text and pings or spoofs nobody.
+"""
+
+SECTION_MAX = 3000
+BLOCKS_MAX = 50
+PLAIN_TEXT_MAX = 75  # button and option labels
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, as Slack asks (https://api.slack.com/reference/surfaces/formatting#escaping)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    """Slash command text arrives escaped; store what the person typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def quote(text: str, limit: int = 280) -> str:
+    """User text as a one-line escaped quote fit for a list."""
+    return escape(shorten(" ".join(text.split()), limit))

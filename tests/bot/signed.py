@@ -1,0 +1,109 @@
+"""Requests to /slack/events built and signed exactly as Slack builds and signs them."""
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from slack_sdk.signature import SignatureVerifier
+
+SIGNING_SECRET = "test-signing-secret"
+TEAM_ID = "T0001"
+
+
+def signed_headers(
+    body: str, content_type: str, *, timestamp: int | None = None, secret: str = SIGNING_SECRET
+) -> dict[str, str]:
+    stamp = str(timestamp if timestamp is not None else int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
+    }
+
+
+def command_body(
+    text: str,
+    *,
+    response_url: str,
+    user: str = "U0001",
+    channel: str = "C0001",
+    trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
+    team: str = TEAM_ID,
+) -> str:
+    return urlencode(
+        {
+            "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+            "team_id": team,
+            "team_domain": "acme",
+            "enterprise_id": "",
+            "channel_id": channel,
+            "channel_name": "support",
+            "user_id": user,
+            "user_name": "dana",
+            "command": "/journey",
+            "text": text,
+            "api_app_id": "A0001",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": trigger_id,
+        }
+    )
+
+
+def payload_body(payload: dict[str, Any]) -> str:
+    return urlencode({"payload": json.dumps(payload)})
+
+
+class SlackClient:
+    """Posts to the app's /slack/events as Slack does."""
+
+    def __init__(self, http: httpx.AsyncClient, response_url: str):
+        self.http = http
+        self.response_url = response_url
+        self._triggers = 0
+
+    def trigger(self) -> str:
+        self._triggers += 1
+        return f"trigger.{self._triggers}.{time.monotonic_ns()}"
+
+    async def post(self, body: str, content_type: str, **headers: Any) -> httpx.Response:
+        extra = headers.pop("extra", {})
+        return await self.http.post(
+            "/slack/events",
+            content=body,
+            headers={**signed_headers(body, content_type, **headers), **extra},
+        )
+
+    async def command(self, text: str, **fields: Any) -> httpx.Response:
+        fields.setdefault("trigger_id", self.trigger())
+        body = command_body(text, response_url=self.response_url, **fields)
+        return await self.post(body, "application/x-www-form-urlencoded")
+
+    async def interaction(self, payload: dict[str, Any]) -> httpx.Response:
+        return await self.post(payload_body(payload), "application/x-www-form-urlencoded")
+
+    async def event(self, event: dict[str, Any], **headers: Any) -> httpx.Response:
+        body = json.dumps(
+            {
+                "token": "verification",
+                "team_id": TEAM_ID,
+                "api_app_id": "A0001",
+                "event": event,
+                "type": "event_callback",
+                "event_id": "Ev0001",
+                "event_time": int(time.time()),
+                "authorizations": [{"team_id": TEAM_ID, "user_id": "UBOT", "is_bot": True}],
+            }
+        )
+        return await self.post(body, "application/json", **headers)
+
+
+def user(user_id: str = "U0001") -> dict[str, Any]:
+    return {"id": user_id, "username": "dana", "name": "dana", "team_id": TEAM_ID}
+
+
+def team() -> dict[str, Any]:
+    return {"id": TEAM_ID, "domain": "acme"}

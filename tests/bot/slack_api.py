@@ -1,0 +1,127 @@
+"""A local stand-in for Slack's Web API (and for response_url endpoints): it answers like
+Slack does and records every call the bot makes, for tests and the benchmark."""
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str  # Web API method ("chat.postMessage") or "response_url"
+    params: dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.params[key]
+
+
+@dataclass
+class FakeSlack:
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    url: str = ""
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/respond/{id}", self._respond)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, name: str = "1") -> str:
+        return f"{self.url}/respond/{name}"
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.failures.clear()
+
+    def fail(self, method: str, error: str = "internal_error", status: int = 200) -> None:
+        self.failures[method] = {"error": error, "status": status}
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        raw = await request.text()
+        if request.content_type == "application/json":
+            return json.loads(raw or "{}")
+        params: dict[str, Any] = dict(parse_qsl(raw))
+        for key in ("blocks", "view"):  # the SDK sends these JSON-encoded in forms
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        return params
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append(Call(method, params))
+        failure = self.failures.get(method)
+        if failure:
+            return web.json_response(
+                {"ok": False, "error": failure["error"]}, status=failure["status"]
+            )
+        return web.json_response({"ok": True, **self._answer(method, params)})
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("response_url", await self._params(request)))
+        if "response_url" in self.failures:
+            return web.Response(status=500, text="error")
+        return web.Response(text="ok")
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT", "team": "acme"}
+        if method in ("chat.postMessage", "chat.update"):
+            return {"channel": params.get("channel"), "ts": f"1700000000.{next(self._ts):06d}"}
+        if method == "chat.postEphemeral":
+            return {"message_ts": f"1700000000.{next(self._ts):06d}"}
+        if method in ("views.open", "views.update", "views.publish"):
+            return {"view": {"id": params.get("view_id", "V0001"), "hash": "h1"}}
+        if method == "chat.getPermalink":
+            ts = str(params.get("message_ts", "")).replace(".", "")
+            return {"permalink": f"https://acme.slack.com/archives/{params.get('channel')}/p{ts}"}
+        if method == "users.info":
+            return {"user": {"id": params.get("user"), "name": "dana", "real_name": "Dana"}}
+        if method == "oauth.v2.access":
+            return {
+                "app_id": "A0001",
+                "authed_user": {"id": "U0001"},
+                "scope": "commands,chat:write",
+                "token_type": "bot",
+                "access_token": "xoxb-installed",
+                "bot_user_id": "UBOT",
+                "team": {"id": "T0002", "name": "Globex"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+            }
+        return {}
+
+    def of(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """The calls of `method` once at least `count` arrived (the bot sends after its ack)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(self.of(method)) < count:
+            if loop.time() > deadline:
+                seen = [call.method for call in self.calls]
+                raise AssertionError(f"expected {count} {method} call(s); saw {seen}")
+            await asyncio.sleep(0.01)
+        return self.of(method)
