@@ -140,7 +140,7 @@ def touchpoint_choices(
     blocks: list[Block] = [section(escape(message))]
     buttons = []
     for place in places[:CHOICES_MAX]:
-        value = pick_value(str(place.touchpoint.id), pending)
+        value = pick_value(str(place.id), pending)
         if value is None:
             blocks.append(
                 note("Your text is too long to pick with a button; log again with the key below.")
@@ -156,7 +156,7 @@ def touchpoint_choices(
         )
     if buttons:
         blocks.append(ActionsBlock(elements=buttons))
-    keys = ", ".join(f"`{escape(p.touchpoint.key)}` ({escape(p.label)})" for p in places)
+    keys = ", ".join(f"`{escape(p.key)}` ({escape(p.label)})" for p in places)
     if keys:
         blocks.append(note(f"Keys: {shorten(keys, 2000)}"))
     return fit(blocks)
@@ -167,7 +167,7 @@ def stage_choices(message: str, places: Sequence[StagePlace]) -> Blocks:
         ButtonElement(
             text=shorten(place.label, PLAIN_TEXT_MAX),
             action_id=f"{ActionId.PICK_STAGE}:{index}",
-            value=str(place.stage.id),
+            value=str(place.id),
         )
         for index, place in enumerate(places[:CHOICES_MAX])
     ]

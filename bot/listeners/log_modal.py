@@ -85,7 +85,7 @@ async def stage_options(ack, body: dict, context: AsyncBoltContext) -> None:
             search=body.get("value", ""),
             limit=modal.OPTIONS_MAX,
         )
-    pairs = [(str(p.stage.id), p.stage.name if journey_id else p.label) for p in places]
+    pairs = [(str(p.id), p.name if journey_id else p.label) for p in places]
     await ack(options=modal.options(pairs))
 
 
@@ -100,7 +100,7 @@ async def touchpoint_options(ack, body: dict, context: AsyncBoltContext) -> None
             search=body.get("value", ""),
             limit=modal.OPTIONS_MAX,
         )
-    await ack(options=modal.options([(str(p.touchpoint.id), p.label) for p in places]))
+    await ack(options=modal.options([(str(p.id), p.label) for p in places]))
 
 
 async def journey_chosen(ack, body: dict, action: dict, client) -> None:

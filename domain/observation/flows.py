@@ -70,7 +70,7 @@ async def log_as_member(
     if isinstance(touchpoint, str):
         touchpoint = (
             await touchpoint_service.find(session, workspace_id=workspace_id, query=touchpoint)
-        ).touchpoint.id
+        ).id
     if journey_id is not None:
         await _ensure_in_journey(session, workspace_id, journey_id, touchpoint, stage_id)
     observation = await observation_service.log(
@@ -287,7 +287,5 @@ async def stage_overview(
 ) -> StageOverview:
     """The stage named (forgiving lookup) or with that id, and what each team saw there."""
     place = await stage_service.find(session, workspace_id=workspace_id, name=stage)
-    teams = await stage_by_team(
-        session, workspace_id=workspace_id, stage_id=place.stage.id, days=days
-    )
+    teams = await stage_by_team(session, workspace_id=workspace_id, stage_id=place.id, days=days)
     return StageOverview(place=place, teams=teams, days=days)

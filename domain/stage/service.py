@@ -253,14 +253,17 @@ async def _move_actions(
 
 @dataclass(frozen=True)
 class StagePlace:
-    """A stage with the name of its journey, for telling same-named stages apart."""
+    """A stage with the name of its journey, for telling same-named stages apart.
+    Plain values, so that it outlives its session (errors carry places past a rollback)."""
 
-    stage: Stage
+    id: uuid.UUID
+    name: str
+    journey_id: uuid.UUID
     journey_name: str
 
     @property
     def label(self) -> str:
-        return f"{self.journey_name} › {self.stage.name}"
+        return f"{self.journey_name} › {self.name}"
 
 
 async def places(
@@ -276,7 +279,7 @@ async def places(
     from domain.journey.models import Journey
 
     query = (
-        select(Stage, Journey.name)
+        select(Stage.id, Stage.name, Stage.journey_id, Journey.name)
         .join(
             Journey,
             (Journey.workspace_id == Stage.workspace_id) & (Journey.id == Stage.journey_id),
@@ -293,8 +296,7 @@ async def places(
         query = query.where(Stage.name.ilike(pattern) | Journey.name.ilike(pattern))
     if limit is not None:
         query = query.limit(limit)
-    rows = await session.execute(query)
-    return [StagePlace(stage, journey_name) for stage, journey_name in rows]
+    return [StagePlace(*row) for row in await session.execute(query)]
 
 
 async def find(
@@ -317,7 +319,7 @@ async def find(
     return matching.one(
         name.replace(">", "›"),
         await places(session, workspace_id=workspace_id, journey_id=journey_id),
-        lambda place: [place.stage.name, place.label, f"{place.journey_name} {place.stage.name}"],
+        lambda place: [place.name, place.label, f"{place.journey_name} {place.name}"],
         label="stage",
         field="stage",
         describe=lambda place: place.label,

@@ -41,7 +41,7 @@ async def subscribe(
         if stage
         else None
     )
-    stage_id = stage_place.stage.id if stage_place else None
+    stage_id = stage_place.id if stage_place else None
     covers = stage_place.label if stage_place else found.name
     existing = await session.scalar(
         select(Subscription).where(

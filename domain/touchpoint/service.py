@@ -287,15 +287,18 @@ async def delete(
 
 @dataclass(frozen=True)
 class TouchpointPlace:
-    """A touchpoint with its stage and journey names, as people tell touchpoints apart."""
+    """A touchpoint with its stage and journey names, as people tell touchpoints apart.
+    Plain values, so that it outlives its session (errors carry places past a rollback)."""
 
-    touchpoint: Touchpoint
+    id: uuid.UUID
+    key: str
+    name: str
     stage_name: str
     journey_name: str
 
     @property
     def label(self) -> str:
-        return f"{self.touchpoint.name} ({self.journey_name} › {self.stage_name})"
+        return f"{self.name} ({self.journey_name} › {self.stage_name})"
 
 
 async def places(
@@ -312,7 +315,7 @@ async def places(
     from domain.stage.models import Stage
 
     query = (
-        select(Touchpoint, Stage.name, Journey.name)
+        select(Touchpoint.id, Touchpoint.key, Touchpoint.name, Stage.name, Journey.name)
         .join(
             Stage,
             (Stage.workspace_id == Touchpoint.workspace_id) & (Stage.id == Touchpoint.stage_id),
@@ -346,7 +349,7 @@ async def find(session: AsyncSession, *, workspace_id: uuid.UUID, query: str) ->
     return matching.one(
         query,
         await places(session, workspace_id=workspace_id),
-        lambda place: [place.touchpoint.key, place.touchpoint.name],
+        lambda place: [place.key, place.name],
         label="touchpoint",
         field="touchpoint",
         describe=lambda place: place.label,

@@ -31,7 +31,7 @@ def bot_settings(fake_slack: FakeSlack, **overrides) -> Settings:
         "slack_bot_token": "xoxb-test",
         "slack_signing_secret": SIGNING_SECRET,
         "slack_api_url": fake_slack.api_url,
-        "public_url": PUBLIC_URL,
+        "JOURNEYOPS_PUBLIC_URL": PUBLIC_URL,
         "slack_client_id": None,
         "slack_client_secret": None,
     }
@@ -84,7 +84,9 @@ async def acme(db) -> Acme:
         product_page = await make_touchpoint(
             session, stages[1], "Product page", key="product-page", owner=marketing
         )
-        store = await make_journey(session, workspace, "Store visit", stages=("visit", "purchase"))
+        store = await make_journey(
+            session, workspace, "Store visit", stages=("awareness", "purchase")
+        )
         store_stages = await stages_of(session, store)
         store_checkout = await make_touchpoint(session, store_stages[1], "Checkout", key="till")
     return Acme(

@@ -29,7 +29,7 @@ def command_body(
     *,
     response_url: str,
     user: str = "U0001",
-    channel: str = "C0001",
+    channel: str = "C0SUPPORT1",
     trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
     team: str = TEAM_ID,
 ) -> str:
@@ -107,3 +107,23 @@ def user(user_id: str = "U0001") -> dict[str, Any]:
 
 def team() -> dict[str, Any]:
     return {"id": TEAM_ID, "domain": "acme"}
+
+
+def shown(blocks: list[dict[str, Any]]) -> str:
+    """All text a person would read in these blocks, one piece a line."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            text = node.get("text")
+            if isinstance(text, str):
+                found.append(text)
+            for key, value in node.items():
+                if key != "text" or not isinstance(value, str):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks)
+    return "\n".join(found)
