@@ -236,7 +236,7 @@ def stage_message(place: StagePlace, views: Sequence[TeamView], days: int) -> Bl
 def team_message(team: Team) -> Blocks:
     return plain_message(
         f"You are on *{escape(team.name)}*. Your observations now carry it; "
-        "`/journey team <name>` changes it."
+        "`/journey team &lt;name&gt;` changes it."
     )
 
 

@@ -30,7 +30,9 @@ def home_view(overview: StaffOverview, base_url: str) -> dict[str, Any]:
     ]
     if overview.team is None:
         blocks.append(
-            section("Say which team you are on with `/journey team <name>` to see its journeys.")
+            section(
+                "Say which team you are on with `/journey team &lt;name&gt;` to see its journeys."
+            )
         )
     else:
         journeys = [

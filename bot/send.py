@@ -15,7 +15,9 @@ async def safely(call: Awaitable[Any], what: str) -> Any | None:
     try:
         return await call
     except SlackApiError as error:
-        log.warning("slack: %s failed: %s", what, error.response.get("error"))
+        data = error.response.data
+        reason = data.get("error") if isinstance(data, dict) else error.response.status_code
+        log.warning("slack: %s failed: %s", what, reason)
     except (SlackClientError, OSError, TimeoutError) as error:
         log.warning("slack: %s failed: %s", what, type(error).__name__)
     return None

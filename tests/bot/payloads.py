@@ -1,0 +1,145 @@
+"""Interaction payloads shaped like the ones Slack sends (see api.slack.com/reference/interaction-payloads)."""
+
+from typing import Any
+
+from tests.bot.conftest import USER
+from tests.bot.signed import team, user
+
+
+def view_state(view: dict[str, Any], chosen: dict[str, str]) -> dict[str, Any]:
+    """State values for `view` as Slack reports them, with `chosen` (block base id → value)."""
+    values: dict[str, Any] = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        block_id = block["block_id"]
+        element = block["element"]
+        value = chosen.get(block_id.split(".")[0])
+        if element["type"] == "plain_text_input":
+            state = {"type": "plain_text_input", "value": value}
+        else:
+            selected = (
+                {"text": {"type": "plain_text", "text": value}, "value": value}
+                if value is not None
+                else None
+            )
+            state = {"type": element["type"], "selected_option": selected}
+        values[block_id] = {element["action_id"]: state}
+    return {"values": values}
+
+
+def submitted_view(
+    view: dict[str, Any], chosen: dict[str, str], view_id: str = "V0MODAL1"
+) -> dict[str, Any]:
+    return {
+        **view,
+        "id": view_id,
+        "team_id": "T0001",
+        "hash": "h1",
+        "state": view_state(view, chosen),
+    }
+
+
+def view_submission(view: dict[str, Any], chosen: dict[str, str], **kwargs) -> dict[str, Any]:
+    return {
+        "type": "view_submission",
+        "team": team(),
+        "user": user(USER),
+        "api_app_id": "A0001",
+        "token": "verification",
+        "trigger_id": "trigger.submit",
+        "view": submitted_view(view, chosen, **kwargs),
+        "response_urls": [],
+        "is_enterprise_install": False,
+    }
+
+
+def block_suggestion(
+    view: dict[str, Any], chosen: dict[str, str], action_id: str, typed: str
+) -> dict[str, Any]:
+    block_id = next(
+        b["block_id"] for b in view["blocks"] if b.get("element", {}).get("action_id") == action_id
+    )
+    return {
+        "type": "block_suggestion",
+        "user": user(USER),
+        "container": {"type": "view", "view_id": "V0MODAL1"},
+        "api_app_id": "A0001",
+        "token": "verification",
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": typed,
+        "team": team(),
+        "view": submitted_view(view, chosen),
+    }
+
+
+def view_select(
+    view: dict[str, Any], action_id: str, option: dict[str, Any], chosen: dict[str, str]
+) -> dict[str, Any]:
+    block_id = next(
+        b["block_id"] for b in view["blocks"] if b.get("element", {}).get("action_id") == action_id
+    )
+    return {
+        "type": "block_actions",
+        "user": user(USER),
+        "api_app_id": "A0001",
+        "token": "verification",
+        "container": {"type": "view", "view_id": "V0MODAL1"},
+        "trigger_id": "trigger.select",
+        "team": team(),
+        "view": submitted_view(view, chosen),
+        "actions": [
+            {
+                "type": "external_select",
+                "action_id": action_id,
+                "block_id": block_id,
+                "selected_option": option,
+                "action_ts": "1700000002.000100",
+            }
+        ],
+    }
+
+
+def message_action(text: str, response_url: str) -> dict[str, Any]:
+    return {
+        "type": "message_action",
+        "token": "verification",
+        "action_ts": "1700000003.000100",
+        "team": team(),
+        "user": user(USER),
+        "channel": {"id": "C0SUPPORT1", "name": "support"},
+        "is_enterprise_install": False,
+        "callback_id": "log_as_observation",
+        "trigger_id": "trigger.shortcut",
+        "response_url": response_url,
+        "message_ts": "1700000000.000300",
+        "message": {
+            "type": "message",
+            "user": "U0CUSTOMER",
+            "ts": "1700000000.000300",
+            "text": text,
+        },
+    }
+
+
+def home_button(action_id: str) -> dict[str, Any]:
+    return {
+        "type": "block_actions",
+        "user": user(USER),
+        "api_app_id": "A0001",
+        "token": "verification",
+        "container": {"type": "view", "view_id": "V0HOME01"},
+        "trigger_id": "trigger.home",
+        "team": team(),
+        "view": {"id": "V0HOME01", "type": "home", "blocks": [], "team_id": "T0001"},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "home.actions",
+                "text": {"type": "plain_text", "text": "Log observation"},
+                "action_ts": "1700000004.000100",
+            }
+        ],
+    }

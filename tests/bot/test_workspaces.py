@@ -1,0 +1,79 @@
+"""A Slack team maps to one JourneyOps workspace; OAuth installs are kept in PostgreSQL."""
+
+import httpx
+from sqlalchemy import select, text
+
+from domain.workspace.models import Workspace
+from journeyops.web import create_app
+from tests.bot.conftest import bot_settings
+from tests.bot.signed import TEAM_ID, shown
+from tests.factories import make_workspace
+
+
+async def test_the_first_request_links_the_only_workspace(slack, fake_slack, db, acme):
+    await slack.command("help")
+    await fake_slack.wait_for("response_url")
+    async with db() as session:
+        workspace = await session.get(Workspace, acme.workspace.id)
+    assert workspace is not None and workspace.slack_team_id == TEAM_ID
+
+
+async def test_a_fresh_install_gets_a_workspace(slack, fake_slack, db):
+    await slack.command("help")
+    await fake_slack.wait_for("response_url")
+    async with db() as session:
+        [workspace] = await session.scalars(select(Workspace))
+    assert workspace.slack_team_id == TEAM_ID
+
+
+async def test_with_several_unlinked_workspaces_the_bot_says_how_to_link(slack, fake_slack, db):
+    async with db.begin() as session:
+        await make_workspace(session, "acme")
+        await make_workspace(session, "globex")
+    response = await slack.command("help")
+    assert response.status_code == 200
+    assert "journeyops slack-link --workspace" in response.text
+    assert f"--team {TEAM_ID}" in response.text
+    assert fake_slack.calls == []
+
+
+async def test_each_workspace_sees_only_its_own_journeys(slack, fake_slack, db, acme):
+    async with db.begin() as session:
+        other = await make_workspace(session, "globex")
+        other.slack_team_id = TEAM_ID
+        acme.workspace.slack_team_id = None
+        session.add(other)
+    response = await slack.command("map Online purchase")
+    assert response.status_code == 200
+    [reply] = await fake_slack.wait_for("response_url")
+    assert "No journey is called “Online purchase”" in shown(reply["blocks"])
+
+
+async def test_oauth_install_stores_state_and_the_installation(database_url, fake_slack, db):
+    settings = bot_settings(
+        fake_slack, slack_bot_token=None, slack_client_id="111.222", slack_client_secret="shh"
+    )
+    app = create_app(settings, database_url=database_url)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            page = await http.get("/slack/install")
+            assert page.status_code == 200
+            assert "client_id=111.222" in page.text
+            async with db() as session:
+                state = await session.scalar(text("SELECT state FROM slack_oauth_states"))
+            assert state and f"state={state}" in page.text
+            http.cookies.set("slack-app-oauth-state", state)
+            callback = await http.get(
+                "/slack/oauth_redirect", params={"code": "the-code", "state": state}
+            )
+            assert callback.status_code == 200, callback.text
+    finally:
+        await app.state.runtime.close()
+    async with db() as session:
+        row = (
+            await session.execute(text("SELECT team_id, bot_token FROM slack_installations"))
+        ).one()
+    assert row == ("T0002", "xoxb-installed")
+    [exchange] = fake_slack.of("oauth.v2.access")
+    assert exchange["code"] == "the-code"
