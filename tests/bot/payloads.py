@@ -1,4 +1,5 @@
-"""Interaction payloads shaped like the ones Slack sends (see api.slack.com/reference/interaction-payloads)."""
+"""Interaction payloads shaped like the ones Slack sends
+(api.slack.com/reference/interaction-payloads)."""
 
 from typing import Any
 

@@ -1,0 +1,82 @@
+"""The pure parts: text → command, and rendering within Slack's limits, escaped."""
+
+import json
+
+import pytest
+
+from bot.blocks import fit, lines_within, section
+from bot.commands import (
+    Help,
+    OpenLogModal,
+    QuickLog,
+    SetTeam,
+    ShowMap,
+    ShowMetrics,
+    ShowStage,
+    Subscribe,
+    Unsubscribe,
+    parse,
+)
+from bot.text import escape, unescape
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("", Help()),
+        ("  HELP ", Help()),
+        ("dance now", Help(unknown="dance")),
+        ("log", OpenLogModal()),
+        (
+            "log checkout Shipping costs appear late #anxiety !pain_point",
+            QuickLog("checkout", "Shipping costs appear late", "anxiety", "pain_point"),
+        ),
+        ('log "product page" slow  reviews', QuickLog("product page", "slow  reviews")),
+        ("log “product page” slow", QuickLog("product page", "slow")),
+        ("log checkout #1 complaint is price", QuickLog("checkout", "#1 complaint is price")),
+        ("log checkout wow!", QuickLog("checkout", "wow!")),
+        ("log checkout", QuickLog("checkout", "")),
+        ("map", ShowMap(None)),
+        ("map Online purchase", ShowMap("Online purchase")),
+        ("stage decision", ShowStage("decision")),
+        ("team Customer Success", SetTeam("Customer Success")),
+        ("subscribe Online purchase", Subscribe("Online purchase", None)),
+        ("subscribe Online purchase &gt; decision", Subscribe("Online purchase", "decision")),
+        ("subscribe Online purchase › decision", Subscribe("Online purchase", "decision")),
+        ("unsubscribe", Unsubscribe(None)),
+        ("metrics", ShowMetrics(None, None)),
+        (
+            "metrics Online purchase > decision 90d public",
+            ShowMetrics("Online purchase", "decision", 90, True),
+        ),
+    ],
+)
+def test_parse(text, command):
+    assert parse(text) == command
+
+
+def test_slack_escapes_are_undone_once_and_redone_for_display():
+    typed = "a &lt;!channel&gt; &amp;lt; b"
+    assert unescape(typed) == "a <!channel> &lt; b"
+    assert escape(unescape(typed)) == typed
+
+
+def test_a_long_list_ends_with_and_n_more_within_a_section():
+    lines = [f"line {i} " + "x" * 100 for i in range(100)]
+    text = lines_within(lines)
+    assert len(text) <= 3000
+    assert text.splitlines()[-1].startswith("…and ")
+    shown_count = len(text.splitlines()) - 1
+    assert text.splitlines()[-1] == f"…and {100 - shown_count} more"
+
+
+def test_blocks_are_cut_at_fifty_with_a_note():
+    blocks = fit([section(f"block {i}") for i in range(60)])
+    assert len(blocks) == 50
+    assert blocks[-1]["elements"][0]["text"] == "…and 11 more"
+
+
+def test_a_section_is_cut_at_three_thousand_characters():
+    block = fit([section("y" * 5000)])[0]
+    assert len(block["text"]["text"]) == 3000
+    json.dumps(block)

@@ -1,0 +1,116 @@
+"""Logging as a staff member, and the cross-team view of a stage."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from domain.errors import ValidationError
+from domain.journey import summary
+from domain.observation import flows
+from domain.observation.models import Observation
+from domain.workspace import service as workspace_service
+from tests.factories import (
+    make_journey,
+    make_member,
+    make_observation,
+    make_team,
+    make_touchpoint,
+    make_workspace,
+    stages_of,
+)
+
+
+async def test_log_as_member_carries_the_team_and_logs_once_per_key(session):
+    workspace = await make_workspace(session)
+    support = await make_team(session, workspace, "Support")
+    stages = await stages_of(session, await make_journey(session, workspace))
+    checkout = await make_touchpoint(session, stages[2], "Checkout")
+    await make_member(session, workspace, "U1", support)
+    logged = [
+        await flows.log_as_member(
+            session,
+            workspace_id=workspace.id,
+            author_id="U1",
+            author_name="dana",
+            text="Coupon box confuses people",
+            touchpoint="chekout",
+            idempotency_key="slack:view:V1",
+        )
+        for _ in range(2)
+    ]
+    assert logged[0].observation.id == logged[1].observation.id
+    assert logged[0].observation.author_team_id == support.id
+    assert logged[0].team_name == "Support"
+    assert logged[0].observation.touchpoint_id == checkout.id
+    assert logged[0].where.startswith("Checkout (")
+
+
+async def test_log_as_member_without_a_team_names_the_teams(session):
+    workspace = await make_workspace(session)
+    await make_team(session, workspace, "Support")
+    stages = await stages_of(session, await make_journey(session, workspace))
+    with pytest.raises(ValidationError, match="Teams: Support"):
+        await flows.log_as_member(
+            session,
+            workspace_id=workspace.id,
+            author_id="U1",
+            author_name="dana",
+            text="x",
+            stage_id=stages[0].id,
+        )
+
+
+async def test_stage_by_team_counts_recent_observations_per_team(session):
+    workspace = await make_workspace(session)
+    sales, support = (
+        await make_team(session, workspace, "Sales"),
+        await make_team(session, workspace, "Support"),
+    )
+    stage = (await stages_of(session, await make_journey(session, workspace)))[2]
+    for i in range(4):
+        await make_observation(session, stage=stage, team=support, text=f"support {i}")
+    await make_observation(session, stage=stage, team=sales, text="sales")
+    old = await make_observation(session, stage=stage, team=sales, text="old")
+    await session.execute(
+        update(Observation)
+        .where(Observation.id == old.id)
+        .values(created_at=datetime.now(UTC) - timedelta(days=40))
+    )
+    views = await flows.stage_by_team(session, workspace_id=workspace.id, stage_id=stage.id)
+    assert [(v.team_name, v.count, len(v.latest)) for v in views] == [
+        ("Support", 4, 3),
+        ("Sales", 1, 1),
+    ]
+    assert all(o.text.startswith("support") for o in views[0].latest)
+
+
+async def test_map_summary_reports_emotions_and_pain_points_per_stage(session):
+    workspace = await make_workspace(session)
+    journey = await make_journey(session, workspace, "Online purchase")
+    stages = await stages_of(session, journey)
+    await make_observation(session, stage=stages[2], emotion="anxiety", text="shipping")
+    await make_observation(session, stage=stages[2], emotion="anxiety", kind="insight")
+    journey_map = await summary.summarise_named(
+        session, workspace_id=workspace.id, journey="online purchase"
+    )
+    decision = journey_map.stages[2]
+    assert decision.emotions == [("anxiety", 2)]
+    assert [o.text for o in decision.pain_points] == ["shipping"]
+    assert journey_map.stages[0].observation_count == 0
+
+
+async def test_a_chat_team_links_once_and_can_be_relinked(session):
+    acme = await make_workspace(session, "acme")
+    linked = await workspace_service.for_chat_team(
+        session, chat_team_id="T1", chat_team_name="acme", one_per_team=False
+    )
+    assert linked.id == acme.id
+    globex = await make_workspace(session, "globex")
+    assert (
+        await workspace_service.for_chat_team(
+            session, chat_team_id="T1", chat_team_name="acme", one_per_team=False
+        )
+    ).id == acme.id
+    await workspace_service.link_chat_team(session, name="globex", chat_team_id="T1")
+    assert globex.slack_team_id == "T1" and acme.slack_team_id is None
