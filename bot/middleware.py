@@ -1,9 +1,12 @@
-"""Hands every listener what it needs: which workspace, who is asking and their team.
+"""Hands every listener what it needs: which workspace, and who is asking.
 
 The Slack team is mapped to a JourneyOps workspace here (linked on first contact, see
-domain.workspace.service.for_chat_team); listeners read `context["who"]`.
+domain.workspace.service.for_chat_team) and the mapping is remembered for a few minutes, so
+that acknowledging a request within Slack's 3 seconds costs no database round trip.
+Listeners read `context["who"]`.
 """
 
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -13,10 +16,12 @@ from slack_bolt import BoltResponse
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from domain.errors import DomainError
-from domain.member import service as member_service
-from domain.team.models import Team
 from domain.workspace import service as workspace_service
 from journeyops.runtime import Runtime
+
+# How long a Slack team → workspace mapping is trusted; `journeyops slack-link` on another
+# process takes effect after this.
+LINK_TTL_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,6 @@ class Who:
     workspace_id: uuid.UUID
     user_id: str
     user_name: str
-    team: Team | None
 
 
 def who(context: AsyncBoltContext) -> Who:
@@ -36,19 +40,34 @@ def who(context: AsyncBoltContext) -> Who:
 
 def _user_name(body: dict[str, Any]) -> str:
     user = body.get("user") or {}
-    return (
-        (body.get("user_name") or user.get("name") or user.get("username") or body.get("user_id"))
-        or user.get("id")
-        or "someone"
-    )
+    if not isinstance(user, dict):  # events carry the user id as a string
+        user = {"id": user}
+    name = body.get("user_name") or user.get("name") or user.get("username")
+    return name or body.get("user_id") or user.get("id") or "someone"
 
 
 def _team_name(body: dict[str, Any]) -> str:
-    team = body.get("team") or {}
+    team = body.get("team")
     return body.get("team_domain") or (team.get("domain") if isinstance(team, dict) else "") or ""
 
 
 def workspace_middleware(runtime: Runtime, *, one_workspace_per_team: bool) -> Callable:
+    linked: dict[str, tuple[uuid.UUID, float]] = {}
+
+    async def workspace_of(chat_team_id: str, body: dict[str, Any]) -> uuid.UUID:
+        known = linked.get(chat_team_id)
+        if known and known[1] > time.monotonic():
+            return known[0]
+        async with runtime.db.begin() as session:
+            workspace = await workspace_service.for_chat_team(
+                session,
+                chat_team_id=chat_team_id,
+                chat_team_name=_team_name(body),
+                one_per_team=one_workspace_per_team,
+            )
+        linked[chat_team_id] = (workspace.id, time.monotonic() + LINK_TTL_SECONDS)
+        return workspace.id
+
     async def resolve(
         context: AsyncBoltContext, body: dict[str, Any], next: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
@@ -56,29 +75,15 @@ def workspace_middleware(runtime: Runtime, *, one_workspace_per_team: bool) -> C
         if not chat_team_id:
             return BoltResponse(status=400, body="This request names no Slack workspace.")
         try:
-            async with runtime.db.begin() as session:
-                workspace = await workspace_service.for_chat_team(
-                    session,
-                    chat_team_id=chat_team_id,
-                    chat_team_name=_team_name(body),
-                    one_per_team=one_workspace_per_team,
-                )
-                team = (
-                    await member_service.team_of(
-                        session, workspace_id=workspace.id, user_id=context.user_id
-                    )
-                    if context.user_id
-                    else None
-                )
+            workspace_id = await workspace_of(chat_team_id, body)
         except DomainError as error:
             # Shown to the person who typed the command; events simply go unanswered.
             return BoltResponse(status=200, body=error.message)
         context["who"] = Who(
             runtime=runtime,
-            workspace_id=workspace.id,
+            workspace_id=workspace_id,
             user_id=context.user_id or "",
             user_name=_user_name(body),
-            team=team,
         )
         await next()
         return None

@@ -14,9 +14,9 @@ from bot.send import safely
 from bot.text import unescape
 from domain.errors import DomainError
 from domain.journey import service as journey_service
+from domain.member import service as member_service
 from domain.observation import flows
 from domain.stage import service as stage_service
-from domain.team import service as team_service
 from domain.touchpoint import service as touchpoint_service
 
 log = logging.getLogger(__name__)
@@ -25,10 +25,11 @@ log = logging.getLogger(__name__)
 async def open_modal(
     client, trigger_id: str, person: Who, context: Context, *, text: str = ""
 ) -> None:
-    teams = None
-    if person.team is None:  # ask once, inside the modal, rather than refuse
-        async with person.runtime.db.begin() as session:
-            teams = await team_service.list_all(session, workspace_id=person.workspace_id)
+    async with person.runtime.db.begin() as session:
+        # Someone not on a team yet is asked once, inside the modal, rather than refused.
+        teams = await member_service.team_choices(
+            session, workspace_id=person.workspace_id, user_id=person.user_id
+        )
     view = modal.log_modal(context, text=text, teams=teams)
     await safely(client.views_open(trigger_id=trigger_id, view=view), "views.open")
 

@@ -52,3 +52,12 @@ async def require_team(session: AsyncSession, *, workspace_id: uuid.UUID, user_i
         field="team",
         code=ErrorCode.REQUIRED,
     )
+
+
+async def team_choices(
+    session: AsyncSession, *, workspace_id: uuid.UUID, user_id: str
+) -> list[Team] | None:
+    """None when the member is on a team already; otherwise the teams to choose from."""
+    if await team_of(session, workspace_id=workspace_id, user_id=user_id) is not None:
+        return None
+    return await team_service.list_all(session, workspace_id=workspace_id)

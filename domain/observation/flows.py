@@ -53,6 +53,10 @@ async def log_as_member(
     (forgiving lookup); `journey_id` checks the stage and touchpoint belong to that journey;
     `join_team_id` first puts the member on that team. A repeated idempotency key logs once."""
     if idempotency_key:
+        # Double clicks arrive together: the second waits for the first to commit, then
+        # finds its observation, rather than both checking first and one failing on insert.
+        lock = func.hashtext(f"observation:{workspace_id}:{idempotency_key}")
+        await session.execute(select(func.pg_advisory_xact_lock(lock)))
         earlier = await session.scalar(
             select(Observation).where(
                 Observation.workspace_id == workspace_id,

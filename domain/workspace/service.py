@@ -1,6 +1,6 @@
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import NotFound
@@ -47,15 +47,18 @@ async def for_chat_team(
     """
     from domain.errors import Conflict
 
-    linked = await session.scalar(select(Workspace).where(Workspace.slack_team_id == chat_team_id))
+    linked_query = select(Workspace).where(Workspace.slack_team_id == chat_team_id)
+    linked = await session.scalar(linked_query)
+    if linked is not None:
+        return linked
+    # Slack's first requests often come in bursts: link once, the others wait and find it.
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"chat:{chat_team_id}"))))
+    linked = await session.scalar(linked_query)
     if linked is not None:
         return linked
     unlinked = list(
         await session.scalars(
-            select(Workspace)
-            .where(Workspace.slack_team_id.is_(None))
-            .order_by(Workspace.name)
-            .with_for_update()
+            select(Workspace).where(Workspace.slack_team_id.is_(None)).order_by(Workspace.name)
         )
     )
     if one_per_team or not unlinked:

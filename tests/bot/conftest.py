@@ -38,8 +38,9 @@ def bot_settings(fake_slack: FakeSlack, **overrides) -> Settings:
     return Settings(_env_file=None, **{**values, **overrides})
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def slack_app(database_url, fake_slack):
+    """A fresh app per test: the bot remembers Slack team → workspace links in memory."""
     app = create_app(bot_settings(fake_slack), database_url=database_url)
     yield app
     await app.state.runtime.close()

@@ -34,7 +34,7 @@ async def test_with_several_unlinked_workspaces_the_bot_says_how_to_link(slack, 
     assert response.status_code == 200
     assert "journeyops slack-link --workspace" in response.text
     assert f"--team {TEAM_ID}" in response.text
-    assert fake_slack.calls == []
+    assert fake_slack.of("response_url") == []
 
 
 async def test_each_workspace_sees_only_its_own_journeys(slack, fake_slack, db, acme):
