@@ -110,19 +110,16 @@ async def test_the_same_idempotency_key_logs_once(session, map_):
 async def test_search_filters_and_pages_newest_first(session, map_):
     workspace, journey, consideration, decision, checkout = map_
     support = await make_team(session, workspace, "support")
-    logged = []
     for i in range(7):
-        logged.append(
-            await make_observation(
-                session,
-                touchpoint=checkout if i % 2 else None,
-                stage=None if i % 2 else consideration,
-                text=f"note {i}",
-                kind="insight" if i < 5 else "praise",
-                team=support if i % 3 == 0 else None,
-            )
+        await make_observation(
+            session,
+            touchpoint=checkout if i % 2 else None,
+            stage=None if i % 2 else consideration,
+            text=f"note {i}",
+            kind="insight" if i < 5 else "praise",
+            team=support if i % 3 == 0 else None,
         )
-    await session.commit()
+        await session.commit()  # one transaction each, as when staff log them
 
     seen, cursor = [], None
     while True:
