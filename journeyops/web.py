@@ -11,6 +11,7 @@ from journeyops.health import healthz
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings, get_settings
 from journeyops.worker import JOBS, run_forever
+from web import routes as journey_map
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 def routes(runtime: Runtime) -> list[BaseRoute]:
     return [
         Route("/healthz", healthz),
+        *journey_map.routes(),
     ]
 
 
