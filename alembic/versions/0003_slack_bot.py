@@ -9,7 +9,6 @@ Create Date: 2026-11-23 13:19:50.255147
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-
 from alembic import op
 
 revision: str = "0003"
