@@ -21,9 +21,9 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.local_slack import LocalSlack  # noqa: E402
 from journeyops import migrations  # noqa: E402
 from tests.bot.signed import SIGNING_SECRET, command_body, signed_headers  # noqa: E402
-from tests.bot.slack_api import FakeSlack  # noqa: E402
 from tests.database import create_database, drop_database, server_url  # noqa: E402
 
 CONCURRENCY = 50
@@ -136,7 +136,7 @@ def report(name: str, samples: list[float]) -> None:
 
 async def main() -> None:
     url = await create_database(server_url())
-    fake = FakeSlack()
+    fake = LocalSlack()
     await fake.start()
     servers: list[subprocess.Popen] = []
     try:

@@ -193,7 +193,6 @@ def _stage_lines(summary: StageSummary) -> list[str]:
         lines.append(f"Staff report: {felt}{expected}")
     for pain in summary.pain_points:
         lines.append(f":warning: {quote(pain.text, 200)}")
-    lines.append("Conversion: stage metrics are not available yet.")
     return lines
 
 
@@ -204,7 +203,7 @@ def map_message(journey_map: JourneyMap, url: str) -> Blocks:
         SectionBlock(
             text=MarkdownTextObject(
                 text=f"{len(journey_map.stages)} stages · observations of the last "
-                f"{journey_map.days} days"
+                f"{journey_map.days} days · conversion comes with stage metrics (not yet)"
             ),
             accessory=ButtonElement(text="Open the map", url=url, action_id=ActionId.OPEN_MAP),
         ),

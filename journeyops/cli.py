@@ -185,3 +185,25 @@ def slack_link(
         typer.secho(error.message, fg="red", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"Slack team {team} is now workspace “{workspace}”")
+
+
+@app.command("slack-try")
+def slack_try(
+    text: Annotated[str, typer.Argument(help='What follows /journey, e.g. "map"')],
+    user: Annotated[str, typer.Option(help="Slack user id to act as")] = "U0LOCAL",
+    raw: Annotated[bool, typer.Option("--json", help="Print the calls as JSON")] = False,
+) -> None:
+    """Try the Slack bot without Slack: one /journey command, Slack simulated locally."""
+    import json
+
+    from bot.local_slack import readable, try_command
+
+    answer, calls = asyncio.run(try_command(get_settings(), text, user=user))
+    if answer:
+        typer.echo(answer)
+    for call in calls:
+        if raw:
+            typer.echo(json.dumps({"method": call.method, **call.params}, indent=2))
+            continue
+        typer.secho(f"— {call.method}", fg="cyan")
+        typer.echo(readable(call.params.get("blocks") or call.params.get("view") or call.params))

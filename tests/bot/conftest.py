@@ -3,6 +3,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from bot.local_slack import LocalSlack
 from domain.journey.models import Journey
 from domain.stage.models import Stage
 from domain.team.models import Team
@@ -11,7 +12,6 @@ from domain.workspace.models import Workspace
 from journeyops.settings import Settings
 from journeyops.web import create_app
 from tests.bot.signed import SIGNING_SECRET, SlackClient
-from tests.bot.slack_api import FakeSlack
 from tests.factories import make_journey, make_member, make_team, make_touchpoint, stages_of
 
 PUBLIC_URL = "https://journeyops.example"
@@ -20,13 +20,13 @@ USER = "U0001"
 
 @pytest.fixture(scope="session")
 async def fake_slack():
-    fake = FakeSlack()
+    fake = LocalSlack()
     await fake.start()
     yield fake
     await fake.stop()
 
 
-def bot_settings(fake_slack: FakeSlack, **overrides) -> Settings:
+def bot_settings(fake_slack: LocalSlack, **overrides) -> Settings:
     values = {
         "slack_bot_token": "xoxb-test",
         "slack_signing_secret": SIGNING_SECRET,

@@ -6,7 +6,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from slack_sdk.signature import SignatureVerifier
+
+from bot import local_slack
 
 SIGNING_SECRET = "test-signing-secret"
 TEAM_ID = "T0001"
@@ -15,42 +16,11 @@ TEAM_ID = "T0001"
 def signed_headers(
     body: str, content_type: str, *, timestamp: int | None = None, secret: str = SIGNING_SECRET
 ) -> dict[str, str]:
-    stamp = str(timestamp if timestamp is not None else int(time.time()))
-    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
-    return {
-        "Content-Type": content_type,
-        "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": signature,
-    }
+    return local_slack.signed_headers(body, content_type, secret=secret, timestamp=timestamp)
 
 
-def command_body(
-    text: str,
-    *,
-    response_url: str,
-    user: str = "U0001",
-    channel: str = "C0SUPPORT1",
-    trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
-    team: str = TEAM_ID,
-) -> str:
-    return urlencode(
-        {
-            "token": "gIkuvaNzQIHg97ATvDxqgjtO",
-            "team_id": team,
-            "team_domain": "acme",
-            "enterprise_id": "",
-            "channel_id": channel,
-            "channel_name": "support",
-            "user_id": user,
-            "user_name": "dana",
-            "command": "/journey",
-            "text": text,
-            "api_app_id": "A0001",
-            "is_enterprise_install": "false",
-            "response_url": response_url,
-            "trigger_id": trigger_id,
-        }
-    )
+def command_body(text: str, *, response_url: str, **fields: Any) -> str:
+    return local_slack.command_body(text, response_url=response_url, team=TEAM_ID, **fields)
 
 
 def payload_body(payload: dict[str, Any]) -> str:
@@ -111,19 +81,4 @@ def team() -> dict[str, Any]:
 
 def shown(blocks: list[dict[str, Any]]) -> str:
     """All text a person would read in these blocks, one piece a line."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            text = node.get("text")
-            if isinstance(text, str):
-                found.append(text)
-            for key, value in node.items():
-                if key != "text" or not isinstance(value, str):
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks)
-    return "\n".join(found)
+    return local_slack.readable(blocks)

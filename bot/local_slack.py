@@ -1,14 +1,20 @@
-"""A local stand-in for Slack's Web API (and for response_url endpoints): it answers like
-Slack does and records every call the bot makes, for tests and the benchmark."""
+"""Trying the bot without Slack: a local stand-in for Slack's Web API (and response_url
+endpoints) that answers like Slack and records every call the bot makes, and requests signed
+exactly as Slack signs them. Used by `journeyops slack-try`, the tests and the benchmark."""
 
 import asyncio
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import parse_qsl
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+if TYPE_CHECKING:
+    from journeyops.settings import Settings
 
 
 @dataclass
@@ -21,7 +27,7 @@ class Call:
 
 
 @dataclass
-class FakeSlack:
+class LocalSlack:
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, dict[str, Any]] = field(default_factory=dict)
     url: str = ""
@@ -127,3 +133,105 @@ class FakeSlack:
                 raise AssertionError(f"expected {count} {method} call(s); saw {seen}")
             await asyncio.sleep(0.01)
         return self.of(method)
+
+
+def signed_headers(
+    body: str, content_type: str, *, secret: str, timestamp: int | None = None
+) -> dict[str, str]:
+    """Slack's v0 signature: HMAC-SHA256 of `v0:{timestamp}:{body}` with the signing secret."""
+    stamp = str(timestamp if timestamp is not None else int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
+    }
+
+
+def command_body(
+    text: str,
+    *,
+    response_url: str,
+    user: str = "U0001",
+    channel: str = "C0SUPPORT1",
+    trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
+    team: str = "T0001",
+) -> str:
+    """A `/journey` slash command, form-encoded as Slack posts it."""
+    return urlencode(
+        {
+            "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+            "team_id": team,
+            "team_domain": "acme",
+            "enterprise_id": "",
+            "channel_id": channel,
+            "channel_name": "support",
+            "user_id": user,
+            "user_name": "dana",
+            "command": "/journey",
+            "text": text,
+            "api_app_id": "A0001",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": trigger_id,
+        }
+    )
+
+
+def readable(node: Any) -> str:
+    """All text a person would read in blocks or a view, one piece a line."""
+    found: list[str] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item, dict):
+            if isinstance(item.get("text"), str):
+                found.append(item["text"])
+            for key, value in item.items():
+                if not (key == "text" and isinstance(value, str)):
+                    walk(value)
+        elif isinstance(item, list):
+            for element in item:
+                walk(element)
+
+    walk(node)
+    return "\n".join(found)
+
+
+async def try_command(settings: "Settings", text: str, *, user: str) -> tuple[str, list[Call]]:
+    """Run one `/journey` command through the real bot (signature check, middleware, listener,
+    database) with Slack simulated here; return the immediate answer and the calls it made."""
+    import secrets
+
+    from pydantic import SecretStr
+    from slack_bolt.request.async_request import AsyncBoltRequest
+
+    from bot.app import create_bolt_app
+    from journeyops.runtime import Runtime
+
+    slack = LocalSlack()
+    await slack.start()
+    secret = secrets.token_hex(16)
+    local = settings.model_copy(
+        update={
+            "slack_signing_secret": SecretStr(secret),
+            "slack_bot_token": SecretStr("xoxb-local"),
+            "slack_api_url": slack.api_url,
+            "slack_client_id": None,
+            "slack_client_secret": None,
+        }
+    )
+    runtime = Runtime.create(local)
+    try:
+        bolt = create_bolt_app(runtime)
+        body = command_body(text, response_url=slack.response_url(), user=user, team="T0LOCAL")
+        headers = signed_headers(body, "application/x-www-form-urlencoded", secret=secret)
+        answer = await bolt.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        while loop.time() < deadline and not [c for c in slack.calls if c.method != "auth.test"]:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)  # a listener may send more than one thing
+        return answer.body, [c for c in slack.calls if c.method != "auth.test"]
+    finally:
+        await runtime.close()
+        await slack.stop()
