@@ -28,7 +28,7 @@ from journeyops.runtime import Runtime
 log = logging.getLogger(__name__)
 
 # What the manifest (bot/manifest.yml) asks for; the OAuth flow requests the same.
-BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "users:read"]
+BOT_SCOPES = ["commands", "chat:write", "chat:write.public"]
 RETRIES = 2
 
 

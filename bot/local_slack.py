@@ -60,8 +60,11 @@ class LocalSlack:
         self.calls.clear()
         self.failures.clear()
 
-    def fail(self, method: str, error: str = "internal_error", status: int = 200) -> None:
-        self.failures[method] = {"error": error, "status": status}
+    def fail(
+        self, method: str, error: str = "internal_error", status: int = 200, times: int = 1000
+    ) -> None:
+        """Make `method` fail `times` times (429 answers ask to retry after 0 s)."""
+        self.failures[method] = {"error": error, "status": status, "times": times}
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         if request.method == "GET":
@@ -80,9 +83,11 @@ class LocalSlack:
         params = await self._params(request)
         self.calls.append(Call(method, params))
         failure = self.failures.get(method)
-        if failure:
+        if failure and failure["times"] > 0:
+            failure["times"] -= 1
+            headers = {"Retry-After": "0"} if failure["status"] == 429 else None
             return web.json_response(
-                {"ok": False, "error": failure["error"]}, status=failure["status"]
+                {"ok": False, "error": failure["error"]}, status=failure["status"], headers=headers
             )
         return web.json_response({"ok": True, **self._answer(method, params)})
 

@@ -149,10 +149,15 @@ async def submit(ack, body: dict, view: dict, client, context: AsyncBoltContext)
     await ack()
     shown = blocks.logged_message(logged.observation, logged.where, logged.team_name)
     text = f"Logged at {logged.where}"
-    if where.channel_id:
-        call = client.chat_postEphemeral(
+    if where.channel_id and await safely(
+        client.chat_postEphemeral(
             channel=where.channel_id, user=person.user_id, blocks=shown, text=text
-        )
-    else:
-        call = client.chat_postMessage(channel=person.user_id, blocks=shown, text=text)
-    await safely(call, "confirmation")
+        ),
+        "chat.postEphemeral",
+    ):
+        return
+    # From App Home, or a channel the bot cannot post in: the app's messages tab instead.
+    await safely(
+        client.chat_postMessage(channel=person.user_id, blocks=shown, text=text),
+        "chat.postMessage",
+    )

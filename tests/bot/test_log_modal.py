@@ -171,12 +171,15 @@ async def test_invalid_fields_show_inline(slack, fake_slack, db, on_support):
 
 
 async def test_a_failing_web_api_never_loses_the_observation(slack, fake_slack, db, on_support):
+    """The confirmation cannot be posted in the channel (the bot is not in it): the observation
+    stays logged and the confirmation goes to the app's messages tab."""
     view = await open_modal(slack, fake_slack)
     fake_slack.fail("chat.postEphemeral", error="channel_not_found")
     chosen = {"touchpoint": str(on_support.checkout.id), "kind": "insight", "text": "Kept"}
     response = await slack.interaction(view_submission(view, chosen))
     assert response.status_code == 200
-    await fake_slack.wait_for("chat.postEphemeral")
+    [direct_message] = await fake_slack.wait_for("chat.postMessage")
+    assert direct_message["channel"] == USER
     [observation] = await observations(db)
     assert observation.text == "Kept"
 
@@ -201,3 +204,19 @@ async def test_message_shortcut_prefills_the_modal_and_keeps_the_permalink(
     await slack.interaction(view_submission(view, chosen))
     [observation] = await observations(db)
     assert observation.permalink == ("https://acme.slack.com/archives/C0SUPPORT1/p1700000000000300")
+
+
+async def test_rate_limits_and_server_errors_are_retried(slack, fake_slack, db, on_support):
+    view = await open_modal(slack, fake_slack)
+    fake_slack.fail("chat.postEphemeral", error="ratelimited", status=429, times=1)
+    chosen = {"touchpoint": str(on_support.checkout.id), "kind": "insight", "text": "Retried"}
+    await slack.interaction(view_submission(view, chosen, view_id="V0RETRY1"))
+    assert len(await fake_slack.wait_for("chat.postEphemeral", 2)) == 2
+
+    fake_slack.reset()
+    fake_slack.fail("chat.postEphemeral", error="internal_error", status=500, times=1)
+    chosen["text"] = "Retried again"
+    await slack.interaction(view_submission(view, chosen, view_id="V0RETRY2"))
+    assert len(await fake_slack.wait_for("chat.postEphemeral", 2)) == 2
+    assert fake_slack.of("chat.postMessage") == []
+    assert len(await observations(db)) == 2
