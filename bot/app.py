@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 # What the manifest (bot/manifest.yml) asks for; the OAuth flow requests the same.
 BOT_SCOPES = ["commands", "chat:write", "chat:write.public"]
 RETRIES = 2
+# Slack's largest payloads (a view submission with its full state) stay far below this.
+BODY_MAX_BYTES = 1_000_000
 
 
 def web_client(runtime: Runtime) -> AsyncWebClient:
@@ -92,6 +94,12 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
     handler = AsyncSlackRequestHandler(create_bolt_app(runtime))
 
     async def endpoint(request: Request) -> Response:
+        if request.method == "POST":
+            size = request.headers.get("content-length")
+            if size is None or not size.isdigit():
+                return PlainTextResponse("Send a Content-Length.", status_code=411)
+            if int(size) > BODY_MAX_BYTES:
+                return PlainTextResponse("Request body too large.", status_code=413)
         return await handler.handle(request)
 
     return [

@@ -52,3 +52,9 @@ async def test_without_slack_settings_the_endpoints_say_what_to_configure(databa
     await app.state.runtime.close()
     assert response.status_code == 503
     assert "SLACK_SIGNING_SECRET" in response.text
+
+
+async def test_an_oversized_body_is_refused_before_reading_it(slack, acme):
+    body = "payload=" + "x" * 1_000_001
+    response = await slack.post(body, "application/x-www-form-urlencoded")
+    assert response.status_code == 413
