@@ -40,6 +40,12 @@ class Unknown(NotFound, Generic[T]):
         self.suggestions = suggestions
 
 
+def contains_pattern(text: str) -> str:
+    """An ILIKE pattern matching names that contain `text` (its % and _ taken literally)."""
+    escaped = text.strip().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+    return f"%{escaped}%"
+
+
 def normalise(text: str) -> str:
     return " ".join(text.casefold().replace("-", " ").replace("_", " ").split())
 

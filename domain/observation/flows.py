@@ -4,8 +4,9 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import ValidationError
@@ -53,15 +54,8 @@ async def log_as_member(
     (forgiving lookup); `journey_id` checks the stage and touchpoint belong to that journey;
     `join_team_id` first puts the member on that team. A repeated idempotency key logs once."""
     if idempotency_key:
-        # Double clicks arrive together: the second waits for the first to commit, then
-        # finds its observation, rather than both checking first and one failing on insert.
-        lock = func.hashtext(f"observation:{workspace_id}:{idempotency_key}")
-        await session.execute(select(func.pg_advisory_xact_lock(lock)))
-        earlier = await session.scalar(
-            select(Observation).where(
-                Observation.workspace_id == workspace_id,
-                Observation.idempotency_key == idempotency_key,
-            )
+        earlier = await observation_service.logged_with_key(
+            session, workspace_id=workspace_id, idempotency_key=idempotency_key
         )
         if earlier is not None:
             return await _logged(session, earlier)
@@ -121,37 +115,38 @@ async def _ensure_in_journey(
             )
 
 
-async def _logged(session: AsyncSession, observation: Observation) -> Logged:
-    row = (
-        await session.execute(
-            select(Journey.name, Stage.name, Touchpoint.name, Team.name)
-            .select_from(Observation)
-            .join(
-                Journey,
-                (Journey.workspace_id == Observation.workspace_id)
-                & (Journey.id == Observation.journey_id),
-            )
-            .join(
-                Stage,
-                (Stage.workspace_id == Observation.workspace_id)
-                & (Stage.id == Observation.stage_id),
-            )
-            .outerjoin(
-                Touchpoint,
-                (Touchpoint.workspace_id == Observation.workspace_id)
-                & (Touchpoint.id == Observation.touchpoint_id),
-            )
-            .outerjoin(
-                Team,
-                (Team.workspace_id == Observation.workspace_id)
-                & (Team.id == Observation.author_team_id),
-            )
-            .where(
-                Observation.workspace_id == observation.workspace_id,
-                Observation.id == observation.id,
-            )
+def _placed(*columns: Any) -> Select:
+    """`columns` of observations joined to their journey, stage, touchpoint and team."""
+    return (
+        select(*columns)
+        .select_from(Observation)
+        .join(
+            Journey,
+            (Journey.workspace_id == Observation.workspace_id)
+            & (Journey.id == Observation.journey_id),
         )
-    ).one()
+        .join(
+            Stage,
+            (Stage.workspace_id == Observation.workspace_id) & (Stage.id == Observation.stage_id),
+        )
+        .outerjoin(
+            Touchpoint,
+            (Touchpoint.workspace_id == Observation.workspace_id)
+            & (Touchpoint.id == Observation.touchpoint_id),
+        )
+        .outerjoin(
+            Team,
+            (Team.workspace_id == Observation.workspace_id)
+            & (Team.id == Observation.author_team_id),
+        )
+    )
+
+
+async def _logged(session: AsyncSession, observation: Observation) -> Logged:
+    query = _placed(Journey.name, Stage.name, Touchpoint.name, Team.name).where(
+        Observation.workspace_id == observation.workspace_id, Observation.id == observation.id
+    )
+    row = (await session.execute(query)).one()
     journey_name, stage_name, touchpoint_name, team_name = row
     where = f"{journey_name} › {stage_name}"
     if touchpoint_name:
@@ -246,21 +241,7 @@ async def staff_overview(
         else []
     )
     rows = await session.execute(
-        select(Observation, Team.name, Journey.name, Stage.name)
-        .join(
-            Journey,
-            (Journey.workspace_id == Observation.workspace_id)
-            & (Journey.id == Observation.journey_id),
-        )
-        .join(
-            Stage,
-            (Stage.workspace_id == Observation.workspace_id) & (Stage.id == Observation.stage_id),
-        )
-        .outerjoin(
-            Team,
-            (Team.workspace_id == Observation.workspace_id)
-            & (Team.id == Observation.author_team_id),
-        )
+        _placed(Observation, Team.name, Journey.name, Stage.name)
         .where(Observation.workspace_id == workspace_id)
         .order_by(Observation.created_at.desc(), Observation.id.desc())
         .limit(recent)

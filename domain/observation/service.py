@@ -70,11 +70,8 @@ async def log(
     returned and nothing new is written: a retried Slack request or a double click logs once.
     """
     if idempotency_key:
-        earlier = await session.scalar(
-            select(Observation).where(
-                Observation.workspace_id == workspace_id,
-                Observation.idempotency_key == idempotency_key,
-            )
+        earlier = await logged_with_key(
+            session, workspace_id=workspace_id, idempotency_key=idempotency_key
         )
         if earlier is not None:
             return earlier
@@ -123,6 +120,22 @@ async def log(
         },
     )
     return observation
+
+
+async def logged_with_key(
+    session: AsyncSession, *, workspace_id: uuid.UUID, idempotency_key: str
+) -> Observation | None:
+    """The observation logged earlier with this key, if any. Double clicks arrive together:
+    a transaction-level lock on the key makes the second wait for the first to commit and
+    find its observation, instead of both finding none and one failing on the insert."""
+    lock = func.hashtext(f"observation:{workspace_id}:{idempotency_key}")
+    await session.execute(select(func.pg_advisory_xact_lock(lock)))
+    return await session.scalar(
+        select(Observation).where(
+            Observation.workspace_id == workspace_id,
+            Observation.idempotency_key == idempotency_key,
+        )
+    )
 
 
 async def _where(

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.errors import Conflict, Duplicate, ErrorCode, NotFound, ValidationError
 from domain.journey import service as journey_service
 from domain.lookup import get_in_workspace
+from domain.matching import contains_pattern
 from domain.observation.models import Observation
 from domain.stage.models import Stage
 from domain.touchpoint.models import Touchpoint
@@ -292,7 +293,7 @@ async def places(
     if stage_id is not None:
         query = query.where(Stage.id == stage_id)
     if search.strip():
-        pattern = "%" + search.strip().replace("%", r"\%").replace("_", r"\_") + "%"
+        pattern = contains_pattern(search)
         query = query.where(Stage.name.ilike(pattern) | Journey.name.ilike(pattern))
     if limit is not None:
         query = query.limit(limit)

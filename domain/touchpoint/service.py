@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Duplicate, ErrorCode, ValidationError
 from domain.lookup import get_in_workspace
+from domain.matching import contains_pattern
 from domain.observation.models import Observation
 from domain.stage import service as stage_service
 from domain.team.models import Team
@@ -333,7 +334,7 @@ async def places(
     if stage_id is not None:
         query = query.where(Touchpoint.stage_id == stage_id)
     if search.strip():
-        pattern = "%" + search.strip().replace("%", r"\%").replace("_", r"\_") + "%"
+        pattern = contains_pattern(search)
         query = query.where(Touchpoint.name.ilike(pattern) | Touchpoint.key.ilike(pattern))
     if limit is not None:
         query = query.limit(limit)
