@@ -34,10 +34,15 @@ RETRIES = 2
 BODY_MAX_BYTES = 1_000_000
 
 
-def web_client(runtime: Runtime) -> AsyncWebClient:
-    """A Web API client on SLACK_API_URL that retries rate limits, 5xx and dropped connections."""
+def web_client(runtime: Runtime, *, with_token: bool) -> AsyncWebClient:
+    """A Web API client on SLACK_API_URL that retries rate limits, 5xx and dropped connections
+    (with the bot token in single-workspace mode; OAuth mode finds each team's token)."""
     settings = runtime.settings
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    token = (
+        settings.slack_bot_token.get_secret_value()
+        if with_token and settings.slack_bot_token
+        else None
+    )
     client = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=10)
     client.retry_handlers = [
         AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
@@ -64,7 +69,7 @@ def create_bolt_app(runtime: Runtime) -> AsyncApp:
         )
     app = AsyncApp(
         signing_secret=settings.slack_signing_secret.get_secret_value(),
-        client=web_client(runtime),
+        client=web_client(runtime, with_token=oauth_settings is None),
         oauth_settings=oauth_settings,
         installation_store=oauth_settings.installation_store if oauth_settings else None,
     )

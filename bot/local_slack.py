@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 class Call:
     method: str  # Web API method ("chat.postMessage") or "response_url"
     params: dict[str, Any]
+    token: str | None = None  # the bearer token the call was made with
 
     def __getitem__(self, key: str) -> Any:
         return self.params[key]
@@ -81,7 +82,8 @@ class LocalSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
-        self.calls.append(Call(method, params))
+        bearer = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
+        self.calls.append(Call(method, params, params.get("token") or bearer))
         failure = self.failures.get(method)
         if failure and failure["times"] > 0:
             failure["times"] -= 1

@@ -77,3 +77,44 @@ async def test_oauth_install_stores_state_and_the_installation(database_url, fak
     assert row == ("T0002", "xoxb-installed")
     [exchange] = fake_slack.of("oauth.v2.access")
     assert exchange["code"] == "the-code"
+
+
+async def test_oauth_mode_answers_installed_teams_with_their_own_token(
+    database_url, fake_slack, db, acme
+):
+    settings = bot_settings(fake_slack, slack_client_id="111.222", slack_client_secret="shh")
+    app = create_app(settings, database_url=database_url)
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.installations import installation_store
+
+    store = installation_store(app.state.runtime.engine, "111.222")
+    await store.async_save(
+        Installation(
+            app_id="A0001",
+            team_id=TEAM_ID,
+            user_id="U0ADMIN",
+            bot_token="xoxb-team-token",
+            bot_id="B0001",
+            bot_user_id="UBOT",
+        )
+    )
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            from tests.bot.signed import SlackClient
+
+            slack = SlackClient(http, fake_slack.response_url())
+            response = await slack.command("log", trigger_id="trigger.oauth")
+            assert response.status_code == 200
+            [opened] = await fake_slack.wait_for("views.open")
+    finally:
+        await app.state.runtime.close()
+    assert opened["trigger_id"] == "trigger.oauth"
+    assert opened.token == "xoxb-team-token"
+    # A team installing through OAuth gets a workspace of its own, never an existing one.
+    async with db() as session:
+        workspace = await session.scalar(
+            select(Workspace).where(Workspace.slack_team_id == TEAM_ID)
+        )
+    assert workspace is not None and workspace.name == "acme (T0001)"
