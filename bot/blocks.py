@@ -138,7 +138,7 @@ def touchpoint_choices(
 ) -> Blocks:
     """Which touchpoint did you mean? One button per candidate, logging on click."""
     blocks: list[Block] = [section(escape(message))]
-    buttons = []
+    buttons: list[ButtonElement] = []
     for place in places[:CHOICES_MAX]:
         value = pick_value(str(place.id), pending)
         if value is None:

@@ -151,7 +151,7 @@ def signed_headers(
     return {
         "Content-Type": content_type,
         "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": signature,
+        "X-Slack-Signature": signature or "",
     }
 
 
@@ -232,7 +232,8 @@ async def try_command(settings: "Settings", text: str, *, user: str) -> tuple[st
         bolt = create_bolt_app(runtime)
         body = command_body(text, response_url=slack.response_url(), user=user, team="T0LOCAL")
         headers = signed_headers(body, "application/x-www-form-urlencoded", secret=secret)
-        answer = await bolt.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+        request = AsyncBoltRequest(body=body, headers=dict(headers.items()))
+        answer = await bolt.async_dispatch(request)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 5
         while loop.time() < deadline and not [c for c in slack.calls if c.method != "auth.test"]:

@@ -164,7 +164,7 @@ def log_modal(
             ),
         ),
     ]
-    if teams is not None:
+    if teams:  # a select without options is an invalid view; without teams the log explains
         blocks.append(
             InputBlock(
                 block_id=BlockId.TEAM,

@@ -80,3 +80,26 @@ def test_a_section_is_cut_at_three_thousand_characters():
     block = fit([section("y" * 5000)])[0]
     assert len(block["text"]["text"]) == 3000
     json.dumps(block)
+
+
+def test_candidates_for_a_text_too_long_for_buttons_list_their_keys():
+    import uuid
+
+    from bot.blocks import touchpoint_choices
+    from domain.touchpoint.service import TouchpointPlace
+
+    places = [
+        TouchpointPlace(uuid.uuid4(), "checkout", "Checkout", "decision", "Online purchase"),
+        TouchpointPlace(uuid.uuid4(), "till", "Checkout", "purchase", "Store visit"),
+    ]
+    short = touchpoint_choices("Which?", places, {"text": "short", "key": "k"})
+    assert [b["type"] for b in short] == ["section", "actions", "context"]
+    long = touchpoint_choices("Which?", places, {"text": "x" * 2500, "key": "k"})
+    assert [b["type"] for b in long] == ["section", "context", "context"]
+    assert "`checkout` (Checkout (Online purchase › decision))" in long[-1]["elements"][0]["text"]
+
+
+def test_the_modal_asks_for_a_team_only_when_there_are_teams_to_choose():
+    from bot.modal import Context, log_modal
+
+    assert log_modal(Context(), teams=[])["blocks"][-1]["block_id"] == "text"
