@@ -47,8 +47,6 @@ async def journey(ack, command: dict, respond, client, context: AsyncBoltContext
     else:
         try:
             reply = await answer(parsed, person, command.get("channel_id", ""))
-        except matching.Ambiguous as error:
-            reply = Reply(blocks.stage_choices(error.message, error.candidates), error.message)
         except DomainError as error:
             reply = Reply(blocks.error_message(error.message), error.message)
     await send(respond, reply)
@@ -72,10 +70,13 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                 raise ValidationError(
                     "Say which stage: `/journey stage decision`.", code=ErrorCode.REQUIRED
                 )
-            async with db.begin() as session:
-                overview = await flows.stage_overview(
-                    session, workspace_id=person.workspace_id, stage=name
-                )
+            try:
+                async with db.begin() as session:
+                    overview = await flows.stage_overview(
+                        session, workspace_id=person.workspace_id, stage=name
+                    )
+            except matching.Ambiguous as error:  # same-named stages of several journeys
+                return Reply(blocks.stage_choices(error.message, error.candidates), error.message)
             return stage_reply(overview)
         case SetTeam(name=name):
             async with db.begin() as session:

@@ -297,3 +297,14 @@ async def test_metrics_say_they_are_not_available_yet(slack, fake_slack, acme):
     reply = await ask(slack, fake_slack, "metrics Online purchase 30d")
     assert "not available yet" in shown(reply["blocks"])
     assert reply["response_type"] == "ephemeral"
+
+
+async def test_an_ambiguous_journey_name_lists_the_journeys(slack, fake_slack, db, acme):
+    async with db.begin() as session:
+        await make_journey(session, acme.workspace, "Online returns")
+    reply = await ask(slack, fake_slack, "map online")
+    assert "“online” could be several journeys: Online purchase, Online returns" in shown(
+        reply["blocks"]
+    )
+    reply = await ask(slack, fake_slack, "subscribe online")
+    assert "could be several journeys" in shown(reply["blocks"])
