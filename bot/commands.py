@@ -28,10 +28,11 @@ class OpenLogModal:
 
 @dataclass(frozen=True)
 class QuickLog:
-    touchpoint: str
+    touchpoint: str  # the first word, or a "quoted phrase"
     text: str
     emotion: str | None = None
     kind: str | None = None
+    quoted: bool = False  # unquoted, the touchpoint's name may go on into `text`
 
 
 @dataclass(frozen=True)
@@ -81,13 +82,13 @@ Command = (
 )
 
 
-def _first(rest: str) -> tuple[str, str]:
-    """The first word (or "quoted phrase") and what follows."""
+def _first(rest: str) -> tuple[str, str, bool]:
+    """The first word (or "quoted phrase"), what follows, and whether it was quoted."""
     quoted = QUOTED.match(rest)
     if quoted:
-        return quoted.group(1).strip(), quoted.group(2).strip()
+        return quoted.group(1).strip(), quoted.group(2).strip(), True
     word, _, tail = rest.partition(" ")
-    return word, tail.strip()
+    return word, tail.strip(), False
 
 
 def _journey_and_stage(rest: str) -> tuple[str | None, str | None]:
@@ -98,14 +99,18 @@ def _journey_and_stage(rest: str) -> tuple[str | None, str | None]:
 
 
 def _quick_log(rest: str) -> QuickLog:
-    touchpoint, text = _first(rest)
+    touchpoint, text, quoted = _first(rest)
     tags: dict[str, str] = {}
     # Trailing `#emotion` and `!kind` only: a "#1" or "!" inside the text stays text.
     while (tag := TRAILING_TAG.search(text)) and tag.group(1) not in tags:
         tags[tag.group(1)] = tag.group(2)
         text = text[: tag.start()]
     return QuickLog(
-        touchpoint=touchpoint, text=text.strip(), emotion=tags.get("#"), kind=tags.get("!")
+        touchpoint=touchpoint,
+        text=text.strip(),
+        emotion=tags.get("#"),
+        kind=tags.get("!"),
+        quoted=quoted,
     )
 
 

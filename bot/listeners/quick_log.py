@@ -1,13 +1,13 @@
 """`/journey log <touchpoint> <text> [#emotion] [!kind]`: log in one line.
 
-The touchpoint is looked up forgivingly; when several fit (or none, but some come close) the
-person gets buttons that log on click. The command's trigger id is the idempotency key, so a
-double click, or a click on a second candidate, logs once.
+The touchpoint is looked up forgivingly (and may run on unquoted: `log product page …`); when
+several fit, or none but some come close, the person gets buttons that log on click. The
+command's trigger id is the idempotency key, so a double click, or a click on a second
+candidate, logs once.
 """
 
 import json
 import uuid
-from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
 
@@ -16,24 +16,11 @@ from bot.commands import QuickLog
 from bot.listeners.reply import Reply, send
 from bot.middleware import Who, who
 from bot.text import quote
-from domain import matching
 from domain.errors import DomainError
 from domain.observation import flows
 
 
-async def _log(person: Who, pending: dict[str, Any], touchpoint: str | uuid.UUID) -> Reply:
-    async with person.runtime.db.begin() as session:
-        logged = await flows.log_as_member(
-            session,
-            workspace_id=person.workspace_id,
-            author_id=person.user_id,
-            author_name=person.user_name,
-            text=pending["text"],
-            kind=pending.get("kind"),
-            emotion=pending.get("emotion"),
-            touchpoint=touchpoint,
-            idempotency_key=pending["key"],
-        )
+def _logged(logged: flows.Logged) -> Reply:
     return Reply(
         blocks.logged_message(logged.observation, logged.where, logged.team_name),
         f"Logged at {logged.where}",
@@ -49,21 +36,29 @@ def _error(message: str, text: str) -> Reply:
 
 
 async def log(command: QuickLog, person: Who, *, key: str) -> Reply:
-    pending = {"text": command.text, "emotion": command.emotion, "kind": command.kind, "key": key}
     try:
-        return await _log(person, pending, command.touchpoint)
-    except matching.Ambiguous as error:
+        async with person.runtime.db.begin() as session:
+            logged = await flows.quick_log(
+                session,
+                workspace_id=person.workspace_id,
+                author_id=person.user_id,
+                author_name=person.user_name,
+                touchpoint=command.touchpoint,
+                text=command.text,
+                name_may_continue=not command.quoted,
+                kind=command.kind,
+                emotion=command.emotion,
+                idempotency_key=key,
+            )
+    except flows.ChooseTouchpoint as choose:
+        pending = {"text": choose.text, "emotion": command.emotion, "kind": command.kind}
         return Reply(
-            blocks.touchpoint_choices(error.message, error.candidates, pending), error.message
-        )
-    except matching.Unknown as error:
-        if not error.suggestions:
-            return _error(error.message, command.text)
-        return Reply(
-            blocks.touchpoint_choices(error.message, error.suggestions, pending), error.message
+            blocks.touchpoint_choices(choose.message, choose.places, {**pending, "key": key}),
+            choose.message,
         )
     except DomainError as error:
         return _error(error.message, command.text)
+    return _logged(logged)
 
 
 async def pick_touchpoint(ack, action: dict, respond, context: AsyncBoltContext) -> None:
@@ -76,8 +71,19 @@ async def pick_touchpoint(ack, action: dict, respond, context: AsyncBoltContext)
         await send(respond, _error("That button is stale; log again.", ""))
         return
     try:
-        reply = await _log(person, pending, touchpoint)
+        async with person.runtime.db.begin() as session:
+            logged = await flows.log_as_member(
+                session,
+                workspace_id=person.workspace_id,
+                author_id=person.user_id,
+                author_name=person.user_name,
+                text=pending.get("text", ""),
+                kind=pending.get("kind"),
+                emotion=pending.get("emotion"),
+                touchpoint=touchpoint,
+                idempotency_key=pending.get("key"),
+            )
     except DomainError as error:
         await send(respond, _error(error.message, pending.get("text", "")))
         return
-    await send(respond, reply, replace_original=True)
+    await send(respond, _logged(logged), replace_original=True)

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import ValidationError
+from domain import matching
+from domain.errors import DomainError, ValidationError
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
 from domain.member import service as member_service
@@ -21,6 +22,7 @@ from domain.stage.service import StagePlace
 from domain.team.models import Team
 from domain.touchpoint import service as touchpoint_service
 from domain.touchpoint.models import Touchpoint
+from domain.touchpoint.service import TouchpointPlace
 from domain.validation import TEXT_MAX, required_text
 from domain.vocabulary import Emotion, ObservationKind, ObservationSource
 
@@ -88,6 +90,55 @@ async def log_as_member(
         idempotency_key=idempotency_key,
     )
     return await _logged(session, observation)
+
+
+class ChooseTouchpoint(DomainError):
+    """Quick logging could not tell which touchpoint was meant: the candidates (several fit)
+    or the closest ones (none did), and the text to log once the person picks one."""
+
+    def __init__(self, error: DomainError, places: list[TouchpointPlace], text: str):
+        super().__init__(error.message, field=error.field, code=error.code)
+        self.places = places
+        self.text = text
+
+
+async def quick_log(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    author_id: str,
+    author_name: str,
+    touchpoint: str,
+    text: str,
+    name_may_continue: bool,
+    kind: ObservationKind | str | None = None,
+    emotion: Emotion | str | None = None,
+    idempotency_key: str | None = None,
+) -> Logged:
+    """One-line logging (`checkout Shipping costs surprise people`): with `name_may_continue`
+    the touchpoint's name may run on into the text (`product page Reviews are hidden`)."""
+    if name_may_continue:
+        touchpoint, text = await touchpoint_service.split_name(
+            session, workspace_id=workspace_id, first=touchpoint, rest=text
+        )
+    try:
+        return await log_as_member(
+            session,
+            workspace_id=workspace_id,
+            author_id=author_id,
+            author_name=author_name,
+            text=text,
+            kind=kind,
+            emotion=emotion,
+            touchpoint=touchpoint,
+            idempotency_key=idempotency_key,
+        )
+    except matching.Ambiguous as error:
+        raise ChooseTouchpoint(error, error.candidates, text) from None
+    except matching.Unknown as error:
+        if error.suggestions:
+            raise ChooseTouchpoint(error, error.suggestions, text) from None
+        raise
 
 
 async def _ensure_in_journey(

@@ -355,3 +355,29 @@ async def find(session: AsyncSession, *, workspace_id: uuid.UUID, query: str) ->
         field="touchpoint",
         describe=lambda place: place.label,
     )
+
+
+NAME_WORDS_MAX = 6
+
+
+async def split_name(
+    session: AsyncSession, *, workspace_id: uuid.UUID, first: str, rest: str
+) -> tuple[str, str]:
+    """`product page Reviews are hidden` → ("product page", "Reviews are hidden"): when the
+    first word and some that follow are exactly a touchpoint's key or name (any case), they
+    name it without quotes; otherwise the first word alone does."""
+    from domain import matching
+
+    names = {
+        matching.normalise(name)
+        for place in await places(session, workspace_id=workspace_id)
+        for name in (place.key, place.name)
+    }
+    words = rest.split(maxsplit=NAME_WORDS_MAX)
+    for count in range(min(len(words), NAME_WORDS_MAX - 1), 0, -1):
+        if matching.normalise(" ".join([first, *words[:count]])) in names:
+            remaining = rest.split(maxsplit=count)
+            return " ".join([first, *words[:count]]), (
+                remaining[count] if len(remaining) > count else ""
+            )
+    return first, rest

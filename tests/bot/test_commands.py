@@ -308,3 +308,12 @@ async def test_an_ambiguous_journey_name_lists_the_journeys(slack, fake_slack, d
     )
     reply = await ask(slack, fake_slack, "subscribe online")
     assert "could be several journeys" in shown(reply["blocks"])
+
+
+async def test_quick_log_a_touchpoint_name_of_several_words_without_quotes(
+    slack, fake_slack, db, on_support
+):
+    await ask(slack, fake_slack, "log Product Page Reviews are hard to find")
+    [observation] = await observations(db)
+    assert observation.touchpoint_id == on_support.product_page.id
+    assert observation.text == "Reviews are hard to find"
