@@ -75,6 +75,9 @@ def create_bolt_app(runtime: Runtime) -> AsyncApp:
     )
     app.middleware(workspace_middleware(runtime, one_workspace_per_team=oauth_settings is not None))
     listeners.register(app)
+    if oauth_settings is not None:
+        # An uninstalled app's tokens are deleted from our store, not kept around.
+        app.enable_token_revocation_listeners()
     return app
 
 

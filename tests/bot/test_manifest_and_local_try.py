@@ -20,7 +20,11 @@ def test_the_manifest_matches_the_code():
     assert [s["callback_id"] for s in features["shortcuts"]] == [CallbackId.LOG_SHORTCUT]
     assert manifest["oauth_config"]["scopes"]["bot"] == BOT_SCOPES
     assert features["app_home"]["home_tab_enabled"] is True
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
+    ]
     urls = [
         command["url"],
         settings["event_subscriptions"]["request_url"],

@@ -1,5 +1,7 @@
 """A Slack team maps to one JourneyOps workspace; OAuth installs are kept in PostgreSQL."""
 
+import asyncio
+
 import httpx
 from sqlalchemy import select, text
 
@@ -118,3 +120,35 @@ async def test_oauth_mode_answers_installed_teams_with_their_own_token(
             select(Workspace).where(Workspace.slack_team_id == TEAM_ID)
         )
     assert workspace is not None and workspace.name == "acme (T0001)"
+
+
+async def test_uninstalling_deletes_the_teams_tokens(database_url, fake_slack, db):
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.installations import installation_store
+    from tests.bot.signed import SlackClient
+
+    settings = bot_settings(fake_slack, slack_client_id="111.222", slack_client_secret="shh")
+    app = create_app(settings, database_url=database_url)
+    store = installation_store(app.state.runtime.engine, "111.222")
+    await store.async_save(
+        Installation(
+            app_id="A0001", team_id=TEAM_ID, user_id="U0ADMIN", bot_token="xoxb-t", bot_id="B1"
+        )
+    )
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            response = await SlackClient(http, fake_slack.response_url()).event(
+                {"type": "app_uninstalled", "event_ts": "1700000009.000100"}
+            )
+            assert response.status_code == 200
+            for _ in range(100):
+                if await store.async_find_bot(enterprise_id=None, team_id=TEAM_ID) is None:
+                    break
+                await asyncio.sleep(0.02)
+    finally:
+        await app.state.runtime.close()
+    async with db() as session:
+        left = await session.scalar(text("SELECT count(*) FROM slack_bots"))
+    assert left == 0
