@@ -57,7 +57,6 @@ class Context:
 
     channel_id: str | None = None
     permalink: str | None = None
-    journey_id: str | None = None
     rev: int = 0
 
     def dump(self) -> str:
@@ -85,7 +84,6 @@ def log_modal(
     *,
     text: str = "",
     teams: Sequence[Team] | None = None,
-    journey: Option | None = None,
 ) -> dict[str, Any]:
     """The modal; `teams` adds a "your team" picker for someone who has not said yet."""
     rev = context.rev
@@ -106,7 +104,6 @@ def log_modal(
                 action_id=ActionId.JOURNEY,
                 placeholder="Type to search",
                 min_query_length=0,
-                initial_option=journey,
             ),
         ),
         InputBlock(
@@ -268,7 +265,6 @@ def rekeyed(view: dict[str, Any], journey: dict[str, Any] | None) -> dict[str, A
     updated = Context(
         channel_id=context.channel_id,
         permalink=context.permalink,
-        journey_id=journey["value"] if journey else None,
         rev=rev,
     )
     return {
