@@ -1,21 +1,23 @@
 """App Home: published each time someone opens the tab (a retried event republishes, which
-changes nothing)."""
+changes nothing) and after they log from it."""
 
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.home import home_view
-from bot.middleware import who
+from bot.middleware import Who, who
 from bot.send import safely
 from domain.observation import flows
 
 
-async def opened(event: dict, client, context: AsyncBoltContext) -> None:
-    if event.get("tab") != "home":
-        return
-    person = who(context)
+async def publish(person: Who, client) -> None:
     async with person.runtime.db.begin() as session:
         overview = await flows.staff_overview(
             session, workspace_id=person.workspace_id, user_id=person.user_id
         )
     view = home_view(overview, person.runtime.settings.base_url)
     await safely(client.views_publish(user_id=person.user_id, view=view), "views.publish")
+
+
+async def opened(event: dict, client, context: AsyncBoltContext) -> None:
+    if event.get("tab") == "home":
+        await publish(who(context), client)

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot import blocks, modal
+from bot.listeners import home
 from bot.middleware import Who, who
 from bot.modal import Context
 from bot.send import safely
@@ -161,3 +162,5 @@ async def submit(ack, body: dict, view: dict, client, context: AsyncBoltContext)
         client.chat_postMessage(channel=person.user_id, blocks=shown, text=text),
         "chat.postMessage",
     )
+    if not where.channel_id:  # opened from App Home: show it there among recent observations
+        await home.publish(person, client)

@@ -65,3 +65,19 @@ async def test_the_log_button_opens_the_modal(slack, fake_slack, on_support):
     [opened] = await fake_slack.wait_for("views.open")
     assert opened["trigger_id"] == "trigger.home"
     assert opened["view"]["callback_id"] == "log_observation"
+
+
+async def test_logging_from_home_confirms_by_message_and_refreshes_home(
+    slack, fake_slack, db, on_support
+):
+    from tests.bot.payloads import view_submission
+
+    await slack.interaction(home_button("open_log_modal"))
+    [opened] = await fake_slack.wait_for("views.open")
+    chosen = {"touchpoint": str(on_support.checkout.id), "kind": "insight", "text": "From home"}
+    response = await slack.interaction(view_submission(opened["view"], chosen))
+    assert response.status_code == 200
+    [message] = await fake_slack.wait_for("chat.postMessage")
+    assert message["channel"] == USER
+    [published] = await fake_slack.wait_for("views.publish")
+    assert "From home" in shown(published["view"]["blocks"])
