@@ -6,6 +6,7 @@ import logging
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
+from graphql_api.app import graphql_routes
 from journeyops.health import healthz
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings, get_settings
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 def routes(runtime: Runtime) -> list[BaseRoute]:
     return [
         Route("/healthz", healthz),
+        *graphql_routes(runtime),
     ]
 
 
@@ -25,6 +27,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
+        await runtime.live.start()
         yield
         await runtime.close()
 

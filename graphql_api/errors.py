@@ -1,0 +1,56 @@
+"""How failures reach clients.
+
+Mutations return expected failures as data: a payload's `errors: [UserError!]!`. Queries raise
+them as GraphQL errors carrying the same `code` and `field` in `extensions`. Anything else
+(a bug, a lost database) is masked to "Unexpected error." and logged, never leaked.
+"""
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+import strawberry
+from graphql import GraphQLError
+
+from domain.errors import DomainError
+from domain.errors import ErrorCode as DomainErrorCode
+
+log = logging.getLogger(__name__)
+
+ErrorCode = strawberry.enum(
+    DomainErrorCode, name="ErrorCode", description="What kind of failure a UserError is."
+)
+
+
+@strawberry.type(description="Why a mutation did not do what was asked, in words to show.")
+class UserError:
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+    message: str
+    code: ErrorCode
+
+    @classmethod
+    def from_domain(cls, error: DomainError) -> "UserError":
+        return cls(field=error.field, message=error.message, code=error.code)
+
+
+def query_error(error: DomainError) -> GraphQLError:
+    return GraphQLError(error.message, extensions={"code": error.code.value, "field": error.field})
+
+
+@contextlib.contextmanager
+def domain_errors_as_graphql_errors() -> Iterator[None]:
+    """For query resolvers that pass user input (filters, page sizes) to the domain."""
+    try:
+        yield
+    except DomainError as error:
+        raise query_error(error) from error
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask errors that come from unexpected exceptions; keep the ones meant for clients
+    (syntax and validation errors, bad enum values, permission and query errors)."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    log.error("unexpected error in GraphQL resolver", exc_info=original)
+    return True

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from domain.observation import service as observation_service
+from domain.observation.models import Observation as ObservationRow
+from graphql_api.context import Info
+from graphql_api.errors import domain_errors_as_graphql_errors
+from graphql_api.types.enums import Emotion, ObservationKind, ObservationSource
+from graphql_api.types.team import Team
+
+if TYPE_CHECKING:
+    from graphql_api.types.journey import Journey
+    from graphql_api.types.stage import Stage
+    from graphql_api.types.touchpoint import Touchpoint
+
+
+@strawberry.type(description="Something a staff member saw at a touchpoint or a stage.")
+class Observation(relay.Node):
+    id: relay.NodeID[uuid.UUID]
+    kind: ObservationKind
+    emotion: Emotion | None
+    sentiment: int | None = strawberry.field(description="From -2 (very negative) to +2.")
+    text: str
+    author_id: str
+    author_name: str
+    source: ObservationSource
+    permalink: str | None
+    created_at: datetime
+    journey_id: strawberry.Private[uuid.UUID]
+    stage_id: strawberry.Private[uuid.UUID]
+    touchpoint_id: strawberry.Private[uuid.UUID | None]
+    author_team_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: ObservationRow) -> Observation:
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            emotion=row.emotion,
+            sentiment=row.sentiment,
+            text=row.text,
+            author_id=row.author_id,
+            author_name=row.author_name,
+            source=row.source,
+            permalink=row.permalink,
+            created_at=row.created_at,
+            journey_id=row.journey_id,
+            stage_id=row.stage_id,
+            touchpoint_id=row.touchpoint_id,
+            author_team_id=row.author_team_id,
+        )
+
+    @strawberry.field
+    async def journey(
+        self, info: Info
+    ) -> Annotated[Journey, strawberry.lazy("graphql_api.types.journey")]:
+        return await info.context.loaders.journey.load(self.journey_id)
+
+    @strawberry.field
+    async def stage(
+        self, info: Info
+    ) -> Annotated[Stage, strawberry.lazy("graphql_api.types.stage")]:
+        return await info.context.loaders.stage.load(self.stage_id)
+
+    @strawberry.field
+    async def touchpoint(
+        self, info: Info
+    ) -> Annotated[Touchpoint, strawberry.lazy("graphql_api.types.touchpoint")] | None:
+        if self.touchpoint_id is None:
+            return None
+        return await info.context.loaders.touchpoint.load(self.touchpoint_id)
+
+    @strawberry.field(description="The team of the staff member who logged it.")
+    async def author_team(self, info: Info) -> Team | None:
+        if self.author_team_id is None:
+            return None
+        return await info.context.loaders.team.load(self.author_team_id)
+
+
+@strawberry.type(name="ObservationConnection", description="A page of observations.")
+class ObservationConnection(relay.Connection[Observation]):
+    @classmethod
+    async def search(
+        cls,
+        info: Info,
+        where: observation_service.ObservationFilter,
+        *,
+        first: int,
+        after: str | None,
+    ) -> ObservationConnection:
+        """One keyset page from the domain, shaped as a Relay connection."""
+        with domain_errors_as_graphql_errors():
+            async with info.context.runtime.db() as session:
+                page = await observation_service.search(
+                    session,
+                    workspace_id=info.context.workspace_id,
+                    where=where,
+                    first=first,
+                    after=after,
+                )
+        return cls(
+            edges=[
+                relay.Edge(
+                    cursor=observation_service.encode_cursor(row), node=Observation.from_row(row)
+                )
+                for row in page.observations
+            ],
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=after is not None,
+                start_cursor=(
+                    observation_service.encode_cursor(page.observations[0])
+                    if page.observations
+                    else None
+                ),
+                end_cursor=page.end_cursor,
+            ),
+        )
