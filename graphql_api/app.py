@@ -14,7 +14,9 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET
 
 from graphql_api.auth import auth_failure, authenticate
 from graphql_api.context import Context
@@ -84,8 +86,8 @@ class GraphQLView(GraphQL):
         authorization = params.get("Authorization") or params.get("authorization")
         context.viewer = await authenticate(self.runtime, authorization)
         if context.viewer is None:
-            return False
-        return None
+            raise ConnectionRejectionError({"message": auth_failure(authorization)})
+        return UNSET
 
 
 def graphql_routes(runtime: Runtime) -> list[BaseRoute]:

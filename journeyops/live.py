@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 100
 RETRY_DELAYS = (0.2, 0.5, 1, 2, 5)
 HEALTH_CHECK_SECONDS = 10.0
+APPLICATION_NAME = "journeyops-live-listener"  # how the connection shows in pg_stat_activity
 
 
 def libpq_url(database_url: str) -> str:
@@ -90,7 +91,9 @@ class LiveListener:
                 await asyncio.sleep(delay)
 
     async def _listen_until_lost(self) -> None:
-        connection = await asyncpg.connect(self._dsn)
+        connection = await asyncpg.connect(
+            self._dsn, server_settings={"application_name": APPLICATION_NAME}
+        )
         lost = asyncio.Event()
         connection.add_termination_listener(lambda _: lost.set())
         try:
