@@ -18,6 +18,7 @@ from graphql_api.types.journey import Journey
 from graphql_api.types.observation import ObservationConnection
 from graphql_api.types.persona import Persona
 from graphql_api.types.team import Team
+from graphql_api.types.viewer import Viewer
 
 # Which loader fetches each node type for `node(id)`.
 NODE_LOADERS = {
@@ -59,6 +60,12 @@ class ObservationFilter:
 
 @strawberry.type
 class Query:
+    @strawberry.field(description="Who is asking: the token's name, scope and workspace.")
+    def viewer(self, info: Info) -> Viewer:
+        viewer = info.context.viewer
+        assert viewer is not None  # the view lets no unauthenticated operation through
+        return Viewer(token_name=viewer.token_name, scope=viewer.scope)
+
     @strawberry.field(description="The workspace's journeys, by name.")
     async def journeys(self, info: Info) -> list[Journey]:
         async with info.context.runtime.db() as session:

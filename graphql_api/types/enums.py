@@ -11,3 +11,6 @@ ObservationSource = strawberry.enum(
     vocabulary.ObservationSource, description="Where an observation was logged."
 )
 ActionStatus = strawberry.enum(vocabulary.ActionStatus, description="open → in progress → done")
+TokenScope = strawberry.enum(
+    vocabulary.TokenScope, description="What an API token may do: read, or also write."
+)

@@ -188,3 +188,9 @@ async def test_stage_lists_its_observations(gql, seeded):
         {"id": gid("Stage", seeded.stages[1])},
     )
     assert data["node"]["observations"]["edges"] == [{"node": {"text": seeded.observation.text}}]
+
+
+async def test_viewer_tells_the_token_scope_and_workspace(gql, workspace):
+    data = await gql.data("{ viewer { scope tokenName workspace { name } } }")
+    assert data["viewer"]["scope"] == "WRITE"
+    assert data["viewer"]["workspace"] == {"name": workspace.name}
