@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -10,10 +9,7 @@ from strawberry import relay
 from domain.journey.models import Journey as JourneyRow
 from graphql_api.context import Info
 from graphql_api.types.persona import Persona
-
-if TYPE_CHECKING:
-    from graphql_api.types.action import Action
-    from graphql_api.types.stage import Stage
+from graphql_api.types.relations import ActionRef, StageRef, loaded
 
 
 @strawberry.type(description="The path one persona (or all customers) takes: ordered stages.")
@@ -25,6 +21,10 @@ class Journey(relay.Node):
     timezone: str
     created_at: datetime
     persona_id: strawberry.Private[uuid.UUID | None]
+
+    persona: Persona | None = loaded(
+        "persona", "persona_id", description="The persona it is drawn for; null: all customers."
+    )
 
     @classmethod
     def from_row(cls, row: JourneyRow) -> Journey:
@@ -38,20 +38,10 @@ class Journey(relay.Node):
             persona_id=row.persona_id,
         )
 
-    @strawberry.field(description="The persona this journey is drawn for; null: all customers.")
-    async def persona(self, info: Info) -> Persona | None:
-        if self.persona_id is None:
-            return None
-        return await info.context.loaders.persona.load(self.persona_id)
-
     @strawberry.field(description="The stages, in order.")
-    async def stages(
-        self, info: Info
-    ) -> list[Annotated[Stage, strawberry.lazy("graphql_api.types.stage")]]:
+    async def stages(self, info: Info) -> list[StageRef]:
         return await info.context.loaders.stages_by_journey.load(self.id)
 
     @strawberry.field(description="Improvements teams own on this journey, oldest first.")
-    async def actions(
-        self, info: Info
-    ) -> list[Annotated[Action, strawberry.lazy("graphql_api.types.action")]]:
+    async def actions(self, info: Info) -> list[ActionRef]:
         return await info.context.loaders.actions_by_journey.load(self.id)

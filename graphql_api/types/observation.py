@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -12,12 +11,8 @@ from domain.observation.models import Observation as ObservationRow
 from graphql_api.context import Info
 from graphql_api.errors import domain_errors_as_graphql_errors
 from graphql_api.types.enums import Emotion, ObservationKind, ObservationSource
+from graphql_api.types.relations import JourneyRef, StageRef, TouchpointRef, loaded
 from graphql_api.types.team import Team
-
-if TYPE_CHECKING:
-    from graphql_api.types.journey import Journey
-    from graphql_api.types.stage import Stage
-    from graphql_api.types.touchpoint import Touchpoint
 
 
 @strawberry.type(description="Something a staff member saw at a touchpoint or a stage.")
@@ -37,6 +32,13 @@ class Observation(relay.Node):
     touchpoint_id: strawberry.Private[uuid.UUID | None]
     author_team_id: strawberry.Private[uuid.UUID | None]
 
+    journey: JourneyRef = loaded("journey", "journey_id")
+    stage: StageRef = loaded("stage", "stage_id")
+    touchpoint: TouchpointRef | None = loaded("touchpoint", "touchpoint_id")
+    author_team: Team | None = loaded(
+        "team", "author_team_id", description="The team of the staff member who logged it."
+    )
+
     @classmethod
     def from_row(cls, row: ObservationRow) -> Observation:
         return cls(
@@ -55,32 +57,6 @@ class Observation(relay.Node):
             touchpoint_id=row.touchpoint_id,
             author_team_id=row.author_team_id,
         )
-
-    @strawberry.field
-    async def journey(
-        self, info: Info
-    ) -> Annotated[Journey, strawberry.lazy("graphql_api.types.journey")]:
-        return await info.context.loaders.journey.load(self.journey_id)
-
-    @strawberry.field
-    async def stage(
-        self, info: Info
-    ) -> Annotated[Stage, strawberry.lazy("graphql_api.types.stage")]:
-        return await info.context.loaders.stage.load(self.stage_id)
-
-    @strawberry.field
-    async def touchpoint(
-        self, info: Info
-    ) -> Annotated[Touchpoint, strawberry.lazy("graphql_api.types.touchpoint")] | None:
-        if self.touchpoint_id is None:
-            return None
-        return await info.context.loaders.touchpoint.load(self.touchpoint_id)
-
-    @strawberry.field(description="The team of the staff member who logged it.")
-    async def author_team(self, info: Info) -> Team | None:
-        if self.author_team_id is None:
-            return None
-        return await info.context.loaders.team.load(self.author_team_id)
 
 
 @strawberry.type(name="ObservationConnection", description="A page of observations.")

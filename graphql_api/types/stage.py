@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -10,11 +9,7 @@ from domain.observation import service as observation_service
 from domain.stage.models import Stage as StageRow
 from graphql_api.context import Info
 from graphql_api.types.enums import Emotion
-
-if TYPE_CHECKING:
-    from graphql_api.types.journey import Journey
-    from graphql_api.types.observation import ObservationConnection
-    from graphql_api.types.touchpoint import Touchpoint
+from graphql_api.types.relations import JourneyRef, ObservationConnectionRef, TouchpointRef, loaded
 
 
 @strawberry.type(description="One ordered step of a journey (awareness, consideration…).")
@@ -25,6 +20,8 @@ class Stage(relay.Node):
     customer_goal: str
     expected_emotion: Emotion | None
     journey_id: strawberry.Private[uuid.UUID]
+
+    journey: JourneyRef = loaded("journey", "journey_id")
 
     @classmethod
     def from_row(cls, row: StageRow) -> Stage:
@@ -38,15 +35,7 @@ class Stage(relay.Node):
         )
 
     @strawberry.field
-    async def journey(
-        self, info: Info
-    ) -> Annotated[Journey, strawberry.lazy("graphql_api.types.journey")]:
-        return await info.context.loaders.journey.load(self.journey_id)
-
-    @strawberry.field
-    async def touchpoints(
-        self, info: Info
-    ) -> list[Annotated[Touchpoint, strawberry.lazy("graphql_api.types.touchpoint")]]:
+    async def touchpoints(self, info: Info) -> list[TouchpointRef]:
         return await info.context.loaders.touchpoints_by_stage.load(self.id)
 
     @strawberry.field(description="Observations at this stage, newest first.")
@@ -55,7 +44,7 @@ class Stage(relay.Node):
         info: Info,
         first: int = observation_service.PAGE_SIZE_DEFAULT,
         after: str | None = None,
-    ) -> Annotated[ObservationConnection, strawberry.lazy("graphql_api.types.observation")]:
+    ) -> ObservationConnectionRef:
         from graphql_api.types.observation import ObservationConnection
 
         return await ObservationConnection.search(

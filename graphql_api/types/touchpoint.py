@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -10,11 +9,8 @@ from strawberry import relay
 from domain.touchpoint.models import Touchpoint as TouchpointRow
 from graphql_api.context import Info
 from graphql_api.types.enums import Channel
+from graphql_api.types.relations import JourneyRef, StageRef, loaded
 from graphql_api.types.team import Team
-
-if TYPE_CHECKING:
-    from graphql_api.types.journey import Journey
-    from graphql_api.types.stage import Stage
 
 
 @strawberry.type(description="One interaction inside a stage.")
@@ -31,6 +27,10 @@ class Touchpoint(relay.Node):
     stage_id: strawberry.Private[uuid.UUID]
     owner_team_id: strawberry.Private[uuid.UUID | None]
 
+    owner_team: Team | None = loaded("team", "owner_team_id")
+    stage: StageRef = loaded("stage", "stage_id")
+    journey: JourneyRef = loaded("journey", "journey_id")
+
     @classmethod
     def from_row(cls, row: TouchpointRow) -> Touchpoint:
         return cls(
@@ -45,24 +45,6 @@ class Touchpoint(relay.Node):
             owner_team_id=row.owner_team_id,
         )
 
-    @strawberry.field
-    async def owner_team(self, info: Info) -> Team | None:
-        if self.owner_team_id is None:
-            return None
-        return await info.context.loaders.team.load(self.owner_team_id)
-
     @strawberry.field(description="How many observations were logged at this touchpoint.")
     async def observation_count(self, info: Info) -> int:
         return await info.context.loaders.observation_count.load(self.id)
-
-    @strawberry.field
-    async def stage(
-        self, info: Info
-    ) -> Annotated[Stage, strawberry.lazy("graphql_api.types.stage")]:
-        return await info.context.loaders.stage.load(self.stage_id)
-
-    @strawberry.field
-    async def journey(
-        self, info: Info
-    ) -> Annotated[Journey, strawberry.lazy("graphql_api.types.journey")]:
-        return await info.context.loaders.journey.load(self.journey_id)
