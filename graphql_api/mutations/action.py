@@ -71,7 +71,7 @@ class ActionMutations:
                 ),
             ),
         )
-        return ActionPayload(action=row and Action.from_row(row), errors=errors)
+        return ActionPayload(action=Action.from_row(row) if row else None, errors=errors)
 
     @write_mutation(description="Edit an action or move it along (open → in progress → done).")
     async def update_action(self, info: Info, input: UpdateActionInput) -> ActionPayload:
@@ -95,7 +95,7 @@ class ActionMutations:
                 ),
             ),
         )
-        return ActionPayload(action=row and Action.from_row(row), errors=errors)
+        return ActionPayload(action=Action.from_row(row) if row else None, errors=errors)
 
     @write_mutation
     async def delete_action(self, info: Info, input: DeleteActionInput) -> DeletePayload:

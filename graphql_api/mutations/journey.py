@@ -82,7 +82,7 @@ class JourneyMutations:
                 ],
             ),
         )
-        return JourneyPayload(journey=row and Journey.from_row(row), errors=errors)
+        return JourneyPayload(journey=Journey.from_row(row) if row else None, errors=errors)
 
     @write_mutation(description="Rename a journey or change its settings.")
     async def update_journey(self, info: Info, input: UpdateJourneyInput) -> JourneyPayload:
@@ -99,7 +99,7 @@ class JourneyMutations:
                 timezone=given(input.timezone),
             ),
         )
-        return JourneyPayload(journey=row and Journey.from_row(row), errors=errors)
+        return JourneyPayload(journey=Journey.from_row(row) if row else None, errors=errors)
 
     @write_mutation(description="Delete a journey with its stages, touchpoints and observations.")
     async def delete_journey(self, info: Info, input: DeleteJourneyInput) -> DeletePayload:

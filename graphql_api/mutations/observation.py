@@ -59,4 +59,6 @@ class ObservationMutations:
                 permalink=input.permalink,
             ),
         )
-        return ObservationPayload(observation=row and Observation.from_row(row), errors=errors)
+        return ObservationPayload(
+            observation=Observation.from_row(row) if row else None, errors=errors
+        )

@@ -55,7 +55,7 @@ class PersonaMutations:
                 attributes=input.attributes,
             ),
         )
-        return PersonaPayload(persona=row and Persona.from_row(row), errors=errors)
+        return PersonaPayload(persona=Persona.from_row(row) if row else None, errors=errors)
 
     @write_mutation
     async def update_persona(self, info: Info, input: UpdatePersonaInput) -> PersonaPayload:
@@ -72,7 +72,7 @@ class PersonaMutations:
                 attributes=given(input.attributes),
             ),
         )
-        return PersonaPayload(persona=row and Persona.from_row(row), errors=errors)
+        return PersonaPayload(persona=Persona.from_row(row) if row else None, errors=errors)
 
     @write_mutation(description="Delete a persona; its journeys become journeys for everyone.")
     async def delete_persona(self, info: Info, input: DeletePersonaInput) -> DeletePayload:

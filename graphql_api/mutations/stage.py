@@ -74,7 +74,7 @@ class StageMutations:
                 position=input.position,
             ),
         )
-        return StagePayload(stage=row and Stage.from_row(row), errors=errors)
+        return StagePayload(stage=Stage.from_row(row) if row else None, errors=errors)
 
     @write_mutation
     async def update_stage(self, info: Info, input: UpdateStageInput) -> StagePayload:
@@ -89,7 +89,7 @@ class StageMutations:
                 expected_emotion=given(input.expected_emotion),
             ),
         )
-        return StagePayload(stage=row and Stage.from_row(row), errors=errors)
+        return StagePayload(stage=Stage.from_row(row) if row else None, errors=errors)
 
     @write_mutation(description="Put a journey's stages in a new order (list every stage once).")
     async def reorder_stages(self, info: Info, input: ReorderStagesInput) -> ReorderStagesPayload:

@@ -47,7 +47,7 @@ class TeamMutations:
                 slack_channel_id=input.slack_channel_id,
             ),
         )
-        return TeamPayload(team=row and Team.from_row(row), errors=errors)
+        return TeamPayload(team=Team.from_row(row) if row else None, errors=errors)
 
     @write_mutation(description="Rename a team or change its Slack channel.")
     async def update_team(self, info: Info, input: UpdateTeamInput) -> TeamPayload:
@@ -61,7 +61,7 @@ class TeamMutations:
                 slack_channel_id=given(input.slack_channel_id),
             ),
         )
-        return TeamPayload(team=row and Team.from_row(row), errors=errors)
+        return TeamPayload(team=Team.from_row(row) if row else None, errors=errors)
 
     @write_mutation(description="Delete a team; what it owned stays, unowned.")
     async def delete_team(self, info: Info, input: DeleteTeamInput) -> DeletePayload:

@@ -73,7 +73,9 @@ class TouchpointMutations:
                 event_names=input.event_names,
             ),
         )
-        return TouchpointPayload(touchpoint=row and Touchpoint.from_row(row), errors=errors)
+        return TouchpointPayload(
+            touchpoint=Touchpoint.from_row(row) if row else None, errors=errors
+        )
 
     @write_mutation(description="Edit a touchpoint or move it to another stage.")
     async def update_touchpoint(
@@ -93,7 +95,9 @@ class TouchpointMutations:
                 stage_id=given_id(input.stage_id, "Stage", field="stageId"),
             ),
         )
-        return TouchpointPayload(touchpoint=row and Touchpoint.from_row(row), errors=errors)
+        return TouchpointPayload(
+            touchpoint=Touchpoint.from_row(row) if row else None, errors=errors
+        )
 
     @write_mutation(description="Delete a touchpoint; its observations stay on its stage.")
     async def delete_touchpoint(self, info: Info, input: DeleteTouchpointInput) -> DeletePayload:

@@ -104,3 +104,9 @@ async def test_create_persona_refuses_a_duplicate_and_an_empty_name(gql):
     assert duplicate["errors"][0]["code"] == "DUPLICATE"
     empty = await gql.mutate("createPersona", {"name": ""})
     assert empty["errors"][0]["code"] == "REQUIRED"
+
+
+async def test_create_persona_refuses_attributes_that_are_not_an_object(gql):
+    payload = await gql.mutate("createPersona", {"name": "p", "attributes": ["a", "b"]})
+    assert payload["errors"][0]["field"] == "attributes"
+    assert payload["errors"][0]["code"] == "INVALID"
