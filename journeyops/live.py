@@ -57,6 +57,10 @@ class LiveListener:
                 await self._task
             self._task = None
 
+    def subscriber_count(self, topic: Topic) -> int:
+        """How many subscribers are waiting for `topic` in this process right now."""
+        return len(self._subscribers[topic])
+
     async def messages(self, topic: Topic) -> AsyncIterator[dict[str, Any]]:
         """Every payload published on `topic` from now on, until the caller stops iterating."""
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=QUEUE_SIZE)

@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import json
 import socket
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -12,6 +13,8 @@ import uvicorn
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from domain.live import Topic
+from journeyops.live import LiveListener
 from journeyops.settings import Settings
 from journeyops.web import create_app
 from tests.graphql_api.conftest import gid
@@ -23,19 +26,24 @@ LOG = (
 )
 
 
+@dataclass
+class Served:
+    address: str
+    live: LiveListener
+
+
 @contextlib.asynccontextmanager
 async def serving(database_url: str):
     """A uvicorn server with its own app (own engine, own listener) on a free port."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(Settings(), database_url=database_url), log_level="warning")
-    )
+    app = create_app(Settings(), database_url=database_url)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         await asyncio.sleep(0.01)
     try:
-        yield f"127.0.0.1:{sock.getsockname()[1]}"
+        yield Served(f"127.0.0.1:{sock.getsockname()[1]}", app.state.runtime.live)
     finally:
         server.should_exit = True
         await task
@@ -78,11 +86,11 @@ async def test_an_observation_logged_on_one_server_reaches_a_subscriber_on_anoth
     a, b = servers
     token = await make_token(workspace)
     journey = gid("Journey", seeded.journey)
-    async with subscribed(a, token, journey) as ws, httpx.AsyncClient() as http:
+    async with subscribed(a.address, token, journey) as ws, httpx.AsyncClient() as http:
         # The subscription starts listening asynchronously; log until the first arrives.
         for attempt in range(20):
             response = await http.post(
-                f"http://{b}/graphql",
+                f"http://{b.address}/graphql",
                 headers={"Authorization": f"Bearer {token}"},
                 json={
                     "query": LOG,
@@ -104,6 +112,14 @@ async def test_an_observation_logged_on_one_server_reaches_a_subscriber_on_anoth
         observation = message["payload"]["data"]["observationLogged"]
         assert observation["text"].startswith("seen on B #")
         assert observation["stage"] == {"name": "retention"}
+        assert a.live.subscriber_count(Topic.OBSERVATION_LOGGED) == 1
+
+    # A client that goes away leaves nothing behind in the listener.
+    for _ in range(100):
+        if a.live.subscriber_count(Topic.OBSERVATION_LOGGED) == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert a.live.subscriber_count(Topic.OBSERVATION_LOGGED) == 0
 
 
 async def test_a_subscriber_hears_nothing_of_other_journeys_or_workspaces(
@@ -115,11 +131,11 @@ async def test_a_subscriber_hears_nothing_of_other_journeys_or_workspaces(
     token = await make_token(workspace)
     theirs = await seed(db, other_workspace)
     their_token = await make_token(other_workspace)
-    async with subscribed(a, token, gid("Journey", seeded.journey)) as ws:
+    async with subscribed(a.address, token, gid("Journey", seeded.journey)) as ws:
         await asyncio.sleep(0.3)
         async with httpx.AsyncClient() as http:
             response = await http.post(
-                f"http://{b}/graphql",
+                f"http://{b.address}/graphql",
                 headers={"Authorization": f"Bearer {their_token}"},
                 json={
                     "query": LOG,
@@ -143,7 +159,9 @@ async def test_subscribing_to_another_workspaces_journey_is_an_error(
 
     a, _ = servers
     theirs = await seed(db, other_workspace)
-    async with subscribed(a, await make_token(workspace), gid("Journey", theirs.journey)) as ws:
+    async with subscribed(
+        a.address, await make_token(workspace), gid("Journey", theirs.journey)
+    ) as ws:
         message = await _next_message(ws, timeout=2)
     assert message["type"] == "next"
     [error] = message["payload"]["errors"]
@@ -153,7 +171,7 @@ async def test_subscribing_to_another_workspaces_journey_is_an_error(
 
 async def test_a_subscription_without_a_token_is_closed(servers):
     a, _ = servers
-    async with connect(f"ws://{a}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+    async with connect(f"ws://{a.address}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         with pytest.raises(ConnectionClosed) as closed:
             await ws.recv()
