@@ -2,11 +2,10 @@
 
 Mutations return expected failures as data: a payload's `errors: [UserError!]!`. Queries raise
 them as GraphQL errors carrying the same `code` and `field` in `extensions`. Anything else
-(a bug, a lost database) is masked to "Unexpected error." and logged, never leaked.
+(a bug, a lost database) is masked to "Unexpected error." for the client; the log keeps it.
 """
 
 import contextlib
-import logging
 from collections.abc import Iterator
 
 import strawberry
@@ -14,8 +13,6 @@ from graphql import GraphQLError
 
 from domain.errors import DomainError
 from domain.errors import ErrorCode as DomainErrorCode
-
-log = logging.getLogger(__name__)
 
 ErrorCode = strawberry.enum(
     DomainErrorCode, name="ErrorCode", description="What kind of failure a UserError is."
@@ -50,7 +47,5 @@ def should_mask(error: GraphQLError) -> bool:
     """Mask errors that come from unexpected exceptions; keep the ones meant for clients
     (syntax and validation errors, bad enum values, permission and query errors)."""
     original = error.original_error
-    if original is None or isinstance(original, GraphQLError):
-        return False
-    log.error("unexpected error in GraphQL resolver", exc_info=original)
-    return True
+    # Strawberry has already logged the original with its traceback (logger strawberry.execution).
+    return original is not None and not isinstance(original, GraphQLError)

@@ -6,9 +6,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError
+from domain.errors import DomainError, ErrorCode
 from domain.validation import UNSET
 from graphql_api import ids
 from graphql_api.auth import CanWrite
@@ -16,6 +17,9 @@ from graphql_api.context import Info
 from graphql_api.errors import UserError
 
 T = TypeVar("T")
+
+UNIQUE_VIOLATION = "23505"
+RACE_LOST = "Someone made the same change at the same moment; reload and try again."
 
 write_mutation = functools.partial(strawberry.mutation, permission_classes=[CanWrite])
 
@@ -31,6 +35,12 @@ async def in_transaction(
             result = await use_case(session, context.workspace_id)
     except DomainError as error:
         return None, [UserError.from_domain(error)]
+    except IntegrityError as error:
+        # Two requests passed the use case's uniqueness check at the same moment; the
+        # database let one win. Anything else is a bug and stays an (unexpected) error.
+        if getattr(error.orig, "sqlstate", None) != UNIQUE_VIOLATION:
+            raise
+        return None, [UserError(field=None, message=RACE_LOST, code=ErrorCode.CONFLICT)]
     context.forget_loaded()
     return result, []
 

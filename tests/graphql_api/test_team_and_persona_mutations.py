@@ -110,3 +110,15 @@ async def test_create_persona_refuses_attributes_that_are_not_an_object(gql):
     payload = await gql.mutate("createPersona", {"name": "p", "attributes": ["a", "b"]})
     assert payload["errors"][0]["field"] == "attributes"
     assert payload["errors"][0]["code"] == "INVALID"
+
+
+async def test_simultaneous_creates_of_one_name_make_one_team_and_clear_errors(gql):
+    import asyncio
+
+    payloads = await asyncio.gather(
+        *(gql.mutate("createTeam", {"name": "growth"}, "team { id }") for _ in range(6))
+    )
+    assert sum(payload["errors"] == [] for payload in payloads) == 1
+    losers = [payload["errors"][0]["code"] for payload in payloads if payload["errors"]]
+    assert set(losers) <= {"DUPLICATE", "CONFLICT"}
+    assert len((await gql.data("{ teams { id } }"))["teams"]) == 1
