@@ -25,10 +25,6 @@ class UserError:
     message: str
     code: ErrorCode
 
-    @classmethod
-    def from_domain(cls, error: DomainError) -> "UserError":
-        return cls(field=error.field, message=error.message, code=error.code)
-
 
 def query_error(error: DomainError) -> GraphQLError:
     return GraphQLError(error.message, extensions={"code": error.code.value, "field": error.field})

@@ -211,7 +211,14 @@ async def remove(
             field="moveToStageId",
         )
     if move_to_stage_id is not None:
-        target = await get(session, workspace_id=workspace_id, stage_id=move_to_stage_id)
+        target = await get_in_workspace(
+            session,
+            Stage,
+            workspace_id=workspace_id,
+            id=move_to_stage_id,
+            field="moveToStageId",
+            label="stage",
+        )
         if target.journey_id != stage.journey_id or target.id == stage.id:
             raise ValidationError(
                 "Move to another stage of the same journey.", field="moveToStageId"

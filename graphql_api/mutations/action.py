@@ -94,6 +94,7 @@ class ActionMutations:
                     )
                 ),
             ),
+            id_field="actionId",
         )
         return ActionPayload(action=Action.from_row(row) if row else None, errors=errors)
 
@@ -106,5 +107,6 @@ class ActionMutations:
                 workspace_id=workspace_id,
                 action_id=ids.decode(input.id, "Action", field="id"),
             ),
+            id_field="actionId",
         )
         return DeletePayload(deleted_id=None if errors else input.id, errors=errors)

@@ -25,16 +25,22 @@ write_mutation = functools.partial(strawberry.mutation, permission_classes=[CanW
 
 
 async def in_transaction(
-    info: Info, use_case: Callable[[AsyncSession, uuid.UUID], Awaitable[T]]
+    info: Info,
+    use_case: Callable[[AsyncSession, uuid.UUID], Awaitable[T]],
+    *,
+    id_field: str | None = None,
 ) -> tuple[T | None, list[UserError]]:
     """Run `use_case(session, workspace_id)` in its own transaction: committed when it returns,
-    rolled back when it raises. A DomainError becomes the payload's errors."""
+    rolled back when it raises. A DomainError becomes the payload's errors.
+
+    `id_field` is the domain's name (e.g. "teamId") for what the input calls `id`."""
     context = info.context
     try:
         async with context.runtime.db.begin() as session:
             result = await use_case(session, context.workspace_id)
     except DomainError as error:
-        return None, [UserError.from_domain(error)]
+        field = "id" if id_field is not None and error.field == id_field else error.field
+        return None, [UserError(field=field, message=error.message, code=error.code)]
     except IntegrityError as error:
         # Two requests passed the use case's uniqueness check at the same moment; the
         # database let one win. Anything else is a bug and stays an (unexpected) error.

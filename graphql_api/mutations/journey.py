@@ -98,6 +98,7 @@ class JourneyMutations:
                 conversion_window_days=given(input.conversion_window_days),
                 timezone=given(input.timezone),
             ),
+            id_field="journeyId",
         )
         return JourneyPayload(journey=Journey.from_row(row) if row else None, errors=errors)
 
@@ -110,5 +111,6 @@ class JourneyMutations:
                 workspace_id=workspace_id,
                 journey_id=ids.decode(input.id, "Journey", field="id"),
             ),
+            id_field="journeyId",
         )
         return DeletePayload(deleted_id=None if errors else input.id, errors=errors)

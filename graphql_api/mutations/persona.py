@@ -71,6 +71,7 @@ class PersonaMutations:
                 needs=given(input.needs),
                 attributes=given(input.attributes),
             ),
+            id_field="personaId",
         )
         return PersonaPayload(persona=Persona.from_row(row) if row else None, errors=errors)
 
@@ -83,5 +84,6 @@ class PersonaMutations:
                 workspace_id=workspace_id,
                 persona_id=ids.decode(input.id, "Persona", field="id"),
             ),
+            id_field="personaId",
         )
         return DeletePayload(deleted_id=None if errors else input.id, errors=errors)

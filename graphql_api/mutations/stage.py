@@ -88,6 +88,7 @@ class StageMutations:
                 customer_goal=given(input.customer_goal),
                 expected_emotion=given(input.expected_emotion),
             ),
+            id_field="stageId",
         )
         return StagePayload(stage=Stage.from_row(row) if row else None, errors=errors)
 
@@ -119,5 +120,6 @@ class StageMutations:
                     input.move_to_stage_id, "Stage", field="moveToStageId"
                 ),
             ),
+            id_field="stageId",
         )
         return DeletePayload(deleted_id=None if errors else input.id, errors=errors)

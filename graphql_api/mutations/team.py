@@ -60,6 +60,7 @@ class TeamMutations:
                 name=given(input.name),
                 slack_channel_id=given(input.slack_channel_id),
             ),
+            id_field="teamId",
         )
         return TeamPayload(team=Team.from_row(row) if row else None, errors=errors)
 
@@ -70,5 +71,6 @@ class TeamMutations:
             lambda session, workspace_id: team_service.delete(
                 session, workspace_id=workspace_id, team_id=ids.decode(input.id, "Team", field="id")
             ),
+            id_field="teamId",
         )
         return DeletePayload(deleted_id=None if errors else input.id, errors=errors)

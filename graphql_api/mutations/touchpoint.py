@@ -94,6 +94,7 @@ class TouchpointMutations:
                 event_names=given(input.event_names),
                 stage_id=given_id(input.stage_id, "Stage", field="stageId"),
             ),
+            id_field="touchpointId",
         )
         return TouchpointPayload(
             touchpoint=Touchpoint.from_row(row) if row else None, errors=errors
@@ -108,5 +109,6 @@ class TouchpointMutations:
                 workspace_id=workspace_id,
                 touchpoint_id=ids.decode(input.id, "Touchpoint", field="id"),
             ),
+            id_field="touchpointId",
         )
         return DeletePayload(deleted_id=None if errors else input.id, errors=errors)
