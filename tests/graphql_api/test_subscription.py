@@ -80,34 +80,39 @@ async def servers(db, database_url):
         yield a, b
 
 
+async def log_on(server: Served, token: str, stage, text: str) -> None:
+    async with httpx.AsyncClient() as http:
+        response = await http.post(
+            f"http://{server.address}/graphql",
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                "query": LOG,
+                "variables": {
+                    "input": {"stageId": gid("Stage", stage), "text": text, "kind": "INSIGHT"}
+                },
+            },
+        )
+    assert response.json()["data"]["logObservation"]["errors"] == []
+
+
+async def first_delivery(ws, server: Served, token: str, stage) -> dict:
+    """The subscription starts listening asynchronously: log until the first one arrives."""
+    for attempt in range(20):
+        await log_on(server, token, stage, f"seen on B #{attempt}")
+        message = await _next_message(ws, timeout=0.5)
+        if message is not None:
+            return message
+    raise AssertionError("no observation reached the subscriber")
+
+
 async def test_an_observation_logged_on_one_server_reaches_a_subscriber_on_another(
     servers, seeded, workspace, make_token
 ):
     a, b = servers
     token = await make_token(workspace)
-    journey = gid("Journey", seeded.journey)
-    async with subscribed(a.address, token, journey) as ws, httpx.AsyncClient() as http:
-        # The subscription starts listening asynchronously; log until the first arrives.
-        for attempt in range(20):
-            response = await http.post(
-                f"http://{b.address}/graphql",
-                headers={"Authorization": f"Bearer {token}"},
-                json={
-                    "query": LOG,
-                    "variables": {
-                        "input": {
-                            "stageId": gid("Stage", seeded.stages[2]),
-                            "text": f"seen on B #{attempt}",
-                            "kind": "INSIGHT",
-                        }
-                    },
-                },
-            )
-            assert response.json()["data"]["logObservation"]["errors"] == []
-            message = await _next_message(ws, timeout=0.5)
-            if message is not None:
-                break
-        assert message is not None, "no observation reached the subscriber"
+    async with subscribed(a.address, token, gid("Journey", seeded.journey)) as ws:
+        message = await first_delivery(ws, b, token, seeded.stages[2])
+
         assert message["type"] == "next"
         observation = message["payload"]["data"]["observationLogged"]
         assert observation["text"].startswith("seen on B #")
@@ -125,31 +130,28 @@ async def test_an_observation_logged_on_one_server_reaches_a_subscriber_on_anoth
 async def test_a_subscriber_hears_nothing_of_other_journeys_or_workspaces(
     servers, db, seeded, workspace, other_workspace, make_token
 ):
+    from tests import factories
     from tests.graphql_api.conftest import seed
 
     a, b = servers
     token = await make_token(workspace)
     theirs = await seed(db, other_workspace)
-    their_token = await make_token(other_workspace)
+    async with db.begin() as session:
+        other_journey = await factories.make_journey(session, workspace, stages=("one",))
+        [other_stage] = await factories.stages_of(session, other_journey)
     async with subscribed(a.address, token, gid("Journey", seeded.journey)) as ws:
-        await asyncio.sleep(0.3)
-        async with httpx.AsyncClient() as http:
-            response = await http.post(
-                f"http://{b.address}/graphql",
-                headers={"Authorization": f"Bearer {their_token}"},
-                json={
-                    "query": LOG,
-                    "variables": {
-                        "input": {
-                            "stageId": gid("Stage", theirs.stages[0]),
-                            "text": "not yours",
-                            "kind": "INSIGHT",
-                        }
-                    },
-                },
-            )
-            assert response.json()["data"]["logObservation"]["errors"] == []
-        assert await _next_message(ws, timeout=1.0) is None
+        await first_delivery(ws, b, token, seeded.stages[0])
+
+        await log_on(b, await make_token(other_workspace), theirs.stages[0], "other workspace")
+        await log_on(b, token, other_stage, "other journey")
+        await log_on(b, token, seeded.stages[0], "this journey")
+
+        heard = []
+        while not heard or heard[-1] != "this journey":
+            message = await _next_message(ws, timeout=2)
+            assert message is not None, heard
+            heard.append(message["payload"]["data"]["observationLogged"]["text"])
+        assert not {"other workspace", "other journey"} & set(heard)
 
 
 async def test_subscribing_to_another_workspaces_journey_is_an_error(
