@@ -7,6 +7,7 @@ statement per level, however big the journey is.
 """
 
 import uuid
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -15,6 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from domain.action import service as action_service
 from domain.action.models import Action as ActionRow
+from domain.errors import DomainError
 from domain.journey.models import Journey as JourneyRow
 from domain.lookup import get_many_in_workspace
 from domain.observation import service as observation_service
@@ -76,12 +78,31 @@ class Loaders:
             ),
             default=list,
         )
+        self.first_observation_pages = DataLoader(load_fn=self._first_pages, cache=cache)
         self.observation_count = self._loader(
             lambda s, ws, ids: observation_service.count_by_touchpoint(
                 s, workspace_id=ws, touchpoint_ids=ids
             ),
             default=int,
         )
+
+    async def _first_pages(self, keys: list[tuple[K, int]]) -> list[Any]:
+        """First observation pages keyed by (stage id, page size); a refused page size fails
+        only the keys that asked for it."""
+        by_size: dict[int, list[K]] = defaultdict(list)
+        for stage_id, first in keys:
+            by_size[first].append(stage_id)
+        pages: dict[tuple[K, int], Any] = {}
+        async with self._db() as session:
+            for first, stage_ids in by_size.items():
+                try:
+                    found = await observation_service.first_pages_for_stages(
+                        session, workspace_id=self._workspace_id, stage_ids=stage_ids, first=first
+                    )
+                except DomainError as error:
+                    found = dict.fromkeys(stage_ids, error)
+                pages.update({(stage_id, first): page for stage_id, page in found.items()})
+        return [pages[key] for key in keys]
 
     def _loader(self, batch: Batch, *, default: Callable[[], Any] = lambda: None) -> DataLoader:
         async def load(keys: list[K]) -> Sequence[Any]:

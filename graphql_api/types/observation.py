@@ -80,21 +80,25 @@ class ObservationConnection(relay.Connection[Observation]):
                     first=first,
                     after=after,
                 )
+        return cls.from_page(page, after=after)
+
+    @classmethod
+    def from_page(
+        cls, page: observation_service.ObservationPage, *, after: str | None
+    ) -> ObservationConnection:
+        """A domain page shaped as a Relay connection."""
+        rows = page.observations
         return cls(
             edges=[
                 relay.Edge(
                     cursor=observation_service.encode_cursor(row), node=Observation.from_row(row)
                 )
-                for row in page.observations
+                for row in rows
             ],
             page_info=relay.PageInfo(
                 has_next_page=page.has_next_page,
                 has_previous_page=after is not None,
-                start_cursor=(
-                    observation_service.encode_cursor(page.observations[0])
-                    if page.observations
-                    else None
-                ),
+                start_cursor=observation_service.encode_cursor(rows[0]) if rows else None,
                 end_cursor=page.end_cursor,
             ),
         )

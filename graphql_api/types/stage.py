@@ -8,6 +8,7 @@ from strawberry import relay
 from domain.observation import service as observation_service
 from domain.stage.models import Stage as StageRow
 from graphql_api.context import Info
+from graphql_api.errors import domain_errors_as_graphql_errors
 from graphql_api.types.enums import Emotion
 from graphql_api.types.relations import JourneyRef, ObservationConnectionRef, TouchpointRef, loaded
 
@@ -47,9 +48,10 @@ class Stage(relay.Node):
     ) -> ObservationConnectionRef:
         from graphql_api.types.observation import ObservationConnection
 
-        return await ObservationConnection.search(
-            info,
-            observation_service.ObservationFilter(stage_id=self.id),
-            first=first,
-            after=after,
-        )
+        where = observation_service.ObservationFilter(stage_id=self.id)
+        if after is not None:
+            return await ObservationConnection.search(info, where, first=first, after=after)
+        # First pages of many stages (a journey map) load together.
+        with domain_errors_as_graphql_errors():
+            page = await info.context.loaders.first_observation_pages.load((self.id, first))
+        return ObservationConnection.from_page(page, after=None)

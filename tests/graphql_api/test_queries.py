@@ -181,13 +181,40 @@ async def test_observations_refuse_a_filter_with_a_malformed_id(gql):
     assert body["errors"][0]["extensions"] == {"code": "INVALID", "field": "stageId"}
 
 
-async def test_stage_lists_its_observations(gql, seeded):
-    data = await gql.data(
-        "query($id: ID!) { node(id: $id) { ... on Stage { observations(first: 5) "
-        "{ edges { node { text } } } } } }",
-        {"id": gid("Stage", seeded.stages[1])},
+STAGE_OBSERVATIONS = """
+query($id: ID!, $first: Int!, $after: String) {
+  node(id: $id) {
+    ... on Stage {
+      observations(first: $first, after: $after) {
+        edges { node { text } }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+}
+"""
+
+
+async def test_stage_pages_through_its_observations(gql, db, seeded):
+    await _observations(db, seeded, 2)  # at the first stage's social ad
+    stage = gid("Stage", seeded.stages[0])
+
+    first = await gql.data(STAGE_OBSERVATIONS, {"id": stage, "first": 1})
+    page = first["node"]["observations"]
+    assert page["edges"] == [{"node": {"text": "note 1"}}]
+    assert page["pageInfo"]["hasNextPage"] is True
+
+    second = await gql.data(
+        STAGE_OBSERVATIONS, {"id": stage, "first": 5, "after": page["pageInfo"]["endCursor"]}
     )
-    assert data["node"]["observations"]["edges"] == [{"node": {"text": seeded.observation.text}}]
+    page = second["node"]["observations"]
+    assert page["edges"] == [{"node": {"text": "note 0"}}]
+    assert page["pageInfo"]["hasNextPage"] is False
+
+
+async def test_stage_observations_refuse_a_page_over_the_cap(gql, seeded):
+    body = await gql.run(STAGE_OBSERVATIONS, {"id": gid("Stage", seeded.stages[0]), "first": 500})
+    assert body["errors"][0]["extensions"] == {"code": "OUT_OF_RANGE", "field": "first"}
 
 
 async def test_viewer_tells_the_token_scope_and_workspace(gql, workspace):

@@ -13,6 +13,7 @@ MAP = """
     stages {
       name
       touchpoints { name eventNames observationCount ownerTeam { name } }
+      observations(first: 3) { edges { node { text } } pageInfo { hasNextPage } }
     }
   }
 }
@@ -64,5 +65,7 @@ async def test_a_journey_map_costs_the_same_few_statements_however_big(gql, app,
     touchpoints = [t for j in big_map["journeys"] for s in j["stages"] for t in s["touchpoints"]]
     assert len(touchpoints) == 1 * 2 * 1 + 4 * 8 * 5
     assert all(t["observationCount"] == 1 and t["ownerTeam"] for t in touchpoints)
-    # token, journeys, stages, touchpoints, owner teams, observation counts
-    assert small == big == 6
+    pages = [s["observations"] for j in big_map["journeys"] for s in j["stages"]]
+    assert {len(page["edges"]) for page in pages} == {1, 3}
+    # token, journeys, stages, touchpoints, owner teams, observation counts, observation pages
+    assert small == big == 7
