@@ -119,3 +119,13 @@ async def make_observation(
         source=extra.pop("source", "graphql"),
         **extra,
     )
+
+
+async def make_token(session: AsyncSession, workspace: Workspace, scope: str = "write") -> str:
+    """A new API token's secret for `workspace`."""
+    from domain.auth import service as auth_service
+
+    _, secret = await auth_service.create(
+        session, workspace_name=workspace.name, scope=scope, name=unique("token")
+    )
+    return secret
