@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import warnings
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -159,6 +160,22 @@ def token_create(
         err=True,
         fg="green",
     )
+
+
+@app.command()
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (e.g. schema.graphql)")
+    ] = None,
+) -> None:
+    """Print the GraphQL schema (SDL) that frontends generate their clients from."""
+    from graphql_api.schema import sdl
+
+    if output is None:
+        typer.echo(sdl(), nl=False)
+    else:
+        output.write_text(sdl())
+        typer.secho(f"wrote {output}", err=True, fg="green")
 
 
 @app.command("slack-link")

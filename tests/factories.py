@@ -121,6 +121,16 @@ async def make_observation(
     )
 
 
+async def make_token(session: AsyncSession, workspace: Workspace, scope: str = "write") -> str:
+    """A new API token's secret for `workspace`."""
+    from domain.auth import service as auth_service
+
+    _, secret = await auth_service.create(
+        session, workspace_name=workspace.name, scope=scope, name=unique("token")
+    )
+    return secret
+
+
 async def make_member(
     session: AsyncSession, workspace: Workspace, user_id: str, team: Team
 ) -> Team:
