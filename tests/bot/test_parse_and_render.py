@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.blocks import fit, lines_within, section
 from bot.commands import (
@@ -107,3 +109,17 @@ def test_the_modal_asks_for_a_team_only_when_there_are_teams_to_choose():
     from bot.modal import Context, log_modal
 
     assert log_modal(Context(), teams=[])["blocks"][-1]["block_id"] == "text"
+
+
+@given(st.text())
+def test_no_user_text_can_open_a_mention_or_link(text):
+    from bot.blocks import help_message
+    from bot.text import quote
+
+    rendered = quote(text) + escape(text) + json.dumps(help_message(text))
+    assert "<" not in rendered and ">" not in rendered
+
+
+@given(st.text(max_size=300))
+def test_parse_never_fails(text):
+    assert parse(text) is not None
