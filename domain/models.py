@@ -3,7 +3,10 @@
 from domain.action.models import Action, ActionObservation
 from domain.auth.models import ApiToken
 from domain.base import Base
+from domain.customer.models import Customer, CustomerPersona
+from domain.event.models import Event, EventNameCount, EventReceipt
 from domain.journey.models import Journey
+from domain.metrics.models import StageProgress, TouchpointReach
 from domain.observation.models import Observation
 from domain.persona.models import Persona
 from domain.stage.models import Stage
@@ -16,11 +19,18 @@ __all__ = [
     "ActionObservation",
     "ApiToken",
     "Base",
+    "Customer",
+    "CustomerPersona",
+    "Event",
+    "EventNameCount",
+    "EventReceipt",
     "Journey",
     "Observation",
     "Persona",
     "Stage",
+    "StageProgress",
     "Team",
     "Touchpoint",
+    "TouchpointReach",
     "Workspace",
 ]
