@@ -6,12 +6,12 @@
 
 import asyncio
 
+from alembic import context
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import domain.models
-from alembic import context
 
 config = context.config
 target_metadata = domain.models.Base.metadata

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import warnings
 from typing import Annotated
 
 import typer
@@ -17,6 +18,8 @@ app.add_typer(token_app, name="token")
 
 def _setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs every initdb line
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
 @app.command()
@@ -43,8 +46,83 @@ def serve(
         create_app(settings),
         host=host or settings.host,
         port=port or settings.port,
-        log_level="info",
+        log_config=None,  # log through the root logger set up above
         proxy_headers=True,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run the worker: scheduled jobs such as alert evaluation and Slack delivery."""
+    import signal
+
+    from journeyops.runtime import Runtime
+    from journeyops.worker import JOBS, run_forever
+
+    _setup_logging()
+
+    async def main() -> None:
+        runtime = Runtime.create(get_settings())
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await run_forever(runtime, JOBS, stop)
+        finally:
+            await runtime.close()
+
+    asyncio.run(main())
+
+
+@app.command()
+def demo(
+    port: Annotated[int | None, typer.Option(help="Port (default: $PORT or 8000)")] = None,
+) -> None:
+    """A first look: embedded PostgreSQL, demo data, web and worker in one process."""
+    import uvicorn
+
+    from journeyops import demo as demo_workspace
+    from journeyops.runtime import Runtime
+    from journeyops.web import create_app
+
+    _setup_logging()
+    # The demo always runs on the embedded database, never on a configured server.
+    settings = get_settings().model_copy(update={"database_url": None})
+    if port:
+        settings = settings.model_copy(update={"port": port})
+    url = resolve_database_url(settings)
+    migrations.upgrade(url)
+
+    async def prepare() -> tuple[str, bool]:
+        runtime = Runtime.create(settings, url)
+        try:
+            async with runtime.db.begin() as session:
+                workspace, loaded = await demo_workspace.load(session)
+                return await demo_workspace.fresh_token(session, workspace), loaded
+        finally:
+            await runtime.close()
+
+    token, loaded = asyncio.run(prepare())
+    base = settings.base_url
+    typer.echo(
+        f"""
+JourneyOps demo {"loaded" if loaded else "reused"} (data in {settings.data_dir.resolve()})
+
+  GraphiQL      {base}/graphql   (add the header below under "Headers")
+  Demo token    {token}
+  Header        {{"Authorization": "Bearer {token}"}}
+
+  curl -s {base}/graphql -H 'Authorization: Bearer {token}' \\
+       -H 'Content-Type: application/json' \\
+       -d '{{"query": "{{ journeys {{ name stages {{ name touchpoints {{ name }} }} }} }}"}}'
+"""
+    )
+    uvicorn.run(
+        create_app(settings, database_url=url, with_worker=True),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
     )
 
 

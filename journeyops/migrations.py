@@ -1,11 +1,12 @@
 """Run alembic programmatically (from `journeyops migrate`, `journeyops demo` and the tests)."""
 
 import asyncio
+from functools import lru_cache
 from pathlib import Path
 
-from alembic.config import Config
-
 from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,3 +27,9 @@ def upgrade(url: str, revision: str = "head") -> None:
         command.upgrade(config, revision)
         return
     raise RuntimeError("call upgrade() outside a running event loop (use asyncio.to_thread)")
+
+
+@lru_cache
+def head_revision() -> str | None:
+    """The newest migration this code ships."""
+    return ScriptDirectory.from_config(alembic_config("")).get_current_head()

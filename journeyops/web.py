@@ -1,5 +1,6 @@
 """The one HTTP server: every door mounted on a single Starlette app."""
 
+import asyncio
 import contextlib
 import logging
 
@@ -9,6 +10,8 @@ from starlette.routing import BaseRoute, Route
 from journeyops.health import healthz
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings, get_settings
+from journeyops.worker import JOBS, run_forever
+from web import routes as journey_map
 
 log = logging.getLogger(__name__)
 
@@ -16,17 +19,31 @@ log = logging.getLogger(__name__)
 def routes(runtime: Runtime) -> list[BaseRoute]:
     return [
         Route("/healthz", healthz),
+        *journey_map.routes(),
     ]
 
 
-def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> Starlette:
-    """The web app. `database_url` overrides the settings (tests point it at their database)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database_url: str | None = None,
+    with_worker: bool = False,
+) -> Starlette:
+    """The web app. `database_url` overrides the settings (tests point it at their database);
+    `with_worker` also runs the worker's jobs in this process (as `journeyops demo` does)."""
     runtime = Runtime.create(settings or get_settings(), database_url)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        yield
-        await runtime.close()
+        stop = asyncio.Event()
+        worker = asyncio.create_task(run_forever(runtime, JOBS, stop)) if with_worker else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker:
+                await worker
+            await runtime.close()
 
     app = Starlette(routes=routes(runtime), lifespan=lifespan)
     app.state.runtime = runtime

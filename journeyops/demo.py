@@ -1,0 +1,174 @@
+"""The demo workspace: loaded through the use cases, once (running the demo again reuses it)."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.action import service as action_service
+from domain.auth import service as auth_service
+from domain.auth.models import ApiToken
+from domain.journey import service as journey_service
+from domain.journey.models import Journey
+from domain.journey.service import StageSpec
+from domain.observation import service as observation_service
+from domain.observation.models import Observation
+from domain.persona import service as persona_service
+from domain.stage import service as stage_service
+from domain.team import service as team_service
+from domain.touchpoint import service as touchpoint_service
+from domain.touchpoint.models import Touchpoint
+from domain.vocabulary import TokenScope
+from domain.workspace import service as workspace_service
+from domain.workspace.models import Workspace
+from journeyops import demo_data
+
+WORKSPACE_NAME = "Demo: Acme Outfitters"
+TOKEN_NAME = "demo"
+
+
+async def load(session: AsyncSession, *, now: datetime | None = None) -> tuple[Workspace, bool]:
+    """The demo workspace, filled on first use; the flag says whether it was loaded now."""
+    workspace, _ = await workspace_service.get_or_create(session, name=WORKSPACE_NAME)
+    if await journey_service.list_all(session, workspace_id=workspace.id):
+        return workspace, False
+    now = now or datetime.now(UTC)
+    teams = {
+        name: (
+            await team_service.create(
+                session, workspace_id=workspace.id, name=name, slack_channel_id=channel
+            )
+        ).id
+        for name, channel in demo_data.TEAMS.items()
+    }
+    personas = [
+        await persona_service.create(session, workspace_id=workspace.id, **persona)
+        for persona in demo_data.PERSONAS
+    ]
+    touchpoints: dict[str, Touchpoint] = {}
+    for name, stages, persona_id in (
+        ("Online purchase", demo_data.ONLINE_PURCHASE, None),
+        ("B2B trial", demo_data.B2B_TRIAL, personas[1].id),
+    ):
+        journey = await _journey(session, workspace.id, name, stages, persona_id, teams)
+        touchpoints |= {
+            t.key: t
+            for t in await touchpoint_service.list_for_journey(
+                session, workspace_id=workspace.id, journey_id=journey.id
+            )
+        }
+    await _observations(session, workspace.id, touchpoints, teams, now)
+    await _actions(session, workspace.id, touchpoints, teams)
+    return workspace, True
+
+
+async def _journey(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    name: str,
+    stages: list,
+    persona_id: uuid.UUID | None,
+    teams: dict[str, uuid.UUID],
+) -> Journey:
+    journey = await journey_service.create(
+        session,
+        workspace_id=workspace_id,
+        name=name,
+        persona_id=persona_id,
+        stages=[StageSpec(stage, goal, emotion) for stage, goal, emotion, _ in stages],
+    )
+    created = await stage_service.list_for_journey(
+        session, workspace_id=workspace_id, journey_id=journey.id
+    )
+    for stage, (*_, stage_touchpoints) in zip(created, stages, strict=True):
+        for touchpoint_name, key, channel, owner, events in stage_touchpoints:
+            await touchpoint_service.add(
+                session,
+                workspace_id=workspace_id,
+                stage_id=stage.id,
+                name=touchpoint_name,
+                key=key,
+                channel=channel,
+                owner_team_id=teams[owner],
+                event_names=events,
+            )
+    return journey
+
+
+async def _observations(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    touchpoints: dict[str, Touchpoint],
+    teams: dict[str, uuid.UUID],
+    now: datetime,
+) -> None:
+    for index, (key, kind, emotion, sentiment, team, author, text, days_ago) in enumerate(
+        demo_data.OBSERVATIONS
+    ):
+        observation = await observation_service.log(
+            session,
+            workspace_id=workspace_id,
+            touchpoint_id=touchpoints[key].id,
+            kind=kind,
+            emotion=emotion,
+            sentiment=sentiment,
+            text=text,
+            author_id=f"UDEMO{index:03d}",
+            author_name=author,
+            author_team_id=teams[team],
+            source="import",
+        )
+        # Spread over the past weeks so the map and filters look lived-in.
+        await session.execute(
+            sa.update(Observation)
+            .where(Observation.workspace_id == workspace_id, Observation.id == observation.id)
+            .values(created_at=now - timedelta(days=days_ago, hours=index % 9))
+        )
+
+
+async def _actions(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    touchpoints: dict[str, Touchpoint],
+    teams: dict[str, uuid.UUID],
+) -> None:
+    for title, _stage, team, status, key in demo_data.ACTIONS:
+        touchpoint = touchpoints[key]
+        linked = await session.scalars(
+            select(Observation.id).where(
+                Observation.workspace_id == workspace_id,
+                Observation.touchpoint_id == touchpoint.id,
+                Observation.kind == "pain_point",
+            )
+        )
+        action = await action_service.create(
+            session,
+            workspace_id=workspace_id,
+            journey_id=touchpoint.journey_id,
+            stage_id=touchpoint.stage_id,
+            title=title,
+            owner_team_id=teams[team],
+            observation_ids=list(linked),
+        )
+        await action_service.update(
+            session, workspace_id=workspace_id, action_id=action.id, status=status
+        )
+
+
+async def fresh_token(session: AsyncSession, workspace: Workspace) -> str:
+    """A new admin token for the demo; earlier demo tokens are revoked."""
+    earlier = await session.scalars(
+        select(ApiToken).where(
+            ApiToken.workspace_id == workspace.id,
+            ApiToken.name == TOKEN_NAME,
+            ApiToken.revoked_at.is_(None),
+        )
+    )
+    for token in earlier:
+        await auth_service.revoke(session, workspace_id=workspace.id, token_id=token.id)
+    _, secret = await auth_service.create(
+        session, workspace_name=workspace.name, scope=TokenScope.ADMIN, name=TOKEN_NAME
+    )
+    return secret

@@ -1,0 +1,44 @@
+from typer.testing import CliRunner
+
+from domain.auth import service as auth_service
+from journeyops.cli import app
+from journeyops.settings import get_settings
+
+
+def run(monkeypatch, database_url, *args):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(app, list(args))
+    finally:
+        get_settings.cache_clear()
+
+
+async def test_token_create_prints_a_working_secret_once(monkeypatch, database_url, session):
+    import asyncio
+
+    result = await asyncio.to_thread(
+        run,
+        monkeypatch,
+        database_url,
+        "token",
+        "create",
+        "--workspace",
+        "Acme CLI",
+        "--scope",
+        "write",
+    )
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip().splitlines()[0]
+    token = await auth_service.authenticate(session, secret=secret)
+    assert token is not None and token.scope == "write"
+
+
+async def test_token_create_refuses_an_unknown_scope(monkeypatch, database_url):
+    import asyncio
+
+    result = await asyncio.to_thread(
+        run, monkeypatch, database_url, "token", "create", "--workspace", "Acme", "--scope", "god"
+    )
+    assert result.exit_code == 2
+    assert "is not one of: read, write, admin" in result.output

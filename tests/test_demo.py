@@ -1,0 +1,33 @@
+from sqlalchemy import func, select
+
+from domain.auth import service as auth_service
+from domain.models import Journey, Observation, Persona, Stage, Team, Touchpoint
+from journeyops import demo
+
+
+async def counts(session):
+    return {
+        model.__name__: await session.scalar(select(func.count()).select_from(model))
+        for model in (Team, Persona, Journey, Stage, Touchpoint, Observation)
+    }
+
+
+async def test_the_demo_loads_a_lived_in_workspace_once(session):
+    workspace, loaded = await demo.load(session)
+    first = await counts(session)
+    assert loaded
+    assert first["Team"] == 4 and first["Persona"] == 3 and first["Journey"] == 2
+    assert first["Stage"] == 8 and first["Touchpoint"] >= 15 and first["Observation"] >= 30
+
+    again, loaded_again = await demo.load(session)
+    assert (again.id, loaded_again) == (workspace.id, False)
+    assert await counts(session) == first
+
+
+async def test_each_demo_run_gets_a_fresh_token_and_revokes_the_last(session):
+    workspace, _ = await demo.load(session)
+    first = await demo.fresh_token(session, workspace)
+    second = await demo.fresh_token(session, workspace)
+    assert await auth_service.authenticate(session, secret=first) is None
+    token = await auth_service.authenticate(session, secret=second)
+    assert token is not None and token.workspace_id == workspace.id

@@ -1,0 +1,1 @@
+"""The built-in journey map page: a small GraphQL client served at /journeys/{id}."""
