@@ -119,3 +119,34 @@ async def make_observation(
         source=extra.pop("source", "graphql"),
         **extra,
     )
+
+
+def track(customer: str, event: str, at: str, message_id: str | None = None, **properties):
+    """A Segment-shaped track call (timestamps as ISO text, like pipelines send them)."""
+    return {
+        "type": "track",
+        "messageId": message_id or uuid.uuid4().hex,
+        "userId": customer,
+        "event": event,
+        "timestamp": at,
+        "properties": properties,
+    }
+
+
+def identify(customer: str, at: str, message_id: str | None = None, **traits):
+    return {
+        "type": "identify",
+        "messageId": message_id or uuid.uuid4().hex,
+        "userId": customer,
+        "timestamp": at,
+        "traits": traits,
+    }
+
+
+async def send(session: AsyncSession, workspace: Workspace, *events, **options):
+    """Ingest events through the one ingestion use case."""
+    from domain.event import service as event_service
+
+    return await event_service.ingest(
+        session, workspace_id=workspace.id, events=list(events), **options
+    )

@@ -8,13 +8,14 @@ import asyncpg
 
 from domain.event.models import PARTITION_SCHEMA
 
-# Months this process knows exist; partitions are never dropped while it runs.
-_known: set[tuple[int, int]] = set()
 
-
-def month_of(timestamp: datetime) -> tuple[int, int]:
+def _month(timestamp: datetime) -> tuple[int, int]:
     utc = timestamp.astimezone(UTC)
     return utc.year, utc.month
+
+
+def _name(year: int, month: int) -> str:
+    return f"{PARTITION_SCHEMA}.event_{year:04d}_{month:02d}"
 
 
 def _bounds(year: int, month: int) -> tuple[str, str]:
@@ -25,22 +26,21 @@ def _bounds(year: int, month: int) -> tuple[str, str]:
 async def ensure(connection: asyncpg.Connection, timestamps: Iterable[datetime]) -> None:
     """Make sure a partition exists for the month of every timestamp.
 
-    Creating a partition locks the parent table until the transaction ends, so this runs before
-    anything else touches the event table in the transaction (no lock-order deadlocks); the
-    advisory lock makes concurrent creators of the same month wait for each other.
+    Creating a partition locks the parent table until the transaction ends, so callers do this
+    before anything else touches the event table in the transaction (no lock-order deadlocks);
+    the advisory lock makes concurrent creators of the same month wait for each other. Nothing
+    is cached in memory: a rolled-back transaction takes its partitions with it.
     """
-    months = sorted({month_of(t) for t in timestamps} - _known)
-    for year, month in months:
-        name = f"event_{year:04d}_{month:02d}"
-        exists = await connection.fetchval(
-            "SELECT to_regclass($1) IS NOT NULL", f"{PARTITION_SCHEMA}.{name}"
+    months = {_name(*_month(t)): _month(t) for t in timestamps}
+    missing = await connection.fetch(
+        "SELECT name FROM unnest($1::text[]) AS name WHERE to_regclass(name) IS NULL ORDER BY 1",
+        list(months),
+    )
+    for row in missing:
+        name = row["name"]
+        start, end = _bounds(*months[name])
+        await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", name)
+        await connection.execute(
+            f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF event "
+            f"FOR VALUES FROM ('{start}') TO ('{end}')"
         )
-        if not exists:
-            start, end = _bounds(year, month)
-            await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", name)
-            await connection.execute(
-                f"CREATE TABLE IF NOT EXISTS {PARTITION_SCHEMA}.{name} PARTITION OF event "
-                f"FOR VALUES FROM ('{start}') TO ('{end}')"
-            )
-            continue  # known only once committed: a rollback would drop it again
-        _known.add((year, month))

@@ -46,12 +46,12 @@ async def hold_mapping(connection: asyncpg.Connection, workspace_id: uuid.UUID) 
     """Ingest holds this shared; remapping takes it exclusively, so that no batch is mapped with
     a touchpoint mapping that changes before it commits."""
     await connection.execute(
-        "SELECT pg_advisory_xact_lock_shared(hashtext($1::text))", workspace_id
+        "SELECT pg_advisory_xact_lock_shared(hashtext($1::text))", str(workspace_id)
     )
 
 
 async def _take_mapping(connection: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
-    await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1::text))", workspace_id)
+    await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1::text))", str(workspace_id))
 
 
 async def _marks(
