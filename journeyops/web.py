@@ -7,6 +7,7 @@ import logging
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
+from ingest_api import views as ingest
 from journeyops.health import healthz
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings, get_settings
@@ -20,6 +21,7 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
     return [
         Route("/healthz", healthz),
         *journey_map.routes(),
+        *ingest.routes(),
     ]
 
 
