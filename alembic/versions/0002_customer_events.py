@@ -136,12 +136,6 @@ def upgrade() -> None:
         sa.Column("last_reached_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("converted_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["workspace_id", "customer_id"],
-            ["customer.workspace_id", "customer.id"],
-            name=op.f("fk_stage_progress_workspace_id_customer_id_customer"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
             ["workspace_id", "journey_id"],
             ["journey.workspace_id", "journey.id"],
             name=op.f("fk_stage_progress_workspace_id_journey_id_journey"),
@@ -170,12 +164,6 @@ def upgrade() -> None:
         sa.Column("touchpoint_id", sa.Uuid(), nullable=False),
         sa.Column("customer_id", sa.Uuid(), nullable=False),
         sa.Column("first_reached_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["workspace_id", "customer_id"],
-            ["customer.workspace_id", "customer.id"],
-            name=op.f("fk_touchpoint_reach_workspace_id_customer_id_customer"),
-            ondelete="CASCADE",
-        ),
         sa.ForeignKeyConstraint(
             ["workspace_id", "touchpoint_id"],
             ["touchpoint.workspace_id", "touchpoint.id"],

@@ -262,10 +262,8 @@ async def _figures(
         SELECT stage_id, key, count(*) AS entered,
                count(*) FILTER (WHERE converted) AS converted,
                count(*) FILTER (WHERE NOT converted AND window_end <= $5) AS dropped,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FILTER (WHERE converted)
-                   AS median,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) FILTER (WHERE converted)
-                   AS p90
+               percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY seconds)
+                   FILTER (WHERE converted) AS percentiles
         FROM judged GROUP BY stage_id, key
     """
     rows = await connection.fetch(
@@ -319,35 +317,40 @@ def _stage_figures(query: _Query, rows: dict[uuid.UUID, asyncpg.Record]) -> list
                 pending=entered - converted - dropped,
                 conversion_rate=rate(converted, entered),
                 drop_off_rate=rate(dropped, entered),
-                median_time_to_convert=row["median"] if row else None,
-                p90_time_to_convert=row["p90"] if row else None,
+                median_time_to_convert=row["percentiles"][0] if row and converted else None,
+                p90_time_to_convert=row["percentiles"][1] if row and converted else None,
             )
         )
     return figures
 
 
 async def _reach(connection: asyncpg.Connection, query: _Query) -> list[Reach]:
-    persona = query.filters.persona_id
-    channel = query.filters.channel.value if query.filters.channel else None
+    values: list[Any] = []
+    persona = channel = ""
+    if query.filters.persona_id is not None:
+        values.append(query.filters.persona_id)
+        persona = f"""AND EXISTS (SELECT 1 FROM customer c
+            WHERE c.workspace_id = r.workspace_id AND c.id = r.customer_id
+              AND ({PERSONA_AS_OF}) = ${5 + len(values)})"""
+    if query.filters.channel is not None:
+        values.append(query.filters.channel.value)
+        channel = f"AND t.channel = ${5 + len(values)}"
     rows = await connection.fetch(
         f"""
-        SELECT t.id, t.stage_id, count(r.customer_id) AS customers
+        SELECT t.id, t.stage_id, (
+            SELECT count(*) FROM touchpoint_reach r
+            WHERE r.workspace_id = t.workspace_id AND r.touchpoint_id = t.id
+              AND r.first_reached_at >= $3 AND r.first_reached_at < $4
+              AND r.first_reached_at <= $5 {persona}) AS customers
         FROM touchpoint t
-        LEFT JOIN (touchpoint_reach r JOIN customer c
-                   ON c.workspace_id = r.workspace_id AND c.id = r.customer_id)
-          ON r.workspace_id = t.workspace_id AND r.touchpoint_id = t.id
-         AND r.first_reached_at >= $3 AND r.first_reached_at < $4 AND r.first_reached_at <= $5
-         AND ($6::uuid IS NULL OR ({PERSONA_AS_OF}) = $6)
-        WHERE t.workspace_id = $1 AND t.journey_id = $2 AND ($7::text IS NULL OR t.channel = $7)
-        GROUP BY t.id, t.stage_id
+        WHERE t.workspace_id = $1 AND t.journey_id = $2 {channel}
         """,
         query.journey.workspace_id,
         query.journey.id,
         query.low,
         query.high,
         query.as_of,
-        persona,
-        channel,
+        *values,
     )
     order = {stage.id: stage.position for stage in query.stages}
     return sorted(
