@@ -11,7 +11,7 @@ from domain.touchpoint import service as touchpoint_service
 from domain.workspace import service as workspace_service
 from journeyops import migrations
 from journeyops.database import create_engine, create_sessionmaker
-from tests.database import create_database, server_url
+from tests.database import create_database, drop_database, server_url
 
 STAGES = {
     "awareness": (("Ad Clicked", "ad"), ("Search Landing", "search")),
@@ -33,7 +33,7 @@ class Shop:
 async def fresh_shop(url: str | None = None) -> Shop:
     """A new database (or the one at `url`) holding the shop journey."""
     if url is None:
-        url = await create_database(server_url())
+        url = await create_database(server_url(), prefix="journeyops_bench_")
         await asyncio.to_thread(migrations.upgrade, url)
     engine = create_engine(url)
     try:
@@ -73,6 +73,10 @@ async def fresh_shop(url: str | None = None) -> Shop:
         journey.id,
         [[e for e, _ in touchpoints] for touchpoints in STAGES.values()],
     )
+
+
+async def drop(shop: Shop) -> None:
+    await drop_database(shop.url)
 
 
 class Clock:
