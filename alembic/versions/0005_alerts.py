@@ -8,8 +8,9 @@ Create Date: 2026-11-23 13:29:22.611488
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
 from sqlalchemy.dialects import postgresql
+
+from alembic import op
 
 revision: str = "0005"
 down_revision: str | Sequence[str] | None = "0001"
