@@ -51,7 +51,7 @@ async def _actions(session, alert):
 
 
 async def test_a_fired_alert_keeps_its_figures_the_driver_and_recent_observations(session):
-    workspace, _journey, stage, rule = await _setup(session)
+    _workspace, _journey, stage, rule = await _setup(session)
     await make_observation(session, stage=stage, text="shipping costs shock people at checkout")
     alert = await make_alert(session, rule, stage, channels=("C0SALES01", "C0SALES01", "C0OPS001"))
     assert alert.status is AlertStatus.OPEN
@@ -204,7 +204,7 @@ async def test_resolving_itself_updates_in_place_and_says_so_in_the_thread(sessi
 
 
 async def test_alerts_are_listed_by_status_and_journey(session):
-    workspace, journey, stage, rule = await _setup(session)
+    workspace, _journey, stage, rule = await _setup(session)
     alert = await make_alert(session, rule, stage)
     listed = await alert_service.list_alerts(session, workspace_id=workspace.id, status="open")
     assert [a.id for a in listed] == [alert.id]

@@ -63,7 +63,7 @@ async def _count(session, model):
 async def test_a_rule_fires_on_the_dropping_stage_holds_while_open_and_resolves_itself(session):
     workspace = await make_workspace(session)
     journey = await make_journey(session, workspace, stages=("browse", "cart", "buy"))
-    browse, cart, _buy = await stages_of(session, journey)
+    _browse, cart, _buy = await stages_of(session, journey)
     team = await make_team(session, workspace, "checkout", channel="C0CHECKOUT")
     await make_touchpoint(session, cart, owner=team)
     rule = await make_alert_rule(session, journey)
