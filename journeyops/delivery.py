@@ -145,15 +145,21 @@ class SlackSender:
             async with asyncio.timeout(self.settings.timeout_seconds * 4):
                 return await call
         except SlackApiError as error:
-            status, data = error.response.status_code, error.response.data
+            # A broken body comes with aiohttp's response (`status`), a JSON one with Slack's.
+            response = error.response
+            status = getattr(response, "status_code", None) or getattr(response, "status", 0)
+            data = getattr(response, "data", None)
             code = data.get("error", "") if isinstance(data, dict) else ""
             if status == 429:
-                raise TryLater("rate limited", _retry_after(error.response.headers)) from None
+                raise TryLater("rate limited", _retry_after(response.headers)) from None
             if status == 200 and code in REFUSALS:
                 raise Refused(code) from None
             raise TryLater(f"Slack answered {status} {code}".strip()) from None
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             raise TryLater(f"Slack unreachable: {type(error).__name__} {error}") from None
+        except Exception as error:  # whatever else comes back from outside: keep the message
+            log.exception("unexpected failure calling Slack")
+            raise TryLater(f"unexpected {type(error).__name__}") from None
 
     async def post(
         self,

@@ -42,6 +42,7 @@ class Fault:
     retry_after: int | None = None
     error: str | None = None
     lose_response: bool = False
+    body: str | None = None
 
 
 @dataclass
@@ -91,11 +92,13 @@ class SlackWebAPI:
         status: int = 200,
         retry_after: int | None = None,
         error: str | None = None,
+        body: str | None = None,
         times: int = 1,
     ) -> None:
         """The next `times` calls of `method` ("*": any) answer `status` (429 with Retry-After,
-        500…), or `{"ok": false, "error": error}` with 200."""
-        self.faults.append(Fault(method, times, status, retry_after, error))
+        500…) or `{"ok": false, "error": error}` with 200; `body` replaces the JSON answer
+        (say, a proxy's HTML error page)."""
+        self.faults.append(Fault(method, times, status, retry_after, error, body=body))
 
     def lose_response(self, method: str = "*", *, times: int = 1) -> None:
         """The next `times` calls are carried out, but their answer never arrives."""
@@ -129,6 +132,9 @@ class SlackWebAPI:
             return web.Response(status=503)
         fault = self._next_fault(method)
         if fault is not None and not fault.lose_response:
+            if fault.body is not None:
+                call.outcome = str(fault.status)
+                return web.Response(status=fault.status, text=fault.body, content_type="text/html")
             if fault.status != 200:
                 call.outcome = str(fault.status)
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
