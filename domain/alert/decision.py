@@ -98,3 +98,31 @@ def decide(
     if evaluation.fires:
         return Decision(Step.FIRE, evaluation.comparison.reason, evaluation)
     return Decision(Step.HOLD, evaluation.comparison.reason, evaluation)
+
+
+@dataclass(frozen=True)
+class Replayed:
+    at: datetime
+    decision: Decision
+
+
+def replay(
+    cohorts: Sequence[Cohort],
+    policy: Policy,
+    times: Sequence[datetime],
+    state: StageState = StageState(),
+) -> list[Replayed]:
+    """Evaluate at each of `times` in turn, as the worker would, carrying the alert's life
+    along (fired, open, resolved itself, cooling down); the fires and resolutions."""
+    events = []
+    for at in times:
+        decision = decide(cohorts, state, policy, at=at)
+        if decision.step is Step.FIRE:
+            baseline = decision.evaluation.comparison.baseline.rate
+            state = StageState(open_alert_baseline_rate=baseline)
+        elif decision.step is Step.RESOLVE:
+            state = StageState(last_resolved_at=at)
+        else:
+            continue
+        events.append(Replayed(at, decision))
+    return events

@@ -1,15 +1,15 @@
 """Synthetic stages: daily cohorts with binomial noise, evaluated day after day like the worker.
 
-The lifecycle is the real one from `domain.alert.decision`: a fired alert stays open until the
-stage recovers, then the cooldown runs.
+The lifecycle is `domain.alert.decision.replay`, the code backtests use: a fired alert stays
+open until the stage recovers, then the cooldown runs.
 """
 
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from domain.alert.decision import Policy, StageState, Step, decide
+from domain.alert.decision import Policy, Step, replay
 from domain.alert.statistics import Cohort, Thresholds
 
 START = date(2026, 1, 1)
@@ -47,21 +47,15 @@ class Event:
 
 def run(all_cohorts: list[Cohort], first_day: int, last_day: int, policy=DEFAULT_POLICY):
     """Evaluate daily from `first_day` to `last_day`; the fires and auto-resolves, in order."""
-    state, events = StageState(), []
-    for day in range(first_day, last_day + 1):
-        at = datetime.combine(START + timedelta(days=day), datetime.min.time(), UTC) + timedelta(
-            hours=EVALUATE_AT_HOUR
-        )
-        decision = decide(all_cohorts, state, policy, at=at)
-        if decision.step is Step.FIRE:
-            state = StageState(
-                open_alert_baseline_rate=decision.evaluation.comparison.baseline.rate
-            )
-        elif decision.step is Step.RESOLVE:
-            state = StageState(last_resolved_at=at)
-        if decision.step is not Step.HOLD:
-            events.append(Event(day, decision.step))
-    return events
+    times = [evaluation_time(day) for day in range(first_day, last_day + 1)]
+    return [
+        Event((e.at.date() - START).days, e.decision.step)
+        for e in replay(all_cohorts, policy, times)
+    ]
+
+
+def evaluation_time(day: int) -> datetime:
+    return datetime.combine(START + timedelta(days=day), time(EVALUATE_AT_HOUR), UTC)
 
 
 def first_matured_evaluation(cohort_day: int, policy=DEFAULT_POLICY) -> int:

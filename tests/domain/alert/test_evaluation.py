@@ -1,11 +1,13 @@
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from domain.alert.decision import Step
-from domain.alert.evaluation import evaluate_rule
+from domain.alert.evaluation import backtest, evaluate_rule
 from domain.alert.models import Alert, AlertStatus
 from domain.alert.statistics import Cohort, Proportion, Segment
+from domain.errors import ValidationError
 from domain.notification.models import Notification
 from tests.factories import (
     make_alert_rule,
@@ -103,3 +105,36 @@ async def test_a_dry_run_decides_but_writes_nothing(session):
     )
     assert [(o.decision.step, o.alert) for o in outcomes] == [(Step.FIRE, None)]
     assert await _count(session, Alert) == 0
+
+
+async def test_a_backtest_reports_each_fire_and_recovery_and_writes_nothing(session):
+    workspace = await make_workspace(session)
+    journey = await make_journey(session, workspace, stages=("browse", "cart", "buy"))
+    _browse, cart, _buy = await stages_of(session, journey)
+    rule = await make_alert_rule(session, journey)
+    events = await backtest(
+        session,
+        rule=rule,
+        first_day=date(2026, 2, 15),
+        last_day=date(2026, 4, 15),
+        cohorts=cohort_source(cart.id),
+    )
+    assert [(e.stage_name, e.decision.step, e.at.date()) for e in events] == [
+        ("cart", Step.FIRE, date(2026, 3, 10)),  # 03-01 and 03-02 matured: two thirds dropped
+        ("cart", Step.RESOLVE, date(2026, 3, 30)),  # when 03-20..03-22, all recovered, matured
+    ]
+    assert await _count(session, Alert) == 0
+
+
+async def test_a_backtest_over_more_than_a_year_is_refused(session):
+    workspace = await make_workspace(session)
+    journey = await make_journey(session, workspace)
+    rule = await make_alert_rule(session, journey)
+    with pytest.raises(ValidationError, match="at most 366 days"):
+        await backtest(
+            session,
+            rule=rule,
+            first_day=date(2025, 1, 1),
+            last_day=date(2026, 3, 1),
+            cohorts=cohort_source(None),
+        )
