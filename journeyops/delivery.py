@@ -290,16 +290,16 @@ class Dispatcher:
     async def _send(self, notification: Notification) -> str | None:
         async with self.runtime.db() as session:
             parent_ts = await notification_service.parent_ts(session, notification)
-            content = await self._content(session, notification)
+            text, blocks = await self._content(session, notification)
         sender, workspace_id = self.sender, notification.workspace_id
         if notification.kind is NotificationKind.UPDATE:
-            assert parent_ts is not None and content is not None
+            assert parent_ts is not None  # updates are due only once their post is sent
             await sender.update(
                 workspace_id,
                 channel=notification.channel_id,
                 ts=parent_ts,
-                text=content[0],
-                blocks=content[1],
+                text=text,
+                blocks=blocks or [],
             )
             return parent_ts
         if notification.attempts > 1:  # an earlier attempt may have arrived
@@ -312,27 +312,21 @@ class Dispatcher:
             )
             if found:
                 return found
-        if notification.kind is NotificationKind.REPLY:
-            return await sender.post(
-                workspace_id,
-                channel=notification.channel_id,
-                text=notification.text,
-                notification_id=notification.id,
-                thread_ts=parent_ts,
-            )
-        assert content is not None
         return await sender.post(
             workspace_id,
             channel=notification.channel_id,
-            text=content[0],
-            blocks=content[1],
+            text=text,
+            blocks=blocks,
             notification_id=notification.id,
+            thread_ts=parent_ts,
         )
 
-    async def _content(self, session, notification: Notification):
-        """The alert's message as it stands now (replies carry their own text)."""
+    async def _content(
+        self, session, notification: Notification
+    ) -> tuple[str, list[dict[str, Any]] | None]:
+        """An alert's message as the alert stands now; replies carry their own text."""
         if notification.kind is NotificationKind.REPLY or notification.alert_id is None:
-            return None
+            return notification.text, None
         workspace_id = notification.workspace_id
         alert = await alert_service.get(
             session, workspace_id=workspace_id, alert_id=notification.alert_id
