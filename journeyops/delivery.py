@@ -283,7 +283,8 @@ class Dispatcher:
 
     def _backoff(self, notification: Notification) -> float:
         """Exponential in the attempts, capped, with jitter so retries do not stampede."""
-        base = self.settings.backoff_base.total_seconds() * 2 ** (notification.attempts - 1)
+        doublings = min(notification.attempts - 1, 30)  # a days-long outage must not overflow
+        base = self.settings.backoff_base.total_seconds() * 2**doublings
         capped = min(self.settings.backoff_cap.total_seconds(), base)
         return capped * (0.5 + random.random() / 2)
 
