@@ -67,7 +67,7 @@ REFUSALS = frozenset(
 @dataclass(frozen=True)
 class DeliverySettings:
     batch_size: int = 50
-    lease: timedelta = timedelta(minutes=5)  # longer than any one delivery can take
+    lease: timedelta = timedelta(minutes=5)  # far longer than one message's delivery can take
     backoff_base: timedelta = timedelta(seconds=5)
     backoff_cap: timedelta = timedelta(minutes=15)
     timeout_seconds: float = 10.0  # one HTTP call
@@ -257,7 +257,14 @@ class Dispatcher:
             if not batch:
                 break
             for notification in batch:
-                await self._deliver(notification, report)
+                # A slow batch may outlive its lease: renew it per message, or skip the
+                # message if another dispatcher has taken it over meanwhile.
+                async with self.runtime.db.begin() as session:
+                    ours = await notification_service.renew_claim(
+                        session, notification, lease=self.settings.lease
+                    )
+                if ours:
+                    await self._deliver(notification, report)
         return report
 
     async def _deliver(self, notification: Notification, report: Report) -> None:

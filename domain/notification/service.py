@@ -1,9 +1,10 @@
 """The outbox of Slack messages: written with their cause, delivered later, each exactly once.
 
-A dispatcher claims due messages (FOR UPDATE SKIP LOCKED, then a lease), delivers them outside
-any transaction and records the outcome. A dispatcher that dies mid-delivery leaves its claims
-to expire; the next attempt first looks for the message in Slack (posts carry their id in
-message metadata) so that a post which did arrive is recorded, not repeated.
+A dispatcher claims due messages (FOR UPDATE SKIP LOCKED, then a lease renewed per message),
+delivers them outside any transaction and records the outcome. A dispatcher that dies
+mid-delivery leaves its claims to expire; the next attempt first looks for the message in Slack
+(posts carry their id in message metadata) so that a post which did arrive is recorded, not
+repeated.
 
 Updates and replies wait for their parent post (they need its `ts`) and go out in the order
 they were written, so a message never shows an older state after a newer one.
@@ -48,6 +49,7 @@ async def post_alert(
                     "text": "",
                     "status": NotificationStatus.PENDING,
                     "attempts": 0,
+                    "created_at": func.clock_timestamp(),
                 }
                 for channel in channels
             ]
@@ -115,6 +117,8 @@ def _child(post: Notification, kind: NotificationKind, text: str = "") -> Notifi
         text=text,
         status=NotificationStatus.PENDING,
         attempts=0,
+        # The time of writing, not of the transaction: siblings go out in the order written.
+        created_at=func.clock_timestamp(),
     )
 
 
@@ -158,9 +162,27 @@ async def claim_due(session: AsyncSession, *, limit: int, lease: timedelta) -> l
         .where(sa.tuple_(Notification.workspace_id, Notification.id).in_(due.scalar_subquery()))
         .values(claimed_until=now + lease, attempts=Notification.attempts + 1)
         .returning(Notification)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
     return sorted(claimed, key=lambda n: (n.created_at, n.id))
+
+
+async def renew_claim(
+    session: AsyncSession, notification: Notification, *, lease: timedelta
+) -> bool:
+    """Extend our claim right before delivering; False when it lapsed and another dispatcher
+    has claimed the message since (the claim time is the fencing token), so we leave it."""
+    renewed = await session.scalar(
+        sa.update(Notification)
+        .where(*_where(notification), Notification.claimed_until == notification.claimed_until)
+        .values(claimed_until=func.now() + lease)
+        .returning(Notification.claimed_until)
+        .execution_options(synchronize_session=False)
+    )
+    if renewed is None:
+        return False
+    notification.claimed_until = renewed
+    return True
 
 
 async def parent_ts(session: AsyncSession, notification: Notification) -> str | None:
