@@ -33,7 +33,9 @@ class CohortSource(Protocol):
 
     Each cohort counts the customers whose first reach of the stage fell on that day (in the
     journey's time zone) and those of them who reached a later stage within `alert_window`
-    of their entry, as PRODUCT.md defines conversion with W = `alert_window`.
+    of their entry, as PRODUCT.md defines conversion with W = `alert_window`. Its `segments`
+    split the same customers by `Segment("persona", persona name)` and by
+    `Segment("channel", entry channel)`, so the alert can name what drives a fall.
     """
 
     def __call__(
