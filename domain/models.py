@@ -1,9 +1,12 @@
 """Every table, imported in one place so that metadata (and alembic) sees them all."""
 
 from domain.action.models import Action, ActionObservation
+from domain.alert.models import Alert, AlertActivity
+from domain.alert_rule.models import AlertRule
 from domain.auth.models import ApiToken
 from domain.base import Base
 from domain.journey.models import Journey
+from domain.notification.models import Notification
 from domain.observation.models import Observation
 from domain.persona.models import Persona
 from domain.stage.models import Stage
@@ -14,9 +17,13 @@ from domain.workspace.models import Workspace
 __all__ = [
     "Action",
     "ActionObservation",
+    "Alert",
+    "AlertActivity",
+    "AlertRule",
     "ApiToken",
     "Base",
     "Journey",
+    "Notification",
     "Observation",
     "Persona",
     "Stage",
