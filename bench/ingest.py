@@ -93,7 +93,8 @@ async def main() -> None:
         if len(events) == args.events:
             break
     bodies = [
-        pydantic_core.to_json({"batch": events[i : i + BATCH]}) for i in range(0, len(events), BATCH)
+        pydantic_core.to_json({"batch": events[i : i + BATCH]})
+        for i in range(0, len(events), BATCH)
     ]
     print(f"{len(events):,} events in {len(bodies):,} batches of {BATCH}, {IN_FLIGHT} in flight")
 

@@ -1,12 +1,15 @@
 """Every table, imported in one place so that metadata (and alembic) sees them all."""
 
 from domain.action.models import Action, ActionObservation
+from domain.alert.models import Alert, AlertActivity
+from domain.alert_rule.models import AlertRule
 from domain.auth.models import ApiToken
 from domain.base import Base
 from domain.customer.models import Customer, CustomerPersona
 from domain.event.models import Event, EventNameCount, EventReceipt
 from domain.journey.models import Journey
 from domain.metrics.models import StageProgress, TouchpointReach
+from domain.notification.models import Notification
 from domain.observation.models import Observation
 from domain.persona.models import Persona
 from domain.stage.models import Stage
@@ -17,6 +20,9 @@ from domain.workspace.models import Workspace
 __all__ = [
     "Action",
     "ActionObservation",
+    "Alert",
+    "AlertActivity",
+    "AlertRule",
     "ApiToken",
     "Base",
     "Customer",
@@ -25,6 +31,7 @@ __all__ = [
     "EventNameCount",
     "EventReceipt",
     "Journey",
+    "Notification",
     "Observation",
     "Persona",
     "Stage",

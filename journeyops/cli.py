@@ -183,3 +183,19 @@ def token_create(
         err=True,
         fg="green",
     )
+
+
+@app.command()
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (e.g. schema.graphql)")
+    ] = None,
+) -> None:
+    """Print the GraphQL schema (SDL) that frontends generate their clients from."""
+    from graphql_api.schema import sdl
+
+    if output is None:
+        typer.echo(sdl(), nl=False)
+    else:
+        output.write_text(sdl())
+        typer.secho(f"wrote {output}", err=True, fg="green")

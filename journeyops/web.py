@@ -7,6 +7,7 @@ import logging
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
+from graphql_api.app import graphql_routes
 from ingest_api import views as ingest
 from journeyops.health import healthz
 from journeyops.runtime import Runtime
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 def routes(runtime: Runtime) -> list[BaseRoute]:
     return [
         Route("/healthz", healthz),
+        *graphql_routes(runtime),
         *journey_map.routes(),
         *ingest.routes(),
     ]
@@ -37,6 +39,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
+        await runtime.live.start()
         stop = asyncio.Event()
         worker = asyncio.create_task(run_forever(runtime, JOBS, stop)) if with_worker else None
         try:

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from journeyops.delivery import deliver_due
 from journeyops.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class Job:
 
 
 # Jobs join this list as features need them (alert evaluation, Slack delivery…).
-JOBS: list[Job] = []
+JOBS: list[Job] = [Job("slack-delivery", timedelta(seconds=2), deliver_due)]
 
 
 async def run_once(runtime: Runtime, job: Job) -> bool:

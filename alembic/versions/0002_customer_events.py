@@ -1,7 +1,7 @@
 """customer events and stage metrics
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0005
 Create Date: 2026-11-23 13:20:58.096675
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0002"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -55,6 +55,38 @@ async def observation_ids(
     )
 
 
+async def list_for_journeys(
+    session: AsyncSession, *, workspace_id: uuid.UUID, journey_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[Action]]:
+    """The actions of many journeys in one query, keyed by journey id (for DataLoaders)."""
+    ids = list(journey_ids)
+    grouped: dict[uuid.UUID, list[Action]] = {journey_id: [] for journey_id in ids}
+    rows = await session.scalars(
+        select(Action)
+        .where(Action.workspace_id == workspace_id, Action.journey_id.in_(ids))
+        .order_by(Action.created_at)
+    )
+    for action in rows:
+        grouped[action.journey_id].append(action)
+    return grouped
+
+
+async def observation_ids_for_actions(
+    session: AsyncSession, *, workspace_id: uuid.UUID, action_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Which observations each of many actions addresses, in one query (for DataLoaders)."""
+    ids = list(action_ids)
+    grouped: dict[uuid.UUID, list[uuid.UUID]] = {action_id: [] for action_id in ids}
+    rows = await session.execute(
+        select(ActionObservation.action_id, ActionObservation.observation_id).where(
+            ActionObservation.workspace_id == workspace_id, ActionObservation.action_id.in_(ids)
+        )
+    )
+    for action_id, observation_id in rows:
+        grouped[action_id].append(observation_id)
+    return grouped
+
+
 async def _stage(
     session: AsyncSession,
     workspace_id: uuid.UUID,

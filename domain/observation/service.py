@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from domain import live
 from domain.errors import ErrorCode, ValidationError
@@ -224,13 +225,51 @@ async def search(
             )
         )
     query = query.order_by(Observation.created_at.desc(), Observation.id.desc()).limit(first + 1)
-    rows = list(await session.scalars(query))
+    return _page(list(await session.scalars(query)), first)
+
+
+def _page(rows: list[Observation], first: int) -> ObservationPage:
+    """A page from up to `first + 1` rows: the extra row only says there is a next page."""
     page = rows[:first]
     return ObservationPage(
         observations=page,
         has_next_page=len(rows) > first,
         end_cursor=encode_cursor(page[-1]) if page else None,
     )
+
+
+async def first_pages_for_stages(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    stage_ids: Iterable[uuid.UUID],
+    first: int = PAGE_SIZE_DEFAULT,
+) -> dict[uuid.UUID, ObservationPage]:
+    """The first page of each stage's observations, newest first, in one query (for
+    DataLoaders); later pages come from `search`."""
+    in_range(first, field="first", label="Page size (first)", low=1, high=PAGE_SIZE_MAX)
+    ids = list(stage_ids)
+    ranked = (
+        select(
+            Observation,
+            func.row_number()
+            .over(
+                partition_by=Observation.stage_id,
+                order_by=(Observation.created_at.desc(), Observation.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(Observation.workspace_id == workspace_id, Observation.stage_id.in_(ids))
+        .subquery()
+    )
+    observation = aliased(Observation, ranked)
+    rows = await session.scalars(
+        select(observation).where(ranked.c.rank <= first + 1).order_by(ranked.c.rank)
+    )
+    grouped: dict[uuid.UUID, list[Observation]] = {stage_id: [] for stage_id in ids}
+    for row in rows:
+        grouped[row.stage_id].append(row)
+    return {stage_id: _page(rows_, first) for stage_id, rows_ in grouped.items()}
 
 
 async def count_by_touchpoint(

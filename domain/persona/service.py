@@ -22,6 +22,11 @@ def _items(values: list[str] | None, *, field: str, label: str) -> list[str]:
 
 
 def _attributes(value: dict[str, Any] | None) -> dict[str, Any]:
+    if value is not None and not isinstance(value, dict):
+        raise ValidationError(
+            'Attributes must be an object of names and values, e.g. {"age": "30-45"}.',
+            field="attributes",
+        )
     attributes = dict(value or {})
     if len(attributes) > LIST_ITEMS_MAX:
         raise ValidationError(f"At most {LIST_ITEMS_MAX} attributes.", field="attributes")

@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
@@ -34,6 +35,22 @@ async def list_for_journey(
             .order_by(Stage.position)
         )
     )
+
+
+async def list_for_journeys(
+    session: AsyncSession, *, workspace_id: uuid.UUID, journey_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[Stage]]:
+    """The stages of many journeys in one query, in order, keyed by journey id (for DataLoaders)."""
+    ids = list(journey_ids)
+    grouped: dict[uuid.UUID, list[Stage]] = {journey_id: [] for journey_id in ids}
+    rows = await session.scalars(
+        select(Stage)
+        .where(Stage.workspace_id == workspace_id, Stage.journey_id.in_(ids))
+        .order_by(Stage.position)
+    )
+    for stage in rows:
+        grouped[stage.journey_id].append(stage)
+    return grouped
 
 
 def _emotion(value: Emotion | str | None, field: str) -> Emotion | None:
@@ -196,7 +213,14 @@ async def remove(
             field="moveToStageId",
         )
     if move_to_stage_id is not None:
-        target = await get(session, workspace_id=workspace_id, stage_id=move_to_stage_id)
+        target = await get_in_workspace(
+            session,
+            Stage,
+            workspace_id=workspace_id,
+            id=move_to_stage_id,
+            field="moveToStageId",
+            label="stage",
+        )
         if target.journey_id != stage.journey_id or target.id == stage.id:
             raise ValidationError(
                 "Move to another stage of the same journey.", field="moveToStageId"

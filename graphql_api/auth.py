@@ -1,0 +1,56 @@
+"""Who is asking: bearer tokens checked against the database, and what their scope allows."""
+
+from typing import Any
+
+from strawberry.permission import BasePermission
+
+from domain.auth import service as auth_service
+from domain.vocabulary import TokenScope
+from graphql_api.context import Info, Viewer
+from journeyops.runtime import Runtime
+
+MISSING_TOKEN = (
+    "Send an API token as `Authorization: Bearer <token>`; create one with "
+    "`journeyops token create --workspace NAME --scope read|write`."
+)
+INVALID_TOKEN = (
+    "That API token is unknown or revoked; create a new one with `journeyops token create`."
+)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def authenticate(runtime: Runtime, authorization: str | None) -> Viewer | None:
+    """The viewer behind an `Authorization` header value, or None for a missing/bad token."""
+    secret = bearer_token(authorization)
+    if secret is None:
+        return None
+    async with runtime.db() as session:
+        token = await auth_service.authenticate(session, secret=secret)
+    if token is None:
+        return None
+    return Viewer(
+        workspace_id=token.workspace_id, token_id=token.id, token_name=token.name, scope=token.scope
+    )
+
+
+def auth_failure(authorization: str | None) -> str:
+    return MISSING_TOKEN if bearer_token(authorization) is None else INVALID_TOKEN
+
+
+class CanWrite(BasePermission):
+    """Mutations need a write (or admin) token."""
+
+    message = (
+        "This API token can only read. Use a token created with `--scope write` to change things."
+    )
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer = info.context.viewer
+        return viewer is not None and viewer.scope.allows(TokenScope.WRITE)

@@ -1,0 +1,1 @@
+"""Mutations, one module per concept: parse the input → one use case → a payload."""

@@ -1,0 +1,64 @@
+import strawberry
+
+from domain.observation import service as observation_service
+from domain.vocabulary import ObservationSource
+from graphql_api import ids
+from graphql_api.context import Info
+from graphql_api.errors import UserError
+from graphql_api.mutations.base import in_transaction, write_mutation
+from graphql_api.types.enums import Emotion, ObservationKind
+from graphql_api.types.observation import Observation
+
+
+@strawberry.input(description="Say where it was seen: a touchpoint, or a stage, or both.")
+class LogObservationInput:
+    text: str
+    kind: ObservationKind
+    touchpoint_id: strawberry.ID | None = None
+    stage_id: strawberry.ID | None = None
+    emotion: Emotion | None = None
+    sentiment: int | None = strawberry.field(default=None, description="-2 … +2")
+    author_team_id: strawberry.ID | None = None
+    author_name: str | None = strawberry.field(
+        default=None, description="Who saw it; default: the API token's name."
+    )
+    permalink: str | None = None
+
+
+@strawberry.type
+class ObservationPayload:
+    observation: Observation | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class ObservationMutations:
+    @write_mutation(description="Log what someone saw at a touchpoint or stage.")
+    async def log_observation(self, info: Info, input: LogObservationInput) -> ObservationPayload:
+        viewer = info.context.viewer
+        assert viewer is not None  # CanWrite let us in
+        row, errors = await in_transaction(
+            info,
+            lambda session, workspace_id: observation_service.log(
+                session,
+                workspace_id=workspace_id,
+                text=input.text,
+                kind=input.kind,
+                touchpoint_id=ids.decode_optional(
+                    input.touchpoint_id, "Touchpoint", field="touchpointId"
+                ),
+                stage_id=ids.decode_optional(input.stage_id, "Stage", field="stageId"),
+                emotion=input.emotion,
+                sentiment=input.sentiment,
+                author_team_id=ids.decode_optional(
+                    input.author_team_id, "Team", field="authorTeamId"
+                ),
+                author_id=f"token:{viewer.token_id}",
+                author_name=input.author_name or viewer.token_name,
+                source=ObservationSource.GRAPHQL,
+                permalink=input.permalink,
+            ),
+        )
+        return ObservationPayload(
+            observation=Observation.from_row(row) if row else None, errors=errors
+        )

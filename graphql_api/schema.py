@@ -1,0 +1,73 @@
+"""The GraphQL schema, its protective extensions, and its SDL (exported to schema.graphql)."""
+
+from pathlib import Path
+
+import strawberry
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from graphql_api.errors import should_mask
+from graphql_api.mutations.action import ActionMutations
+from graphql_api.mutations.journey import JourneyMutations
+from graphql_api.mutations.observation import ObservationMutations
+from graphql_api.mutations.persona import PersonaMutations
+from graphql_api.mutations.stage import StageMutations
+from graphql_api.mutations.team import TeamMutations
+from graphql_api.mutations.touchpoint import TouchpointMutations
+from graphql_api.queries import Query
+from graphql_api.subscriptions import Subscription
+from graphql_api.types.action import Action
+from graphql_api.types.journey import Journey
+from graphql_api.types.observation import Observation
+from graphql_api.types.persona import Persona
+from graphql_api.types.stage import Stage
+from graphql_api.types.team import Team
+from graphql_api.types.touchpoint import Touchpoint
+
+# A whole journey map with observations is 7 levels deep; 10 leaves room, not recursion.
+MAX_DEPTH = 10
+MAX_TOKENS = 2000
+MAX_ALIASES = 15
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
+
+Mutation = merge_types(
+    "Mutation",
+    (
+        TeamMutations,
+        PersonaMutations,
+        JourneyMutations,
+        StageMutations,
+        TouchpointMutations,
+        ObservationMutations,
+        ActionMutations,
+    ),
+)
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    types=[Journey, Stage, Touchpoint, Team, Persona, Observation, Action],
+    # Factories, so that each operation gets fresh extension instances.
+    extensions=[
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: ValidationCache(maxsize=256),
+        lambda: MaskErrors(should_mask_error=should_mask),
+    ],
+)
+
+
+def sdl() -> str:
+    """The schema in GraphQL SDL, as committed in schema.graphql."""
+    return schema.as_str() + "\n"

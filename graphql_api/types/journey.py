@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+
+from domain.journey.models import Journey as JourneyRow
+from graphql_api.context import Info
+from graphql_api.types.persona import Persona
+from graphql_api.types.relations import ActionRef, StageRef, loaded
+
+
+@strawberry.type(description="The path one persona (or all customers) takes: ordered stages.")
+class Journey(relay.Node):
+    id: relay.NodeID[uuid.UUID]
+    name: str
+    description: str
+    conversion_window_days: int
+    timezone: str
+    created_at: datetime
+    persona_id: strawberry.Private[uuid.UUID | None]
+
+    persona: Persona | None = loaded(
+        "persona", "persona_id", description="The persona it is drawn for; null: all customers."
+    )
+
+    @classmethod
+    def from_row(cls, row: JourneyRow) -> Journey:
+        return cls(
+            id=row.id,
+            name=row.name,
+            description=row.description,
+            conversion_window_days=row.conversion_window_days,
+            timezone=row.timezone,
+            created_at=row.created_at,
+            persona_id=row.persona_id,
+        )
+
+    @strawberry.field(description="The stages, in order.")
+    async def stages(self, info: Info) -> list[StageRef]:
+        return await info.context.loaders.stages_by_journey.load(self.id)
+
+    @strawberry.field(description="Improvements teams own on this journey, oldest first.")
+    async def actions(self, info: Info) -> list[ActionRef]:
+        return await info.context.loaders.actions_by_journey.load(self.id)

@@ -1,0 +1,133 @@
+"""An app on the test database, served in-process, and a client that speaks GraphQL to it."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from journeyops.settings import Settings
+from journeyops.web import create_app
+from tests import factories
+
+
+@dataclass
+class GraphQLClient:
+    http: httpx.AsyncClient
+    token: str | None = None
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, *, token=...):
+        token = self.token if token is ... else token
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+
+    async def run(self, query: str, variables: dict[str, Any] | None = None, **kw) -> dict:
+        """The response's JSON; fails the test on an HTTP error."""
+        response = await self.post(query, variables, **kw)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None, **kw) -> dict:
+        """The response's data; fails the test on any top-level error."""
+        body = await self.run(query, variables, **kw)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    async def mutate(self, name: str, input: dict[str, Any], returns: str = "") -> dict:
+        """Run mutation `name` with `input`; its payload (`returns` plus `errors`)."""
+        input_type = f"{name[0].upper()}{name[1:]}Input"
+        data = await self.data(
+            f"mutation($input: {input_type}!) {{ {name}(input: $input) "
+            f"{{ {returns} errors {{ field message code }} }} }}",
+            {"input": input},
+        )
+        return data[name]
+
+
+@pytest.fixture
+async def app(db, database_url):
+    app = create_app(Settings(), database_url=database_url)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def workspace(db):
+    async with db.begin() as session:
+        return await factories.make_workspace(session)
+
+
+@pytest.fixture
+def make_token(db):
+    """make_token(workspace, scope) → a token secret."""
+
+    async def make(workspace, scope: str = "write") -> str:
+        async with db.begin() as session:
+            return await factories.make_token(session, workspace, scope)
+
+    return make
+
+
+@pytest.fixture
+async def gql(app, workspace, make_token):
+    """A client holding a write token for `workspace`."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield GraphQLClient(http, await make_token(workspace, "write"))
+
+
+def gid(type_name: str, row) -> str:
+    """The global id clients see for a domain row."""
+    from graphql_api.ids import encode
+
+    return encode(type_name, row.id)
+
+
+@pytest.fixture
+async def other_workspace(db):
+    async with db.begin() as session:
+        return await factories.make_workspace(session)
+
+
+@dataclass
+class Seeded:
+    """One small journey map: a team, a journey with three stages, two touchpoints."""
+
+    team: Any
+    journey: Any
+    stages: list
+    touchpoints: list
+    observation: Any
+
+
+async def seed(db, workspace) -> Seeded:
+    async with db.begin() as session:
+        team = await factories.make_team(session, workspace, name="support")
+        journey = await factories.make_journey(
+            session, workspace, name="Online shop", stages=("awareness", "decision", "retention")
+        )
+        stages = await factories.stages_of(session, journey)
+        touchpoints = [
+            await factories.make_touchpoint(
+                session, stages[0], name="Social ad", channel="social", event_names=("Ad Clicked",)
+            ),
+            await factories.make_touchpoint(
+                session,
+                stages[1],
+                name="Checkout",
+                key="checkout",
+                owner=team,
+                event_names=("Order Completed",),
+            ),
+        ]
+        observation = await factories.make_observation(
+            session, touchpoint=touchpoints[1], team=team
+        )
+    return Seeded(team, journey, stages, touchpoints, observation)
+
+
+@pytest.fixture
+async def seeded(db, workspace) -> Seeded:
+    return await seed(db, workspace)

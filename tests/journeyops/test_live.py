@@ -1,0 +1,74 @@
+"""The process's LiveListener: NOTIFYs fan out to subscribers, and survive a lost connection."""
+
+import asyncio
+import contextlib
+import json
+
+import pytest
+from sqlalchemy import text
+
+from domain import live
+from journeyops.live import APPLICATION_NAME, LiveListener
+
+
+@pytest.fixture
+async def listener(database_url):
+    listener = LiveListener(database_url)
+    await listener.start()
+    yield listener
+    await listener.stop()
+
+
+async def _publish(engine, payload: dict) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": live.Topic.OBSERVATION_LOGGED.value, "payload": json.dumps(payload)},
+        )
+
+
+async def _first(messages, timeout: float = 2.0):
+    return await asyncio.wait_for(anext(messages), timeout)
+
+
+async def test_every_subscriber_of_a_topic_gets_each_message(listener, engine):
+    one = listener.messages(live.Topic.OBSERVATION_LOGGED)
+    two = listener.messages(live.Topic.OBSERVATION_LOGGED)
+    alerts = listener.messages(live.Topic.ALERT_FIRED)
+    first, second = asyncio.ensure_future(_first(one)), asyncio.ensure_future(_first(two))
+    alert = asyncio.ensure_future(_first(alerts, timeout=0.5))
+    await asyncio.sleep(0.05)  # let the subscribers register their queues
+
+    await _publish(engine, {"n": 1})
+
+    assert await first == await second == {"n": 1}
+    with pytest.raises(TimeoutError):
+        await alert
+    for messages in (one, two, alerts):
+        await messages.aclose()
+
+
+async def test_the_listener_reconnects_when_its_connection_is_killed(listener, engine):
+    async with engine.begin() as connection:
+        killed = await connection.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = :name AND datname = current_database()"
+            ),
+            {"name": APPLICATION_NAME},
+        )
+    assert killed == 1
+
+    received = None
+    for attempt in range(50):  # until LISTEN is back in place
+        # A timed-out wait ends its generator, so each attempt subscribes afresh.
+        waiting = asyncio.ensure_future(
+            _first(listener.messages(live.Topic.OBSERVATION_LOGGED), timeout=0.2)
+        )
+        await asyncio.sleep(0.01)
+        await _publish(engine, {"attempt": attempt})
+        with contextlib.suppress(TimeoutError):
+            received = await waiting
+            break
+    assert received is not None
+    assert listener.listening.is_set()
