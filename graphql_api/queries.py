@@ -7,6 +7,7 @@ from strawberry import relay
 
 from domain.errors import ValidationError
 from domain.journey import service as journey_service
+from domain.metrics import service as metrics_service
 from domain.observation import service as observation_service
 from domain.persona import service as persona_service
 from domain.team import service as team_service
@@ -15,6 +16,7 @@ from graphql_api.context import Info
 from graphql_api.errors import domain_errors_as_graphql_errors, query_error
 from graphql_api.types.enums import Emotion, ObservationKind
 from graphql_api.types.journey import Journey
+from graphql_api.types.metrics import UnmappedEvent
 from graphql_api.types.observation import ObservationConnection
 from graphql_api.types.persona import Persona
 from graphql_api.types.team import Team
@@ -65,6 +67,20 @@ class Query:
         viewer = info.context.viewer
         assert viewer is not None  # the view lets no unauthenticated operation through
         return Viewer(token_name=viewer.token_name, scope=viewer.scope)
+
+    @strawberry.field(
+        description="Event names received that no touchpoint maps yet, most frequent first; "
+        "mapping one in a touchpoint counts its past events too."
+    )
+    async def unmapped_events(self, info: Info) -> list[UnmappedEvent]:
+        async with info.context.runtime.db() as session:
+            rows = await metrics_service.unmapped_events(
+                session, workspace_id=info.context.workspace_id
+            )
+        return [
+            UnmappedEvent(name=r.name, events=r.events, last_received_at=r.last_received_at)
+            for r in rows
+        ]
 
     @strawberry.field(description="The workspace's journeys, by name.")
     async def journeys(self, info: Info) -> list[Journey]:

@@ -15,6 +15,7 @@ from strawberry.tools import merge_types
 
 from graphql_api.errors import should_mask
 from graphql_api.mutations.action import ActionMutations
+from graphql_api.mutations.event import EventMutations
 from graphql_api.mutations.journey import JourneyMutations
 from graphql_api.mutations.observation import ObservationMutations
 from graphql_api.mutations.persona import PersonaMutations
@@ -48,6 +49,7 @@ Mutation = merge_types(
         TouchpointMutations,
         ObservationMutations,
         ActionMutations,
+        EventMutations,
     ),
 )
 
