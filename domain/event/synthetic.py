@@ -108,13 +108,13 @@ async def send_demo_events(
     workspace_id: uuid.UUID,
     journey_id: uuid.UUID,
     customers: int = 600,
-    days: int = 28,
+    days: int = 56,
     seed: int = 7,
     personas: Sequence[str] = (),
     now: datetime | None = None,
 ) -> IngestResult:
-    """Send a few weeks (ending now) of synthetic events for the journey's touchpoints through
-    the ingestion use case; stages without mapped events are skipped."""
+    """Send `days` (ending now) of synthetic events for the journey's touchpoints through the
+    ingestion use case; eight weeks by default, so that older cohorts' windows have closed."""
     stages = await stage_service.list_for_journey(
         session, workspace_id=workspace_id, journey_id=journey_id
     )
