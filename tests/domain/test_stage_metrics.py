@@ -206,3 +206,37 @@ async def test_a_period_must_end_after_it_starts(session, shop):
     _, journey = shop
     with pytest.raises(ValidationError):
         await metrics(session, journey, (date(2026, 11, 2), date(2026, 11, 2)))
+
+
+async def test_daily_cohorts_for_alerts_count_conversions_within_the_alert_window(session, shop):
+    from datetime import timedelta
+
+    from domain.alert.statistics import Days, Segment
+    from domain.metrics.cohorts import daily_cohorts
+
+    workspace, journey = shop
+    look, _, _ = await stages_of(session, journey)
+    await send(
+        session,
+        workspace,
+        track("ann", "Ad Clicked", "2026-11-02T10:00:00Z"),
+        track("ann", "Cart Viewed", "2026-11-02T15:00:00Z"),
+        track("bob", "Page Viewed", "2026-11-02T11:00:00Z"),
+        track("bob", "Cart Viewed", "2026-11-03T11:00:00Z"),
+    )
+    cohorts = await daily_cohorts(
+        session,
+        workspace_id=workspace.id,
+        journey_id=journey.id,
+        stage_id=look.id,
+        days=Days(date(2026, 11, 1), date(2026, 11, 3)),
+        alert_window=timedelta(hours=6),
+        as_of=datetime(2026, 11, 10, tzinfo=UTC),
+    )
+    assert [(c.day.day, c.entered, c.converted) for c in cohorts] == [
+        (1, 0, 0),
+        (2, 2, 1),
+        (3, 0, 0),
+    ]
+    assert cohorts[1].segments[Segment("channel", "ad")].converted == 1
+    assert cohorts[1].segments[Segment("channel", "web")].converted == 0
