@@ -148,7 +148,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint(
-            "workspace_id", "journey_id", "customer_id", "stage_id", name=op.f("pk_stage_progress")
+            "workspace_id", "customer_id", "journey_id", "stage_id", name=op.f("pk_stage_progress")
         ),
     )
     op.create_index(

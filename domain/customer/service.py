@@ -1,7 +1,7 @@
 """Customers as events name them, and the persona their identify calls give them."""
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -104,7 +104,3 @@ def _columns(changes: list[PersonaChange]) -> tuple[list, list, list, list]:
         [c.message_id for c in changes],
         [c.persona_id for c in changes],
     )
-
-
-def persona_ids_by_name(personas: Iterable[tuple[uuid.UUID, str]]) -> Mapping[str, uuid.UUID]:
-    return {name.strip().lower(): persona_id for persona_id, name in personas}

@@ -46,40 +46,48 @@ def events(plan: Plan) -> Iterator[dict[str, Any]]:
     rng = random.Random(plan.seed)
     stages = [list(names) for names in plan.stage_events if names]
     for n in range(plan.customers):
-        customer = f"customer-{plan.seed}-{n}"
-        at = _arrival(rng, plan)
-        number = 0
+        # Pipelines send a customer's events roughly in the order they happen.
+        walk = _customer(rng, plan, n, stages)
+        yield from sorted(walk, key=lambda e: datetime.fromisoformat(e["timestamp"]))
 
-        def event(name: str, at: datetime, customer: str = customer) -> dict[str, Any]:
-            nonlocal number
-            number += 1
-            return {
-                "type": "track",
-                "messageId": f"{customer}-{number}",
-                "userId": customer,
-                "event": name,
-                "timestamp": at.isoformat(),
-                "properties": {"synthetic": True},
-            }
 
-        if plan.personas:
-            number += 1
-            yield {
-                "type": "identify",
-                "messageId": f"{customer}-{number}",
-                "userId": customer,
-                "timestamp": at.isoformat(),
-                "traits": {"persona": rng.choice(plan.personas)},
-            }
-        position = 0
-        while True:
-            yield event(rng.choice(stages[position]), at)
-            for _ in range(_poisson(rng, REVISITS_MEAN)):
-                yield event(rng.choice(stages[position]), at + _delay(rng, hours=6))
-            if position + 1 >= len(stages) or rng.random() > MOVE_ON[position % len(MOVE_ON)]:
-                break
-            position += 2 if rng.random() < SKIP and position + 2 < len(stages) else 1
-            at += _delay(rng, hours=30)
+def _customer(
+    rng: random.Random, plan: Plan, n: int, stages: list[list[str]]
+) -> Iterator[dict[str, Any]]:
+    customer = f"customer-{plan.seed}-{n}"
+    at = _arrival(rng, plan)
+    number = 0
+
+    def event(name: str, at: datetime, customer: str = customer) -> dict[str, Any]:
+        nonlocal number
+        number += 1
+        return {
+            "type": "track",
+            "messageId": f"{customer}-{number}",
+            "userId": customer,
+            "event": name,
+            "timestamp": at.isoformat(),
+            "properties": {"synthetic": True},
+        }
+
+    if plan.personas:
+        number += 1
+        yield {
+            "type": "identify",
+            "messageId": f"{customer}-{number}",
+            "userId": customer,
+            "timestamp": at.isoformat(),
+            "traits": {"persona": rng.choice(plan.personas)},
+        }
+    position = 0
+    while True:
+        yield event(rng.choice(stages[position]), at)
+        for _ in range(_poisson(rng, REVISITS_MEAN)):
+            yield event(rng.choice(stages[position]), at + _delay(rng, hours=6))
+        if position + 1 >= len(stages) or rng.random() > MOVE_ON[position % len(MOVE_ON)]:
+            break
+        position += 2 if rng.random() < SKIP and position + 2 < len(stages) else 1
+        at += _delay(rng, hours=30)
 
 
 def _arrival(rng: random.Random, plan: Plan) -> datetime:

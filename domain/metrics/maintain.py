@@ -44,9 +44,14 @@ class Mark:
 
 async def hold_mapping(connection: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
     """Ingest holds this shared; remapping takes it exclusively, so that no batch is mapped with
-    a touchpoint mapping that changes before it commits."""
+    a touchpoint mapping that changes before it commits.
+
+    Also plans this transaction's statements for their actual arrays: a generic plan, made
+    while the tables were small, keeps scanning them whole as they grow."""
     await connection.execute(
-        "SELECT pg_advisory_xact_lock_shared(hashtext($1::text))", str(workspace_id)
+        "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+        "pg_advisory_xact_lock_shared(hashtext($1::text))",
+        str(workspace_id),
     )
 
 
@@ -152,16 +157,16 @@ async def _load(
         """
         SELECT p.journey_id, p.customer_id, p.stage_id, p.entered_at, p.entry_touchpoint_id,
                p.last_reached_at, p.converted_at
-        FROM unnest($2::uuid[], $3::uuid[]) AS k(journey_id, customer_id)
-        JOIN stage_progress p ON p.workspace_id = $1 AND p.journey_id = k.journey_id
-                             AND p.customer_id = k.customer_id
+        FROM stage_progress p WHERE p.workspace_id = $1 AND p.customer_id = ANY($2::uuid[])
         """,
         workspace_id,
-        [j for j, _ in pairs],
-        [c for _, c in pairs],
-    )
+        sorted({c for _, c in pairs}),
+    )  # by customer alone: the primary key answers it with one index scan
+    wanted = set(pairs)
     current: dict[tuple[uuid.UUID, uuid.UUID], dict[uuid.UUID, Progress]] = defaultdict(dict)
     for row in rows:
+        if (row["journey_id"], row["customer_id"]) not in wanted:
+            continue
         current[(row["journey_id"], row["customer_id"])][row["stage_id"]] = Progress(
             row["stage_id"],
             row["entered_at"],
@@ -196,7 +201,7 @@ async def _upsert(
                                     entry_touchpoint_id, last_reached_at, converted_at)
         SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[],
                                  $6::uuid[], $7::timestamptz[], $8::timestamptz[])
-        ON CONFLICT (workspace_id, journey_id, customer_id, stage_id) DO UPDATE
+        ON CONFLICT (workspace_id, customer_id, journey_id, stage_id) DO UPDATE
         SET entered_at = excluded.entered_at, entry_touchpoint_id = excluded.entry_touchpoint_id,
             last_reached_at = excluded.last_reached_at, converted_at = excluded.converted_at
         """,
@@ -251,9 +256,9 @@ async def _recompute(
         )
         await connection.execute(
             """
-            DELETE FROM touchpoint_reach r USING touchpoint t
-            WHERE r.workspace_id = $1 AND r.customer_id = ANY($3::uuid[])
-              AND t.workspace_id = r.workspace_id AND t.id = r.touchpoint_id AND t.journey_id = $2
+            DELETE FROM touchpoint_reach
+            WHERE workspace_id = $1 AND customer_id = ANY($3::uuid[]) AND touchpoint_id IN (
+                SELECT id FROM touchpoint WHERE workspace_id = $1 AND journey_id = $2)
             """,
             workspace_id,
             journey_id,

@@ -20,7 +20,7 @@ class StageProgress(Base):
 
     __tablename__ = "stage_progress"
     __table_args__ = (
-        PrimaryKeyConstraint("workspace_id", "journey_id", "customer_id", "stage_id"),
+        PrimaryKeyConstraint("workspace_id", "customer_id", "journey_id", "stage_id"),
         ForeignKeyConstraint(
             ["workspace_id", "journey_id"],
             ["journey.workspace_id", "journey.id"],
