@@ -240,3 +240,68 @@ async def test_daily_cohorts_for_alerts_count_conversions_within_the_alert_windo
     ]
     assert cohorts[1].segments[Segment("channel", "ad")].converted == 1
     assert cohorts[1].segments[Segment("channel", "web")].converted == 0
+
+
+async def test_touchpoint_edits_recompute_past_metrics(session, shop):
+    from domain.touchpoint import service as touchpoint_service
+
+    workspace, journey = shop
+    look, cart, buy = await stages_of(session, journey)
+    await send(
+        session,
+        workspace,
+        track("ann", "Page Viewed", "2026-11-02T10:00:00Z"),
+        track("ann", "Cart Viewed", "2026-11-02T11:00:00Z"),
+    )
+    [cart_viewed] = [
+        t
+        for t in await touchpoint_service.list_for_journey(
+            session, workspace_id=workspace.id, journey_id=journey.id
+        )
+        if t.event_names == ["Cart Viewed"]
+    ]
+    await touchpoint_service.update(
+        session, workspace_id=workspace.id, touchpoint_id=cart_viewed.id, stage_id=buy.id
+    )
+    moved = await metrics(session, journey, as_of=datetime(2026, 11, 20, tzinfo=UTC))
+    assert figures(moved) == [
+        ("look", 1, 1, 0, 0),
+        ("cart", 0, 0, 0, 0),
+        ("buy", 1, None, None, None),
+    ]
+
+    await touchpoint_service.update(
+        session, workspace_id=workspace.id, touchpoint_id=cart_viewed.id, event_names=[]
+    )
+    unmapped = await metrics(session, journey, as_of=datetime(2026, 11, 20, tzinfo=UTC))
+    assert figures(unmapped)[0] == ("look", 1, 0, 1, 0)
+    assert figures(unmapped)[2] == ("buy", 0, None, None, None)
+
+
+async def test_concurrent_batches_about_one_customer_are_both_counted(db):
+    import asyncio
+
+    async with db.begin() as session:
+        workspace = await make_workspace(session)
+        journey = await make_journey(session, workspace, stages=("look", "cart", "buy"))
+        look, cart, buy = await stages_of(session, journey)
+        await make_touchpoint(session, look, event_names=("Page Viewed",))
+        await make_touchpoint(session, cart, event_names=("Cart Viewed",))
+        await make_touchpoint(session, buy, event_names=("Order Completed",))
+
+    async def batch(*events):
+        async with db.begin() as session:
+            await send(session, workspace, *events)
+
+    await asyncio.gather(
+        batch(track("ann", "Page Viewed", "2026-11-02T10:00:00Z")),
+        batch(track("ann", "Cart Viewed", "2026-11-02T11:00:00Z")),
+        batch(track("ann", "Order Completed", "2026-11-02T12:00:00Z")),
+    )
+    async with db() as session:
+        result = await metrics(session, journey, as_of=datetime(2026, 11, 20, tzinfo=UTC))
+    assert figures(result) == [
+        ("look", 1, 1, 0, 0),
+        ("cart", 1, 1, 0, 0),
+        ("buy", 1, None, None, None),
+    ]
