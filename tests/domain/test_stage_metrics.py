@@ -246,7 +246,7 @@ async def test_touchpoint_edits_recompute_past_metrics(session, shop):
     from domain.touchpoint import service as touchpoint_service
 
     workspace, journey = shop
-    look, cart, buy = await stages_of(session, journey)
+    *_, buy = await stages_of(session, journey)
     await send(
         session,
         workspace,
