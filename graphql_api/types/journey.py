@@ -9,7 +9,7 @@ from strawberry import relay
 from domain.journey.models import Journey as JourneyRow
 from graphql_api.context import Info
 from graphql_api.types.persona import Persona
-from graphql_api.types.relations import ActionRef, StageRef, loaded
+from graphql_api.types.relations import ActionRef, AlertRef, AlertRuleRef, StageRef, loaded
 
 
 @strawberry.type(description="The path one persona (or all customers) takes: ordered stages.")
@@ -45,3 +45,14 @@ class Journey(relay.Node):
     @strawberry.field(description="Improvements teams own on this journey, oldest first.")
     async def actions(self, info: Info) -> list[ActionRef]:
         return await info.context.loaders.actions_by_journey.load(self.id)
+
+    @strawberry.field(description="Its alert rules, oldest first.")
+    async def alert_rules(self, info: Info) -> list[AlertRuleRef]:
+        return await info.context.loaders.alert_rules_by_journey.load(self.id)
+
+    @strawberry.field(
+        description="Its unresolved (open or acknowledged) alerts, newest first; resolved ones "
+        "are in `alerts(journeyId:, status: RESOLVED)`."
+    )
+    async def open_alerts(self, info: Info) -> list[AlertRef]:
+        return await info.context.loaders.open_alerts_by_journey.load(self.id)
