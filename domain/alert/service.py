@@ -5,17 +5,16 @@ alert's Slack messages in the same transaction. Actions a double click could rep
 idempotent: repeating one changes nothing and logs nothing.
 """
 
-import base64
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import Select, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import live
+from domain import cursor, live
 from domain.alert.decision import StageState
 from domain.alert.models import Alert, AlertAction, AlertActivity, AlertStatus, Resolution
 from domain.alert.statistics import Evaluation
@@ -52,6 +51,14 @@ async def list_alerts(
 ) -> list[Alert]:
     """Alerts newest first, optionally of one status or one journey."""
     in_range(limit, field="limit", label="The number of alerts", low=1, high=LIST_LIMIT_MAX)
+    query = _selected(workspace_id, status, journey_id)
+    return list(await session.scalars(query.order_by(Alert.fired_at.desc()).limit(limit)))
+
+
+def _selected(
+    workspace_id: uuid.UUID, status: AlertStatus | str | None, journey_id: uuid.UUID | None
+) -> Select[Alert]:
+    """The workspace's alerts, optionally of one status or one journey."""
     query = select(Alert).where(Alert.workspace_id == workspace_id)
     if status is not None:
         query = query.where(
@@ -59,7 +66,7 @@ async def list_alerts(
         )
     if journey_id is not None:
         query = query.where(Alert.journey_id == journey_id)
-    return list(await session.scalars(query.order_by(Alert.fired_at.desc()).limit(limit)))
+    return query
 
 
 async def activity(
@@ -78,17 +85,7 @@ class AlertPage:
 
 
 def encode_cursor(alert: Alert) -> str:
-    return base64.urlsafe_b64encode(f"{alert.fired_at.isoformat()}|{alert.id}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        fired_at, alert_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(fired_at), uuid.UUID(alert_id)
-    except ValueError:
-        raise ValidationError(
-            "That cursor is not one this API gave out; use a page's endCursor.", field="after"
-        ) from None
+    return cursor.encode(alert.fired_at, alert.id)
 
 
 async def search(
@@ -102,15 +99,9 @@ async def search(
 ) -> AlertPage:
     """Alerts newest first, a page at a time (keyset pagination on the firing time)."""
     in_range(first, field="first", label="Page size (first)", low=1, high=PAGE_SIZE_MAX)
-    query = select(Alert).where(Alert.workspace_id == workspace_id)
-    if status is not None:
-        query = query.where(
-            Alert.status == one_of(AlertStatus, status, field="status", label="Status")
-        )
-    if journey_id is not None:
-        query = query.where(Alert.journey_id == journey_id)
+    query = _selected(workspace_id, status, journey_id)
     if after:
-        fired_at, alert_id = decode_cursor(after)
+        fired_at, alert_id = cursor.decode(after)
         query = query.where(tuple_(Alert.fired_at, Alert.id) < tuple_(fired_at, alert_id))
     query = query.order_by(Alert.fired_at.desc(), Alert.id.desc()).limit(first + 1)
     rows = list(await session.scalars(query))

@@ -3,10 +3,13 @@ acknowledged/resolved by, the Slack message) is the API token: it is all this AP
 for, so frontends acting for a person should get a token named after their tool."""
 
 import re
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import strawberry
 
 from domain.alert import service as alert_service
+from domain.alert.models import Alert as AlertRow
 from domain.errors import ValidationError
 from domain.validation import required_text
 from graphql_api import ids
@@ -68,8 +71,25 @@ def slack_user_id(value: str) -> str:
     return cleaned
 
 
-def _payload(result: tuple) -> AlertPayload:
-    row, errors = result
+async def _act(
+    info: Info,
+    alert_id: strawberry.ID,
+    use_case: Callable[..., Awaitable[AlertRow]],
+    arguments: Callable[[], dict[str, Any]] = dict,
+) -> AlertPayload:
+    """Run `use_case` on the alert as the token; `arguments` are parsed in the transaction, so
+    bad ones end up in the payload's errors."""
+    row, errors = await in_transaction(
+        info,
+        lambda session, workspace_id: use_case(
+            session,
+            workspace_id=workspace_id,
+            alert_id=ids.decode(alert_id, "Alert", field="id"),
+            **actor(info),
+            **arguments(),
+        ),
+        id_field="alertId",
+    )
     return AlertPayload(alert=Alert.from_row(row) if row else None, errors=errors)
 
 
@@ -77,72 +97,33 @@ def _payload(result: tuple) -> AlertPayload:
 class AlertMutations:
     @write_mutation(description="Say someone is on it; repeating it changes nothing.")
     async def acknowledge_alert(self, info: Info, input: AcknowledgeAlertInput) -> AlertPayload:
-        return _payload(
-            await in_transaction(
-                info,
-                lambda session, workspace_id: alert_service.acknowledge(
-                    session,
-                    workspace_id=workspace_id,
-                    alert_id=ids.decode(input.id, "Alert", field="id"),
-                    **actor(info),
-                ),
-                id_field="alertId",
-            )
-        )
+        return await _act(info, input.id, alert_service.acknowledge)
 
     @write_mutation(
         description="Give the alert to someone in Slack; an open one is thereby acknowledged too."
     )
     async def assign_alert(self, info: Info, input: AssignAlertInput) -> AlertPayload:
-        return _payload(
-            await in_transaction(
-                info,
-                lambda session, workspace_id: alert_service.assign(
-                    session,
-                    workspace_id=workspace_id,
-                    alert_id=ids.decode(input.id, "Alert", field="id"),
-                    assignee_id=slack_user_id(input.assignee_slack_user_id),
-                    assignee_name=required_text(
-                        input.assignee_name,
-                        field="assigneeName",
-                        label="The assignee's name",
-                        max_length=120,
-                    ),
-                    **actor(info),
+        return await _act(
+            info,
+            input.id,
+            alert_service.assign,
+            lambda: {
+                "assignee_id": slack_user_id(input.assignee_slack_user_id),
+                "assignee_name": required_text(
+                    input.assignee_name,
+                    field="assigneeName",
+                    label="The assignee's name",
+                    max_length=120,
                 ),
-                id_field="alertId",
-            )
+            },
         )
 
     @write_mutation(description="No new alert of this rule at this stage for `hours`.")
     async def mute_alert(self, info: Info, input: MuteAlertInput) -> AlertPayload:
-        return _payload(
-            await in_transaction(
-                info,
-                lambda session, workspace_id: alert_service.mute(
-                    session,
-                    workspace_id=workspace_id,
-                    alert_id=ids.decode(input.id, "Alert", field="id"),
-                    hours=input.hours,
-                    **actor(info),
-                ),
-                id_field="alertId",
-            )
-        )
+        return await _act(info, input.id, alert_service.mute, lambda: {"hours": input.hours})
 
     @write_mutation(
         description="Close the alert; the cooldown starts now. Repeating it changes nothing."
     )
     async def resolve_alert(self, info: Info, input: ResolveAlertInput) -> AlertPayload:
-        return _payload(
-            await in_transaction(
-                info,
-                lambda session, workspace_id: alert_service.resolve(
-                    session,
-                    workspace_id=workspace_id,
-                    alert_id=ids.decode(input.id, "Alert", field="id"),
-                    **actor(info),
-                ),
-                id_field="alertId",
-            )
-        )
+        return await _act(info, input.id, alert_service.resolve)

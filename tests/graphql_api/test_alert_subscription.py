@@ -67,17 +67,3 @@ async def test_an_alert_the_worker_fires_reaches_a_subscriber_of_its_journey_onl
             "driver": {"label": "ad"},
         }
         assert await next_message(ws, timeout=0.3) is None  # nothing of the other two
-
-
-async def test_subscribing_to_alerts_of_another_workspaces_journey_is_an_error(
-    servers, db, workspace, other_workspace, make_token
-):
-    a, _ = servers
-    theirs = await seed(db, other_workspace)
-    token = await make_token(workspace)
-    async with subscribed(
-        a.address, token, SUBSCRIBE, {"id": gid("Journey", theirs.journey)}
-    ) as ws:
-        message = await next_message(ws, timeout=2)
-    [error] = message["payload"]["errors"]
-    assert error["extensions"] == {"code": "NOT_FOUND", "field": "journeyId"}

@@ -1,5 +1,6 @@
-"""observationLogged over graphql-transport-ws, delivered between server processes by
-PostgreSQL LISTEN/NOTIFY: two real servers on their own ports share only the database."""
+"""observationLogged (and what every journey feed shares) over graphql-transport-ws, delivered
+between server processes by PostgreSQL LISTEN/NOTIFY: two real servers on their own ports share
+only the database."""
 
 import asyncio
 import json
@@ -98,17 +99,18 @@ async def test_a_subscriber_hears_nothing_of_other_journeys_or_workspaces(
         assert not {"other workspace", "other journey"} & set(heard)
 
 
+@pytest.mark.parametrize(
+    "query", [SUBSCRIBE, "subscription($id: ID!) { alertFired(journeyId: $id) { id } }"]
+)
 async def test_subscribing_to_another_workspaces_journey_is_an_error(
-    servers, db, workspace, other_workspace, make_token
+    servers, db, workspace, other_workspace, make_token, query
 ):
     from tests.graphql_api.conftest import seed
 
     a, _ = servers
     theirs = await seed(db, other_workspace)
     token = await make_token(workspace)
-    async with subscribed(
-        a.address, token, SUBSCRIBE, {"id": gid("Journey", theirs.journey)}
-    ) as ws:
+    async with subscribed(a.address, token, query, {"id": gid("Journey", theirs.journey)}) as ws:
         message = await next_message(ws, timeout=2)
     assert message["type"] == "next"
     [error] = message["payload"]["errors"]
