@@ -18,8 +18,9 @@ Small stages (a few dozen customers a day) are safe with the defaults but slow t
 """
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -124,9 +125,22 @@ async def stages_watched(session: AsyncSession, *, rule: AlertRule) -> list[Stag
     stages = await stage_service.list_for_journey(
         session, workspace_id=rule.workspace_id, journey_id=rule.journey_id
     )
-    if rule.stage_id is not None:
-        return [s for s in stages if s.id == rule.stage_id]
-    return stages[:-1]
+    return watched(stages, stage_id=rule.stage_id)
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+S = TypeVar("S", bound=_Identified)
+
+
+def watched(stages: Sequence[S], *, stage_id: uuid.UUID | None) -> list[S]:
+    """Of a journey's stages in order, those a rule for `stage_id` (None: all) evaluates."""
+    if stage_id is not None:
+        return [stage for stage in stages if stage.id == stage_id]
+    return list(stages[:-1])
 
 
 async def _stage_of(

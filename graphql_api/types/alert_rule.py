@@ -85,6 +85,4 @@ class AlertRule(relay.Node):
     @strawberry.field(description="The stages it evaluates, in order.")
     async def stages_watched(self, info: Info) -> list[StageRef]:
         stages = await info.context.loaders.stages_by_journey.load(self.journey_id)
-        if self.stage_id is not None:
-            return [stage for stage in stages if stage.id == self.stage_id]
-        return stages[:-1]
+        return rule_service.watched(stages, stage_id=self.stage_id)
