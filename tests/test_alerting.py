@@ -11,7 +11,7 @@ from journeyops.alerting import evaluate_all, evaluation_job
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings
 from journeyops.worker import run_once
-from tests.domain.alert.test_evaluation import at, cohort_source
+from tests.cohorts import at, cohort_source
 from tests.factories import (
     make_alert_rule,
     make_journey,

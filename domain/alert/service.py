@@ -7,13 +7,14 @@ idempotent: repeating one changes nothing and logs nothing.
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import live
+from domain import cursor, live
 from domain.alert.decision import StageState
 from domain.alert.models import Alert, AlertAction, AlertActivity, AlertStatus, Resolution
 from domain.alert.statistics import Evaluation
@@ -27,6 +28,8 @@ from domain.validation import in_range, one_of
 OBSERVATIONS_SHOWN = 3
 OBSERVATION_TEXT_MAX = 300
 LIST_LIMIT_MAX = 200
+PAGE_SIZE_DEFAULT = 25
+PAGE_SIZE_MAX = 100
 MUTE_HOURS_DEFAULT = 24
 # A second "Mute 24 h" click within this long of the first changes nothing.
 MUTE_REPEAT_WINDOW = timedelta(minutes=5)
@@ -48,6 +51,14 @@ async def list_alerts(
 ) -> list[Alert]:
     """Alerts newest first, optionally of one status or one journey."""
     in_range(limit, field="limit", label="The number of alerts", low=1, high=LIST_LIMIT_MAX)
+    query = _selected(workspace_id, status, journey_id)
+    return list(await session.scalars(query.order_by(Alert.fired_at.desc()).limit(limit)))
+
+
+def _selected(
+    workspace_id: uuid.UUID, status: AlertStatus | str | None, journey_id: uuid.UUID | None
+) -> Select[Alert]:
+    """The workspace's alerts, optionally of one status or one journey."""
     query = select(Alert).where(Alert.workspace_id == workspace_id)
     if status is not None:
         query = query.where(
@@ -55,20 +66,84 @@ async def list_alerts(
         )
     if journey_id is not None:
         query = query.where(Alert.journey_id == journey_id)
-    return list(await session.scalars(query.order_by(Alert.fired_at.desc()).limit(limit)))
+    return query
 
 
 async def activity(
     session: AsyncSession, *, workspace_id: uuid.UUID, alert_id: uuid.UUID
 ) -> list[AlertActivity]:
     """Who did what to the alert, oldest first."""
-    return list(
-        await session.scalars(
-            select(AlertActivity)
-            .where(AlertActivity.workspace_id == workspace_id, AlertActivity.alert_id == alert_id)
-            .order_by(AlertActivity.created_at, AlertActivity.action)
+    logs = await activity_for_alerts(session, workspace_id=workspace_id, alert_ids=[alert_id])
+    return logs[alert_id]
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    alerts: list[Alert]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+def encode_cursor(alert: Alert) -> str:
+    return cursor.encode(alert.fired_at, alert.id)
+
+
+async def search(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    status: AlertStatus | str | None = None,
+    journey_id: uuid.UUID | None = None,
+    first: int = PAGE_SIZE_DEFAULT,
+    after: str | None = None,
+) -> AlertPage:
+    """Alerts newest first, a page at a time (keyset pagination on the firing time)."""
+    in_range(first, field="first", label="Page size (first)", low=1, high=PAGE_SIZE_MAX)
+    query = _selected(workspace_id, status, journey_id)
+    if after:
+        fired_at, alert_id = cursor.decode(after)
+        query = query.where(tuple_(Alert.fired_at, Alert.id) < tuple_(fired_at, alert_id))
+    query = query.order_by(Alert.fired_at.desc(), Alert.id.desc()).limit(first + 1)
+    rows = list(await session.scalars(query))
+    page = rows[:first]
+    return AlertPage(page, len(rows) > first, encode_cursor(page[-1]) if page else None)
+
+
+async def unresolved_for_journeys(
+    session: AsyncSession, *, workspace_id: uuid.UUID, journey_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[Alert]]:
+    """The open and acknowledged alerts of many journeys in one query, newest first (for
+    DataLoaders); at most one per rule and stage, so the lists stay short."""
+    ids = list(journey_ids)
+    grouped: dict[uuid.UUID, list[Alert]] = {journey_id: [] for journey_id in ids}
+    rows = await session.scalars(
+        select(Alert)
+        .where(
+            Alert.workspace_id == workspace_id,
+            Alert.journey_id.in_(ids),
+            Alert.status != AlertStatus.RESOLVED,
         )
+        .order_by(Alert.fired_at.desc(), Alert.id.desc())
     )
+    for alert in rows:
+        grouped[alert.journey_id].append(alert)
+    return grouped
+
+
+async def activity_for_alerts(
+    session: AsyncSession, *, workspace_id: uuid.UUID, alert_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[AlertActivity]]:
+    """The activity logs of many alerts in one query, oldest first (for DataLoaders)."""
+    ids = list(alert_ids)
+    grouped: dict[uuid.UUID, list[AlertActivity]] = {alert_id: [] for alert_id in ids}
+    rows = await session.scalars(
+        select(AlertActivity)
+        .where(AlertActivity.workspace_id == workspace_id, AlertActivity.alert_id.in_(ids))
+        .order_by(AlertActivity.created_at, AlertActivity.action)
+    )
+    for entry in rows:
+        grouped[entry.alert_id].append(entry)
+    return grouped
 
 
 async def stage_state(

@@ -18,7 +18,9 @@ Small stages (a few dozen customers a day) are safe with the defaults but slow t
 """
 
 import uuid
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,28 +47,37 @@ from domain.validation import UNSET, Unset, in_range
 RULES_PER_WORKSPACE_MAX = 500
 
 
-def default_alert_window_hours(journey: Journey) -> int:
-    return min(DEFAULT_ALERT_WINDOW_HOURS, journey.conversion_window_days * 24 // 2)
+def alert_window_hours(rule: AlertRule, *, conversion_window_days: int) -> int:
+    """The alert window `rule` judges conversion within, given its journey's conversion
+    window as it is now.
+
+    Unset, it is 7 days or half the conversion window if that is shorter. One the conversion
+    window has since shrunk below falls back to that default, so the rule never waits longer
+    than customers have to convert.
+    """
+    window_hours = conversion_window_days * 24
+    if rule.alert_window_hours is None or rule.alert_window_hours >= window_hours:
+        return min(DEFAULT_ALERT_WINDOW_HOURS, window_hours // 2)
+    return rule.alert_window_hours
+
+
+def cooldown_hours(rule: AlertRule) -> int:
+    """The cooldown after a resolution: the rule's own, or its recent window."""
+    return rule.cooldown_hours or rule.recent_days * 24
 
 
 def policy(rule: AlertRule, journey: Journey) -> Policy:
-    """The settings `rule` evaluates with, given its journey as it is now.
-
-    An alert window the journey's conversion window has since shrunk below falls back to the
-    default, so the rule never waits longer than customers have to convert.
-    """
-    window_hours = journey.conversion_window_days * 24
-    alert_window = rule.alert_window_hours
-    if alert_window is None or alert_window >= window_hours:
-        alert_window = default_alert_window_hours(journey)
+    """The settings `rule` evaluates with, given its journey as it is now."""
     return Policy(
         thresholds=Thresholds(
             min_change_points=rule.min_change_points, alpha=rule.alpha, min_sample=rule.min_sample
         ),
         recent_days=rule.recent_days,
         baseline_days=rule.baseline_days,
-        alert_window=timedelta(hours=alert_window),
-        cooldown=timedelta(hours=rule.cooldown_hours or rule.recent_days * 24),
+        alert_window=timedelta(
+            hours=alert_window_hours(rule, conversion_window_days=journey.conversion_window_days)
+        ),
+        cooldown=timedelta(hours=cooldown_hours(rule)),
         timezone=journey.timezone,
     )
 
@@ -92,14 +103,44 @@ async def list_all(
     return list(await session.scalars(query.order_by(AlertRule.created_at, AlertRule.id)))
 
 
+async def list_for_journeys(
+    session: AsyncSession, *, workspace_id: uuid.UUID, journey_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[AlertRule]]:
+    """The rules of many journeys in one query, oldest first, keyed by journey (for
+    DataLoaders)."""
+    ids = list(journey_ids)
+    grouped: dict[uuid.UUID, list[AlertRule]] = {journey_id: [] for journey_id in ids}
+    rows = await session.scalars(
+        select(AlertRule)
+        .where(AlertRule.workspace_id == workspace_id, AlertRule.journey_id.in_(ids))
+        .order_by(AlertRule.created_at, AlertRule.id)
+    )
+    for rule in rows:
+        grouped[rule.journey_id].append(rule)
+    return grouped
+
+
 async def stages_watched(session: AsyncSession, *, rule: AlertRule) -> list[Stage]:
     """The stages the rule evaluates: its own, or every stage of the journey but the last."""
     stages = await stage_service.list_for_journey(
         session, workspace_id=rule.workspace_id, journey_id=rule.journey_id
     )
-    if rule.stage_id is not None:
-        return [s for s in stages if s.id == rule.stage_id]
-    return stages[:-1]
+    return watched(stages, stage_id=rule.stage_id)
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+S = TypeVar("S", bound=_Identified)
+
+
+def watched(stages: Sequence[S], *, stage_id: uuid.UUID | None) -> list[S]:
+    """Of a journey's stages in order, those a rule for `stage_id` (None: all) evaluates."""
+    if stage_id is not None:
+        return [stage for stage in stages if stage.id == stage_id]
+    return list(stages[:-1])
 
 
 async def _stage_of(

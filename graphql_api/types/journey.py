@@ -15,7 +15,7 @@ from graphql_api.errors import domain_errors_as_graphql_errors
 from graphql_api.types.enums import Channel
 from graphql_api.types.metrics import Granularity, StageMetrics
 from graphql_api.types.persona import Persona
-from graphql_api.types.relations import ActionRef, StageRef, loaded
+from graphql_api.types.relations import ActionRef, AlertRef, AlertRuleRef, StageRef, loaded
 
 
 @strawberry.type(description="The path one persona (or all customers) takes: ordered stages.")
@@ -51,6 +51,17 @@ class Journey(relay.Node):
     @strawberry.field(description="Improvements teams own on this journey, oldest first.")
     async def actions(self, info: Info) -> list[ActionRef]:
         return await info.context.loaders.actions_by_journey.load(self.id)
+
+    @strawberry.field(description="Its alert rules, oldest first.")
+    async def alert_rules(self, info: Info) -> list[AlertRuleRef]:
+        return await info.context.loaders.alert_rules_by_journey.load(self.id)
+
+    @strawberry.field(
+        description="Its unresolved (open or acknowledged) alerts, newest first; resolved ones "
+        "are in `alerts(journeyId:, status: RESOLVED)`."
+    )
+    async def open_alerts(self, info: Info) -> list[AlertRef]:
+        return await info.context.loaders.open_alerts_by_journey.load(self.id)
 
     @strawberry.field(
         description="Per-stage figures for customers who entered in [from, to) (local days in "
