@@ -164,3 +164,15 @@ async def test_unmapped_events_are_counted_and_included_once_a_touchpoint_maps_t
         as_of=NOW,
     )
     assert [(s.entered, s.converted) for s in metrics.stages] == [(1, 1), (2, None)]
+
+
+async def test_deleting_a_persona_leaves_its_customers_without_one(session):
+    from domain.persona import service as persona_service
+
+    workspace = await make_workspace(session)
+    busy = await make_persona(session, workspace, "Busy professional")
+    await send(session, workspace, identify("ann", "2026-11-20T10:00:00Z", persona=busy.name))
+    await persona_service.delete(session, workspace_id=workspace.id, persona_id=busy.id)
+    customer = await session.scalar(select(Customer).where(Customer.external_id == "ann"))
+    await session.refresh(customer)
+    assert customer.persona_id is None
