@@ -17,7 +17,6 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     CONFLICT = "CONFLICT"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
-    UNAVAILABLE = "UNAVAILABLE"  # this installation cannot do it (yet); not the input's fault
 
 
 class DomainError(Exception):

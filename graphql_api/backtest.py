@@ -1,9 +1,7 @@
 """`backtestAlertRule`: a query, since it writes nothing (read tokens may tune rules too), that
-answers like a mutation, with `errors`, because its failures are expected ones: a bad range,
-an unknown rule, or no stage metrics to replay over.
-
-The cohorts come from `runtime.cohorts`, the `CohortSource` stage metrics provide; a server
-without one says that backtesting needs event data.
+answers like a mutation, with `errors`, because its failures are expected ones: a bad range
+or an unknown rule. It replays the rule over `runtime.cohorts`, the daily cohorts of stored
+customer events.
 """
 
 from datetime import date
@@ -12,17 +10,11 @@ import strawberry
 
 from domain.alert.evaluation import backtest
 from domain.alert_rule import service as rule_service
-from domain.errors import DomainError, ErrorCode
 from graphql_api import ids
 from graphql_api.context import Info
 from graphql_api.mutations.base import in_transaction
 from graphql_api.types.alert_rule import AlertRule
 from graphql_api.types.backtest import AlertBacktestEvent, AlertRuleBacktest
-
-NO_EVENT_DATA = (
-    "Backtesting needs event data: it replays the rule over the daily cohorts that stage "
-    "metrics compute from customer events, and this server has no stage metrics yet."
-)
 
 
 async def backtest_rule(
@@ -36,8 +28,6 @@ async def backtest_rule(
             workspace_id=workspace_id,
             rule_id=ids.decode(rule_id, "AlertRule", field="ruleId"),
         )
-        if cohorts is None:
-            raise DomainError(NO_EVENT_DATA, code=ErrorCode.UNAVAILABLE)
         events = await backtest(
             session, rule=rule, first_day=first_day, last_day=last_day, cohorts=cohorts
         )

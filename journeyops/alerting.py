@@ -1,10 +1,8 @@
 """The worker's alert evaluation: every enabled rule, each in a transaction of its own.
 
 A rule that fails (a bug, a lost connection) rolls back alone: its alerts and their outgoing
-messages are never half-written, and the other rules are still evaluated. The job joins
-`journeyops.worker.JOBS` once stage metrics provide a `CohortSource`:
-
-    JOBS.append(evaluation_job(cohorts=metrics_cohorts, subscribed=bot_subscriptions))
+messages are never half-written, and the other rules are still evaluated. The job is listed in
+`journeyops.jobs.JOBS`.
 """
 
 import logging

@@ -57,8 +57,9 @@ def worker() -> None:
     """Run the worker: scheduled jobs such as alert evaluation and Slack delivery."""
     import signal
 
+    from journeyops.jobs import JOBS
     from journeyops.runtime import Runtime
-    from journeyops.worker import JOBS, run_forever
+    from journeyops.worker import run_forever
 
     _setup_logging()
 

@@ -10,9 +10,10 @@ from starlette.routing import BaseRoute, Route
 from graphql_api.app import graphql_routes
 from ingest_api import views as ingest
 from journeyops.health import healthz
+from journeyops.jobs import JOBS
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings, get_settings
-from journeyops.worker import JOBS, run_forever
+from journeyops.worker import run_forever
 from web import routes as journey_map
 
 log = logging.getLogger(__name__)

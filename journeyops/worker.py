@@ -15,7 +15,6 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from journeyops.delivery import deliver_due
 from journeyops.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -32,10 +31,6 @@ class Job:
         """A stable 63-bit advisory-lock key derived from the job's name."""
         digest = hashlib.sha256(f"journeyops:{self.name}".encode()).digest()
         return int.from_bytes(digest[:8], "big") >> 1
-
-
-# Jobs join this list as features need them (alert evaluation, Slack delivery…).
-JOBS: list[Job] = [Job("slack-delivery", timedelta(seconds=2), deliver_due)]
 
 
 async def run_once(runtime: Runtime, job: Job) -> bool:

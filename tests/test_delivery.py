@@ -18,9 +18,10 @@ from journeyops.delivery import (
     deliver_due,
     single_workspace_token,
 )
+from journeyops.jobs import JOBS
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings
-from journeyops.worker import JOBS, run_once
+from journeyops.worker import run_once
 from tests.factories import (
     make_alert,
     make_alert_rule,
