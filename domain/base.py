@@ -33,7 +33,10 @@ class WorkspaceScoped:
         ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True, sort_order=-20
     )
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4, sort_order=-10)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), sort_order=-5)
+    # clock_timestamp(), not now(): rows made in one transaction keep the order they were made in.
+    created_at: Mapped[datetime] = mapped_column(
+        server_default=func.clock_timestamp(), sort_order=-5
+    )
 
 
 def enum_column(enum: type[PyEnum], name: str) -> Enum:

@@ -1,10 +1,16 @@
 """Every table, imported in one place so that metadata (and alembic) sees them all."""
 
 from domain.action.models import Action, ActionObservation
+from domain.alert.models import Alert, AlertActivity
+from domain.alert_rule.models import AlertRule
 from domain.auth.models import ApiToken
 from domain.base import Base
+from domain.customer.models import Customer, CustomerPersona
+from domain.event.models import Event, EventNameCount, EventReceipt
 from domain.journey.models import Journey
 from domain.member.models import Member
+from domain.metrics.models import StageProgress, TouchpointReach
+from domain.notification.models import Notification
 from domain.observation.models import Observation
 from domain.persona.models import Persona
 from domain.stage.models import Stage
@@ -16,15 +22,26 @@ from domain.workspace.models import Workspace
 __all__ = [
     "Action",
     "ActionObservation",
+    "Alert",
+    "AlertActivity",
+    "AlertRule",
     "ApiToken",
     "Base",
+    "Customer",
+    "CustomerPersona",
+    "Event",
+    "EventNameCount",
+    "EventReceipt",
     "Journey",
     "Member",
+    "Notification",
     "Observation",
     "Persona",
     "Stage",
+    "StageProgress",
     "Subscription",
     "Team",
     "Touchpoint",
+    "TouchpointReach",
     "Workspace",
 ]

@@ -16,6 +16,10 @@ from strawberry.dataloader import DataLoader
 
 from domain.action import service as action_service
 from domain.action.models import Action as ActionRow
+from domain.alert import service as alert_service
+from domain.alert.models import Alert as AlertRow
+from domain.alert_rule import service as alert_rule_service
+from domain.alert_rule.models import AlertRule as AlertRuleRow
 from domain.errors import DomainError
 from domain.journey.models import Journey as JourneyRow
 from domain.lookup import get_many_in_workspace
@@ -28,6 +32,8 @@ from domain.team.models import Team as TeamRow
 from domain.touchpoint import service as touchpoint_service
 from domain.touchpoint.models import Touchpoint as TouchpointRow
 from graphql_api.types.action import Action
+from graphql_api.types.alert import Alert, AlertActivity
+from graphql_api.types.alert_rule import AlertRule
 from graphql_api.types.journey import Journey
 from graphql_api.types.observation import Observation
 from graphql_api.types.persona import Persona
@@ -55,6 +61,8 @@ class Loaders:
         self.persona = self._by_id(PersonaRow, Persona.from_row)
         self.observation = self._by_id(ObservationRow, Observation.from_row)
         self.action = self._by_id(ActionRow, Action.from_row)
+        self.alert_rule = self._by_id(AlertRuleRow, AlertRule.from_row)
+        self.alert = self._by_id(AlertRow, Alert.from_row)
 
         self.stages_by_journey = self._grouped(
             lambda s, ws, ids: stage_service.list_for_journeys(s, workspace_id=ws, journey_ids=ids),
@@ -71,6 +79,22 @@ class Loaders:
                 s, workspace_id=ws, journey_ids=ids
             ),
             Action.from_row,
+        )
+        self.alert_rules_by_journey = self._grouped(
+            lambda s, ws, ids: alert_rule_service.list_for_journeys(
+                s, workspace_id=ws, journey_ids=ids
+            ),
+            AlertRule.from_row,
+        )
+        self.open_alerts_by_journey = self._grouped(
+            lambda s, ws, ids: alert_service.unresolved_for_journeys(
+                s, workspace_id=ws, journey_ids=ids
+            ),
+            Alert.from_row,
+        )
+        self.activity_by_alert = self._grouped(
+            lambda s, ws, ids: alert_service.activity_for_alerts(s, workspace_id=ws, alert_ids=ids),
+            AlertActivity.from_row,
         )
         self.observation_ids_by_action = self._loader(
             lambda s, ws, ids: action_service.observation_ids_for_actions(

@@ -1,20 +1,29 @@
 """Read access; everything is scoped to the token's workspace by the loaders and use cases."""
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
+from domain.alert import service as alert_service
+from domain.alert_rule import service as alert_rule_service
 from domain.errors import ValidationError
 from domain.journey import service as journey_service
+from domain.metrics import service as metrics_service
 from domain.observation import service as observation_service
 from domain.persona import service as persona_service
 from domain.team import service as team_service
 from graphql_api import ids
+from graphql_api.backtest import backtest_rule
 from graphql_api.context import Info
 from graphql_api.errors import domain_errors_as_graphql_errors, query_error
-from graphql_api.types.enums import Emotion, ObservationKind
+from graphql_api.types.alert import AlertConnection
+from graphql_api.types.alert_rule import AlertRule
+from graphql_api.types.backtest import AlertRuleBacktest
+from graphql_api.types.enums import AlertStatus, Emotion, ObservationKind
 from graphql_api.types.journey import Journey
+from graphql_api.types.metrics import UnmappedEvent
 from graphql_api.types.observation import ObservationConnection
 from graphql_api.types.persona import Persona
 from graphql_api.types.team import Team
@@ -29,6 +38,8 @@ NODE_LOADERS = {
     "Persona": "persona",
     "Observation": "observation",
     "Action": "action",
+    "AlertRule": "alert_rule",
+    "Alert": "alert",
 }
 
 
@@ -65,6 +76,20 @@ class Query:
         viewer = info.context.viewer
         assert viewer is not None  # the view lets no unauthenticated operation through
         return Viewer(token_name=viewer.token_name, scope=viewer.scope)
+
+    @strawberry.field(
+        description="Event names received that no touchpoint maps yet, most frequent first; "
+        "mapping one in a touchpoint counts its past events too."
+    )
+    async def unmapped_events(self, info: Info) -> list[UnmappedEvent]:
+        async with info.context.runtime.db() as session:
+            rows = await metrics_service.unmapped_events(
+                session, workspace_id=info.context.workspace_id
+            )
+        return [
+            UnmappedEvent(name=r.name, events=r.events, last_received_at=r.last_received_at)
+            for r in rows
+        ]
 
     @strawberry.field(description="The workspace's journeys, by name.")
     async def journeys(self, info: Info) -> list[Journey]:
@@ -104,6 +129,50 @@ class Query:
         with domain_errors_as_graphql_errors():
             where = (filter or ObservationFilter()).to_domain()
         return await ObservationConnection.search(info, where, first=first, after=after)
+
+    @strawberry.field(description="The workspace's alert rules (or one journey's), oldest first.")
+    async def alert_rules(
+        self, info: Info, journey_id: strawberry.ID | None = None
+    ) -> list[AlertRule]:
+        with domain_errors_as_graphql_errors():
+            journey = ids.decode_optional(journey_id, "Journey", field="journeyId")
+        async with info.context.runtime.db() as session:
+            rows = await alert_rule_service.list_all(
+                session, workspace_id=info.context.workspace_id, journey_id=journey
+            )
+        return [AlertRule.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description=f"Alerts, newest first; at most {alert_service.PAGE_SIZE_MAX} a page (pass "
+        "a page's endCursor as `after` for the next)."
+    )
+    async def alerts(
+        self,
+        info: Info,
+        status: AlertStatus | None = None,
+        journey_id: strawberry.ID | None = None,
+        first: int = alert_service.PAGE_SIZE_DEFAULT,
+        after: str | None = None,
+    ) -> AlertConnection:
+        with domain_errors_as_graphql_errors():
+            journey = ids.decode_optional(journey_id, "Journey", field="journeyId")
+        return await AlertConnection.search(
+            info, status=status, journey_id=journey, first=first, after=after
+        )
+
+    @strawberry.field(
+        description="Replay a rule daily over past cohorts, from `from` to `to` (at most a "
+        "year): each time it would have fired or resolved itself. Nothing is written; expected "
+        "failures are in the result's `errors`."
+    )
+    async def backtest_alert_rule(
+        self,
+        info: Info,
+        rule_id: strawberry.ID,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+    ) -> AlertRuleBacktest:
+        return await backtest_rule(info, rule_id, first_day=from_, last_day=to)
 
     @strawberry.field(description="Any object by its global id; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:

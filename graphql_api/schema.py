@@ -15,6 +15,9 @@ from strawberry.tools import merge_types
 
 from graphql_api.errors import should_mask
 from graphql_api.mutations.action import ActionMutations
+from graphql_api.mutations.alert import AlertMutations
+from graphql_api.mutations.alert_rule import AlertRuleMutations
+from graphql_api.mutations.event import EventMutations
 from graphql_api.mutations.journey import JourneyMutations
 from graphql_api.mutations.observation import ObservationMutations
 from graphql_api.mutations.persona import PersonaMutations
@@ -24,6 +27,8 @@ from graphql_api.mutations.touchpoint import TouchpointMutations
 from graphql_api.queries import Query
 from graphql_api.subscriptions import Subscription
 from graphql_api.types.action import Action
+from graphql_api.types.alert import Alert
+from graphql_api.types.alert_rule import AlertRule
 from graphql_api.types.journey import Journey
 from graphql_api.types.observation import Observation
 from graphql_api.types.persona import Persona
@@ -48,6 +53,9 @@ Mutation = merge_types(
         TouchpointMutations,
         ObservationMutations,
         ActionMutations,
+        EventMutations,
+        AlertRuleMutations,
+        AlertMutations,
     ),
 )
 
@@ -55,7 +63,7 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[Journey, Stage, Touchpoint, Team, Persona, Observation, Action],
+    types=[Journey, Stage, Touchpoint, Team, Persona, Observation, Action, AlertRule, Alert],
     # Factories, so that each operation gets fresh extension instances.
     extensions=[
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

@@ -16,6 +16,7 @@ from domain.live import Topic
 from graphql_api import ids
 from graphql_api.context import Info
 from graphql_api.errors import domain_errors_as_graphql_errors
+from graphql_api.types.alert import Alert
 from graphql_api.types.observation import Observation
 
 
@@ -45,3 +46,12 @@ class Subscription:
             observation = await info.context.loaders.observation.load(observation_id)
             if observation is not None:  # deleted since
                 yield observation
+
+    @strawberry.subscription(description="Each alert fired on this journey from now on.")
+    async def alert_fired(
+        self, info: Info, journey_id: strawberry.ID
+    ) -> AsyncGenerator[Alert, None]:
+        async for message in journey_messages(info, journey_id, Topic.ALERT_FIRED):
+            alert = await info.context.loaders.alert.load(uuid.UUID(message["alert_id"]))
+            if alert is not None:  # deleted since, with its rule
+                yield alert

@@ -57,8 +57,9 @@ def worker() -> None:
     """Run the worker: scheduled jobs such as alert evaluation and Slack delivery."""
     import signal
 
+    from journeyops.jobs import JOBS
     from journeyops.runtime import Runtime
-    from journeyops.worker import JOBS, run_forever
+    from journeyops.worker import run_forever
 
     _setup_logging()
 
@@ -125,6 +126,29 @@ JourneyOps demo {"loaded" if loaded else "reused"} (data in {settings.data_dir.r
         port=settings.port,
         log_config=None,
     )
+
+
+@app.command("import")
+def import_events(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    workspace: Annotated[str, typer.Option(help="Workspace name (must exist)")],
+    format: Annotated[str | None, typer.Option(help="csv or jsonl (default: by extension)")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 500,
+) -> None:
+    """Import events from a CSV or JSON-lines file, reporting every bad line by number."""
+    from journeyops.event_import import import_file
+
+    settings = get_settings()
+    try:
+        totals = asyncio.run(import_file(settings, file, workspace, format, batch_size))
+    except ValueError as error:
+        typer.secho(str(error), fg="red", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"{totals.accepted} stored, {totals.duplicates} already there, {totals.rejected} rejected"
+    )
+    if totals.rejected:
+        raise typer.Exit(1)
 
 
 @token_app.command("create")

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.action import service as action_service
 from domain.auth import service as auth_service
 from domain.auth.models import ApiToken
+from domain.event import synthetic
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
 from domain.journey.service import StageSpec
@@ -27,6 +28,7 @@ from journeyops import demo_data
 
 WORKSPACE_NAME = "Demo: Acme Outfitters"
 TOKEN_NAME = "demo"
+DEMO_CUSTOMERS = (800, 150)  # per journey
 
 
 async def load(session: AsyncSession, *, now: datetime | None = None) -> tuple[Workspace, bool]:
@@ -48,11 +50,24 @@ async def load(session: AsyncSession, *, now: datetime | None = None) -> tuple[W
         for persona in demo_data.PERSONAS
     ]
     touchpoints: dict[str, Touchpoint] = {}
-    for name, stages, persona_id in (
-        ("Online purchase", demo_data.ONLINE_PURCHASE, None),
-        ("B2B trial", demo_data.B2B_TRIAL, personas[1].id),
+    for (name, stages, persona_id), customers in zip(
+        (
+            ("Online purchase", demo_data.ONLINE_PURCHASE, None),
+            ("B2B trial", demo_data.B2B_TRIAL, personas[1].id),
+        ),
+        DEMO_CUSTOMERS,
+        strict=True,
     ):
         journey = await _journey(session, workspace.id, name, stages, persona_id, teams)
+        await synthetic.send_demo_events(  # four weeks of customers, so metrics have figures
+            session,
+            workspace_id=workspace.id,
+            journey_id=journey.id,
+            customers=customers,
+            seed=customers,
+            personas=[p.name for p in personas] if persona_id is None else [personas[1].name],
+            now=now,
+        )
         touchpoints |= {
             t.key: t
             for t in await touchpoint_service.list_for_journey(

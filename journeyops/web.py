@@ -9,10 +9,12 @@ from starlette.routing import BaseRoute, Route
 
 from bot.app import routes as slack_routes
 from graphql_api.app import graphql_routes
+from ingest_api import views as ingest
 from journeyops.health import healthz
+from journeyops.jobs import JOBS
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings, get_settings
-from journeyops.worker import JOBS, run_forever
+from journeyops.worker import run_forever
 from web import routes as journey_map
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,7 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
         Route("/healthz", healthz),
         *graphql_routes(runtime),
         *journey_map.routes(),
+        *ingest.routes(),
         *slack_routes(runtime),
     ]
 

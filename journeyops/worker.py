@@ -33,10 +33,6 @@ class Job:
         return int.from_bytes(digest[:8], "big") >> 1
 
 
-# Jobs join this list as features need them (alert evaluation, Slack delivery…).
-JOBS: list[Job] = []
-
-
 async def run_once(runtime: Runtime, job: Job) -> bool:
     """Run `job` unless another worker is running it; True when it ran here."""
     async with runtime.engine.connect() as connection:

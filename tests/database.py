@@ -26,9 +26,9 @@ def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def create_database(server: str) -> str:
+async def create_database(server: str, prefix: str = "journeyops_test_") -> str:
     """Create an empty database on `server`; return its asyncpg URL."""
-    name = f"journeyops_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}{uuid.uuid4().hex[:12]}"
     admin = make_url(server).set(database="postgres")
     connection = await asyncpg.connect(_libpq(admin.render_as_string(hide_password=False)))
     try:

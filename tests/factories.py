@@ -2,9 +2,16 @@
 
 import itertools
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.alert import service as alert_service
+from domain.alert.decision import Policy
+from domain.alert.models import Alert
+from domain.alert.statistics import Cohort, Evaluation, Thresholds, evaluate
+from domain.alert_rule import service as alert_rule_service
+from domain.alert_rule.models import AlertRule
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
 from domain.journey.service import StageSpec
@@ -129,6 +136,87 @@ async def make_token(session: AsyncSession, workspace: Workspace, scope: str = "
         session, workspace_name=workspace.name, scope=scope, name=unique("token")
     )
     return secret
+
+
+async def make_alert_rule(
+    session: AsyncSession, journey: Journey, stage: Stage | None = None, **settings
+) -> AlertRule:
+    return await alert_rule_service.create(
+        session,
+        workspace_id=journey.workspace_id,
+        journey_id=journey.id,
+        stage_id=stage.id if stage else None,
+        **settings,
+    )
+
+
+def dropped_evaluation(at: datetime, policy: Policy | None = None) -> Evaluation:
+    """An evaluation of a stage whose conversion fell from 50 % to 35 % (it fires)."""
+    policy = policy or Policy(
+        thresholds=Thresholds(),
+        recent_days=3,
+        baseline_days=28,
+        alert_window=timedelta(days=7),
+        cooldown=timedelta(days=3),
+    )
+    windows = policy.windows(at)
+    cohorts = [
+        Cohort(windows.baseline.first + timedelta(days=i), 300, 150 if i < 28 else 105)
+        for i in range(31)
+    ]
+    return evaluate(cohorts, windows, policy.thresholds)
+
+
+async def make_alert(
+    session: AsyncSession,
+    rule: AlertRule,
+    stage: Stage,
+    channels: tuple[str, ...] = ("C0ALERTS1",),
+    at: datetime | None = None,
+) -> Alert:
+    at = at or datetime.now(UTC)
+    alert = await alert_service.fire(
+        session,
+        rule=rule,
+        stage_id=stage.id,
+        evaluation=dropped_evaluation(at),
+        alert_window=timedelta(days=7),
+        at=at,
+        channel_ids=channels,
+    )
+    assert alert is not None
+    return alert
+
+
+def track(customer: str, event: str, at: str, message_id: str | None = None, **properties):
+    """A Segment-shaped track call (timestamps as ISO text, like pipelines send them)."""
+    return {
+        "type": "track",
+        "messageId": message_id or uuid.uuid4().hex,
+        "userId": customer,
+        "event": event,
+        "timestamp": at,
+        "properties": properties,
+    }
+
+
+def identify(customer: str, at: str, message_id: str | None = None, **traits):
+    return {
+        "type": "identify",
+        "messageId": message_id or uuid.uuid4().hex,
+        "userId": customer,
+        "timestamp": at,
+        "traits": traits,
+    }
+
+
+async def send(session: AsyncSession, workspace: Workspace, *events, **options):
+    """Ingest events through the one ingestion use case."""
+    from domain.event import service as event_service
+
+    return await event_service.ingest(
+        session, workspace_id=workspace.id, events=list(events), **options
+    )
 
 
 async def make_member(

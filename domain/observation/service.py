@@ -1,4 +1,3 @@
-import base64
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -8,7 +7,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from domain import live
+from domain import cursor, live
 from domain.errors import ErrorCode, ValidationError
 from domain.lookup import get_in_workspace
 from domain.observation.models import Observation
@@ -188,18 +187,10 @@ class ObservationPage:
 
 
 def encode_cursor(observation: Observation) -> str:
-    raw = f"{observation.created_at.isoformat()}|{observation.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    return cursor.encode(observation.created_at, observation.id)
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        created_at, observation_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(created_at), uuid.UUID(observation_id)
-    except ValueError:
-        raise ValidationError(
-            "That cursor is not one this API gave out; use a page's endCursor.", field="after"
-        ) from None
+decode_cursor = cursor.decode
 
 
 async def search(

@@ -125,14 +125,17 @@ async def update(
 
 
 async def delete(session: AsyncSession, *, workspace_id: uuid.UUID, persona_id: uuid.UUID) -> None:
-    """Delete a persona; journeys drawn for it become journeys for all customers."""
+    """Delete a persona; journeys drawn for it become journeys for all customers, and
+    customers who had it have none."""
+    from domain.customer.models import Customer, CustomerPersona
     from domain.journey.models import Journey
 
     persona = await get(session, workspace_id=workspace_id, persona_id=persona_id)
-    await session.execute(
-        sa.update(Journey)
-        .where(Journey.workspace_id == workspace_id, Journey.persona_id == persona.id)
-        .values(persona_id=None)
-    )
+    for model in (Journey, Customer, CustomerPersona):
+        await session.execute(
+            sa.update(model)
+            .where(model.workspace_id == workspace_id, model.persona_id == persona.id)
+            .values(persona_id=None)
+        )
     await session.delete(persona)
     await session.flush()

@@ -10,6 +10,7 @@ from domain.errors import Conflict, Duplicate, ErrorCode, NotFound, ValidationEr
 from domain.journey import service as journey_service
 from domain.lookup import get_in_workspace
 from domain.matching import contains_pattern
+from domain.metrics import maintain
 from domain.observation.models import Observation
 from domain.stage.models import Stage
 from domain.touchpoint.models import Touchpoint
@@ -191,6 +192,7 @@ async def reorder(
     for position, stage_id in enumerate(stage_ids):
         by_id[stage_id].position = position
     await session.flush()  # the position constraint is deferred to commit, so swaps are fine
+    await maintain.remap(session, workspace_id=workspace_id, journey_id=journey_id)
     return [by_id[stage_id] for stage_id in stage_ids]
 
 
@@ -245,6 +247,7 @@ async def remove(
         .execution_options(synchronize_session="fetch")
     )
     await session.flush()
+    await maintain.remap(session, workspace_id=workspace_id, journey_id=stage.journey_id)
 
 
 async def _count(

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.errors import Duplicate, ErrorCode, ValidationError
 from domain.lookup import get_in_workspace
 from domain.matching import contains_pattern
+from domain.metrics import maintain
 from domain.observation.models import Observation
 from domain.stage import service as stage_service
 from domain.team.models import Team
@@ -204,6 +205,10 @@ async def add(
     )
     session.add(touchpoint)
     await session.flush()
+    if names:  # events already received under these names now count (a backfill)
+        await maintain.remap(
+            session, workspace_id=workspace_id, journey_id=stage.journey_id, event_names=names
+        )
     return touchpoint
 
 
@@ -221,6 +226,7 @@ async def update(
 ) -> Touchpoint:
     """Edit a touchpoint or move it to another stage of its journey (its observations follow)."""
     touchpoint = await get(session, workspace_id=workspace_id, touchpoint_id=touchpoint_id)
+    remapped = set(touchpoint.event_names)
     if not isinstance(name, Unset):
         touchpoint.name = required_text(
             name, field="name", label="Touchpoint name", max_length=NAME_MAX
@@ -243,10 +249,19 @@ async def update(
         await _ensure_events_unmapped(
             session, workspace_id, touchpoint.journey_id, names, touchpoint.id
         )
+        remapped ^= set(names)  # names gained or lost
         touchpoint.event_names = names
     if not isinstance(stage_id, Unset) and stage_id != touchpoint.stage_id:
         await _move(session, touchpoint, stage_id)
+        remapped |= set(touchpoint.event_names)
     await session.flush()
+    if remapped:
+        await maintain.remap(
+            session,
+            workspace_id=workspace_id,
+            journey_id=touchpoint.journey_id,
+            event_names=remapped,
+        )
     return touchpoint
 
 
@@ -282,8 +297,13 @@ async def delete(
         )
         .values(touchpoint_id=None)
     )
+    names, journey_id = list(touchpoint.event_names), touchpoint.journey_id
     await session.delete(touchpoint)
     await session.flush()
+    if names:
+        await maintain.remap(
+            session, workspace_id=workspace_id, journey_id=journey_id, event_names=names
+        )
 
 
 @dataclass(frozen=True)

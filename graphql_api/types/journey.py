@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
 from domain.journey.models import Journey as JourneyRow
+from domain.metrics import service as metrics_service
+from graphql_api import ids
 from graphql_api.context import Info
+from graphql_api.errors import domain_errors_as_graphql_errors
+from graphql_api.types.enums import Channel
+from graphql_api.types.metrics import Granularity, StageMetrics
 from graphql_api.types.persona import Persona
-from graphql_api.types.relations import ActionRef, StageRef, loaded
+from graphql_api.types.relations import ActionRef, AlertRef, AlertRuleRef, StageRef, loaded
 
 
 @strawberry.type(description="The path one persona (or all customers) takes: ordered stages.")
@@ -45,3 +51,44 @@ class Journey(relay.Node):
     @strawberry.field(description="Improvements teams own on this journey, oldest first.")
     async def actions(self, info: Info) -> list[ActionRef]:
         return await info.context.loaders.actions_by_journey.load(self.id)
+
+    @strawberry.field(description="Its alert rules, oldest first.")
+    async def alert_rules(self, info: Info) -> list[AlertRuleRef]:
+        return await info.context.loaders.alert_rules_by_journey.load(self.id)
+
+    @strawberry.field(
+        description="Its unresolved (open or acknowledged) alerts, newest first; resolved ones "
+        "are in `alerts(journeyId:, status: RESOLVED)`."
+    )
+    async def open_alerts(self, info: Info) -> list[AlertRef]:
+        return await info.context.loaders.open_alerts_by_journey.load(self.id)
+
+    @strawberry.field(
+        description="Per-stage figures for customers who entered in [from, to) (local days in "
+        "the journey's time zone), evaluated as of `asOf` (default now); optionally a daily or "
+        "weekly series, for one persona (as of `asOf`) or one entry channel."
+    )
+    async def stage_metrics(
+        self,
+        info: Info,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+        as_of: datetime | None = None,
+        granularity: Granularity | None = None,
+        persona_id: strawberry.ID | None = None,
+        channel: Channel | None = None,
+    ) -> StageMetrics:
+        with domain_errors_as_graphql_errors():
+            async with info.context.runtime.db() as session:
+                metrics = await metrics_service.stage_metrics(
+                    session,
+                    workspace_id=info.context.workspace_id,
+                    journey_id=self.id,
+                    start=from_,
+                    end=to,
+                    as_of=as_of,
+                    granularity=granularity,
+                    persona_id=ids.decode_optional(persona_id, "Persona", field="personaId"),
+                    channel=channel,
+                )
+        return StageMetrics.from_domain(metrics)

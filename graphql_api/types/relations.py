@@ -8,6 +8,8 @@ from graphql_api.context import Info
 
 if TYPE_CHECKING:
     from graphql_api.types.action import Action
+    from graphql_api.types.alert import Alert
+    from graphql_api.types.alert_rule import AlertRule
     from graphql_api.types.journey import Journey
     from graphql_api.types.observation import Observation, ObservationConnection
     from graphql_api.types.stage import Stage
@@ -32,6 +34,8 @@ StageRef = Annotated["Stage", strawberry.lazy("graphql_api.types.stage")]
 TouchpointRef = Annotated["Touchpoint", strawberry.lazy("graphql_api.types.touchpoint")]
 ObservationRef = Annotated["Observation", strawberry.lazy("graphql_api.types.observation")]
 ActionRef = Annotated["Action", strawberry.lazy("graphql_api.types.action")]
+AlertRef = Annotated["Alert", strawberry.lazy("graphql_api.types.alert")]
+AlertRuleRef = Annotated["AlertRule", strawberry.lazy("graphql_api.types.alert_rule")]
 ObservationConnectionRef = Annotated[
     "ObservationConnection", strawberry.lazy("graphql_api.types.observation")
 ]

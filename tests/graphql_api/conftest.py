@@ -9,6 +9,7 @@ import pytest
 from journeyops.settings import Settings
 from journeyops.web import create_app
 from tests import factories
+from tests.graphql_api.live import serving
 
 
 @dataclass
@@ -131,3 +132,10 @@ async def seed(db, workspace) -> Seeded:
 @pytest.fixture
 async def seeded(db, workspace) -> Seeded:
     return await seed(db, workspace)
+
+
+@pytest.fixture
+async def servers(db, database_url):
+    """Two real servers on the test database, sharing nothing else."""
+    async with serving(database_url) as a, serving(database_url) as b:
+        yield a, b

@@ -4,6 +4,7 @@ import contextlib
 
 from sqlalchemy import event
 
+from domain.alert import service as alert_service
 from tests import factories
 
 MAP = """
@@ -69,3 +70,56 @@ async def test_a_journey_map_costs_the_same_few_statements_however_big(gql, app,
     assert {len(page["edges"]) for page in pages} == {1, 3}
     # token, journeys, stages, touchpoints, owner teams, observation counts, observation pages
     assert small == big == 7
+
+
+ALERTS = """
+{
+  alerts(first: 50) {
+    edges { node {
+      status stage { name } journey { name }
+      rule { effectiveAlertWindowHours stage { name } stagesWatched { name } }
+      activity { action actorName }
+      observations { text observation { text } }
+    } }
+  }
+  journeys { openAlerts { status } alertRules { recentDays } }
+}
+"""
+
+
+async def _fire(db, workspace, *, journeys: int) -> None:
+    """Per journey: an all-stages rule with an alert at each watched stage, some acted on."""
+    async with db.begin() as session:
+        for _ in range(journeys):
+            journey = await factories.make_journey(session, workspace)
+            rule = await factories.make_alert_rule(session, journey)
+            for stage in (await factories.stages_of(session, journey))[:-1]:
+                await factories.make_observation(session, stage=stage)
+                alert = await factories.make_alert(session, rule, stage)
+                await alert_service.acknowledge(
+                    session,
+                    workspace_id=workspace.id,
+                    alert_id=alert.id,
+                    actor_id="U1",
+                    actor_name="D",
+                )
+
+
+async def test_an_alerts_list_costs_the_same_few_statements_however_long(gql, app, db, workspace):
+    await _fire(db, workspace, journeys=1)
+    with counting_statements(app.state.runtime.engine) as statements:
+        await gql.data(ALERTS)
+    small = len(statements)
+
+    await _fire(db, workspace, journeys=5)
+    with counting_statements(app.state.runtime.engine) as statements:
+        data = await gql.data(ALERTS)
+    big = len(statements)
+
+    nodes = [edge["node"] for edge in data["alerts"]["edges"]]
+    assert len(nodes) == 6 * 4
+    assert all(n["rule"]["stagesWatched"] and len(n["activity"]) == 2 for n in nodes)
+    assert all(n["observations"][0]["observation"] for n in nodes)
+    # token, alerts, stages, journeys, rules, activity, observations, journeys (list),
+    # open alerts, rules by journey, stages by journey
+    assert small == big == 11

@@ -1,83 +1,24 @@
-"""observationLogged over graphql-transport-ws, delivered between server processes by
-PostgreSQL LISTEN/NOTIFY: two real servers on their own ports share only the database."""
+"""observationLogged (and what every journey feed shares) over graphql-transport-ws, delivered
+between server processes by PostgreSQL LISTEN/NOTIFY: two real servers on their own ports share
+only the database."""
 
 import asyncio
-import contextlib
 import json
-import socket
-from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from domain.live import Topic
-from journeyops.live import LiveListener
-from journeyops.settings import Settings
-from journeyops.web import create_app
 from tests.graphql_api.conftest import gid
+from tests.graphql_api.live import Served, next_message, subscribed
 
 SUBSCRIBE = "subscription($id: ID!) { observationLogged(journeyId: $id) { text stage { name } } }"
 LOG = (
     "mutation($input: LogObservationInput!) { logObservation(input: $input) "
     "{ observation { id } errors { message } } }"
 )
-
-
-@dataclass
-class Served:
-    address: str
-    live: LiveListener
-
-
-@contextlib.asynccontextmanager
-async def serving(database_url: str):
-    """A uvicorn server with its own app (own engine, own listener) on a free port."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    app = create_app(Settings(), database_url=database_url)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield Served(f"127.0.0.1:{sock.getsockname()[1]}", app.state.runtime.live)
-    finally:
-        server.should_exit = True
-        await task
-
-
-@contextlib.asynccontextmanager
-async def subscribed(address: str, token: str | None, journey_id: str):
-    async with connect(f"ws://{address}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-        payload = {"Authorization": f"Bearer {token}"} if token else {}
-        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {"query": SUBSCRIBE, "variables": {"id": journey_id}},
-                }
-            )
-        )
-        yield ws
-
-
-async def _next_message(ws, timeout: float) -> dict | None:
-    try:
-        return json.loads(await asyncio.wait_for(ws.recv(), timeout))
-    except TimeoutError:
-        return None
-
-
-@pytest.fixture
-async def servers(db, database_url):
-    async with serving(database_url) as a, serving(database_url) as b:
-        yield a, b
 
 
 async def log_on(server: Served, token: str, stage, text: str) -> None:
@@ -99,7 +40,7 @@ async def first_delivery(ws, server: Served, token: str, stage) -> dict:
     """The subscription starts listening asynchronously: log until the first one arrives."""
     for attempt in range(20):
         await log_on(server, token, stage, f"seen on B #{attempt}")
-        message = await _next_message(ws, timeout=0.5)
+        message = await next_message(ws, timeout=0.5)
         if message is not None:
             return message
     raise AssertionError("no observation reached the subscriber")
@@ -110,7 +51,9 @@ async def test_an_observation_logged_on_one_server_reaches_a_subscriber_on_anoth
 ):
     a, b = servers
     token = await make_token(workspace)
-    async with subscribed(a.address, token, gid("Journey", seeded.journey)) as ws:
+    async with subscribed(
+        a.address, token, SUBSCRIBE, {"id": gid("Journey", seeded.journey)}
+    ) as ws:
         message = await first_delivery(ws, b, token, seeded.stages[2])
 
         assert message["type"] == "next"
@@ -139,7 +82,9 @@ async def test_a_subscriber_hears_nothing_of_other_journeys_or_workspaces(
     async with db.begin() as session:
         other_journey = await factories.make_journey(session, workspace, stages=("one",))
         [other_stage] = await factories.stages_of(session, other_journey)
-    async with subscribed(a.address, token, gid("Journey", seeded.journey)) as ws:
+    async with subscribed(
+        a.address, token, SUBSCRIBE, {"id": gid("Journey", seeded.journey)}
+    ) as ws:
         await first_delivery(ws, b, token, seeded.stages[0])
 
         await log_on(b, await make_token(other_workspace), theirs.stages[0], "other workspace")
@@ -148,23 +93,25 @@ async def test_a_subscriber_hears_nothing_of_other_journeys_or_workspaces(
 
         heard = []
         while not heard or heard[-1] != "this journey":
-            message = await _next_message(ws, timeout=2)
+            message = await next_message(ws, timeout=2)
             assert message is not None, heard
             heard.append(message["payload"]["data"]["observationLogged"]["text"])
         assert not {"other workspace", "other journey"} & set(heard)
 
 
+@pytest.mark.parametrize(
+    "query", [SUBSCRIBE, "subscription($id: ID!) { alertFired(journeyId: $id) { id } }"]
+)
 async def test_subscribing_to_another_workspaces_journey_is_an_error(
-    servers, db, workspace, other_workspace, make_token
+    servers, db, workspace, other_workspace, make_token, query
 ):
     from tests.graphql_api.conftest import seed
 
     a, _ = servers
     theirs = await seed(db, other_workspace)
-    async with subscribed(
-        a.address, await make_token(workspace), gid("Journey", theirs.journey)
-    ) as ws:
-        message = await _next_message(ws, timeout=2)
+    token = await make_token(workspace)
+    async with subscribed(a.address, token, query, {"id": gid("Journey", theirs.journey)}) as ws:
+        message = await next_message(ws, timeout=2)
     assert message["type"] == "next"
     [error] = message["payload"]["errors"]
     assert error["message"] == "No journey with that id exists in this workspace."

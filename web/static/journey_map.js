@@ -62,7 +62,8 @@ function renderStage(stage) {
     card.append(el("strong", null, touchpoint.name));
     card.append(el("span", "tag", words(touchpoint.channel)));
     if (touchpoint.ownerTeam) card.append(el("span", "tag", touchpoint.ownerTeam.name));
-    card.append(el("span", "tag", `${touchpoint.observationCount} observations`));
+    const count = touchpoint.observationCount;
+    card.append(el("span", "tag", `${count} observation${count === 1 ? "" : "s"}`));
     column.append(card);
   }
   for (const { node } of stage.observations.edges) {

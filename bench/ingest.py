@@ -1,0 +1,146 @@
+"""Benchmark: ingestion end to end through `POST /v1/batch` (a real uvicorn server on
+localhost, batches of 500) against a raw `COPY` of the same rows into the same table.
+
+    uv run python -m bench.ingest                  # 1M events
+    uv run python -m bench.ingest --events 100000  # a quick run
+"""
+
+import argparse
+import asyncio
+import base64
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pydantic_core
+from sqlalchemy.engine import make_url
+
+from bench.setup import Clock, drop, fresh_shop
+from domain.auth import service as auth_service
+from domain.event import synthetic
+from domain.event.service import EVENT_COLUMNS
+from domain.pg import connection_of
+from journeyops.database import create_engine, create_sessionmaker
+
+BATCH = 500
+IN_FLIGHT = 6
+END = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def wait_for(url: str, process: subprocess.Popen) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(200):
+            if process.poll() is not None:
+                raise SystemExit("the server exited; see its output above")
+            try:
+                if (await client.get(url + "/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit("the server did not come up")
+
+
+async def send_all(url: str, key: str, bodies: list[bytes]) -> tuple[int, float]:
+    auth = "Basic " + base64.b64encode(f"{key}:".encode()).decode()
+    headers = {"Authorization": auth, "Content-Type": "application/json"}
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    accepted = 0
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal accepted
+        while not queue.empty():
+            body = queue.get_nowait()
+            response = await client.post(url + "/v1/batch", content=body, headers=headers)
+            response.raise_for_status()
+            accepted += response.json()["accepted"]
+
+    limits = httpx.Limits(max_connections=IN_FLIGHT)
+    async with httpx.AsyncClient(limits=limits, timeout=120) as client:
+        clock = Clock()
+        await asyncio.gather(*(worker(client) for _ in range(IN_FLIGHT)))
+        return accepted, clock.seconds
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    args = parser.parse_args()
+    shop = await fresh_shop()
+    engine = create_engine(shop.url)
+    db = create_sessionmaker(engine)
+    async with db.begin() as session:
+        _, key = await auth_service.create(session, workspace_name="bench", scope="write")
+
+    plan = synthetic.Plan(
+        shop.stage_events, customers=args.events, start=END - timedelta(days=60), days=60, seed=11
+    )
+    events = []
+    for event in synthetic.events(plan):
+        events.append(event)
+        if len(events) == args.events:
+            break
+    bodies = [
+        pydantic_core.to_json({"batch": events[i : i + BATCH]})
+        for i in range(0, len(events), BATCH)
+    ]
+    print(f"{len(events):,} events in {len(bodies):,} batches of {BATCH}, {IN_FLIGHT} in flight")
+
+    port = free_port()
+    libpq = make_url(shop.url).set(drivername="postgresql").render_as_string(hide_password=False)
+    server = subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable), "journeyops"), "serve", "--port", str(port)],
+        env={**os.environ, "DATABASE_URL": libpq},
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        await wait_for(url, server)
+        accepted, seconds = await send_all(url, key, bodies)
+    finally:
+        server.terminate()
+        server.wait()
+    ours = len(events) / seconds
+
+    # The baseline: the same rows, already parsed and with customer ids, COPYed in one go.
+    rows = [
+        (
+            shop.workspace_id,
+            datetime.fromisoformat(e["timestamp"]),
+            e["messageId"],
+            uuid.uuid4(),
+            e["type"],
+            e.get("event"),
+            pydantic_core.to_json(e.get("properties") or e.get("traits") or {}).decode(),
+            END,
+        )
+        for e in events
+    ]
+    async with db.begin() as session:
+        connection = await connection_of(session)
+        clock = Clock()
+        await connection.copy_records_to_table("event", columns=EVENT_COLUMNS, records=rows)
+        copy_seconds = clock.seconds
+    await engine.dispose()
+    await drop(shop)
+    copy = len(rows) / copy_seconds
+    print(f"\n/v1/batch : {ours:10,.0f} events/s  ({seconds:.1f} s, {accepted:,} accepted)")
+    print(f"raw COPY  : {copy:10,.0f} events/s  ({copy_seconds:.1f} s, same rows, same table)")
+    print(f"ratio     : {ours / copy:10.1%} of COPY")
+    print("targets: >= 50,000 events/s and >= 25 % of COPY")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,136 @@
+"""An alert as a Slack message: pure functions from the alert to text and Block Kit blocks.
+
+The dispatcher renders when it delivers, so a posted message and each in-place update show
+the alert as it is at that moment. Button action ids are stable: the bot's interactivity
+handlers call the matching use cases in domain.alert.service.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from domain.alert.models import Alert, AlertStatus, Resolution
+
+SECTION_TEXT_MAX = 3000
+
+
+class AlertButton(StrEnum):
+    ACKNOWLEDGE = "alert_acknowledge"
+    ASSIGN_TO_ME = "alert_assign_to_me"
+    MUTE_24H = "alert_mute_24h"
+    RESOLVE = "alert_resolve"
+    OPEN_MAP = "alert_open_map"
+
+
+@dataclass(frozen=True)
+class AlertView:
+    alert: Alert
+    journey_name: str
+    stage_name: str
+    map_url: str
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, so user text can ping or spoof nobody."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _percent(rate: float) -> str:
+    return f"{rate * 100:.1f} %"
+
+
+def summary(view: AlertView) -> str:
+    """The notification text (and the fallback where blocks are not shown)."""
+    alert = view.alert
+    return (
+        f"{escape(view.journey_name)} › {escape(view.stage_name)}: conversion "
+        f"{_percent(alert.recent_rate)} against {_percent(alert.baseline_rate)} "
+        f"({alert.change_points:+.1f} points)"
+    )
+
+
+def _status(alert: Alert) -> str:
+    if alert.status is AlertStatus.RESOLVED:
+        how = "resolved itself" if alert.resolution is Resolution.RECOVERED else "resolved"
+        who = f" by {escape(alert.resolved_by)}" if alert.resolved_by else ""
+        return f":white_check_mark: {how.capitalize()}{who}"
+    parts = [
+        ":rotating_light: Open"
+        if alert.status is AlertStatus.OPEN
+        else f":eyes: Acknowledged by {escape(alert.acknowledged_by or 'someone')}"
+    ]
+    if alert.assignee_id:
+        parts.append(f"assigned to <@{escape(alert.assignee_id)}>")
+    if alert.muted_until:
+        parts.append(f"muted until {alert.muted_until:%Y-%m-%d %H:%M} UTC")
+    return " · ".join(parts)
+
+
+def _figures(alert: Alert) -> str:
+    days = alert.alert_window_hours / 24
+    window = f"{days:g} days" if days >= 1 else f"{alert.alert_window_hours} hours"
+    text = (
+        f"*Conversion within {window}:* {_percent(alert.recent_rate)} of "
+        f"{alert.recent_entered:,} customers who entered {alert.recent_first:%b %d}–"
+        f"{alert.recent_last:%b %d}, against {_percent(alert.baseline_rate)} of "
+        f"{alert.baseline_entered:,} in the {(alert.baseline_last - alert.baseline_first).days + 1}"
+        f" days before: *{alert.change_points:+.1f} points* (z = {alert.z_score:.1f}, "
+        f"p = {alert.p_value:.1g})."
+    )
+    if alert.driver_label and alert.driver_points is not None:
+        text += (
+            f"\n*Driven by* {escape(alert.driver_dimension or '')} "
+            f"*{escape(alert.driver_label)}*: {alert.driver_points:+.1f} of the "
+            f"{alert.change_points:+.1f} points."
+        )
+    return text
+
+
+def _observations(alert: Alert) -> str | None:
+    if not alert.observations:
+        return None
+    lines = [
+        f"• “{escape(o['text'])}” — {escape(o.get('author_name') or 'someone')}"
+        for o in alert.observations
+    ]
+    return "*What staff logged here lately*\n" + "\n".join(lines)
+
+
+def render(view: AlertView) -> tuple[str, list[dict[str, Any]]]:
+    """The message text and blocks for an alert in its current state."""
+    alert = view.alert
+    blocks: list[Any] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f":chart_with_downwards_trend: *{escape(view.stage_name)}* in "
+                f"*{escape(view.journey_name)}* is losing customers"
+            )
+        ),
+        SectionBlock(text=MarkdownTextObject(text=_figures(alert)[:SECTION_TEXT_MAX])),
+    ]
+    observations = _observations(alert)
+    if observations:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=observations[:SECTION_TEXT_MAX])))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_status(alert))]))
+    buttons = [ButtonElement(text="Open map", action_id=AlertButton.OPEN_MAP, url=view.map_url)]
+    if alert.status is not AlertStatus.RESOLVED:
+        value = str(alert.id)
+        buttons = [
+            ButtonElement(text="Acknowledge", action_id=AlertButton.ACKNOWLEDGE, value=value),
+            ButtonElement(text="Assign to me", action_id=AlertButton.ASSIGN_TO_ME, value=value),
+            ButtonElement(text="Mute 24 h", action_id=AlertButton.MUTE_24H, value=value),
+            ButtonElement(
+                text="Resolve", action_id=AlertButton.RESOLVE, value=value, style="primary"
+            ),
+            *buttons,
+        ]
+    blocks.append(ActionsBlock(elements=buttons))
+    return summary(view), [block.to_dict() for block in blocks]

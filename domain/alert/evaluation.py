@@ -1,0 +1,173 @@
+"""Evaluate a rule as of a time: decide for each stage it watches, then fire or resolve.
+
+The cohort figures come from a `CohortSource` (stage metrics provide it: conversion within the
+alert window for each day's entrants, broken down by persona and entry channel). With
+`apply=False` nothing is written (`alerts evaluate --dry-run`); `backtest` replays a rule over
+past days without writing either.
+"""
+
+import uuid
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.alert import service as alert_service
+from domain.alert.decision import Decision, Step, decide, replay
+from domain.alert.models import Alert
+from domain.alert.routing import SubscribedChannels, channels_for_stage, no_subscriptions
+from domain.alert.statistics import Cohort, Days
+from domain.alert_rule import service as rule_service
+from domain.alert_rule.models import AlertRule
+from domain.errors import ErrorCode, ValidationError
+from domain.journey import service as journey_service
+
+BACKTEST_DAYS_MAX = 366
+
+
+class CohortSource(Protocol):
+    """Daily cohorts of a stage for `days`, evaluated as of `as_of` (events after it ignored).
+
+    Each cohort counts the customers whose first reach of the stage fell on that day (in the
+    journey's time zone) and those of them who reached a later stage within `alert_window`
+    of their entry, as PRODUCT.md defines conversion with W = `alert_window`. Its `segments`
+    split the same customers by `Segment("persona", persona name)` and by
+    `Segment("channel", entry channel)`, so the alert can name what drives a fall.
+    """
+
+    def __call__(
+        self,
+        session: AsyncSession,
+        *,
+        workspace_id: uuid.UUID,
+        journey_id: uuid.UUID,
+        stage_id: uuid.UUID,
+        days: Days,
+        alert_window: timedelta,
+        as_of: datetime,
+    ) -> Awaitable[Sequence[Cohort]]: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rule_id: uuid.UUID
+    stage_id: uuid.UUID
+    stage_name: str
+    decision: Decision
+    alert: Alert | None  # the alert fired or resolved (None on hold or in a dry run)
+
+
+async def evaluate_rule(
+    session: AsyncSession,
+    *,
+    rule: AlertRule,
+    at: datetime,
+    cohorts: CohortSource,
+    subscribed: SubscribedChannels = no_subscriptions,
+    apply: bool = True,
+) -> list[Outcome]:
+    """Decide for every stage the rule watches as of `at`; fire or resolve unless dry."""
+    journey = await journey_service.get(
+        session, workspace_id=rule.workspace_id, journey_id=rule.journey_id
+    )
+    policy = rule_service.policy(rule, journey)
+    windows = policy.windows(at)
+    outcomes = []
+    for stage in await rule_service.stages_watched(session, rule=rule):
+        series = await cohorts(
+            session,
+            workspace_id=rule.workspace_id,
+            journey_id=rule.journey_id,
+            stage_id=stage.id,
+            days=Days(windows.baseline.first, windows.recent.last),
+            alert_window=policy.alert_window,
+            as_of=at,
+        )
+        latest, state = await alert_service.stage_state(session, rule=rule, stage_id=stage.id)
+        decision = decide(series, state, policy, at=at)
+        alert = None
+        if apply and decision.step is Step.FIRE:
+            alert = await alert_service.fire(
+                session,
+                rule=rule,
+                stage_id=stage.id,
+                evaluation=decision.evaluation,
+                alert_window=policy.alert_window,
+                at=at,
+                channel_ids=await channels_for_stage(
+                    session,
+                    workspace_id=rule.workspace_id,
+                    journey_id=rule.journey_id,
+                    stage_id=stage.id,
+                    subscribed=subscribed,
+                ),
+            )
+        elif apply and decision.step is Step.RESOLVE and latest is not None:
+            alert = await alert_service.resolve_recovered(
+                session,
+                workspace_id=rule.workspace_id,
+                alert_id=latest.id,
+                reason=decision.reason,
+                at=at,
+            )
+        outcomes.append(Outcome(rule.id, stage.id, stage.name, decision, alert))
+    return outcomes
+
+
+@dataclass(frozen=True)
+class BacktestEvent:
+    stage_id: uuid.UUID
+    stage_name: str
+    at: datetime
+    decision: Decision
+
+
+async def backtest(
+    session: AsyncSession,
+    *,
+    rule: AlertRule,
+    first_day: date,
+    last_day: date,
+    cohorts: CohortSource,
+    hour: int = 6,
+) -> list[BacktestEvent]:
+    """Each time the rule would have fired or resolved itself, evaluated daily at `hour` (in
+    the journey's time zone) from `first_day` to `last_day`; nothing is written."""
+    if first_day > last_day:
+        raise ValidationError("The first day must not be after the last.", field="from")
+    if (last_day - first_day).days >= BACKTEST_DAYS_MAX:
+        raise ValidationError(
+            f"A backtest covers at most {BACKTEST_DAYS_MAX} days; split the range.",
+            field="to",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
+    journey = await journey_service.get(
+        session, workspace_id=rule.workspace_id, journey_id=rule.journey_id
+    )
+    policy = rule_service.policy(rule, journey)
+    zone = ZoneInfo(journey.timezone)
+    times = [
+        datetime.combine(first_day + timedelta(days=i), time(hour), zone)
+        for i in range((last_day - first_day).days + 1)
+    ]
+    # One fetch per stage: a matured cohort's figures are the same as of any later time.
+    days = Days(policy.windows(times[0]).baseline.first, policy.windows(times[-1]).recent.last)
+    events = []
+    for stage in await rule_service.stages_watched(session, rule=rule):
+        series = await cohorts(
+            session,
+            workspace_id=rule.workspace_id,
+            journey_id=rule.journey_id,
+            stage_id=stage.id,
+            days=days,
+            alert_window=policy.alert_window,
+            as_of=times[-1],
+        )
+        events += [
+            BacktestEvent(stage.id, stage.name, e.at, e.decision)
+            for e in replay(series, policy, times)
+        ]
+    return sorted(events, key=lambda e: (e.at, e.stage_name))

@@ -1,0 +1,326 @@
+"""When a stage's drop-off worsens for real: the pure decision behind every alert.
+
+A rule compares the *recent* cohorts of a stage (customers who entered it in the last few days)
+with a *baseline* of the cohorts before them. Both are judged only on matured cohorts:
+
+- conversion is counted within an *alert window* A, shorter than the journey's conversion
+  window, so that a drop can be seen days before the full window closes;
+- a cohort (one day of entrants, cut in the journey's time zone) is judged only once A has
+  elapsed for its last customer, so nobody still inside the window is ever counted as lost.
+
+An evaluation fires only when both hold:
+
+1. the worsening matters: conversion fell by at least `min_change_points` percentage points;
+2. it is unlikely to be chance: a one-sided pooled two-proportion z-test gives p < `alpha`,
+   with at least `min_sample` customers on each side and at least `MIN_EXPECTED` expected
+   conversions and non-conversions on each side (below that the normal approximation lies).
+
+Multiple testing: the same series is evaluated every day, so a per-test alpha of 0.05 would
+fire on noise every few weeks. The defaults guard against that three ways:
+- a conservative alpha: 0.00001 one-sided, about Bonferroni's 0.005 spread over a year of
+  daily evaluations (in the simulations 0.001 fired on noise about once in three stage-years
+  and 0.0001 a few times in a hundred; a real 15-point fall at normal volume still gives
+  z < −5, far beyond it);
+- the minimum change in points, which at high volume is the binding condition;
+- at most one open alert per rule and stage, then a cooldown at least as long as the recent
+  window, so that a new alert is judged on fresh cohorts.
+Re-evaluating the same windows (a worker running hourly) adds no new chances: the data are the
+same and an open alert blocks a second one. Recovery (auto-resolve) compares against the
+baseline stored when the alert fired, not the moving baseline, which would otherwise absorb a
+lasting drop and "recover" by itself.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from math import erfc, sqrt
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+MIN_EXPECTED = 5
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """Customers who entered a stage and those of them who converted within the alert window."""
+
+    entered: int = 0
+    converted: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.converted / self.entered if self.entered else 0.0
+
+    def __add__(self, other: "Proportion") -> "Proportion":
+        return Proportion(self.entered + other.entered, self.converted + other.converted)
+
+
+class Segment(NamedTuple):
+    """A slice of a cohort: `dimension` is "persona" or "channel", `label` its name."""
+
+    dimension: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """The customers who entered a stage on one day, judged after the alert window.
+
+    `segments` breaks the same customers down (by persona, by entry channel) when known.
+    """
+
+    day: date
+    entered: int
+    converted: int
+    segments: Mapping[Segment, Proportion] = field(default_factory=dict)
+
+    @property
+    def proportion(self) -> Proportion:
+        return Proportion(self.entered, self.converted)
+
+
+@dataclass(frozen=True)
+class Days:
+    """An inclusive range of cohort days."""
+
+    first: date
+    last: date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.first <= day <= self.last
+
+    def __len__(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Which cohort days form the baseline and the recent window for one evaluation."""
+
+    baseline: Days
+    recent: Days
+
+
+def matured_windows(
+    as_of: datetime,
+    *,
+    alert_window: timedelta,
+    recent_days: int,
+    baseline_days: int,
+    timezone: str = "UTC",
+) -> Windows:
+    """The last `recent_days` matured cohort days and the `baseline_days` before them.
+
+    Day d (in the journey's time zone) has matured when its end plus the alert window lies at
+    or before `as_of`.
+    """
+    latest_end = (as_of - alert_window).astimezone(ZoneInfo(timezone))
+    last = latest_end.date() - timedelta(days=1)
+    recent = Days(last - timedelta(days=recent_days - 1), last)
+    baseline = Days(recent.first - timedelta(days=baseline_days), recent.first - timedelta(days=1))
+    return Windows(baseline=baseline, recent=recent)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """How large and how unlikely a worsening must be to fire (defaults: see alert rules)."""
+
+    min_change_points: float = 5.0
+    alpha: float = 0.00001
+    min_sample: int = 50
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The figures of one test of recent against baseline conversion, and its verdict."""
+
+    baseline: Proportion
+    recent: Proportion
+    change_points: float  # recent minus baseline conversion, in points; negative is worse
+    z: float | None
+    p_value: float | None
+    fires: bool
+    reason: str
+
+
+def _percent(rate: float) -> str:
+    return f"{rate * 100:.1f} %"
+
+
+def _p(p_value: float) -> str:
+    return "p < 0.000001" if p_value < 1e-6 else f"p = {p_value:.2g}"
+
+
+def one_sided_z_test(baseline: Proportion, recent: Proportion) -> tuple[float, float]:
+    """Pooled two-proportion z statistic and the one-sided p-value that recent is lower."""
+    pooled = (baseline.converted + recent.converted) / (baseline.entered + recent.entered)
+    spread = sqrt(pooled * (1 - pooled) * (1 / baseline.entered + 1 / recent.entered))
+    if spread == 0:
+        return 0.0, 1.0
+    z = (recent.rate - baseline.rate) / spread
+    return z, 0.5 * erfc(-z / sqrt(2))  # P(Z <= z)
+
+
+def compare(baseline: Proportion, recent: Proportion, thresholds: Thresholds) -> Comparison:
+    """Does recent conversion fall short of the baseline by enough, and beyond chance?"""
+    change = (recent.rate - baseline.rate) * 100
+
+    def verdict(reason: str, z: float | None = None, p: float | None = None, fires=False):
+        return Comparison(baseline, recent, change, z, p, fires, reason)
+
+    for side, sample in (("recent window", recent), ("baseline", baseline)):
+        if sample.entered < thresholds.min_sample:
+            return verdict(
+                f"Not enough customers to judge: {sample.entered} matured in the {side}, "
+                f"{thresholds.min_sample} needed."
+            )
+    pooled = (baseline.converted + recent.converted) / (baseline.entered + recent.entered)
+    smaller = min(baseline.entered, recent.entered)
+    if smaller * min(pooled, 1 - pooled) < MIN_EXPECTED:
+        return verdict(
+            f"Too few conversions (or non-conversions) to test: conversion is "
+            f"{_percent(pooled)} over {smaller} customers on the smaller side."
+        )
+    figures = (
+        f"conversion {_percent(recent.rate)} ({recent.entered} customers) against a baseline "
+        f"of {_percent(baseline.rate)} ({baseline.entered} customers), {change:+.1f} points"
+    )
+    z, p = one_sided_z_test(baseline, recent)
+    if -change < thresholds.min_change_points:
+        return verdict(
+            f"No alert: {figures}; an alert needs a fall of at least "
+            f"{thresholds.min_change_points:.1f} points.",
+            z,
+            p,
+        )
+    if p >= thresholds.alpha:
+        return verdict(
+            f"No alert: {figures}, but that could be chance ({_p(p)}; an alert needs "
+            f"p < {thresholds.alpha:g}).",
+            z,
+            p,
+        )
+    return verdict(f"Conversion fell: {figures}; unlikely to be chance ({_p(p)}).", z, p, True)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One rule's verdict on one stage as of a time, with what drives the change."""
+
+    windows: Windows
+    comparison: Comparison
+    driver: "Contribution | None"
+    # The recent window broken down by segment: for recovery checks and the alert message.
+    recent_segments: Mapping[Segment, Proportion]
+
+    @property
+    def fires(self) -> bool:
+        return self.comparison.fires
+
+
+def _total(cohorts: Iterable[Cohort]) -> tuple[Proportion, dict[Segment, Proportion]]:
+    total, segments = Proportion(), dict[Segment, Proportion]()
+    for cohort in cohorts:
+        total += cohort.proportion
+        for segment, proportion in cohort.segments.items():
+            segments[segment] = segments.get(segment, Proportion()) + proportion
+    return total, segments
+
+
+def evaluate(cohorts: Sequence[Cohort], windows: Windows, thresholds: Thresholds) -> Evaluation:
+    """Sum the cohorts into baseline and recent, compare them and find the main driver."""
+    baseline, baseline_segments = _total(c for c in cohorts if c.day in windows.baseline)
+    recent, recent_segments = _total(c for c in cohorts if c.day in windows.recent)
+    comparison = compare(baseline, recent, thresholds)
+    driver = None
+    if comparison.fires:
+        driver = main_driver(baseline, recent, baseline_segments, recent_segments)
+    return Evaluation(windows, comparison, driver, recent_segments)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """How much of the change in overall conversion (in points) one segment accounts for."""
+
+    segment: Segment
+    points: float
+    share: float  # of the overall change; 0.6 means 60 % of the fall
+
+
+def contributions(
+    baseline: Proportion,
+    recent: Proportion,
+    baseline_segments: Mapping[Segment, Proportion],
+    recent_segments: Mapping[Segment, Proportion],
+) -> list[Contribution]:
+    """Split the change in conversion between the segments of one dimension, worst first.
+
+    The change p_r − p_b equals Σ_s w_r,s·(p_r,s − p_b,s) + Σ_s (w_r,s − w_b,s)·(p_b,s − p_b):
+    each segment's own fall weighted by its recent share (it converts worse) plus its change in
+    share times how it compared with the average (more customers now come from a segment that
+    always converted worse). A segment new in the recent window is compared with the overall
+    baseline. The contributions of a complete breakdown add up to the overall change.
+    """
+    if not baseline.entered or not recent.entered:
+        return []
+    change = (recent.rate - baseline.rate) * 100
+    result = []
+    for segment in set(baseline_segments) | set(recent_segments):
+        before = baseline_segments.get(segment, Proportion())
+        now = recent_segments.get(segment, Proportion())
+        before_rate = before.rate if before.entered else baseline.rate
+        weight_now, weight_before = now.entered / recent.entered, before.entered / baseline.entered
+        points = 100 * (
+            weight_now * (now.rate - before_rate)
+            + (weight_now - weight_before) * (before_rate - baseline.rate)
+        )
+        result.append(Contribution(segment, points, points / change if change else 0.0))
+    return sorted(result, key=lambda c: (c.points, c.segment))
+
+
+def main_driver(
+    baseline: Proportion,
+    recent: Proportion,
+    baseline_segments: Mapping[Segment, Proportion],
+    recent_segments: Mapping[Segment, Proportion],
+) -> Contribution | None:
+    """The persona or entry channel that accounts for most of the fall, if any segment does.
+
+    Each dimension is split separately (a customer is in one persona and one channel) and the
+    single largest negative contribution across them is named.
+    """
+    candidates: list[Contribution] = []
+    for dimension in sorted({s.dimension for s in (*baseline_segments, *recent_segments)}):
+        candidates += contributions(
+            baseline,
+            recent,
+            {s: p for s, p in baseline_segments.items() if s.dimension == dimension},
+            {s: p for s, p in recent_segments.items() if s.dimension == dimension},
+        )
+    worst = min(candidates, key=lambda c: (c.points, c.segment), default=None)
+    return worst if worst is not None and worst.points < 0 else None
+
+
+@dataclass(frozen=True)
+class Recovery:
+    recovered: bool
+    reason: str
+
+
+def recovery(
+    *, baseline_rate: float, recent: Proportion, tolerance_points: float, min_sample: int
+) -> Recovery:
+    """Is recent conversion back within `tolerance_points` of the baseline the alert fired on?"""
+    if recent.entered < min_sample:
+        return Recovery(
+            False,
+            f"Not enough customers to judge recovery: {recent.entered} of {min_sample} needed.",
+        )
+    gap = (recent.rate - baseline_rate) * 100
+    figures = (
+        f"conversion {_percent(recent.rate)} ({recent.entered} customers) against the "
+        f"baseline of {_percent(baseline_rate)}"
+    )
+    if gap >= -tolerance_points:
+        return Recovery(True, f"Recovered: {figures}, within {tolerance_points:.1f} points.")
+    return Recovery(False, f"Still below: {figures}, {gap:+.1f} points.")

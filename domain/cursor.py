@@ -1,0 +1,22 @@
+"""Opaque keyset cursors for lists shown newest first: a row's time and id, base64-encoded."""
+
+import base64
+import uuid
+from datetime import datetime
+
+from domain.errors import ValidationError
+
+
+def encode(at: datetime, row_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{row_id}".encode()).decode()
+
+
+def decode(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The time and id inside a cursor, or a ValidationError on the `after` argument."""
+    try:
+        at, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(at), uuid.UUID(row_id)
+    except ValueError:
+        raise ValidationError(
+            "That cursor is not one this API gave out; use a page's endCursor.", field="after"
+        ) from None

@@ -1,0 +1,52 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKeyConstraint, PrimaryKeyConstraint, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.base import Base, WorkspaceScoped
+
+
+class Customer(WorkspaceScoped, Base):
+    """Someone events are about, known by the pipeline's `userId` (else `anonymousId`).
+
+    `persona_id` is the persona of the latest identify (by event timestamp) that named one;
+    `persona_set_at` lets metrics evaluated as of an earlier time fall back to the history.
+    """
+
+    __tablename__ = "customer"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "external_id"),
+        ForeignKeyConstraint(
+            ["workspace_id", "persona_id"], ["persona.workspace_id", "persona.id"]
+        ),
+    )
+
+    external_id: Mapped[str] = mapped_column(String(200))
+    persona_id: Mapped[uuid.UUID | None]
+    persona_set_at: Mapped[datetime | None]
+    persona_message_id: Mapped[str | None] = mapped_column(String(200))
+    last_seen_at: Mapped[datetime]
+
+
+class CustomerPersona(Base):
+    """Every identify that set (or cleared) a customer's persona, for metrics as of a time."""
+
+    __tablename__ = "customer_persona"
+    __table_args__ = (
+        PrimaryKeyConstraint("workspace_id", "customer_id", "set_at", "message_id"),
+        ForeignKeyConstraint(
+            ["workspace_id", "customer_id"],
+            ["customer.workspace_id", "customer.id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["workspace_id", "persona_id"], ["persona.workspace_id", "persona.id"]
+        ),
+    )
+
+    workspace_id: Mapped[uuid.UUID]
+    customer_id: Mapped[uuid.UUID]
+    set_at: Mapped[datetime]
+    message_id: Mapped[str] = mapped_column(String(200))
+    persona_id: Mapped[uuid.UUID | None]

@@ -1,0 +1,84 @@
+"""Daily stage cohorts for drop-off alerts (domain.alert.evaluation.CohortSource), read from
+the stored progress like every stage metric: per local day of entry, who entered and who
+reached a later stage within the alert window (and by the evaluation time), split by persona
+(as of that time) and by entry channel."""
+
+import uuid
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.alert.statistics import Cohort, Days, Proportion, Segment
+from domain.journey import service as journey_service
+from domain.metrics.periods import period
+from domain.metrics.service import PERSONA_AS_OF
+from domain.pg import connection_of
+
+
+async def daily_cohorts(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    journey_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    days: Days,
+    alert_window: timedelta,
+    as_of: datetime,
+) -> list[Cohort]:
+    """One cohort per day in `days` (days nobody entered included, with zeros)."""
+    journey = await journey_service.get(session, workspace_id=workspace_id, journey_id=journey_id)
+    low, high = period(days.first, days.last + timedelta(days=1), journey.timezone)
+    connection = await connection_of(session)
+    rows = await connection.fetch(
+        f"""
+        SELECT (p.entered_at AT TIME ZONE $7)::date AS day, persona.name AS persona,
+               t.channel, count(*) AS entered,
+               count(*) FILTER (WHERE p.converted_at <= p.entered_at + make_interval(secs => $6)
+                                  AND p.converted_at <= $5) AS converted
+        FROM stage_progress p
+        JOIN customer c ON c.workspace_id = p.workspace_id AND c.id = p.customer_id
+        LEFT JOIN touchpoint t ON t.workspace_id = p.workspace_id AND t.id = p.entry_touchpoint_id
+        LEFT JOIN persona
+          ON persona.workspace_id = p.workspace_id AND persona.id = ({PERSONA_AS_OF})
+        WHERE p.workspace_id = $1 AND p.journey_id = $8 AND p.stage_id = $2
+          AND p.entered_at >= $3 AND p.entered_at < $4 AND p.entered_at <= $5
+        GROUP BY 1, 2, 3
+        """,
+        workspace_id,
+        stage_id,
+        low,
+        high,
+        as_of,
+        alert_window.total_seconds(),
+        journey.timezone,
+        journey_id,
+    )
+    totals: dict = defaultdict(lambda: [0, 0])
+    segments: dict = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for row in rows:
+        counts = (row["entered"], row["converted"])
+        for key, bucket in (
+            (None, totals[row["day"]]),
+            (Segment("persona", row["persona"]), segments[row["day"]]),
+            (Segment("channel", row["channel"]), segments[row["day"]]),
+        ):
+            target = bucket if key is None else bucket[key]
+            if key is not None and key.label is None:
+                continue  # no persona known: not a segment an alert can name
+            target[0] += counts[0]
+            target[1] += counts[1]
+    cohorts = []
+    day = days.first
+    while day <= days.last:
+        entered, converted = totals.get(day, (0, 0))
+        cohorts.append(
+            Cohort(
+                day=day,
+                entered=entered,
+                converted=converted,
+                segments={k: Proportion(*v) for k, v in segments.get(day, {}).items()},
+            )
+        )
+        day += timedelta(days=1)
+    return cohorts

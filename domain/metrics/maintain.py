@@ -1,0 +1,308 @@
+"""Keeping stage progress and touchpoint reach current as events arrive and as touchpoints
+change which events mark them, so that reading metrics never scans raw events.
+
+Events later than everything known about a customer in a journey (the usual case) advance the
+stored progress directly; a late or out-of-order event makes that customer's progress be
+recomputed from their raw events. A touchpoint gaining or losing event names recomputes the
+customers who sent those events: a backfill, nothing lost.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.metrics.progress import Progress, Reach, advance, from_reaches
+from domain.pg import connection_of
+
+RECOMPUTE_CHUNK = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    """A stored track event, as metrics need it."""
+
+    customer_id: uuid.UUID
+    name: str
+    at: datetime
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A touchpoint (of a stage of a journey) that an event name marks."""
+
+    journey_id: uuid.UUID
+    stage_id: uuid.UUID
+    position: int
+    touchpoint_id: uuid.UUID
+
+
+async def hold_mapping(connection: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
+    """Ingest holds this shared; remapping takes it exclusively, so that no batch is mapped with
+    a touchpoint mapping that changes before it commits.
+
+    Also plans this transaction's statements for their actual arrays: a generic plan, made
+    while the tables were small, keeps scanning them whole as they grow."""
+    await connection.execute(
+        "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+        "pg_advisory_xact_lock_shared(hashtext($1::text))",
+        str(workspace_id),
+    )
+
+
+async def _take_mapping(connection: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
+    await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1::text))", str(workspace_id))
+
+
+async def _marks(
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    *,
+    names: list[str] | None = None,
+    journey_id: uuid.UUID | None = None,
+) -> dict[str, list[Mark]]:
+    rows = await connection.fetch(
+        """
+        SELECT t.id, t.journey_id, t.stage_id, s.position, t.event_names
+        FROM touchpoint t JOIN stage s ON s.workspace_id = t.workspace_id AND s.id = t.stage_id
+        WHERE t.workspace_id = $1
+          AND ($2::varchar[] IS NULL OR t.event_names && $2::varchar[])
+          AND ($3::uuid IS NULL OR t.journey_id = $3)
+        """,
+        workspace_id,
+        names,
+        journey_id,
+    )
+    marks: dict[str, list[Mark]] = defaultdict(list)
+    wanted = set(names) if names is not None else None
+    for row in rows:
+        mark = Mark(row["journey_id"], row["stage_id"], row["position"], row["id"])
+        for name in row["event_names"]:
+            if wanted is None or name in wanted:
+                marks[name].append(mark)
+    return marks
+
+
+async def record(
+    connection: asyncpg.Connection, *, workspace_id: uuid.UUID, events: list[Tracked]
+) -> None:
+    """Fold newly stored track events into progress and reach (call once per batch, after the
+    customers are locked by domain.customer.service.resolve)."""
+    marks = await _marks(connection, workspace_id, names=sorted({e.name for e in events}))
+    reaches: dict[tuple[uuid.UUID, uuid.UUID], list[Reach]] = defaultdict(list)
+    for event in events:
+        for mark in marks.get(event.name, ()):
+            reaches[(mark.journey_id, event.customer_id)].append(
+                Reach(mark.stage_id, mark.position, mark.touchpoint_id, event.at, event.message_id)
+            )
+    if not reaches:
+        return
+    await _record_reach(connection, workspace_id, reaches)
+    current = await _load(connection, workspace_id, list(reaches))
+    positions = await _positions(connection, workspace_id, {j for j, _ in reaches})
+    changed: list[tuple[uuid.UUID, uuid.UUID, Progress]] = []
+    late: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for (journey_id, customer_id), new in reaches.items():
+        before = current.get((journey_id, customer_id), {})
+        after = advance(before, positions, new)
+        if after is None:
+            late[journey_id].append(customer_id)
+            continue
+        changed.extend(
+            (journey_id, customer_id, p) for p in after.values() if before.get(p.stage_id) != p
+        )
+    await _upsert(connection, workspace_id, changed)
+    for journey_id, customer_ids in late.items():
+        await _recompute(connection, workspace_id, journey_id, customer_ids)
+
+
+async def _record_reach(
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    reaches: dict[tuple[uuid.UUID, uuid.UUID], list[Reach]],
+) -> None:
+    first: dict[tuple[uuid.UUID, uuid.UUID], datetime] = {}
+    for (_, customer_id), items in reaches.items():
+        for reach in items:
+            key = (reach.touchpoint_id, customer_id)
+            if key not in first or reach.at < first[key]:
+                first[key] = reach.at
+    keys = sorted(first)
+    await connection.execute(
+        """
+        INSERT INTO touchpoint_reach (workspace_id, touchpoint_id, customer_id, first_reached_at)
+        SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::timestamptz[])
+        ON CONFLICT (workspace_id, touchpoint_id, customer_id) DO UPDATE
+        SET first_reached_at = excluded.first_reached_at
+        WHERE excluded.first_reached_at < touchpoint_reach.first_reached_at
+        """,
+        workspace_id,
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+        [first[k] for k in keys],
+    )
+
+
+async def _load(
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    pairs: list[tuple[uuid.UUID, uuid.UUID]],
+) -> dict[tuple[uuid.UUID, uuid.UUID], dict[uuid.UUID, Progress]]:
+    rows = await connection.fetch(
+        """
+        SELECT p.journey_id, p.customer_id, p.stage_id, p.entered_at, p.entry_touchpoint_id,
+               p.last_reached_at, p.converted_at
+        FROM stage_progress p WHERE p.workspace_id = $1 AND p.customer_id = ANY($2::uuid[])
+        """,
+        workspace_id,
+        sorted({c for _, c in pairs}),
+    )  # by customer alone: the primary key answers it with one index scan
+    wanted = set(pairs)
+    current: dict[tuple[uuid.UUID, uuid.UUID], dict[uuid.UUID, Progress]] = defaultdict(dict)
+    for row in rows:
+        if (row["journey_id"], row["customer_id"]) not in wanted:
+            continue
+        current[(row["journey_id"], row["customer_id"])][row["stage_id"]] = Progress(
+            row["stage_id"],
+            row["entered_at"],
+            row["entry_touchpoint_id"],
+            row["last_reached_at"],
+            row["converted_at"],
+        )
+    return current
+
+
+async def _positions(
+    connection: asyncpg.Connection, workspace_id: uuid.UUID, journey_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    rows = await connection.fetch(
+        "SELECT id, position FROM stage WHERE workspace_id = $1 AND journey_id = ANY($2::uuid[])",
+        workspace_id,
+        list(journey_ids),
+    )
+    return {row["id"]: row["position"] for row in rows}
+
+
+async def _upsert(
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    rows: list[tuple[uuid.UUID, uuid.UUID, Progress]],
+) -> None:
+    if not rows:
+        return
+    await connection.execute(
+        """
+        INSERT INTO stage_progress (workspace_id, journey_id, customer_id, stage_id, entered_at,
+                                    entry_touchpoint_id, last_reached_at, converted_at)
+        SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[],
+                                 $6::uuid[], $7::timestamptz[], $8::timestamptz[])
+        ON CONFLICT (workspace_id, customer_id, journey_id, stage_id) DO UPDATE
+        SET entered_at = excluded.entered_at, entry_touchpoint_id = excluded.entry_touchpoint_id,
+            last_reached_at = excluded.last_reached_at, converted_at = excluded.converted_at
+        """,
+        workspace_id,
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [r[2].stage_id for r in rows],
+        [r[2].entered_at for r in rows],
+        [r[2].entry_touchpoint_id for r in rows],
+        [r[2].last_reached_at for r in rows],
+        [r[2].converted_at for r in rows],
+    )
+
+
+async def _recompute(
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    journey_id: uuid.UUID,
+    customer_ids: list[uuid.UUID],
+) -> None:
+    """Progress and reach of these customers in this journey, from their raw events."""
+    marks = await _marks(connection, workspace_id, journey_id=journey_id)
+    for start in range(0, len(customer_ids), RECOMPUTE_CHUNK):
+        chunk = customer_ids[start : start + RECOMPUTE_CHUNK]
+        events = await connection.fetch(
+            """
+            SELECT customer_id, name, timestamp, message_id FROM event
+            WHERE workspace_id = $1 AND customer_id = ANY($2::uuid[]) AND name = ANY($3::varchar[])
+            """,
+            workspace_id,
+            chunk,
+            list(marks),
+        )
+        reaches: dict[uuid.UUID, list[Reach]] = defaultdict(list)
+        for event in events:
+            for mark in marks[event["name"]]:
+                reaches[event["customer_id"]].append(
+                    Reach(
+                        mark.stage_id,
+                        mark.position,
+                        mark.touchpoint_id,
+                        event["timestamp"],
+                        event["message_id"],
+                    )
+                )
+        await connection.execute(
+            "DELETE FROM stage_progress WHERE workspace_id = $1 AND journey_id = $2 "
+            "AND customer_id = ANY($3::uuid[])",
+            workspace_id,
+            journey_id,
+            chunk,
+        )
+        await connection.execute(
+            """
+            DELETE FROM touchpoint_reach
+            WHERE workspace_id = $1 AND customer_id = ANY($3::uuid[]) AND touchpoint_id IN (
+                SELECT id FROM touchpoint WHERE workspace_id = $1 AND journey_id = $2)
+            """,
+            workspace_id,
+            journey_id,
+            chunk,
+        )
+        await _upsert(
+            connection,
+            workspace_id,
+            [
+                (journey_id, customer_id, progress)
+                for customer_id, items in reaches.items()
+                for progress in from_reaches(items).values()
+            ],
+        )
+        await _record_reach(
+            connection, workspace_id, {(journey_id, c): items for c, items in reaches.items()}
+        )
+
+
+async def remap(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    journey_id: uuid.UUID,
+    event_names: Iterable[str] | None = None,
+) -> None:
+    """After touchpoints of a journey changed which events mark them (or stages moved),
+    recompute the customers who sent `event_names` (default: every customer of the journey)."""
+    connection = await connection_of(session)
+    await _take_mapping(connection, workspace_id)
+    if event_names is None:
+        names = list(await _marks(connection, workspace_id, journey_id=journey_id))
+    else:
+        names = sorted(set(event_names))
+    rows = await connection.fetch(
+        """
+        SELECT customer_id FROM event WHERE workspace_id = $1 AND name = ANY($2::varchar[])
+        UNION
+        SELECT customer_id FROM stage_progress
+        WHERE workspace_id = $1 AND journey_id = $3 AND $4
+        """,
+        workspace_id,
+        names,
+        journey_id,
+        event_names is None,
+    )
+    await _recompute(connection, workspace_id, journey_id, [row["customer_id"] for row in rows])

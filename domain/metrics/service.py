@@ -1,0 +1,382 @@
+"""Stage metrics exactly as PRODUCT.md defines them, read from the progress kept at ingest.
+
+For a journey, a period [start, end) of local days in the journey's time zone and an
+evaluation time T: per stage, the customers whose first reach lies in the period (and at or
+before T) entered; of them, those with a later-stage event within the conversion window and at
+or before T converted; those whose window closed by T without one dropped; the rest are pending.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import ErrorCode, ValidationError
+from domain.journey import service as journey_service
+from domain.journey.models import Journey
+from domain.metrics.periods import Granularity, bucket_of, period, rate
+from domain.pg import connection_of
+from domain.stage import service as stage_service
+from domain.stage.models import Stage
+from domain.validation import one_of
+from domain.vocabulary import Channel
+
+PERIOD_DAYS_MAX = 731
+SECONDS_PER_DAY = 86400
+
+
+class Breakdown(StrEnum):
+    PERSONA = "persona"  # the customer's persona as of the evaluation time
+    CHANNEL = "channel"  # the channel of the touchpoint through which they entered the stage
+
+
+@dataclass(frozen=True, slots=True)
+class StageFigures:
+    stage_id: uuid.UUID
+    stage: str
+    position: int
+    entered: int
+    converted: int | None
+    dropped: int | None
+    pending: int | None
+    conversion_rate: float | None
+    drop_off_rate: float | None
+    median_time_to_convert: float | None  # seconds
+    p90_time_to_convert: float | None  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    start: date  # a local day, or the Monday of a week
+    stages: list[StageFigures]
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    key: str | None  # a persona id or a channel; None: no persona / unknown
+    stages: list[StageFigures]
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    touchpoint_id: uuid.UUID
+    stage_id: uuid.UUID
+    customers: int  # who first reached the touchpoint in the period
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    persona_id: uuid.UUID | None = None
+    channel: Channel | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StageMetrics:
+    journey_id: uuid.UUID
+    start: date
+    end: date
+    as_of: datetime
+    timezone: str
+    conversion_window_days: int
+    stages: list[StageFigures]
+    series: list[Bucket]
+    reach: list[Reach]
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """One evaluation: the period as UTC instants and everything the SQL needs."""
+
+    journey: Journey
+    stages: list[Stage]
+    low: datetime
+    high: datetime
+    as_of: datetime
+    filters: Filters
+
+
+async def _prepare(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    journey_id: uuid.UUID,
+    start: date,
+    end: date,
+    as_of: datetime | None,
+    persona_id: uuid.UUID | None,
+    channel: Channel | str | None,
+) -> _Query:
+    journey = await journey_service.get(session, workspace_id=workspace_id, journey_id=journey_id)
+    if end <= start:
+        raise ValidationError("The period must end after it starts.", field="to")
+    if end - start > timedelta(days=PERIOD_DAYS_MAX):
+        raise ValidationError(
+            f"A period spans at most {PERIOD_DAYS_MAX} days; ask for a shorter one.",
+            field="to",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
+    if as_of is not None and as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=UTC)
+    low, high = period(start, end, journey.timezone)
+    stages = await stage_service.list_for_journey(
+        session, workspace_id=workspace_id, journey_id=journey_id
+    )
+    filters = Filters(
+        persona_id=persona_id,
+        channel=one_of(Channel, channel, field="channel", label="Channel") if channel else None,
+    )
+    return _Query(journey, stages, low, high, as_of or datetime.now(UTC), filters)
+
+
+async def stage_metrics(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    journey_id: uuid.UUID,
+    start: date,
+    end: date,
+    as_of: datetime | None = None,
+    granularity: Granularity | str | None = None,
+    persona_id: uuid.UUID | None = None,
+    channel: Channel | str | None = None,
+) -> StageMetrics:
+    """Per-stage figures for entries in [start, end) (local days), as of `as_of` (default
+    now), with a daily or weekly series and touchpoint reach, optionally for one persona or
+    entry channel."""
+    query = await _prepare(
+        session, workspace_id, journey_id, start, end, as_of, persona_id, channel
+    )
+    connection = await connection_of(session)
+    totals = await _figures(connection, query, group=None)
+    series: list[Bucket] = []
+    if granularity:
+        granularity = one_of(Granularity, granularity, field="granularity", label="Granularity")
+        by_bucket = await _figures(connection, query, group=f"bucket_{granularity.value}")
+        series = [
+            Bucket(day, _stage_figures(query, by_bucket.get(day.isoformat(), {})))
+            for day in _buckets(start, end, granularity)
+        ]
+    return StageMetrics(
+        journey_id=query.journey.id,
+        start=start,
+        end=end,
+        as_of=query.as_of,
+        timezone=query.journey.timezone,
+        conversion_window_days=query.journey.conversion_window_days,
+        stages=_stage_figures(query, totals.get(None, {})),
+        series=series,
+        reach=await _reach(connection, query),
+    )
+
+
+async def stage_breakdown(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    journey_id: uuid.UUID,
+    start: date,
+    end: date,
+    by: Breakdown | str,
+    as_of: datetime | None = None,
+) -> list[Segment]:
+    """The stage figures per persona (as of the evaluation time) or per entry channel; only
+    segments with entries are listed."""
+    by = one_of(Breakdown, by, field="by", label="Breakdown")
+    query = await _prepare(session, workspace_id, journey_id, start, end, as_of, None, None)
+    connection = await connection_of(session)
+    grouped = await _figures(connection, query, group=by.value)
+    return [
+        Segment(key, _stage_figures(query, rows))
+        for key, rows in sorted(grouped.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+    ]
+
+
+def _buckets(start: date, end: date, granularity: Granularity) -> list[date]:
+    buckets: list[date] = []
+    day = start
+    while day < end:
+        bucket = bucket_of(day, granularity)
+        if not buckets or buckets[-1] != bucket:
+            buckets.append(bucket)
+        day += timedelta(days=1)
+    return buckets
+
+
+PERSONA_AS_OF = """
+    CASE WHEN c.persona_set_at IS NULL OR c.persona_set_at <= $5 THEN c.persona_id
+    ELSE (SELECT h.persona_id FROM customer_persona h
+          WHERE h.workspace_id = c.workspace_id AND h.customer_id = c.id AND h.set_at <= $5
+          ORDER BY h.set_at DESC, h.message_id COLLATE "C" DESC LIMIT 1) END"""
+CUSTOMER_JOIN = "JOIN customer c ON c.workspace_id = p.workspace_id AND c.id = p.customer_id"
+TOUCHPOINT_JOIN = (
+    "LEFT JOIN touchpoint t ON t.workspace_id = p.workspace_id AND t.id = p.entry_touchpoint_id"
+)
+GROUP_KEYS = {
+    None: "NULL::text",
+    "bucket_day": "date_trunc('day', p.entered_at AT TIME ZONE $7)::date::text",
+    "bucket_week": "date_trunc('week', p.entered_at AT TIME ZONE $7)::date::text",
+    "persona": f"({PERSONA_AS_OF})::text",
+    "channel": "t.channel::text",
+}
+
+
+def _filters(query: _Query, group: str | None) -> tuple[list[str], list[str], list[Any]]:
+    """Joins, conditions and the parameters from $7 on that grouping and filters need."""
+    joins: list[str] = []
+    conditions: list[str] = []
+    values: list[Any] = [query.journey.timezone] if group and group.startswith("bucket") else []
+    if query.filters.persona_id is not None or group == "persona":
+        joins.append(CUSTOMER_JOIN)
+    if query.filters.channel is not None or group == "channel":
+        joins.append(TOUCHPOINT_JOIN)
+    if query.filters.persona_id is not None:
+        values.append(query.filters.persona_id)
+        conditions.append(f"({PERSONA_AS_OF}) = ${6 + len(values)}")
+    if query.filters.channel is not None:
+        values.append(query.filters.channel.value)
+        conditions.append(f"t.channel = ${6 + len(values)}")
+    return joins, conditions, values
+
+
+async def _figures(
+    connection: asyncpg.Connection, query: _Query, *, group: str | None
+) -> dict[str | None, dict[uuid.UUID, asyncpg.Record]]:
+    joins, conditions, values = _filters(query, group)
+    where = "".join(" AND " + condition for condition in conditions)
+    sql = f"""
+        WITH entry AS (
+            SELECT p.stage_id, p.entered_at, p.converted_at, {GROUP_KEYS[group]} AS key,
+                   p.entered_at + make_interval(secs => $6) AS window_end
+            FROM stage_progress p {" ".join(joins)}
+            WHERE p.workspace_id = $1 AND p.journey_id = $2 AND p.entered_at >= $3
+              AND p.entered_at < $4 AND p.entered_at <= $5 {where}
+        ), judged AS (
+            SELECT *, (converted_at <= window_end AND converted_at <= $5) IS TRUE AS converted,
+                   (extract(epoch FROM converted_at) - extract(epoch FROM entered_at))::float8
+                       AS seconds
+            FROM entry
+        )
+        SELECT stage_id, key, count(*) AS entered,
+               count(*) FILTER (WHERE converted) AS converted,
+               count(*) FILTER (WHERE NOT converted AND window_end <= $5) AS dropped,
+               percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY seconds)
+                   FILTER (WHERE converted) AS percentiles
+        FROM judged GROUP BY stage_id, key
+    """
+    rows = await connection.fetch(
+        sql,
+        query.journey.workspace_id,
+        query.journey.id,
+        query.low,
+        query.high,
+        query.as_of,
+        float(query.journey.conversion_window_days * SECONDS_PER_DAY),
+        *values,
+    )
+    grouped: dict[str | None, dict[uuid.UUID, asyncpg.Record]] = {}
+    for row in rows:
+        grouped.setdefault(row["key"], {})[row["stage_id"]] = row
+    return grouped
+
+
+def _stage_figures(query: _Query, rows: dict[uuid.UUID, asyncpg.Record]) -> list[StageFigures]:
+    figures = []
+    for stage in query.stages:
+        row = rows.get(stage.id)
+        entered = row["entered"] if row else 0
+        if stage is query.stages[-1]:  # the last stage has nowhere to convert to
+            figures.append(
+                StageFigures(
+                    stage.id,
+                    stage.name,
+                    stage.position,
+                    entered,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                )
+            )
+            continue
+        converted = row["converted"] if row else 0
+        dropped = row["dropped"] if row else 0
+        figures.append(
+            StageFigures(
+                stage_id=stage.id,
+                stage=stage.name,
+                position=stage.position,
+                entered=entered,
+                converted=converted,
+                dropped=dropped,
+                pending=entered - converted - dropped,
+                conversion_rate=rate(converted, entered),
+                drop_off_rate=rate(dropped, entered),
+                median_time_to_convert=row["percentiles"][0] if row and converted else None,
+                p90_time_to_convert=row["percentiles"][1] if row and converted else None,
+            )
+        )
+    return figures
+
+
+async def _reach(connection: asyncpg.Connection, query: _Query) -> list[Reach]:
+    values: list[Any] = []
+    persona = channel = ""
+    if query.filters.persona_id is not None:
+        values.append(query.filters.persona_id)
+        persona = f"""AND EXISTS (SELECT 1 FROM customer c
+            WHERE c.workspace_id = r.workspace_id AND c.id = r.customer_id
+              AND ({PERSONA_AS_OF}) = ${5 + len(values)})"""
+    if query.filters.channel is not None:
+        values.append(query.filters.channel.value)
+        channel = f"AND t.channel = ${5 + len(values)}"
+    rows = await connection.fetch(
+        f"""
+        SELECT t.id, t.stage_id, (
+            SELECT count(*) FROM touchpoint_reach r
+            WHERE r.workspace_id = t.workspace_id AND r.touchpoint_id = t.id
+              AND r.first_reached_at >= $3 AND r.first_reached_at < $4
+              AND r.first_reached_at <= $5 {persona}) AS customers
+        FROM touchpoint t
+        WHERE t.workspace_id = $1 AND t.journey_id = $2 {channel}
+        """,
+        query.journey.workspace_id,
+        query.journey.id,
+        query.low,
+        query.high,
+        query.as_of,
+        *values,
+    )
+    order = {stage.id: stage.position for stage in query.stages}
+    return sorted(
+        (Reach(row["id"], row["stage_id"], row["customers"]) for row in rows),
+        key=lambda r: (order.get(r.stage_id, 0), str(r.touchpoint_id)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class UnmappedEvent:
+    name: str
+    events: int
+    last_received_at: datetime
+
+
+async def unmapped_events(session: AsyncSession, *, workspace_id: uuid.UUID) -> list[UnmappedEvent]:
+    """Event names received that no touchpoint of any journey maps yet, with their counts."""
+    connection = await connection_of(session)
+    rows = await connection.fetch(
+        """
+        SELECT n.name, n.events, n.last_received_at FROM event_name_count n
+        WHERE n.workspace_id = $1 AND NOT EXISTS (
+            SELECT 1 FROM touchpoint t
+            WHERE t.workspace_id = n.workspace_id AND n.name = ANY(t.event_names))
+        ORDER BY n.events DESC, n.name
+        """,
+        workspace_id,
+    )
+    return [UnmappedEvent(row["name"], row["events"], row["last_received_at"]) for row in rows]

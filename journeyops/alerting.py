@@ -1,0 +1,67 @@
+"""The worker's alert evaluation: every enabled rule, each in a transaction of its own.
+
+A rule that fails (a bug, a lost connection) rolls back alone: its alerts and their outgoing
+messages are never half-written, and the other rules are still evaluated. The job is listed in
+`journeyops.jobs.JOBS`.
+"""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from domain.alert.evaluation import CohortSource, Outcome, evaluate_rule
+from domain.alert.routing import SubscribedChannels, no_subscriptions
+from domain.alert_rule.models import AlertRule
+from journeyops.runtime import Runtime
+from journeyops.worker import Job
+
+log = logging.getLogger(__name__)
+
+
+async def evaluate_all(
+    runtime: Runtime,
+    *,
+    cohorts: CohortSource,
+    subscribed: SubscribedChannels = no_subscriptions,
+    at: datetime | None = None,
+    apply: bool = True,
+) -> list[Outcome]:
+    """Evaluate every enabled rule of every workspace as of `at` (default now)."""
+    at = at or datetime.now(UTC)
+    async with runtime.db() as session:
+        rules = list(
+            await session.execute(
+                select(AlertRule.workspace_id, AlertRule.id)
+                .where(AlertRule.enabled)
+                .order_by(AlertRule.created_at)
+            )
+        )
+    outcomes: list[Outcome] = []
+    for workspace_id, rule_id in rules:
+        try:
+            async with runtime.db.begin() as session:
+                rule = await session.get(AlertRule, (workspace_id, rule_id))
+                if rule is None:  # deleted since
+                    continue
+                outcomes += await evaluate_rule(
+                    session, rule=rule, at=at, cohorts=cohorts, subscribed=subscribed, apply=apply
+                )
+        except Exception:
+            log.exception("alert rule %s failed to evaluate; its changes were rolled back", rule_id)
+    return outcomes
+
+
+def evaluation_job(
+    *,
+    cohorts: CohortSource,
+    subscribed: SubscribedChannels = no_subscriptions,
+    every: timedelta = timedelta(minutes=15),
+) -> Job:
+    """Evaluating more often than cohorts mature (daily) adds no false alerts: the windows
+    and their data are the same until a new day matures or late events arrive."""
+
+    async def run(runtime: Runtime) -> list[Outcome]:
+        return await evaluate_all(runtime, cohorts=cohorts, subscribed=subscribed)
+
+    return Job("alert-evaluation", every, run)

@@ -1,0 +1,13 @@
+"""The worker's jobs: what `journeyops worker` (and `journeyops demo`) run on a schedule."""
+
+from datetime import timedelta
+
+from domain.metrics.cohorts import daily_cohorts
+from journeyops.alerting import evaluation_job
+from journeyops.delivery import deliver_due
+from journeyops.worker import Job
+
+JOBS: list[Job] = [
+    Job("slack-delivery", timedelta(seconds=2), deliver_due),
+    evaluation_job(cohorts=daily_cohorts),
+]

@@ -1,0 +1,101 @@
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from domain.alert.decision import Step
+from domain.alert.evaluation import backtest, evaluate_rule
+from domain.alert.models import Alert, AlertStatus
+from domain.errors import ValidationError
+from domain.notification.models import Notification
+from tests.cohorts import at, cohort_source
+from tests.factories import (
+    make_alert_rule,
+    make_journey,
+    make_team,
+    make_touchpoint,
+    make_workspace,
+    stages_of,
+)
+
+
+async def _count(session, model):
+    return await session.scalar(select(func.count()).select_from(model))
+
+
+async def test_a_rule_fires_on_the_dropping_stage_holds_while_open_and_resolves_itself(session):
+    workspace = await make_workspace(session)
+    journey = await make_journey(session, workspace, stages=("browse", "cart", "buy"))
+    _browse, cart, _buy = await stages_of(session, journey)
+    team = await make_team(session, workspace, "checkout", channel="C0CHECKOUT")
+    await make_touchpoint(session, cart, owner=team)
+    rule = await make_alert_rule(session, journey)
+    source = cohort_source(cart.id)
+
+    # Cohorts of 03-01..03-03 have matured by 03-11 06:00 (7-day alert window).
+    outcomes = await evaluate_rule(session, rule=rule, at=at(date(2026, 3, 11)), cohorts=source)
+    assert [(o.stage_name, o.decision.step) for o in outcomes] == [
+        ("browse", Step.HOLD),
+        ("cart", Step.FIRE),
+    ]
+    alert = outcomes[1].alert
+    assert alert is not None and alert.recent_rate == 0.35
+    assert (alert.driver_dimension, alert.driver_label) == ("channel", "ad")
+    notifications = list(await session.scalars(select(Notification)))
+    assert [n.channel_id for n in notifications] == ["C0CHECKOUT"]
+    _stage, days, window, _as_of = source.calls[0]
+    assert (days.first, days.last, window) == (date(2026, 2, 1), date(2026, 3, 3), timedelta(7))
+
+    again = await evaluate_rule(session, rule=rule, at=at(date(2026, 3, 12)), cohorts=source)
+    assert again[1].decision.step is Step.HOLD and "Still below" in again[1].decision.reason
+    assert await _count(session, Alert) == 1
+
+    # Recovered cohorts from 03-20 on; the recent window is all recovered by 03-30.
+    recovered = await evaluate_rule(session, rule=rule, at=at(date(2026, 3, 30)), cohorts=source)
+    assert recovered[1].decision.step is Step.RESOLVE
+    assert alert.status is AlertStatus.RESOLVED
+
+
+async def test_a_dry_run_decides_but_writes_nothing(session):
+    workspace = await make_workspace(session)
+    journey = await make_journey(session, workspace, stages=("browse", "cart", "buy"))
+    _browse, cart, _buy = await stages_of(session, journey)
+    rule = await make_alert_rule(session, journey, cart)
+    outcomes = await evaluate_rule(
+        session, rule=rule, at=at(date(2026, 3, 11)), cohorts=cohort_source(cart.id), apply=False
+    )
+    assert [(o.decision.step, o.alert) for o in outcomes] == [(Step.FIRE, None)]
+    assert await _count(session, Alert) == 0
+
+
+async def test_a_backtest_reports_each_fire_and_recovery_and_writes_nothing(session):
+    workspace = await make_workspace(session)
+    journey = await make_journey(session, workspace, stages=("browse", "cart", "buy"))
+    _browse, cart, _buy = await stages_of(session, journey)
+    rule = await make_alert_rule(session, journey)
+    events = await backtest(
+        session,
+        rule=rule,
+        first_day=date(2026, 2, 15),
+        last_day=date(2026, 4, 15),
+        cohorts=cohort_source(cart.id),
+    )
+    assert [(e.stage_name, e.decision.step, e.at.date()) for e in events] == [
+        ("cart", Step.FIRE, date(2026, 3, 10)),  # 03-01 and 03-02 matured: two thirds dropped
+        ("cart", Step.RESOLVE, date(2026, 3, 30)),  # when 03-20..03-22, all recovered, matured
+    ]
+    assert await _count(session, Alert) == 0
+
+
+async def test_a_backtest_over_more_than_a_year_is_refused(session):
+    workspace = await make_workspace(session)
+    journey = await make_journey(session, workspace)
+    rule = await make_alert_rule(session, journey)
+    with pytest.raises(ValidationError, match="at most 366 days"):
+        await backtest(
+            session,
+            rule=rule,
+            first_day=date(2025, 1, 1),
+            last_day=date(2026, 3, 1),
+            cohorts=cohort_source(None),
+        )

@@ -1,0 +1,173 @@
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from domain.alert.statistics import (
+    Cohort,
+    Proportion,
+    Segment,
+    Thresholds,
+    compare,
+    contributions,
+    evaluate,
+    main_driver,
+    matured_windows,
+    one_sided_z_test,
+    recovery,
+)
+
+DEFAULTS = Thresholds()
+
+
+def test_a_large_and_significant_fall_fires_with_its_figures():
+    result = compare(Proportion(8400, 4200), Proportion(900, 315), DEFAULTS)
+    assert result.fires
+    assert result.change_points == pytest.approx(-15.0)
+    assert result.z is not None and result.z < -8
+    assert result.p_value is not None and result.p_value < 1e-6
+    assert "fell" in result.reason and "50.0 %" in result.reason and "35.0 %" in result.reason
+
+
+def test_a_fall_smaller_than_the_minimum_change_does_not_fire_however_certain():
+    result = compare(Proportion(1_000_000, 500_000), Proportion(100_000, 48_000), DEFAULTS)
+    assert result.p_value is not None and result.p_value < 1e-9
+    assert not result.fires
+    assert "at least 5.0 points" in result.reason
+
+
+def test_a_large_fall_on_few_customers_could_be_chance():
+    result = compare(Proportion(400, 200), Proportion(60, 21), DEFAULTS)
+    assert result.change_points < -10
+    assert not result.fires
+    assert "could be chance" in result.reason
+
+
+def test_too_few_customers_on_either_side_is_not_judged():
+    recent_short = compare(Proportion(5000, 2500), Proportion(49, 0), DEFAULTS)
+    baseline_short = compare(Proportion(30, 15), Proportion(900, 0), DEFAULTS)
+    assert not recent_short.fires and "49 matured in the recent window, 50 needed" in (
+        recent_short.reason
+    )
+    assert not baseline_short.fires and "baseline" in baseline_short.reason
+    assert recent_short.p_value is None
+
+
+def test_a_rare_conversion_is_not_tested_with_a_normal_approximation():
+    result = compare(Proportion(400, 4), Proportion(100, 0), Thresholds(min_change_points=0.5))
+    assert not result.fires and "Too few conversions" in result.reason
+
+
+def test_an_improvement_never_fires():
+    result = compare(Proportion(5000, 2000), Proportion(900, 600), DEFAULTS)
+    assert not result.fires and result.change_points > 0
+
+
+def test_the_z_test_matches_a_hand_computation():
+    # pooled p = 0.45; se = sqrt(.45*.55*(1/1000+1/1000)) = 0.022249; z = -0.1/0.022249
+    z, p = one_sided_z_test(Proportion(1000, 500), Proportion(1000, 400))
+    assert z == pytest.approx(-4.4946, abs=1e-3)
+    assert p == pytest.approx(3.49e-6, rel=0.01)
+
+
+def test_only_matured_cohorts_are_in_the_windows():
+    # 7-day alert window, evaluated 2026-03-20 06:00 UTC: cohorts of 03-12 and before matured
+    # (03-12 ended 03-13 00:00, plus 7 days = 03-20 00:00); 03-13 matures only at 03-21 00:00.
+    at = datetime(2026, 3, 20, 6, tzinfo=UTC)
+    windows = matured_windows(at, alert_window=timedelta(days=7), recent_days=3, baseline_days=28)
+    assert (windows.recent.first, windows.recent.last) == (date(2026, 3, 10), date(2026, 3, 12))
+    assert (windows.baseline.first, windows.baseline.last) == (date(2026, 2, 10), date(2026, 3, 9))
+    assert len(windows.baseline) == 28
+
+
+def test_days_are_cut_in_the_journeys_time_zone():
+    # 2026-03-20 03:00 UTC is 03-19 20:00 in Los Angeles: one day fewer has matured there.
+    at = datetime(2026, 3, 20, 3, tzinfo=UTC)
+    utc = matured_windows(at, alert_window=timedelta(days=1), recent_days=1, baseline_days=7)
+    la = matured_windows(
+        at,
+        alert_window=timedelta(days=1),
+        recent_days=1,
+        baseline_days=7,
+        timezone="America/Los_Angeles",
+    )
+    assert utc.recent.last == date(2026, 3, 18)
+    assert la.recent.last == date(2026, 3, 17)
+
+
+def test_evaluate_ignores_immature_cohorts():
+    at = datetime(2026, 3, 20, 6, tzinfo=UTC)
+    windows = matured_windows(at, alert_window=timedelta(days=7), recent_days=3, baseline_days=28)
+    steady = [Cohort(date(2026, 2, 10) + timedelta(days=i), 300, 150) for i in range(31)]
+    # Cohorts inside their alert window have converted little so far: they must not count.
+    immature = [Cohort(date(2026, 3, 13) + timedelta(days=i), 300, 20) for i in range(7)]
+    result = evaluate(steady + immature, windows, DEFAULTS)
+    assert result.comparison.recent == Proportion(900, 450)
+    assert not result.fires
+
+
+WEB, AD = Segment("channel", "web"), Segment("channel", "ad")
+BUDGET, BUSY = Segment("persona", "budget"), Segment("persona", "busy")
+
+
+def test_contributions_add_up_to_the_overall_change():
+    baseline = {WEB: Proportion(700, 420), AD: Proportion(300, 90)}
+    recent = {WEB: Proportion(500, 290), AD: Proportion(500, 100)}
+    total_before, total_now = Proportion(1000, 510), Proportion(1000, 390)
+    parts = contributions(total_before, total_now, baseline, recent)
+    assert sum(p.points for p in parts) == pytest.approx((0.39 - 0.51) * 100)
+    assert sum(p.share for p in parts) == pytest.approx(1.0)
+
+
+def test_the_driver_is_the_segment_that_explains_most_of_the_fall():
+    # Web converts as before; ads fell from 50 % to 10 %.
+    baseline = {WEB: Proportion(600, 300), AD: Proportion(400, 200)}
+    recent = {WEB: Proportion(600, 300), AD: Proportion(400, 40)}
+    driver = main_driver(Proportion(1000, 500), Proportion(1000, 340), baseline, recent)
+    assert driver is not None and driver.segment == AD
+    assert driver.points == pytest.approx(-16.0)
+    assert driver.share == pytest.approx(1.0)
+
+
+def test_a_shift_in_mix_towards_a_weak_segment_is_named_too():
+    # Each channel converts as before, but far more customers now come from weak ad traffic.
+    baseline = {WEB: Proportion(800, 480), AD: Proportion(200, 20)}
+    recent = {WEB: Proportion(400, 240), AD: Proportion(600, 60)}
+    driver = main_driver(Proportion(1000, 500), Proportion(1000, 300), baseline, recent)
+    assert driver is not None and driver.segment == AD
+
+
+def test_the_driver_is_chosen_across_personas_and_channels():
+    baseline = {
+        WEB: Proportion(500, 250),
+        AD: Proportion(500, 250),
+        BUDGET: Proportion(500, 250),
+        BUSY: Proportion(500, 250),
+    }
+    recent = {
+        WEB: Proportion(500, 200),
+        AD: Proportion(500, 150),
+        BUDGET: Proportion(500, 100),
+        BUSY: Proportion(500, 250),
+    }
+    driver = main_driver(Proportion(1000, 500), Proportion(1000, 350), baseline, recent)
+    assert driver is not None and driver.segment == BUDGET
+
+
+def test_no_driver_when_nothing_fell():
+    same = {WEB: Proportion(500, 250)}
+    assert main_driver(Proportion(500, 250), Proportion(500, 250), same, same) is None
+
+
+def test_recovery_is_judged_against_the_baseline_the_alert_fired_on():
+    back = recovery(
+        baseline_rate=0.5, recent=Proportion(900, 440), tolerance_points=2.5, min_sample=50
+    )
+    still = recovery(
+        baseline_rate=0.5, recent=Proportion(900, 380), tolerance_points=2.5, min_sample=50
+    )
+    thin = recovery(
+        baseline_rate=0.5, recent=Proportion(20, 10), tolerance_points=2.5, min_sample=50
+    )
+    assert back.recovered and "Recovered" in back.reason
+    assert not still.recovered and "-7.8 points" in still.reason
+    assert not thin.recovered and "20 of 50" in thin.reason

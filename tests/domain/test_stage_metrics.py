@@ -1,0 +1,307 @@
+"""Stage metrics on small, hand-checked cases (the property test covers the rest)."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from domain.errors import ValidationError
+from domain.metrics import service as metrics_service
+from domain.stage import service as stage_service
+from tests.factories import (
+    identify,
+    make_journey,
+    make_persona,
+    make_touchpoint,
+    make_workspace,
+    send,
+    stages_of,
+    track,
+)
+
+NOVEMBER = (date(2026, 11, 1), date(2026, 12, 1))
+
+
+@pytest.fixture
+async def shop(session):
+    """A three-stage journey: Ad Clicked (ad) or Page Viewed (web) → Cart → Order."""
+    workspace = await make_workspace(session)
+    journey = await make_journey(
+        session, workspace, stages=("look", "cart", "buy"), conversion_window_days=2
+    )
+    look, cart, buy = await stages_of(session, journey)
+    await make_touchpoint(session, look, channel="ad", event_names=("Ad Clicked",))
+    await make_touchpoint(session, look, channel="web", event_names=("Page Viewed",))
+    await make_touchpoint(session, cart, event_names=("Cart Viewed",))
+    await make_touchpoint(session, buy, event_names=("Order Completed",))
+    return workspace, journey
+
+
+async def metrics(session, journey, period=NOVEMBER, **options):
+    return await metrics_service.stage_metrics(
+        session,
+        workspace_id=journey.workspace_id,
+        journey_id=journey.id,
+        start=period[0],
+        end=period[1],
+        **options,
+    )
+
+
+def figures(result):
+    return [(s.stage, s.entered, s.converted, s.dropped, s.pending) for s in result.stages]
+
+
+async def test_entered_converted_dropped_and_pending_follow_the_definitions(session, shop):
+    workspace, journey = shop
+    await send(
+        session,
+        workspace,
+        # ann converts after 1 hour, then buys
+        track("ann", "Ad Clicked", "2026-11-02T10:00:00Z"),
+        track("ann", "Cart Viewed", "2026-11-02T11:00:00Z"),
+        track("ann", "Order Completed", "2026-11-02T12:00:00Z"),
+        # bob skips the cart: buying is a later stage, so he converted out of "look" (3 hours)
+        track("bob", "Page Viewed", "2026-11-03T10:00:00Z"),
+        track("bob", "Order Completed", "2026-11-03T13:00:00Z"),
+        # cid carts only after the two-day window: dropped
+        track("cid", "Page Viewed", "2026-11-04T10:00:00Z"),
+        track("cid", "Cart Viewed", "2026-11-06T10:00:01Z"),
+        # dee visited the cart before looking: it does not count; her window is still open
+        track("dee", "Cart Viewed", "2026-11-09T09:00:00Z"),
+        track("dee", "Page Viewed", "2026-11-09T10:00:00Z"),
+    )
+    result = await metrics(session, journey, as_of=datetime(2026, 11, 10, tzinfo=UTC))
+    assert figures(result) == [
+        ("look", 4, 2, 1, 1),
+        ("cart", 3, 1, 1, 1),
+        ("buy", 2, None, None, None),
+    ]
+    look = result.stages[0]
+    assert (look.conversion_rate, look.drop_off_rate) == (0.5, 0.25)
+    assert look.median_time_to_convert == 2 * 3600  # between 1 h and 3 h
+    assert look.p90_time_to_convert == pytest.approx(3600 + 0.9 * 7200)
+
+
+async def test_only_events_at_or_before_the_evaluation_time_count(session, shop):
+    workspace, journey = shop
+    await send(
+        session,
+        workspace,
+        track("ann", "Ad Clicked", "2026-11-02T10:00:00Z"),
+        track("ann", "Cart Viewed", "2026-11-03T10:00:00Z"),
+    )
+    before = await metrics(session, journey, as_of=datetime(2026, 11, 3, 9, tzinfo=UTC))
+    after = await metrics(session, journey, as_of=datetime(2026, 11, 3, 10, tzinfo=UTC))
+    assert figures(before)[:2] == [("look", 1, 0, 0, 1), ("cart", 0, 0, 0, 0)]
+    assert figures(after)[:2] == [("look", 1, 1, 0, 0), ("cart", 1, 0, 0, 1)]
+
+
+async def test_a_late_event_moves_a_customer_into_the_past_period_it_belongs_to(session, shop):
+    workspace, journey = shop
+    week_one, week_two = (
+        (date(2026, 11, 2), date(2026, 11, 9)),
+        (date(2026, 11, 9), date(2026, 11, 16)),
+    )
+    await send(session, workspace, track("ann", "Page Viewed", "2026-11-10T10:00:00Z"))
+    await send(session, workspace, track("ann", "Cart Viewed", "2026-11-10T12:00:00Z"))
+    assert (await metrics(session, journey, week_two)).stages[0].entered == 1
+
+    await send(session, workspace, track("ann", "Ad Clicked", "2026-11-03T10:00:00Z"))
+
+    assert (await metrics(session, journey, week_two)).stages[0].entered == 0
+    first = await metrics(session, journey, week_one, as_of=datetime(2026, 11, 20, tzinfo=UTC))
+    assert figures(first)[0] == ("look", 1, 0, 1, 0)  # the cart came after her 2-day window
+    by_channel = await metrics_service.stage_breakdown(
+        session,
+        workspace_id=workspace.id,
+        journey_id=journey.id,
+        start=week_one[0],
+        end=week_one[1],
+        by="channel",
+    )
+    assert [(s.key, s.stages[0].entered) for s in by_channel] == [("ad", 1)]
+
+
+async def test_periods_are_cut_in_the_journeys_time_zone(session):
+    workspace = await make_workspace(session)
+    journey = await make_journey(session, workspace, stages=("a", "b"), timezone="Europe/Paris")
+    a, _ = await stages_of(session, journey)
+    await make_touchpoint(session, a, event_names=("Seen",))
+    await send(session, workspace, track("ann", "Seen", "2026-11-01T23:30:00Z"))  # 00:30 in Paris
+
+    first = await metrics(session, journey, (date(2026, 11, 1), date(2026, 11, 2)))
+    second = await metrics(session, journey, (date(2026, 11, 2), date(2026, 11, 3)))
+    weekly = await metrics(session, journey, granularity="week")
+    assert (first.stages[0].entered, second.stages[0].entered) == (0, 1)
+    assert [(b.start, b.stages[0].entered) for b in weekly.series][:2] == [
+        (date(2026, 10, 26), 0),
+        (date(2026, 11, 2), 1),
+    ]
+
+
+async def test_the_persona_breakdown_uses_the_persona_as_of_the_evaluation_time(session, shop):
+    workspace, journey = shop
+    busy = await make_persona(session, workspace, "Busy professional")
+    await make_persona(session, workspace, "Budget shopper")
+    await send(
+        session,
+        workspace,
+        track("ann", "Page Viewed", "2026-11-02T10:00:00Z"),
+        identify("ann", "2026-11-01T00:00:00Z", persona="Budget shopper"),
+        identify("ann", "2026-11-05T00:00:00Z", persona="Busy professional"),
+    )
+
+    async def persona_keys(as_of):
+        segments = await metrics_service.stage_breakdown(
+            session,
+            workspace_id=workspace.id,
+            journey_id=journey.id,
+            start=NOVEMBER[0],
+            end=NOVEMBER[1],
+            by="persona",
+            as_of=as_of,
+        )
+        return [s.key for s in segments]
+
+    assert await persona_keys(datetime(2026, 11, 3, tzinfo=UTC)) != [str(busy.id)]
+    assert await persona_keys(datetime(2026, 11, 6, tzinfo=UTC)) == [str(busy.id)]
+    only_busy = await metrics(session, journey, persona_id=busy.id)
+    assert only_busy.stages[0].entered == 1
+
+
+async def test_reordering_stages_recomputes_conversions(session, shop):
+    workspace, journey = shop
+    look, cart, buy = await stages_of(session, journey)
+    await send(
+        session,
+        workspace,
+        track("ann", "Page Viewed", "2026-11-02T10:00:00Z"),
+        track("ann", "Cart Viewed", "2026-11-02T11:00:00Z"),
+    )
+    await stage_service.reorder(
+        session,
+        workspace_id=workspace.id,
+        journey_id=journey.id,
+        stage_ids=[cart.id, look.id, buy.id],
+    )
+    result = await metrics(session, journey, as_of=datetime(2026, 11, 20, tzinfo=UTC))
+    assert figures(result)[:2] == [("cart", 1, 0, 1, 0), ("look", 1, 0, 1, 0)]
+
+
+async def test_reach_counts_customers_first_reaching_each_touchpoint(session, shop):
+    workspace, journey = shop
+    await send(
+        session,
+        workspace,
+        track("ann", "Page Viewed", "2026-10-30T10:00:00Z"),
+        track("ann", "Page Viewed", "2026-11-02T10:00:00Z"),
+        track("bob", "Page Viewed", "2026-11-02T10:00:00Z"),
+        track("bob", "Ad Clicked", "2026-11-03T10:00:00Z"),
+    )
+    result = await metrics(session, journey)
+    assert sorted(r.customers for r in result.reach) == [0, 0, 1, 1]
+
+
+async def test_a_period_must_end_after_it_starts(session, shop):
+    _, journey = shop
+    with pytest.raises(ValidationError):
+        await metrics(session, journey, (date(2026, 11, 2), date(2026, 11, 2)))
+
+
+async def test_daily_cohorts_for_alerts_count_conversions_within_the_alert_window(session, shop):
+    from datetime import timedelta
+
+    from domain.alert.statistics import Days, Segment
+    from domain.metrics.cohorts import daily_cohorts
+
+    workspace, journey = shop
+    look, _, _ = await stages_of(session, journey)
+    await send(
+        session,
+        workspace,
+        track("ann", "Ad Clicked", "2026-11-02T10:00:00Z"),
+        track("ann", "Cart Viewed", "2026-11-02T15:00:00Z"),
+        track("bob", "Page Viewed", "2026-11-02T11:00:00Z"),
+        track("bob", "Cart Viewed", "2026-11-03T11:00:00Z"),
+    )
+    cohorts = await daily_cohorts(
+        session,
+        workspace_id=workspace.id,
+        journey_id=journey.id,
+        stage_id=look.id,
+        days=Days(date(2026, 11, 1), date(2026, 11, 3)),
+        alert_window=timedelta(hours=6),
+        as_of=datetime(2026, 11, 10, tzinfo=UTC),
+    )
+    assert [(c.day.day, c.entered, c.converted) for c in cohorts] == [
+        (1, 0, 0),
+        (2, 2, 1),
+        (3, 0, 0),
+    ]
+    assert cohorts[1].segments[Segment("channel", "ad")].converted == 1
+    assert cohorts[1].segments[Segment("channel", "web")].converted == 0
+
+
+async def test_touchpoint_edits_recompute_past_metrics(session, shop):
+    from domain.touchpoint import service as touchpoint_service
+
+    workspace, journey = shop
+    *_, buy = await stages_of(session, journey)
+    await send(
+        session,
+        workspace,
+        track("ann", "Page Viewed", "2026-11-02T10:00:00Z"),
+        track("ann", "Cart Viewed", "2026-11-02T11:00:00Z"),
+    )
+    [cart_viewed] = [
+        t
+        for t in await touchpoint_service.list_for_journey(
+            session, workspace_id=workspace.id, journey_id=journey.id
+        )
+        if t.event_names == ["Cart Viewed"]
+    ]
+    await touchpoint_service.update(
+        session, workspace_id=workspace.id, touchpoint_id=cart_viewed.id, stage_id=buy.id
+    )
+    moved = await metrics(session, journey, as_of=datetime(2026, 11, 20, tzinfo=UTC))
+    assert figures(moved) == [
+        ("look", 1, 1, 0, 0),
+        ("cart", 0, 0, 0, 0),
+        ("buy", 1, None, None, None),
+    ]
+
+    await touchpoint_service.update(
+        session, workspace_id=workspace.id, touchpoint_id=cart_viewed.id, event_names=[]
+    )
+    unmapped = await metrics(session, journey, as_of=datetime(2026, 11, 20, tzinfo=UTC))
+    assert figures(unmapped)[0] == ("look", 1, 0, 1, 0)
+    assert figures(unmapped)[2] == ("buy", 0, None, None, None)
+
+
+async def test_concurrent_batches_about_one_customer_are_both_counted(db):
+    import asyncio
+
+    async with db.begin() as session:
+        workspace = await make_workspace(session)
+        journey = await make_journey(session, workspace, stages=("look", "cart", "buy"))
+        look, cart, buy = await stages_of(session, journey)
+        await make_touchpoint(session, look, event_names=("Page Viewed",))
+        await make_touchpoint(session, cart, event_names=("Cart Viewed",))
+        await make_touchpoint(session, buy, event_names=("Order Completed",))
+
+    async def batch(*events):
+        async with db.begin() as session:
+            await send(session, workspace, *events)
+
+    await asyncio.gather(
+        batch(track("ann", "Page Viewed", "2026-11-02T10:00:00Z")),
+        batch(track("ann", "Cart Viewed", "2026-11-02T11:00:00Z")),
+        batch(track("ann", "Order Completed", "2026-11-02T12:00:00Z")),
+    )
+    async with db() as session:
+        result = await metrics(session, journey, as_of=datetime(2026, 11, 20, tzinfo=UTC))
+    assert figures(result) == [
+        ("look", 1, 1, 0, 0),
+        ("cart", 1, 1, 0, 0),
+        ("buy", 1, None, None, None),
+    ]

@@ -1,0 +1,156 @@
+"""The Segment-shaped endpoints, through the real app over ASGI."""
+
+import base64
+import json
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from domain.auth import service as auth_service
+from domain.event.models import Event
+from journeyops.settings import Settings
+from journeyops.web import create_app
+from tests.factories import identify, make_persona, track
+
+
+@pytest.fixture
+async def client(database_url, db):
+    app = create_app(Settings(), database_url=database_url)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        yield client
+    await app.state.runtime.close()
+
+
+async def token(db, scope: str = "write", workspace: str = "acme") -> str:
+    async with db.begin() as session:
+        _, secret = await auth_service.create(session, workspace_name=workspace, scope=scope)
+    return secret
+
+
+def basic(write_key: str) -> dict[str, str]:
+    """As Segment's libraries send a write key: the Basic user name, no password."""
+    return {"Authorization": "Basic " + base64.b64encode(f"{write_key}:".encode()).decode()}
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+async def stored(db, workspace: str = "acme") -> int:
+    from domain.workspace import service as workspace_service
+
+    async with db() as session:
+        found = await workspace_service.get_by_name(session, name=workspace)
+        return await session.scalar(
+            select(func.count()).select_from(Event).where(Event.workspace_id == found.id)
+        )
+
+
+async def test_a_batch_stores_the_good_events_and_answers_why_the_others_were_rejected(client, db):
+    key = await token(db)
+    response = await client.post(
+        "/v1/batch",
+        headers=basic(key),
+        json={
+            "batch": [
+                track("ann", "Product Viewed", "2026-11-20T10:00:00Z", message_id="a"),
+                track("ann", "Product Viewed", "not a time", message_id="b"),
+                track("ann", "Product Viewed", "2026-11-20T10:00:00Z", message_id="a"),
+                {**track("bob", "Order Completed", "2026-11-20T11:00:00Z"), "userId": None},
+            ]
+        },
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["accepted"], body["duplicates"], body["rejected"]) == (1, 1, 2)
+    assert [(e["index"], e["status"], e.get("reason")) for e in body["events"]] == [
+        (1, "rejected", "invalid_timestamp"),
+        (2, "duplicate", None),
+        (3, "rejected", "missing_customer_id"),
+    ]
+    assert await stored(db) == 1
+
+
+async def test_a_retried_batch_is_acknowledged_and_not_counted_twice(client, db):
+    key = await token(db)
+    batch = {"batch": [track("ann", "Product Viewed", "2026-11-20T10:00:00Z")]}
+    first = await client.post("/v1/batch", headers=bearer(key), json=batch)
+    retry = await client.post("/v1/batch", headers=bearer(key), json=batch)
+    assert first.json()["accepted"] == 1
+    assert (retry.status_code, retry.json()["duplicates"]) == (200, 1)
+    assert await stored(db) == 1
+
+
+async def test_track_and_identify_take_one_event_each(client, db):
+    key = await token(db)
+    async with db.begin() as session:
+        from domain.workspace import service as workspace_service
+
+        workspace = await workspace_service.get_by_name(session, name="acme")
+        await make_persona(session, workspace, "Busy professional")
+    event = track("ann", "Product Viewed", "2026-11-20T10:00:00Z")
+    del event["type"]
+    tracked = await client.post("/v1/track", headers=basic(key), json=event)
+    person = identify("ann", "2026-11-20T10:00:00Z", persona="Busy professional")
+    del person["type"]
+    identified = await client.post("/v1/identify", headers=basic(key), json=person)
+    bad = await client.post("/v1/identify", headers=basic(key), json={"userId": "ann"})
+    assert (tracked.status_code, identified.status_code) == (200, 200)
+    assert bad.status_code == 400
+    assert bad.json()["events"][0]["reason"] == "missing_message_id"
+    assert await stored(db) == 2
+
+
+async def test_without_a_key_the_answer_is_401_and_a_read_token_gets_403(client, db):
+    batch = {"batch": [track("ann", "Product Viewed", "2026-11-20T10:00:00Z")]}
+    missing = await client.post("/v1/batch", json=batch)
+    wrong = await client.post("/v1/batch", headers=basic("jo_not-a-token"), json=batch)
+    reader = await client.post("/v1/batch", headers=bearer(await token(db, "read")), json=batch)
+    assert (missing.status_code, wrong.status_code, reader.status_code) == (401, 401, 403)
+    assert "write" in reader.json()["message"]
+    assert "WWW-Authenticate" in missing.headers
+
+
+async def test_each_workspace_sees_only_its_own_events_and_message_ids(client, db):
+    ours, theirs = await token(db, workspace="acme"), await token(db, workspace="globex")
+    batch = {"batch": [track("ann", "Product Viewed", "2026-11-20T10:00:00Z", message_id="x")]}
+    await client.post("/v1/batch", headers=basic(ours), json=batch)
+    response = await client.post("/v1/batch", headers=basic(theirs), json=batch)
+    assert response.json()["accepted"] == 1
+    assert (await stored(db, "acme"), await stored(db, "globex")) == (1, 1)
+
+
+async def test_a_batch_over_500_kb_is_413_and_nothing_is_stored(client, db):
+    key = await token(db)
+    events = [
+        track("ann", "Product Viewed", "2026-11-20T10:00:00Z", blob="x" * 20_000) for _ in range(30)
+    ]
+    response = await client.post("/v1/batch", headers=basic(key), json={"batch": events})
+    assert response.status_code == 413
+    assert "500 KB" in response.json()["message"]
+    assert await stored(db) == 0
+
+
+async def test_an_event_over_32_kb_is_413_alone_and_rejected_inside_a_batch(client, db):
+    key = await token(db)
+    big = track("ann", "Product Viewed", "2026-11-20T10:00:00Z", blob="x" * 40_000)
+    alone = await client.post("/v1/track", headers=basic(key), content=json.dumps(big))
+    in_batch = await client.post(
+        "/v1/batch",
+        headers=basic(key),
+        json={"batch": [big, track("ann", "Product Viewed", "2026-11-20T10:00:00Z")]},
+    )
+    assert alone.status_code == 413
+    assert "32 KB" in alone.json()["message"]
+    assert in_batch.json()["events"][0]["reason"] == "oversized"
+    assert in_batch.json()["accepted"] == 1
+
+
+@pytest.mark.parametrize("body", [b"{not json", b'{"events": []}', b"[]"])
+async def test_a_body_that_is_not_a_batch_is_400(client, db, body):
+    response = await client.post("/v1/batch", headers=basic(await token(db)), content=body)
+    assert response.status_code == 400
+    assert response.json()["message"]

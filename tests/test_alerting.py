@@ -1,0 +1,85 @@
+"""The worker's evaluation job end to end: cohorts in, one alert, one Slack message out."""
+
+import asyncio
+from datetime import date
+
+from sqlalchemy import func, select
+
+from domain.alert.models import Alert
+from domain.notification.models import Notification
+from journeyops.alerting import evaluate_all, evaluation_job
+from journeyops.runtime import Runtime
+from journeyops.settings import Settings
+from journeyops.worker import run_once
+from tests.cohorts import at, cohort_source
+from tests.factories import (
+    make_alert_rule,
+    make_journey,
+    make_team,
+    make_touchpoint,
+    make_workspace,
+    stages_of,
+)
+from tests.slack_web_api import SlackWebAPI
+from tests.test_delivery import FAST, assert_each_delivered_once, dispatcher
+
+WHEN = at(date(2026, 3, 11))
+
+
+async def _journey_with_rule(runtime: Runtime, channel: str):
+    async with runtime.db.begin() as session:
+        workspace = await make_workspace(session)
+        journey = await make_journey(session, workspace, stages=("browse", "cart", "buy"))
+        _browse, cart, _buy = await stages_of(session, journey)
+        team = await make_team(session, workspace, channel=channel)
+        await make_touchpoint(session, cart, owner=team)
+        await make_alert_rule(session, journey)
+    return cart
+
+
+async def _count(runtime: Runtime, model) -> int:
+    async with runtime.db() as session:
+        return await session.scalar(select(func.count()).select_from(model))
+
+
+async def test_a_failing_rule_rolls_back_alone_and_the_others_fire_and_are_delivered(
+    db, database_url
+):
+    async with SlackWebAPI() as slack:
+        runtime = Runtime.create(
+            Settings(slack_api_url=slack.url, slack_bot_token="xoxb-test"), database_url
+        )
+        try:
+            good = await _journey_with_rule(runtime, "C0GOOD001")
+            bad = await _journey_with_rule(runtime, "C0BAD0001")
+            source = cohort_source(good.id)
+
+            async def breaks_on_bad(session, *, stage_id, **kwargs):
+                if stage_id == bad.id:
+                    raise RuntimeError("metrics unavailable")
+                return await source(session, stage_id=stage_id, **kwargs)
+
+            outcomes = await evaluate_all(runtime, cohorts=breaks_on_bad, at=WHEN)
+            assert [o.decision.step.value for o in outcomes] == ["hold", "fire"]
+            assert await _count(runtime, Alert) == 1
+            await dispatcher(runtime, FAST).run()
+            assert len(slack.posted("C0GOOD001")) == 1 and slack.posted("C0BAD0001") == []
+            await assert_each_delivered_once(runtime, slack)
+        finally:
+            await runtime.close()
+
+
+async def test_two_workers_evaluating_at_once_open_one_alert_and_post_it_once(db, database_url):
+    runtimes = [Runtime.create(Settings(), database_url) for _ in range(2)]
+    try:
+        cart = await _journey_with_rule(runtimes[0], "C0CHECKOUT")
+        source = cohort_source(cart.id)
+        # Through the worker's advisory lock, and also racing without it.
+        job = evaluation_job(cohorts=source)
+        await asyncio.gather(*(run_once(r, job) for r in runtimes))
+        await asyncio.gather(*(evaluate_all(r, cohorts=source, at=WHEN) for r in runtimes))
+        assert await _count(runtimes[0], Alert) == 1
+        assert await _count(runtimes[0], Notification) == 1
+    finally:
+        for runtime in runtimes:
+            await runtime.close()

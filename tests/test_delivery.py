@@ -1,0 +1,282 @@
+"""Slack delivery against a local Web API server: everything arrives, nothing twice."""
+
+import asyncio
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from domain.alert import service as alert_service
+from domain.notification.models import Notification, NotificationKind, NotificationStatus
+from journeyops.delivery import (
+    METADATA_EVENT,
+    DeliverySettings,
+    Dispatcher,
+    SlackSender,
+    deliver_due,
+    single_workspace_token,
+)
+from journeyops.jobs import JOBS
+from journeyops.runtime import Runtime
+from journeyops.settings import Settings
+from journeyops.worker import run_once
+from tests.factories import (
+    make_alert,
+    make_alert_rule,
+    make_journey,
+    make_workspace,
+    stages_of,
+)
+from tests.slack_web_api import SlackWebAPI
+
+FAST = DeliverySettings(
+    batch_size=10,
+    lease=timedelta(seconds=1),
+    backoff_base=timedelta(milliseconds=50),
+    backoff_cap=timedelta(milliseconds=200),
+    timeout_seconds=0.5,
+    inline_retries=1,
+    inline_wait_max=1,
+)
+CHANNELS = ("C0SALES01", "C0SUPPORT", "C0PRODUCT")
+ME = {"actor_id": "U0ME", "actor_name": "Dana"}
+
+
+@pytest.fixture
+async def slack():
+    async with SlackWebAPI() as server:
+        yield server
+
+
+@pytest.fixture
+async def runtime(db, database_url, slack):
+    settings = Settings(slack_api_url=slack.url, slack_bot_token="xoxb-test")
+    runtime = Runtime.create(settings, database_url)
+    yield runtime
+    await runtime.close()
+
+
+def dispatcher(runtime: Runtime, settings: DeliverySettings = FAST) -> Dispatcher:
+    sender = SlackSender(
+        base_url=runtime.settings.slack_api_url,
+        token_for=single_workspace_token(runtime),
+        settings=settings,
+    )
+    return Dispatcher(runtime, sender, settings)
+
+
+async def fire_alerts(runtime: Runtime, count: int, channels=CHANNELS) -> list:
+    """`count` alerts (one per stage of fresh journeys), each for every channel, committed."""
+    alerts = []
+    async with runtime.db.begin() as session:
+        workspace = await make_workspace(session)
+        while len(alerts) < count:
+            journey = await make_journey(session, workspace)
+            rule = await make_alert_rule(session, journey)
+            for stage in (await stages_of(session, journey))[:-1][: count - len(alerts)]:
+                alerts.append(await make_alert(session, rule, stage, channels=channels))
+    return alerts
+
+
+async def deliver_everything(runtime: Runtime, *, within: float = 20.0, settings=FAST) -> None:
+    """Run dispatchers (as the worker would, every so often) until nothing is pending."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        await dispatcher(runtime, settings).run()
+        if await pending(runtime) == 0:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{await pending(runtime)} notifications still pending")
+
+
+async def pending(runtime: Runtime) -> int:
+    async with runtime.db() as session:
+        return await session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.status == NotificationStatus.PENDING)
+        )
+
+
+def delivered_ids(slack: SlackWebAPI) -> Counter:
+    """How often each notification reached Slack, from the messages Slack holds."""
+    seen: Counter = Counter()
+    for messages in slack.messages.values():
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            assert metadata.get("event_type") == METADATA_EVENT
+            seen[metadata["event_payload"]["notification_id"]] += 1
+    return seen
+
+
+async def notifications(runtime: Runtime) -> list[Notification]:
+    async with runtime.db() as session:
+        return list(await session.scalars(select(Notification)))
+
+
+async def assert_each_delivered_once(runtime: Runtime, slack: SlackWebAPI) -> None:
+    rows = await notifications(runtime)
+    posts = [n for n in rows if n.kind is not NotificationKind.UPDATE]
+    assert all(n.status is NotificationStatus.SENT and n.slack_ts for n in rows)
+    seen = delivered_ids(slack)
+    assert sorted(seen) == sorted(str(n.id) for n in posts)
+    assert set(seen.values()) == {1}, [i for i, n in seen.items() if n > 1]
+
+
+async def test_an_alert_is_posted_to_each_channel_updated_in_place_and_resolved_in_thread(
+    runtime, slack
+):
+    (alert,) = await fire_alerts(runtime, 1, channels=("C0SALES01", "C0SUPPORT"))
+    (job,) = [job for job in JOBS if job.name == "slack-delivery"]
+    assert await run_once(runtime, job)  # the worker's job, under its advisory lock
+    for channel in ("C0SALES01", "C0SUPPORT"):
+        (message,) = slack.posted(channel)
+        assert "losing customers" in str(message["blocks"])
+        assert "Acknowledge" in str(message["blocks"])
+    assert {c.token for c in slack.calls} == {"xoxb-test"}
+
+    async with runtime.db.begin() as session:
+        await alert_service.acknowledge(
+            session, workspace_id=alert.workspace_id, alert_id=alert.id, **ME
+        )
+    await deliver_due(runtime)
+    assert "Acknowledged by Dana" in str(slack.posted("C0SALES01")[0]["blocks"])
+    async with runtime.db.begin() as session:
+        await alert_service.resolve_recovered(
+            session,
+            workspace_id=alert.workspace_id,
+            alert_id=alert.id,
+            reason="Recovered: conversion 49.5 %.",
+            at=datetime.now(UTC),
+        )
+    await deliver_due(runtime)
+    for channel in ("C0SALES01", "C0SUPPORT"):
+        top, reply = slack.posted(channel)
+        assert top["updates"] == 2  # acknowledged, then resolved: each in place
+        assert "Resolved itself" in str(top["blocks"]) and "Acknowledge" not in str(top["blocks"])
+        assert reply["thread_ts"] == top["ts"] and "Resolved itself" in reply["text"]
+    await assert_each_delivered_once(runtime, slack)
+
+
+async def test_an_update_waits_for_its_post_and_shows_the_latest_state(runtime, slack):
+    (alert,) = await fire_alerts(runtime, 1, channels=("C0SALES01",))
+    async with runtime.db.begin() as session:
+        await alert_service.acknowledge(
+            session, workspace_id=alert.workspace_id, alert_id=alert.id, **ME
+        )
+        await alert_service.mute(session, workspace_id=alert.workspace_id, alert_id=alert.id, **ME)
+    await dispatcher(runtime).run()
+    (message,) = slack.posted("C0SALES01")
+    assert message["updates"] == 1  # ack and mute were queued as one update
+    assert "Acknowledged by Dana" in str(message["blocks"]) and "muted until" in str(
+        message["blocks"]
+    )
+    assert [c.method for c in slack.calls] == ["chat.postMessage", "chat.update"]
+
+
+async def test_faults_429_500_lost_answers_and_an_outage_deliver_everything_exactly_once(
+    runtime, slack
+):
+    await fire_alerts(runtime, 20)  # 60 posts
+    slack.fail("chat.postMessage", status=429, retry_after=1, times=3)
+    slack.fail("*", status=500, times=6)
+    slack.fail("chat.postMessage", status=502, body="<html>Bad Gateway</html>", times=2)
+    slack.lose_response("chat.postMessage", times=3)
+    slack.fail("chat.postMessage", status=429, retry_after=2, times=1)  # beyond the inline wait
+    slack.go_dark(1.5)
+    await deliver_everything(runtime)
+    await assert_each_delivered_once(runtime, slack)
+    outcomes = Counter(c.outcome for c in slack.calls)
+    assert outcomes["429"] == 4 and outcomes["500"] == 6 and outcomes["502"] == 2
+    assert outcomes["lost"] == 3
+    assert outcomes["dark"] >= 1
+    print(f"\nfault test: 60 posts delivered once each; calls by outcome {dict(outcomes)}")
+
+
+async def test_two_dispatchers_at_once_deliver_each_message_once(runtime, slack):
+    await fire_alerts(runtime, 20)  # 60 posts
+    slack.latency = 0.005
+    first, second = dispatcher(runtime), dispatcher(runtime)
+    reports = await asyncio.gather(first.run(), second.run())
+    assert sum(r.sent for r in reports) == 60
+    assert all(r.sent > 0 for r in reports)  # both worked, on different messages
+    await assert_each_delivered_once(runtime, slack)
+    assert len(slack.calls_to("chat.postMessage")) == 60
+
+
+class Crash(BaseException):
+    """A dispatcher dying (killed, out of memory) between Slack's answer and the commit."""
+
+
+async def test_a_dispatcher_crash_mid_batch_loses_nothing_and_repeats_nothing(runtime, slack):
+    await fire_alerts(runtime, 5)  # 15 posts, all in one batch of FAST's 10 + 5
+    crashing = dispatcher(runtime)
+    real_post, posts = crashing.sender.post, 0
+
+    async def post_then_crash(*args, **kwargs):
+        nonlocal posts
+        ts = await real_post(*args, **kwargs)
+        posts += 1
+        if posts == 4:
+            raise Crash
+        return ts
+
+    crashing.sender.post = post_then_crash  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        await crashing.run()
+    rows = await notifications(runtime)
+    assert sum(n.status is NotificationStatus.SENT for n in rows) == 3
+    await deliver_everything(runtime)  # after the crashed claims' lease runs out
+    await assert_each_delivered_once(runtime, slack)
+    assert len(slack.calls_to("chat.postMessage")) == 15
+    assert slack.calls_to("conversations.history")  # it looked before posting again
+
+
+async def test_a_channel_slack_refuses_fails_alone_and_takes_its_updates_with_it(runtime, slack):
+    (alert,) = await fire_alerts(runtime, 1, channels=("C0SALES01", "C0GONE001"))
+    slack.on(
+        "chat.postMessage",
+        lambda params: (
+            {"ok": False, "error": "channel_not_found"}
+            if params["channel"] == "C0GONE001"
+            else slack._post(params)
+        ),
+    )
+    await dispatcher(runtime).run()
+    async with runtime.db.begin() as session:
+        await alert_service.resolve(
+            session, workspace_id=alert.workspace_id, alert_id=alert.id, **ME
+        )
+    await dispatcher(runtime).run()
+    by_channel = {(n.channel_id, n.kind): n for n in await notifications(runtime)}
+    gone = by_channel["C0GONE001", NotificationKind.POST]
+    assert (gone.status, gone.last_error) == (NotificationStatus.FAILED, "channel_not_found")
+    assert ("C0GONE001", NotificationKind.UPDATE) not in by_channel  # nothing to update there
+    assert by_channel["C0SALES01", NotificationKind.UPDATE].status is NotificationStatus.SENT
+
+
+async def test_a_long_retry_after_goes_back_to_the_outbox_instead_of_blocking(runtime, slack):
+    await fire_alerts(runtime, 1, channels=("C0SALES01",))
+    slack.fail("chat.postMessage", status=429, retry_after=30)
+    report = await dispatcher(runtime).run()
+    assert report.retried == 1
+    (row,) = await notifications(runtime)
+    assert row.status is NotificationStatus.PENDING
+    async with runtime.db() as session:
+        wait = await session.scalar(select(Notification.next_attempt_at - func.now()))
+    assert timedelta(seconds=28) < wait <= timedelta(seconds=30)
+
+
+async def test_without_a_bot_token_messages_wait_until_there_is_one(db, database_url, slack):
+    runtime = Runtime.create(Settings(slack_api_url=slack.url), database_url)
+    try:
+        await fire_alerts(runtime, 1, channels=("C0SALES01",))
+        report = await dispatcher(runtime).run()
+        assert (report.sent, report.retried) == (0, 1)
+        assert slack.calls == []
+        (row,) = await notifications(runtime)
+        assert row.status is NotificationStatus.PENDING and "token" in row.last_error
+    finally:
+        await runtime.close()
