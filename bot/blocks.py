@@ -6,6 +6,7 @@ limits (50 blocks a message, 3,000 characters a section) with "…and N more".
 
 import json
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -22,6 +23,7 @@ from slack_sdk.models.blocks import (
 from bot.ids import ActionId
 from bot.text import BLOCKS_MAX, PLAIN_TEXT_MAX, SECTION_MAX, escape, quote, shorten
 from domain.journey.summary import JourneyMap, StageSummary
+from domain.metrics.recent import RecentMetrics, StageTrend
 from domain.observation.flows import TeamView
 from domain.observation.models import Observation
 from domain.stage.service import StagePlace
@@ -193,6 +195,10 @@ def _stage_lines(summary: StageSummary) -> list[str]:
         lines.append(f"Staff report: {felt}{expected}")
     for pain in summary.pain_points:
         lines.append(f":warning: {quote(pain.text, 200)}")
+    if summary.conversion_rate is not None:
+        lines.append(
+            f"Conversion: {percent(summary.conversion_rate)} of {summary.entered} who entered"
+        )
     return lines
 
 
@@ -202,8 +208,8 @@ def map_message(journey_map: JourneyMap, url: str) -> Blocks:
         HeaderBlock(text=shorten(journey.name, 150)),
         SectionBlock(
             text=MarkdownTextObject(
-                text=f"{len(journey_map.stages)} stages · observations of the last "
-                f"{journey_map.days} days · conversion comes with stage metrics (not yet)"
+                text=f"{len(journey_map.stages)} stages · observations and conversion of the "
+                f"last {journey_map.days} days"
             ),
             accessory=ButtonElement(text="Open the map", url=url, action_id=ActionId.OPEN_MAP),
         ),
@@ -251,8 +257,83 @@ def unsubscribed_message(removed: int, channel_id: str) -> Blocks:
     return plain_message(f"<#{channel_id}> stopped {removed} subscription(s).")
 
 
-def metrics_unavailable() -> Blocks:
-    return plain_message(
-        "Stage metrics are not available yet: they come with customer event ingestion. "
-        "Meanwhile `/journey map` shows what staff observe at each stage."
-    )
+BAR_WIDTH = 20
+
+
+def duration(seconds: float | None) -> str:
+    """Seconds as people read them: 45 min, 3.2 h, 2.5 d."""
+    if seconds is None:
+        return "–"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def change(now: float | None, before: float | None, *, points: bool) -> str:
+    """▲/▼ against the previous period: relative for counts, percentage points for rates."""
+    if now is None or before is None:
+        return ""
+    if points:
+        delta = (now - before) * 100
+        return "" if abs(delta) < 0.05 else f" ({'▲' if delta > 0 else '▼'}{abs(delta):.1f} pts)"
+    if not before:
+        return ""
+    delta = (now - before) / before * 100
+    return "" if abs(delta) < 0.5 else f" ({'▲' if delta > 0 else '▼'}{abs(delta):.0f}%)"
+
+
+def funnel_bar(entered: int, widest: int) -> str:
+    filled = round(BAR_WIDTH * entered / widest) if widest else 0
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+def _metrics_lines(trend: StageTrend, widest: int, last: bool) -> list[str]:
+    now, before = trend.current, trend.previous
+    lines = [
+        f"*{now.position + 1}. {escape(now.stage)}*",
+        f"`{funnel_bar(now.entered, widest)}` {now.entered} entered"
+        + change(now.entered, before.entered, points=False),
+    ]
+    if not last:  # for the last stage only `entered` is meaningful
+        lines.append(
+            f"conversion {percent(now.conversion_rate)}"
+            + change(now.conversion_rate, before.conversion_rate, points=True)
+            + f" · drop-off {percent(now.drop_off_rate)}"
+            + change(now.drop_off_rate, before.drop_off_rate, points=True)
+            + f" · {now.pending or 0} pending"
+        )
+        lines.append(
+            f"time to convert: median {duration(now.median_time_to_convert)}, "
+            f"90th percentile {duration(now.p90_time_to_convert)}"
+        )
+    return lines
+
+
+def metrics_message(metrics: RecentMetrics, url: str) -> Blocks:
+    journey = metrics.journey
+    trends = metrics.stages
+    widest = max((t.current.entered for t in trends), default=0)
+    last = len(trends) - 1
+    shown = [(i, t) for i, t in enumerate(trends) if metrics.stage_id in (None, t.current.stage_id)]
+    blocks: list[Block] = [
+        HeaderBlock(text=shorten(journey.name, 150)),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"Customers who entered each stage in the last {metrics.days} days "
+                f"({metrics.start:%b %-d} – {metrics.end - timedelta(days=1):%b %-d}, "
+                f"{escape(journey.timezone)}), against the {metrics.days} days before"
+            ),
+            accessory=ButtonElement(text="Open the map", url=url, action_id=ActionId.OPEN_MAP),
+        ),
+    ]
+    for index, trend in shown:
+        blocks.append(section(lines_within(_metrics_lines(trend, widest, index == last))))
+    if not widest:
+        blocks.append(note("No customer entered these stages in the period yet."))
+    return fit(blocks)

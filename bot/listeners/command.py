@@ -26,6 +26,7 @@ from domain import matching
 from domain.errors import DomainError, ErrorCode, ValidationError
 from domain.journey import summary
 from domain.member import service as member_service
+from domain.metrics import recent
 from domain.observation import flows
 from domain.subscription import service as subscription_service
 
@@ -113,8 +114,21 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                     journey=journey_name,
                 )
             return Reply(blocks.unsubscribed_message(removed, channel_id), "Unsubscribed")
-        case ShowMetrics():
-            return Reply(blocks.metrics_unavailable(), "Stage metrics are not available yet")
+        case ShowMetrics(journey=journey_name, stage=stage, days=days, public=public):
+            async with db.begin() as session:
+                metrics = await recent.recent(
+                    session,
+                    workspace_id=person.workspace_id,
+                    journey=journey_name,
+                    stage=stage,
+                    days=days,
+                )
+            url = f"{person.runtime.settings.base_url}/journeys/{metrics.journey.id}"
+            return Reply(
+                blocks.metrics_message(metrics, url),
+                f"Stage metrics of {metrics.journey.name}",
+                public=public,
+            )
     raise AssertionError(f"unhandled command {command!r}")
 
 

@@ -4,12 +4,14 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
+from domain.metrics import service as metrics_service
 from domain.observation.models import Observation
 from domain.stage import service as stage_service
 from domain.stage.models import Stage
@@ -34,6 +36,8 @@ class StageSummary:
     pain_points: list[Observation]
     emotions: list[tuple[Emotion, int]]  # most reported first
     observation_count: int
+    entered: int  # customers who entered the stage in the period
+    conversion_rate: float | None  # of them, converted so far (None: nobody entered, last stage)
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ async def summarise(
     now: datetime | None = None,
 ) -> JourneyMap:
     """Per stage: touchpoints with owner teams, the latest pain points, the emotions staff
-    reported in the last `days` days."""
+    reported and the customers' conversion, over the last `days` days."""
     journey = await journey_service.get(session, workspace_id=workspace_id, journey_id=journey_id)
     stages = await stage_service.list_for_journey(
         session, workspace_id=workspace_id, journey_id=journey_id
@@ -61,7 +65,18 @@ async def summarise(
         session, workspace_id=workspace_id, stage_ids=[s.id for s in stages]
     )
     teams = {t.id: t.name for t in await team_service.list_all(session, workspace_id=workspace_id)}
-    since = (now or datetime.now(UTC)) - timedelta(days=days)
+    now = now or datetime.now(UTC)
+    since = now - timedelta(days=days)
+    end = now.astimezone(ZoneInfo(journey.timezone)).date() + timedelta(days=1)
+    metrics = await metrics_service.stage_metrics(
+        session,
+        workspace_id=workspace_id,
+        journey_id=journey_id,
+        start=end - timedelta(days=days),
+        end=end,
+        as_of=now,
+    )
+    figures = {f.stage_id: f for f in metrics.stages}
     observations = await session.scalars(
         select(Observation)
         .where(
@@ -91,6 +106,8 @@ async def summarise(
                 ],
                 emotions=Counter(o.emotion for o in seen if o.emotion).most_common(),
                 observation_count=len(seen),
+                entered=figures[stage.id].entered if stage.id in figures else 0,
+                conversion_rate=figures[stage.id].conversion_rate if stage.id in figures else None,
             )
         )
     return JourneyMap(journey=journey, stages=summaries, days=days)

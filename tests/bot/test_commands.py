@@ -293,12 +293,6 @@ async def test_subscribe_from_a_direct_message_is_refused(slack, fake_slack, acm
     assert "not a direct message" in shown(reply["blocks"])
 
 
-async def test_metrics_say_they_are_not_available_yet(slack, fake_slack, acme):
-    reply = await ask(slack, fake_slack, "metrics Online purchase 30d")
-    assert "not available yet" in shown(reply["blocks"])
-    assert reply["response_type"] == "ephemeral"
-
-
 async def test_an_ambiguous_journey_name_lists_the_journeys(slack, fake_slack, db, acme):
     async with db.begin() as session:
         await make_journey(session, acme.workspace, "Online returns")
