@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from domain.alert.evaluation import CohortSource, Outcome, evaluate_rule
-from domain.alert.routing import SubscribedChannels, no_subscriptions
 from domain.alert_rule.models import AlertRule
 from journeyops.runtime import Runtime
 from journeyops.worker import Job
@@ -23,7 +22,6 @@ async def evaluate_all(
     runtime: Runtime,
     *,
     cohorts: CohortSource,
-    subscribed: SubscribedChannels = no_subscriptions,
     at: datetime | None = None,
     apply: bool = True,
 ) -> list[Outcome]:
@@ -45,7 +43,7 @@ async def evaluate_all(
                 if rule is None:  # deleted since
                     continue
                 outcomes += await evaluate_rule(
-                    session, rule=rule, at=at, cohorts=cohorts, subscribed=subscribed, apply=apply
+                    session, rule=rule, at=at, cohorts=cohorts, apply=apply
                 )
         except Exception:
             log.exception("alert rule %s failed to evaluate; its changes were rolled back", rule_id)
@@ -55,13 +53,12 @@ async def evaluate_all(
 def evaluation_job(
     *,
     cohorts: CohortSource,
-    subscribed: SubscribedChannels = no_subscriptions,
     every: timedelta = timedelta(minutes=15),
 ) -> Job:
     """Evaluating more often than cohorts mature (daily) adds no false alerts: the windows
     and their data are the same until a new day matures or late events arrive."""
 
     async def run(runtime: Runtime) -> list[Outcome]:
-        return await evaluate_all(runtime, cohorts=cohorts, subscribed=subscribed)
+        return await evaluate_all(runtime, cohorts=cohorts)
 
     return Job("alert-evaluation", every, run)

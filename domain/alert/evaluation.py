@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.alert import service as alert_service
 from domain.alert.decision import Decision, Step, decide, replay
 from domain.alert.models import Alert
-from domain.alert.routing import SubscribedChannels, channels_for_stage, no_subscriptions
+from domain.alert.routing import channels_for_stage
 from domain.alert.statistics import Cohort, Days
 from domain.alert_rule import service as rule_service
 from domain.alert_rule.models import AlertRule
@@ -66,7 +66,6 @@ async def evaluate_rule(
     rule: AlertRule,
     at: datetime,
     cohorts: CohortSource,
-    subscribed: SubscribedChannels = no_subscriptions,
     apply: bool = True,
 ) -> list[Outcome]:
     """Decide for every stage the rule watches as of `at`; fire or resolve unless dry."""
@@ -102,7 +101,6 @@ async def evaluate_rule(
                     workspace_id=rule.workspace_id,
                     journey_id=rule.journey_id,
                     stage_id=stage.id,
-                    subscribed=subscribed,
                 ),
             )
         elif apply and decision.step is Step.RESOLVE and latest is not None:

@@ -6,34 +6,13 @@ touchpoints (domain.team, domain.touchpoint).
 """
 
 import uuid
-from collections.abc import Awaitable
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.subscription import service as subscription_service
 from domain.team.models import Team
 from domain.touchpoint.models import Touchpoint
-
-
-class SubscribedChannels(Protocol):
-    """The channels subscribed to a journey (all its stages) or to this stage."""
-
-    def __call__(
-        self,
-        session: AsyncSession,
-        *,
-        workspace_id: uuid.UUID,
-        journey_id: uuid.UUID,
-        stage_id: uuid.UUID,
-    ) -> Awaitable[list[str]]: ...
-
-
-async def no_subscriptions(
-    session: AsyncSession, *, workspace_id: uuid.UUID, journey_id: uuid.UUID, stage_id: uuid.UUID
-) -> list[str]:
-    """Until the bot's subscriptions exist, nobody is subscribed."""
-    return []
 
 
 async def owner_team_channels(
@@ -63,10 +42,9 @@ async def channels_for_stage(
     workspace_id: uuid.UUID,
     journey_id: uuid.UUID,
     stage_id: uuid.UUID,
-    subscribed: SubscribedChannels = no_subscriptions,
 ) -> list[str]:
     """Subscribed channels first, then the owning teams' channels, each once."""
-    channels = await subscribed(
+    channels = await subscription_service.channels_for(
         session, workspace_id=workspace_id, journey_id=journey_id, stage_id=stage_id
     )
     channels += await owner_team_channels(session, workspace_id=workspace_id, stage_id=stage_id)

@@ -14,6 +14,7 @@ from domain.alert.routing import channels_for_stage
 from domain.errors import Conflict
 from domain.live import Topic
 from domain.notification.models import Notification, NotificationKind
+from domain.subscription import service as subscription_service
 from tests.database import _libpq
 from tests.factories import (
     dropped_evaluation,
@@ -233,15 +234,21 @@ async def test_alerts_go_to_subscribed_channels_and_the_owning_teams_channels_on
         owner=await make_team(session, workspace, "elsewhere", channel="C0ELSEWHR"),
     )
 
-    async def subscribed(session, *, workspace_id, journey_id, stage_id):
-        assert (journey_id, stage_id) == (journey.id, stage.id)
-        return ["C0SUBSCRB", "C0SALES01"]
+    stages = await stages_of(session, journey)
+    for channel, stage_name in (
+        ("C0SUBSCRB", None),  # the whole journey
+        ("C0SALES01", stage.name),  # this stage, and an owner's channel too: listed once
+        ("C0OTHERST", stages[0].name if stages[0].id != stage.id else stages[-1].name),
+    ):
+        await subscription_service.subscribe(
+            session,
+            workspace_id=workspace.id,
+            channel_id=channel,
+            journey=journey.name,
+            stage=stage_name,
+        )
 
     channels = await channels_for_stage(
-        session,
-        workspace_id=workspace.id,
-        journey_id=journey.id,
-        stage_id=stage.id,
-        subscribed=subscribed,
+        session, workspace_id=workspace.id, journey_id=journey.id, stage_id=stage.id
     )
-    assert channels == ["C0SUBSCRB", "C0SALES01", "C0SUPPORT"]
+    assert channels == ["C0SALES01", "C0SUBSCRB", "C0SUPPORT"]  # subscribed, then owners

@@ -1,7 +1,7 @@
 """customer events and stage metrics
 
-Revision ID: 0002
-Revises: 0005
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-23 13:20:58.096675
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0002"
-down_revision: str | Sequence[str] | None = "0005"
+revision: str = "0003"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
