@@ -198,3 +198,24 @@ async def list_for_team(
             .order_by(Journey.name)
         )
     )
+
+
+async def find_with_stage(
+    session: AsyncSession, *, workspace_id: uuid.UUID, name: str | None, stage: str | None
+) -> tuple[Journey, str | None]:
+    """The journey and stage words meant by `name`: with no stage given, `online purchase
+    decision` is read as journey “Online purchase”, stage “decision” when the leading words
+    are exactly a journey's name; otherwise `name` is the journey (forgiving, as `find`)."""
+    from domain import matching
+
+    words = (name or "").split()
+    if stage is None and len(words) > 1:
+        by_name = {
+            matching.normalise(j.name): j
+            for j in await list_all(session, workspace_id=workspace_id)
+        }
+        for count in range(len(words) - 1, 0, -1):
+            journey = by_name.get(matching.normalise(" ".join(words[:count])))
+            if journey is not None and matching.normalise(" ".join(words)) not in by_name:
+                return journey, " ".join(words[count:])
+    return await find(session, workspace_id=workspace_id, name=name), stage

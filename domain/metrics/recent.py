@@ -47,7 +47,9 @@ async def recent(
     """The journey's stage figures for the last `days` local days (today included) and for
     the `days` before them; `stage` (forgiving lookup) picks one stage to focus on."""
     in_range(days, field="days", label="The period (days)", low=1, high=DAYS_MAX)
-    found = await journey_service.find(session, workspace_id=workspace_id, name=journey)
+    found, stage = await journey_service.find_with_stage(
+        session, workspace_id=workspace_id, name=journey, stage=stage
+    )
     focus = (
         await stage_service.find(
             session, workspace_id=workspace_id, name=stage, journey_id=found.id

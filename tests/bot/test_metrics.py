@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.bot.signed import shown
 from tests.bot.test_commands import ask
 from tests.factories import make_touchpoint, send, track
@@ -31,8 +33,11 @@ async def test_metrics_show_entered_conversion_and_change(slack, fake_slack, db,
     assert "Conversion: 33.3% of 6 who entered" in shown(reply["blocks"])
 
 
-async def test_metrics_public_and_for_one_stage(slack, fake_slack, acme):
-    reply = await ask(slack, fake_slack, "metrics Online purchase > decision 30d public")
+@pytest.mark.parametrize(
+    "words", ["Online purchase > decision", "online purchase decision", "Online Purchase decison"]
+)
+async def test_metrics_public_and_for_one_stage(slack, fake_slack, acme, words):
+    reply = await ask(slack, fake_slack, f"metrics {words} 30d public")
     assert reply["response_type"] == "in_channel"
     text = shown(reply["blocks"])
     assert "*3. decision*" in text and "*1. awareness*" not in text
