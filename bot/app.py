@@ -28,7 +28,13 @@ from journeyops.runtime import Runtime
 log = logging.getLogger(__name__)
 
 # What the manifest (bot/manifest.yml) asks for; the OAuth flow requests the same.
-BOT_SCOPES = ["commands", "chat:write", "chat:write.public"]
+BOT_SCOPES = [
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "channels:history",
+    "groups:history",
+]
 RETRIES = 2
 # Slack's largest payloads (a view submission with its full state) stay far below this.
 BODY_MAX_BYTES = 1_000_000

@@ -22,6 +22,8 @@ from slack_sdk.models.blocks import (
 
 from bot.ids import ActionId
 from bot.text import BLOCKS_MAX, PLAIN_TEXT_MAX, SECTION_MAX, escape, quote, shorten
+from domain.alert.models import AlertStatus
+from domain.alert.overview import AlertsOverview, NamedRule, OpenAlert
 from domain.journey.summary import JourneyMap, StageSummary
 from domain.metrics.recent import RecentMetrics, StageTrend
 from domain.observation.flows import TeamView
@@ -85,6 +87,9 @@ EXAMPLES = [
     ("subscribe Online purchase > checkout", "this channel gets that journey's alerts"),
     ("unsubscribe", "stop them"),
     ("metrics Online purchase 30d", "stage metrics (add `public` to post them)"),
+    ("alerts Online purchase", "open alerts and alert rules (of one journey or all)"),
+    ("alerts add Online purchase > checkout", "alert on a stage (or every stage) with defaults"),
+    ("alerts remove Online purchase > checkout", "delete that alert rule and its alerts"),
 ]
 
 
@@ -337,3 +342,64 @@ def metrics_message(metrics: RecentMetrics, url: str) -> Blocks:
     if not widest:
         blocks.append(note("No customer entered these stages in the period yet."))
     return fit(blocks)
+
+
+def alert_line(open_alert: OpenAlert) -> str:
+    """One open alert: where, drop-off now against the baseline, status and assignee."""
+    alert = open_alert.alert
+    status = "open" if alert.status is AlertStatus.OPEN else "acknowledged"
+    if alert.assignee_name:
+        status += f", assigned to {escape(alert.assignee_name)}"
+    if alert.muted_until:
+        status += f", muted until {alert.muted_until:%b %-d %H:%M} UTC"
+    return (
+        f"• *{escape(open_alert.place.label)}*: drop-off {percent(1 - alert.recent_rate)} "
+        f"against {percent(1 - alert.baseline_rate)} ({alert.recent_entered:,} vs "
+        f"{alert.baseline_entered:,} customers) · {status} · since {alert.fired_at:%b %-d}"
+    )
+
+
+def _rule_line(named: NamedRule) -> str:
+    rule = named.rule
+    where = escape(named.journey_name) + (
+        f" › {escape(named.stage_name)}" if named.stage_name else " (every stage)"
+    )
+    paused = "" if rule.enabled else " · _paused_"
+    return (
+        f"• {where}: a fall of {rule.min_change_points:g}+ points over {rule.recent_days} days "
+        f"against the {rule.baseline_days} before{paused}"
+    )
+
+
+def alerts_message(overview: AlertsOverview) -> Blocks:
+    of = f" of {escape(overview.journey.name)}" if overview.journey else ""
+    alerts = [alert_line(a) for a in overview.alerts] or ["No open alerts."]
+    rules = [_rule_line(r) for r in overview.rules] or [
+        "No alert rules yet: `/journey alerts add &lt;journey&gt; [&gt; stage]` adds one."
+    ]
+    return fit(
+        [
+            section(f"*Open alerts{of}*"),
+            section(lines_within(alerts)),
+            section(f"*Alert rules{of}*"),
+            section(lines_within(rules)),
+        ]
+    )
+
+
+def rule_added_message(named: NamedRule) -> Blocks:
+    where = escape(named.journey_name) + (
+        f" › {escape(named.stage_name)}" if named.stage_name else " (every stage but the last)"
+    )
+    return plain_message(
+        f":white_check_mark: Alerting on *{where}* with the default settings. Alerts go to the "
+        "channels subscribed to the journey (`/journey subscribe`) and to the teams owning its "
+        "touchpoints."
+    )
+
+
+def rule_removed_message(named: NamedRule) -> Blocks:
+    where = escape(named.journey_name) + (
+        f" › {escape(named.stage_name)}" if named.stage_name else ""
+    )
+    return plain_message(f"Removed the alert rule for *{where}* and its alerts.")

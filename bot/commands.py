@@ -69,6 +69,23 @@ class ShowMetrics:
     public: bool = False
 
 
+@dataclass(frozen=True)
+class ShowAlerts:
+    journey: str | None
+
+
+@dataclass(frozen=True)
+class AddAlertRule:
+    journey: str
+    stage: str | None
+
+
+@dataclass(frozen=True)
+class RemoveAlertRule:
+    journey: str
+    stage: str | None
+
+
 Command = (
     Help
     | OpenLogModal
@@ -79,6 +96,9 @@ Command = (
     | Subscribe
     | Unsubscribe
     | ShowMetrics
+    | ShowAlerts
+    | AddAlertRule
+    | RemoveAlertRule
 )
 
 
@@ -127,6 +147,15 @@ def _metrics(rest: str) -> ShowMetrics:
     return ShowMetrics(journey=journey, stage=stage, days=days, public=public)
 
 
+def _alerts(rest: str) -> ShowAlerts | AddAlertRule | RemoveAlertRule:
+    verb, _, tail = rest.partition(" ")
+    if verb.lower() in ("add", "remove"):
+        journey, stage = _journey_and_stage(tail.strip())
+        rule = AddAlertRule if verb.lower() == "add" else RemoveAlertRule
+        return rule(journey=journey or "", stage=stage)
+    return ShowAlerts(journey=rest or None)
+
+
 def parse(text: str) -> Command:
     """What the person asked for; anything not understood is Help naming the word."""
     text = unescape(text or "").strip()
@@ -149,4 +178,6 @@ def parse(text: str) -> Command:
         return Unsubscribe(journey=rest or None)
     if word == "metrics":
         return _metrics(rest)
+    if word == "alerts":
+        return _alerts(rest)
     return Help(unknown=word)

@@ -1,5 +1,7 @@
-"""The App Home tab: my team's journeys, what all teams observed lately, a button to log."""
+"""The App Home tab: my team's journeys and their open alerts, what all teams observed lately,
+a button to log."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -11,13 +13,16 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks import fit, label, lines_within, note, section
+from bot.blocks import alert_line, fit, label, lines_within, note, section
 from bot.ids import ActionId
 from bot.text import escape, quote
+from domain.alert.overview import OpenAlert
 from domain.observation.flows import StaffOverview
 
 
-def home_view(overview: StaffOverview, base_url: str) -> dict[str, Any]:
+def home_view(
+    overview: StaffOverview, base_url: str, alerts: Sequence[OpenAlert] = ()
+) -> dict[str, Any]:
     blocks: list[Block] = [
         HeaderBlock(text="Customer journeys"),
         ActionsBlock(
@@ -40,6 +45,11 @@ def home_view(overview: StaffOverview, base_url: str) -> dict[str, Any]:
         ] or ["No journey has touchpoints owned by your team yet."]
         blocks.append(section(f"*{escape(overview.team.name)}'s journeys*"))
         blocks.append(section(lines_within(journeys)))
+    if alerts:
+        whose = "your team's journeys" if overview.team else "all journeys"
+        blocks += [DividerBlock(), section(f"*Open alerts* in {whose}")]
+        blocks.append(section(lines_within([alert_line(a) for a in alerts])))
+        blocks.append(note("`/journey alerts` lists them with the alert rules."))
     blocks += [DividerBlock(), section("*Recent observations across teams*")]
     for recent in overview.recent:
         o = recent.observation

@@ -4,8 +4,9 @@ import re
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.alert_message import AlertButton
 from bot.ids import ActionId, CallbackId
-from bot.listeners import command, home, log_modal, quick_log
+from bot.listeners import alert_actions, command, home, log_modal, quick_log
 
 
 async def _ack_only(ack) -> None:
@@ -24,4 +25,7 @@ def register(app: AsyncApp) -> None:
     app.shortcut(CallbackId.LOG_SHORTCUT)(log_modal.from_message)
     app.action(ActionId.OPEN_LOG_MODAL)(log_modal.from_home)
     app.action(ActionId.OPEN_MAP)(_ack_only)
+    app.action(AlertButton.OPEN_MAP)(_ack_only)
+    for button in alert_actions.USE_CASES:
+        app.action(button)(alert_actions.clicked)
     app.event("app_home_opened")(home.opened)

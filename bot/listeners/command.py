@@ -7,11 +7,14 @@ from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot import blocks
 from bot.commands import (
+    AddAlertRule,
     Command,
     Help,
     OpenLogModal,
     QuickLog,
+    RemoveAlertRule,
     SetTeam,
+    ShowAlerts,
     ShowMap,
     ShowMetrics,
     ShowStage,
@@ -23,6 +26,7 @@ from bot.listeners import log_modal, quick_log
 from bot.listeners.reply import Reply, send
 from bot.middleware import Who, who
 from domain import matching
+from domain.alert import overview as alert_overview
 from domain.errors import DomainError, ErrorCode, ValidationError
 from domain.journey import summary
 from domain.member import service as member_service
@@ -129,6 +133,34 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                 f"Stage metrics of {metrics.journey.name}",
                 public=public,
             )
+        case ShowAlerts(journey=journey_name):
+            async with db.begin() as session:
+                alerts = await alert_overview.overview(
+                    session, workspace_id=person.workspace_id, journey=journey_name
+                )
+            return Reply(blocks.alerts_message(alerts), "Open alerts and alert rules")
+        case AddAlertRule(journey=journey_name, stage=stage):
+            if not journey_name:
+                raise ValidationError(
+                    "Say which journey: `/journey alerts add Online purchase > checkout`.",
+                    code=ErrorCode.REQUIRED,
+                )
+            async with db.begin() as session:
+                named = await alert_overview.add_rule(
+                    session, workspace_id=person.workspace_id, journey=journey_name, stage=stage
+                )
+            return Reply(blocks.rule_added_message(named), "Alert rule added")
+        case RemoveAlertRule(journey=journey_name, stage=stage):
+            if not journey_name:
+                raise ValidationError(
+                    "Say which journey: `/journey alerts remove Online purchase > checkout`.",
+                    code=ErrorCode.REQUIRED,
+                )
+            async with db.begin() as session:
+                named = await alert_overview.remove_rule(
+                    session, workspace_id=person.workspace_id, journey=journey_name, stage=stage
+                )
+            return Reply(blocks.rule_removed_message(named), "Alert rule removed")
     raise AssertionError(f"unhandled command {command!r}")
 
 

@@ -6,7 +6,10 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from bot.home import home_view
 from bot.middleware import Who, who
 from bot.send import safely
+from domain.alert import overview as alert_overview
 from domain.observation import flows
+
+HOME_ALERTS_MAX = 10
 
 
 async def publish(person: Who, client) -> None:
@@ -14,7 +17,14 @@ async def publish(person: Who, client) -> None:
         overview = await flows.staff_overview(
             session, workspace_id=person.workspace_id, user_id=person.user_id
         )
-    view = home_view(overview, person.runtime.settings.base_url)
+        # The member's team's journeys; everyone's until they say which team they are on.
+        alerts = await alert_overview.open_alerts(
+            session,
+            workspace_id=person.workspace_id,
+            journey_ids=[j.id for j in overview.journeys] if overview.team else None,
+            limit=HOME_ALERTS_MAX,
+        )
+    view = home_view(overview, person.runtime.settings.base_url, alerts)
     await safely(client.views_publish(user_id=person.user_id, view=view), "views.publish")
 
 

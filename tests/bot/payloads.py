@@ -144,3 +144,62 @@ def home_button(action_id: str) -> dict[str, Any]:
             }
         ],
     }
+
+
+def alert_button(
+    blocks: list[dict[str, Any]],
+    action_id: str,
+    response_url: str,
+    *,
+    value: str | None = None,
+    user_id: str = USER,
+    channel: str = "C0ALERTS1",
+) -> dict[str, Any]:
+    """A click on a button of the alert message `blocks`, as posted in `channel`."""
+    [button] = [
+        {**element, "block_id": block.get("block_id", "actions")}
+        for block in blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == action_id
+    ]
+    clicked = {
+        "type": "button",
+        "action_id": action_id,
+        "block_id": button["block_id"],
+        "text": {**button["text"], "emoji": True},
+        "action_ts": "1700000006.000100",
+    }
+    if value is not None or "value" in button:
+        clicked["value"] = value if value is not None else button["value"]
+    if "style" in button:
+        clicked["style"] = button["style"]
+    return {
+        "type": "block_actions",
+        "user": user(user_id),
+        "api_app_id": "A0001",
+        "token": "verification",
+        "container": {
+            "type": "message",
+            "message_ts": "1700000000.000500",
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
+        "trigger_id": "trigger.alert",
+        "team": team(),
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel, "name": "alerts"},
+        "message": {
+            "type": "message",
+            "subtype": "bot_message",
+            "bot_id": "B0001",
+            "user": "UBOT",
+            "ts": "1700000000.000500",
+            "text": "Online purchase › consideration is losing customers",
+            "blocks": blocks,
+        },
+        "state": {"values": {}},
+        "response_url": response_url,
+        "actions": [clicked],
+    }

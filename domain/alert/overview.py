@@ -1,0 +1,150 @@
+"""Open alerts and alert rules with the names people read them by, for the chat doors
+(`/journey alerts`, App Home); and rules added or removed by journey and stage name."""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.alert.models import Alert, AlertStatus
+from domain.alert_rule import service as rule_service
+from domain.alert_rule.models import AlertRule
+from domain.errors import NotFound
+from domain.journey import service as journey_service
+from domain.journey.models import Journey
+from domain.stage import service as stage_service
+from domain.stage.service import StagePlace
+
+SHOWN_MAX = 50
+
+
+@dataclass(frozen=True)
+class OpenAlert:
+    alert: Alert
+    place: StagePlace
+
+
+@dataclass(frozen=True)
+class NamedRule:
+    rule: AlertRule
+    journey_name: str
+    stage_name: str | None  # None: every stage of the journey but the last
+
+
+@dataclass(frozen=True)
+class AlertsOverview:
+    journey: Journey | None  # the journey asked about; None: the whole workspace
+    alerts: list[OpenAlert]  # unresolved, newest first
+    rules: list[NamedRule]
+
+
+async def _places(session: AsyncSession, workspace_id: uuid.UUID) -> dict[uuid.UUID, StagePlace]:
+    return {p.id: p for p in await stage_service.places(session, workspace_id=workspace_id)}
+
+
+async def open_alerts(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    journey_ids: Iterable[uuid.UUID] | None = None,
+    limit: int = SHOWN_MAX,
+) -> list[OpenAlert]:
+    """Open and acknowledged alerts, newest first, of some journeys or the whole workspace."""
+    query = select(Alert).where(
+        Alert.workspace_id == workspace_id, Alert.status != AlertStatus.RESOLVED
+    )
+    if journey_ids is not None:
+        query = query.where(Alert.journey_id.in_(list(journey_ids)))
+    alerts = await session.scalars(
+        query.order_by(Alert.fired_at.desc(), Alert.id.desc()).limit(limit)
+    )
+    places = await _places(session, workspace_id)
+    return [OpenAlert(alert, places[alert.stage_id]) for alert in alerts]
+
+
+async def overview(
+    session: AsyncSession, *, workspace_id: uuid.UUID, journey: str | None
+) -> AlertsOverview:
+    """The open alerts and the rules of one journey (forgiving name) or of the workspace."""
+    found = (
+        await journey_service.find(session, workspace_id=workspace_id, name=journey)
+        if journey
+        else None
+    )
+    journey_ids = [found.id] if found else None
+    alerts = await open_alerts(session, workspace_id=workspace_id, journey_ids=journey_ids)
+    rules = await rule_service.list_all(
+        session, workspace_id=workspace_id, journey_id=found.id if found else None
+    )
+    places = await _places(session, workspace_id)
+    journeys = {
+        j.id: j.name for j in await journey_service.list_all(session, workspace_id=workspace_id)
+    }
+    named = [
+        NamedRule(
+            rule,
+            journeys[rule.journey_id],
+            places[rule.stage_id].name if rule.stage_id else None,
+        )
+        for rule in rules[:SHOWN_MAX]
+    ]
+    return AlertsOverview(found, alerts, named)
+
+
+async def _journey_and_stage(
+    session: AsyncSession, workspace_id: uuid.UUID, journey: str, stage: str | None
+) -> tuple[Journey, StagePlace | None]:
+    found, stage = await journey_service.find_with_stage(
+        session, workspace_id=workspace_id, name=journey, stage=stage
+    )
+    place = (
+        await stage_service.find(
+            session, workspace_id=workspace_id, name=stage, journey_id=found.id
+        )
+        if stage
+        else None
+    )
+    return found, place
+
+
+async def add_rule(
+    session: AsyncSession, *, workspace_id: uuid.UUID, journey: str, stage: str | None = None
+) -> NamedRule:
+    """A rule with the default settings for a journey (every stage) or one of its stages."""
+    found, place = await _journey_and_stage(session, workspace_id, journey, stage)
+    rule = await rule_service.create(
+        session,
+        workspace_id=workspace_id,
+        journey_id=found.id,
+        stage_id=place.id if place else None,
+    )
+    return NamedRule(rule, found.name, place.name if place else None)
+
+
+async def remove_rule(
+    session: AsyncSession, *, workspace_id: uuid.UUID, journey: str, stage: str | None = None
+) -> NamedRule:
+    """Delete the rule of a journey (its every-stage rule) or of one stage, with its alerts."""
+    found, place = await _journey_and_stage(session, workspace_id, journey, stage)
+    stage_id = place.id if place else None
+    rule = next(
+        (
+            r
+            for r in await rule_service.list_all(
+                session, workspace_id=workspace_id, journey_id=found.id
+            )
+            if r.stage_id == stage_id
+        ),
+        None,
+    )
+    if rule is None:
+        where = f"“{place.label}”" if place else f"all stages of “{found.name}”"
+        raise NotFound(
+            f"There is no alert rule for {where}. `/journey alerts {found.name}` lists its rules.",
+            field="stage" if place else "journey",
+        )
+    named = NamedRule(rule, found.name, place.name if place else None)
+    await rule_service.delete(session, workspace_id=workspace_id, rule_id=rule.id)
+    return named

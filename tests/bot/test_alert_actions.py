@@ -1,0 +1,182 @@
+"""The alert message's buttons, clicked in Slack: signed block_actions in, the alert changed,
+who did it recorded, and the in-place update of the message queued in the outbox."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.alert_message import AlertButton, AlertView, render
+from domain.alert import service as alert_service
+from domain.alert.models import Alert, AlertAction, AlertActivity, AlertStatus, Resolution
+from domain.notification.models import Notification, NotificationKind, NotificationStatus
+from tests.bot.conftest import USER, Acme
+from tests.bot.payloads import alert_button
+from tests.bot.signed import shown
+from tests.factories import (
+    make_alert,
+    make_alert_rule,
+    make_journey,
+    make_workspace,
+    stages_of,
+)
+
+
+async def fired(db, acme: Acme) -> tuple[Alert, list[dict]]:
+    """An open alert at Online purchase › consideration, and its message as Slack shows it."""
+    async with db.begin() as session:
+        rule = await make_alert_rule(session, acme.online, acme.stages[1])
+        alert = await make_alert(session, rule, acme.stages[1])
+    view = AlertView(alert, "Online purchase", "consideration", "https://jo.example/map")
+    return alert, render(view)[1]
+
+
+async def click(slack, blocks, button: AlertButton, **kwargs):
+    """Click, and wait for the listener: Bolt runs it after the ack, in a task of its own."""
+    running = asyncio.all_tasks()
+    response = await slack.interaction(alert_button(blocks, button, slack.response_url, **kwargs))
+    assert response.status_code == 200, response.text
+    started = asyncio.all_tasks() - running - {asyncio.current_task()}
+    if started:
+        await asyncio.wait(started, timeout=5)
+    return response
+
+
+async def state(db, alert: Alert) -> tuple[Alert, list[AlertActivity], list[Notification]]:
+    async with db() as session:
+        now = await alert_service.get(session, workspace_id=alert.workspace_id, alert_id=alert.id)
+        activity = await alert_service.activity(
+            session, workspace_id=alert.workspace_id, alert_id=alert.id
+        )
+        updates = list(
+            await session.scalars(
+                select(Notification).where(
+                    Notification.alert_id == alert.id,
+                    Notification.kind == NotificationKind.UPDATE,
+                )
+            )
+        )
+    return now, activity, updates
+
+
+def done_by_dana(activity: list[AlertActivity]) -> list[AlertAction]:
+    assert all(a.actor_id == USER and a.actor_name == "dana" for a in activity[1:])
+    return [a.action for a in activity]
+
+
+async def test_acknowledge_records_who_and_queues_the_message_update(slack, fake_slack, db, acme):
+    alert, blocks = await fired(db, acme)
+    await click(slack, blocks, AlertButton.ACKNOWLEDGE)
+    now, activity, [update] = await state(db, alert)
+    assert now.status is AlertStatus.ACKNOWLEDGED
+    assert now.acknowledged_by == "dana"
+    assert done_by_dana(activity) == [AlertAction.FIRED, AlertAction.ACKNOWLEDGED]
+    assert update.channel_id == "C0ALERTS1"
+    assert update.status is NotificationStatus.PENDING
+    # The message changes through the outbox only; nothing was answered or updated directly.
+    assert not fake_slack.of("chat.update") and not fake_slack.of("response_url")
+
+
+async def test_assign_to_me_assigns_the_clicker_and_acknowledges(slack, db, acme):
+    alert, blocks = await fired(db, acme)
+    await click(slack, blocks, AlertButton.ASSIGN_TO_ME)
+    now, activity, updates = await state(db, alert)
+    assert (now.assignee_id, now.assignee_name) == (USER, "dana")
+    assert now.status is AlertStatus.ACKNOWLEDGED
+    assert done_by_dana(activity) == [AlertAction.FIRED, AlertAction.ASSIGNED]
+    assert activity[-1].detail == "assigned to dana"
+    assert len(updates) == 1
+
+
+async def test_mute_silences_the_rule_at_the_stage_for_a_day(slack, db, acme):
+    alert, blocks = await fired(db, acme)
+    before = datetime.now(UTC)
+    await click(slack, blocks, AlertButton.MUTE_24H)
+    now, activity, updates = await state(db, alert)
+    assert now.muted_until is not None
+    muted_for = now.muted_until - before
+    assert timedelta(hours=23, minutes=59) < muted_for < timedelta(hours=24, minutes=1)
+    assert done_by_dana(activity) == [AlertAction.FIRED, AlertAction.MUTED]
+    assert len(updates) == 1
+
+
+async def test_resolve_closes_the_alert_by_hand(slack, db, acme):
+    alert, blocks = await fired(db, acme)
+    await click(slack, blocks, AlertButton.RESOLVE)
+    now, activity, updates = await state(db, alert)
+    assert now.status is AlertStatus.RESOLVED
+    assert now.resolution is Resolution.BY_HAND
+    assert now.resolved_by == "dana"
+    assert done_by_dana(activity) == [AlertAction.FIRED, AlertAction.RESOLVED]
+    assert len(updates) == 1
+
+
+@pytest.mark.parametrize(
+    "button",
+    [AlertButton.ACKNOWLEDGE, AlertButton.ASSIGN_TO_ME, AlertButton.MUTE_24H, AlertButton.RESOLVE],
+)
+async def test_a_double_click_changes_nothing_twice(slack, fake_slack, db, acme, button):
+    alert, blocks = await fired(db, acme)
+    await click(slack, blocks, button)
+    first, first_activity, first_updates = await state(db, alert)
+    await click(slack, blocks, button)
+    again, activity, updates = await state(db, alert)
+    assert len(activity) == len(first_activity) == 2
+    assert len(updates) == len(first_updates) == 1
+    assert (again.status, again.assignee_id, again.muted_until, again.resolved_at) == (
+        first.status,
+        first.assignee_id,
+        first.muted_until,
+        first.resolved_at,
+    )
+    assert not fake_slack.of("response_url")  # no error for a repeat
+
+
+async def test_an_alert_of_another_workspace_is_not_found_and_untouched(
+    slack, fake_slack, db, acme
+):
+    _, blocks = await fired(db, acme)
+    await click(slack, blocks, AlertButton.OPEN_MAP)  # links our Slack team to Acme first
+    async with db.begin() as session:
+        other = await make_workspace(session, "globex")
+        journey = await make_journey(session, other, "Online purchase")
+        stages = await stages_of(session, journey)
+        rule = await make_alert_rule(session, journey, stages[1])
+        foreign = await make_alert(session, rule, stages[1])
+    # Our own alert message, its button carrying the other workspace's alert id.
+    await click(slack, blocks, AlertButton.RESOLVE, value=str(foreign.id))
+    [answer] = await fake_slack.wait_for("response_url")
+    assert answer.params["response_type"] == "ephemeral"
+    assert "No alert with that id exists in this workspace" in shown(answer.params["blocks"])
+    assert not answer.params.get("replace_original")
+    now, activity, updates = await state(db, foreign)
+    assert now.status is AlertStatus.OPEN
+    assert len(activity) == 1 and not updates
+
+
+@pytest.mark.parametrize("value", ["not-an-alert", "6b1f0e7e-4f7a-4d7c-9b8a-3d1f2a9c0e11"])
+async def test_an_unknown_alert_id_is_answered_privately(slack, fake_slack, db, acme, value):
+    _, blocks = await fired(db, acme)
+    await click(slack, blocks, AlertButton.ACKNOWLEDGE, value=value)
+    [answer] = await fake_slack.wait_for("response_url")
+    assert answer.params["response_type"] == "ephemeral"
+    assert ":warning:" in shown(answer.params["blocks"])
+
+
+async def test_muting_a_resolved_alert_says_why_not(slack, fake_slack, db, acme):
+    alert, blocks = await fired(db, acme)
+    await click(slack, blocks, AlertButton.RESOLVE)
+    await click(slack, blocks, AlertButton.MUTE_24H)
+    [answer] = await fake_slack.wait_for("response_url")
+    assert "already resolved" in shown(answer.params["blocks"])
+    _, activity, _ = await state(db, alert)
+    assert [a.action for a in activity] == [AlertAction.FIRED, AlertAction.RESOLVED]
+
+
+async def test_open_map_is_only_acknowledged(slack, fake_slack, db, acme):
+    alert, blocks = await fired(db, acme)
+    await click(slack, blocks, AlertButton.OPEN_MAP)
+    _, activity, updates = await state(db, alert)
+    assert len(activity) == 1 and not updates
+    assert [call.method for call in fake_slack.calls] == ["auth.test"]  # Bolt's, at start
