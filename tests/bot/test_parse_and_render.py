@@ -8,10 +8,13 @@ from hypothesis import strategies as st
 
 from bot.blocks import fit, lines_within, section
 from bot.commands import (
+    AddAlertRule,
     Help,
     OpenLogModal,
     QuickLog,
+    RemoveAlertRule,
     SetTeam,
+    ShowAlerts,
     ShowMap,
     ShowMetrics,
     ShowStage,
@@ -55,6 +58,13 @@ from bot.text import escape, unescape
             "metrics Online purchase > decision 90d public",
             ShowMetrics("Online purchase", "decision", 90, True),
         ),
+        ("alerts", ShowAlerts(None)),
+        ("ALERTS Online purchase", ShowAlerts("Online purchase")),
+        ("alerts add Online purchase", AddAlertRule("Online purchase", None)),
+        ("alerts add Online purchase &gt; checkout", AddAlertRule("Online purchase", "checkout")),
+        ("alerts Add Online purchase checkout", AddAlertRule("Online purchase checkout", None)),
+        ("alerts add", AddAlertRule("", None)),
+        ("alerts remove Store visit › awareness", RemoveAlertRule("Store visit", "awareness")),
     ],
 )
 def test_parse(text, command):
@@ -123,3 +133,29 @@ def test_no_user_text_can_open_a_mention_or_link(text):
 @given(st.text(max_size=300))
 def test_parse_never_fails(text):
     assert parse(text) is not None
+
+
+def test_the_alerts_list_is_escaped_and_within_slacks_limits():
+    import uuid
+    from datetime import UTC, datetime
+
+    from bot.blocks import alerts_message
+    from domain.alert.models import Alert, AlertStatus
+    from domain.alert.overview import AlertsOverview, OpenAlert
+    from domain.stage.service import StagePlace
+
+    place = StagePlace(uuid.uuid4(), "<!channel> pay" * 10, uuid.uuid4(), "Online & co")
+    alert = Alert(
+        status=AlertStatus.OPEN,
+        recent_converted=35,
+        recent_entered=100,
+        baseline_converted=50,
+        baseline_entered=100,
+        fired_at=datetime(2026, 11, 20, tzinfo=UTC),
+    )
+    blocks = alerts_message(AlertsOverview(None, [OpenAlert(alert, place)] * 200, []))
+    assert len(blocks) <= 50
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    body = json.dumps(blocks)
+    assert "<!channel>" not in body and "Online &amp; co" in body
+    assert "more" in body  # …and N more
