@@ -11,6 +11,9 @@ from bot.alert_message import AlertButton, AlertView, render
 from domain.alert import service as alert_service
 from domain.alert.models import Alert, AlertAction, AlertActivity, AlertStatus, Resolution
 from domain.notification.models import Notification, NotificationKind, NotificationStatus
+from journeyops.delivery import deliver_due
+from journeyops.runtime import Runtime
+from journeyops.settings import Settings
 from tests.bot.conftest import USER, Acme
 from tests.bot.payloads import alert_button
 from tests.bot.signed import shown
@@ -21,6 +24,7 @@ from tests.factories import (
     make_workspace,
     stages_of,
 )
+from tests.slack_web_api import SlackWebAPI
 
 
 async def fired(db, acme: Acme) -> tuple[Alert, list[dict]]:
@@ -180,3 +184,26 @@ async def test_open_map_is_only_acknowledged(slack, fake_slack, db, acme):
     _, activity, updates = await state(db, alert)
     assert len(activity) == 1 and not updates
     assert [call.method for call in fake_slack.calls] == ["auth.test"]  # Bolt's, at start
+
+
+async def test_a_click_on_the_posted_message_updates_it_in_place_once_delivered(
+    slack, database_url, db, acme
+):
+    """The whole path: the worker posts the alert, someone clicks Acknowledge on that very
+    message, the worker's next round rewrites it in place."""
+    alert, _ = await fired(db, acme)
+    async with SlackWebAPI() as channel_slack:
+        settings = Settings(slack_api_url=channel_slack.url, slack_bot_token="xoxb-test")
+        runtime = Runtime.create(settings, database_url)
+        try:
+            await deliver_due(runtime)
+            [posted] = channel_slack.posted("C0ALERTS1")
+            await click(slack, posted["blocks"], AlertButton.ACKNOWLEDGE)
+            await deliver_due(runtime)
+        finally:
+            await runtime.close()
+        [message] = channel_slack.posted("C0ALERTS1")
+    assert message["updates"] == 1
+    assert "Acknowledged by dana" in str(message["blocks"])
+    _, _, [update] = await state(db, alert)
+    assert update.status is NotificationStatus.SENT
