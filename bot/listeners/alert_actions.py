@@ -8,6 +8,7 @@ chat.update). A repeated click changes nothing; only failures are answered, priv
 
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
 
@@ -22,61 +23,27 @@ from domain.errors import DomainError
 STALE = "That button belongs to no alert here; the message may be out of date."
 
 
-def _acknowledge(session, person: Who, alert_id: uuid.UUID) -> Awaitable[Alert]:
-    return alert_service.acknowledge(
-        session,
-        workspace_id=person.workspace_id,
-        alert_id=alert_id,
-        actor_id=person.user_id,
-        actor_name=person.user_name,
-    )
-
-
-def _assign_to_me(session, person: Who, alert_id: uuid.UUID) -> Awaitable[Alert]:
-    return alert_service.assign(
-        session,
-        workspace_id=person.workspace_id,
-        alert_id=alert_id,
-        assignee_id=person.user_id,
-        assignee_name=person.user_name,
-        actor_id=person.user_id,
-        actor_name=person.user_name,
-    )
-
-
-def _mute_24h(session, person: Who, alert_id: uuid.UUID) -> Awaitable[Alert]:
-    return alert_service.mute(
-        session,
-        workspace_id=person.workspace_id,
-        alert_id=alert_id,
-        actor_id=person.user_id,
-        actor_name=person.user_name,
-        hours=24,
-    )
-
-
-def _resolve(session, person: Who, alert_id: uuid.UUID) -> Awaitable[Alert]:
-    return alert_service.resolve(
-        session,
-        workspace_id=person.workspace_id,
-        alert_id=alert_id,
-        actor_id=person.user_id,
-        actor_name=person.user_name,
-    )
-
-
 USE_CASES: dict[AlertButton, Callable[..., Awaitable[Alert]]] = {
-    AlertButton.ACKNOWLEDGE: _acknowledge,
-    AlertButton.ASSIGN_TO_ME: _assign_to_me,
-    AlertButton.MUTE_24H: _mute_24h,
-    AlertButton.RESOLVE: _resolve,
+    AlertButton.ACKNOWLEDGE: alert_service.acknowledge,
+    AlertButton.ASSIGN_TO_ME: alert_service.assign,
+    AlertButton.MUTE_24H: alert_service.mute,
+    AlertButton.RESOLVE: alert_service.resolve,
 }
+
+
+def _arguments(button: AlertButton, person: Who) -> dict[str, Any]:
+    """What the button means beyond "this alert, by this person"."""
+    if button is AlertButton.ASSIGN_TO_ME:
+        return {"assignee_id": person.user_id, "assignee_name": person.user_name}
+    if button is AlertButton.MUTE_24H:
+        return {"hours": 24}
+    return {}
 
 
 async def clicked(ack, action: dict, respond, context: AsyncBoltContext) -> None:
     await ack()
     person = who(context)
-    use_case = USE_CASES[AlertButton(action["action_id"])]
+    button = AlertButton(action["action_id"])
     try:
         alert_id = uuid.UUID(str(action.get("value")))
     except ValueError:
@@ -84,6 +51,13 @@ async def clicked(ack, action: dict, respond, context: AsyncBoltContext) -> None
         return
     try:
         async with person.runtime.db.begin() as session:
-            await use_case(session, person, alert_id)
+            await USE_CASES[button](
+                session,
+                workspace_id=person.workspace_id,
+                alert_id=alert_id,
+                actor_id=person.user_id,
+                actor_name=person.user_name,
+                **_arguments(button, person),
+            )
     except DomainError as error:
         await send(respond, Reply(blocks.error_message(error.message), error.message))

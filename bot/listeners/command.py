@@ -139,27 +139,24 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                     session, workspace_id=person.workspace_id, journey=journey_name
                 )
             return Reply(blocks.alerts_message(alerts), "Open alerts and alert rules")
-        case AddAlertRule(journey=journey_name, stage=stage):
+        case (
+            AddAlertRule(journey=journey_name, stage=stage)
+            | RemoveAlertRule(journey=journey_name, stage=stage)
+        ):
+            adding = isinstance(command, AddAlertRule)
+            verb = "add" if adding else "remove"
             if not journey_name:
                 raise ValidationError(
-                    "Say which journey: `/journey alerts add Online purchase > checkout`.",
+                    f"Say which journey: `/journey alerts {verb} Online purchase > checkout`.",
                     code=ErrorCode.REQUIRED,
                 )
+            change = alert_overview.add_rule if adding else alert_overview.remove_rule
             async with db.begin() as session:
-                named = await alert_overview.add_rule(
+                named = await change(
                     session, workspace_id=person.workspace_id, journey=journey_name, stage=stage
                 )
-            return Reply(blocks.rule_added_message(named), "Alert rule added")
-        case RemoveAlertRule(journey=journey_name, stage=stage):
-            if not journey_name:
-                raise ValidationError(
-                    "Say which journey: `/journey alerts remove Online purchase > checkout`.",
-                    code=ErrorCode.REQUIRED,
-                )
-            async with db.begin() as session:
-                named = await alert_overview.remove_rule(
-                    session, workspace_id=person.workspace_id, journey=journey_name, stage=stage
-                )
+            if adding:
+                return Reply(blocks.rule_added_message(named), "Alert rule added")
             return Reply(blocks.rule_removed_message(named), "Alert rule removed")
     raise AssertionError(f"unhandled command {command!r}")
 

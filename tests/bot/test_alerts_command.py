@@ -88,6 +88,8 @@ async def test_alerts_add_an_unknown_journey_or_no_journey_says_what_to_do(
     assert ":warning:" in unknown and "journey" in unknown
     missing = shown((await ask(slack, fake_slack, "alerts add"))["blocks"])
     assert "/journey alerts add Online purchase &gt; checkout" in missing
+    missing = shown((await ask(slack, fake_slack, "alerts remove"))["blocks"])
+    assert "/journey alerts remove Online purchase &gt; checkout" in missing
     assert await rules(db) == []
 
 
