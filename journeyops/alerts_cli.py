@@ -24,7 +24,9 @@ from domain.journey.models import Journey
 from journeyops.runtime import Runtime
 from journeyops.settings import get_settings
 
-alerts_app = typer.Typer(help="Try alert rules: evaluate now or as of a time, backtest.")
+alerts_app = typer.Typer(
+    help="Try alert rules: evaluate now or as of a time, backtest.", no_args_is_help=True
+)
 
 T = TypeVar("T")
 

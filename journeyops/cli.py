@@ -1,4 +1,4 @@
-"""The `journeyops` command: migrate, serve, worker, demo, token."""
+"""The `journeyops` command: migrate, serve, worker, demo, token, alerts."""
 
 import asyncio
 import logging
