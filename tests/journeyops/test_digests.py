@@ -147,3 +147,20 @@ async def test_teams_without_a_channel_or_anything_owned_get_nothing(runtime, sh
     # Checkout and Support (nothing owned: recorded, not posted); Finance has no channel.
     assert claimed == 2
     assert [n.channel_id for n in await notifications(runtime)] == ["C0CHECKOUT"]
+
+
+async def test_a_digest_that_fails_midway_leaves_nothing_and_goes_out_next_run(
+    runtime, shop, monkeypatch
+):
+    from domain.digest import service as digest_service
+
+    gather = digest_service.gather
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("metrics unavailable")
+
+    monkeypatch.setattr(digest_service, "gather", broken)
+    assert await send_weekly_digests(runtime, now=NOW) == 0
+    assert await notifications(runtime) == []
+    monkeypatch.setattr(digest_service, "gather", gather)
+    assert await send_weekly_digests(runtime, now=NOW) == 1
