@@ -2,12 +2,12 @@
 
 import uuid
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import NotFound
+from domain.errors import Duplicate, NotFound
 
 T = TypeVar("T")
 
@@ -40,3 +40,31 @@ async def get_many_in_workspace(
         )
     )
     return {row.id: row for row in rows}  # type: ignore[attr-defined]
+
+
+async def find_by_name(
+    session: AsyncSession, model: type[T], *, workspace_id: uuid.UUID, name: str
+) -> T | None:
+    """The row of `model` called `name` in this workspace, ignoring case and outer spaces."""
+    table: Any = model
+    return await session.scalar(
+        select(model).where(
+            table.workspace_id == workspace_id,
+            func.lower(table.name) == name.strip().lower(),
+        )
+    )
+
+
+async def ensure_name_free(
+    session: AsyncSession,
+    model: type[T],
+    *,
+    workspace_id: uuid.UUID,
+    name: str,
+    label: str,
+    exclude: uuid.UUID | None = None,
+) -> None:
+    """Duplicate unless no other row of `model` in the workspace has this name (any case)."""
+    existing: Any = await find_by_name(session, model, workspace_id=workspace_id, name=name)
+    if existing is not None and existing.id != exclude:
+        raise Duplicate(f"A {label} called “{existing.name}” already exists.", field="name")

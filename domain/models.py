@@ -6,6 +6,7 @@ from domain.alert_rule.models import AlertRule
 from domain.auth.models import ApiToken
 from domain.base import Base
 from domain.customer.models import Customer, CustomerPersona
+from domain.digest.models import TeamDigest
 from domain.event.models import Event, EventNameCount, EventReceipt
 from domain.journey.models import Journey
 from domain.member.models import Member
@@ -41,6 +42,7 @@ __all__ = [
     "StageProgress",
     "Subscription",
     "Team",
+    "TeamDigest",
     "Touchpoint",
     "TouchpointReach",
     "Workspace",

@@ -1,4 +1,4 @@
-"""The `journeyops` command: migrate, serve, worker, demo, token."""
+"""The `journeyops` command: migrate, serve, worker, demo, token, alerts."""
 
 import asyncio
 import logging
@@ -9,12 +9,14 @@ from typing import Annotated
 import typer
 
 from journeyops import migrations
+from journeyops.alerts_cli import alerts_app
 from journeyops.database import resolve_database_url
 from journeyops.settings import get_settings
 
 app = typer.Typer(help="JourneyOps: keep your customer journey map alive.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for GraphQL and event ingestion.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.add_typer(alerts_app, name="alerts")
 
 
 def _setup_logging() -> None:

@@ -38,6 +38,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import alert_message
 from domain.alert import service as alert_service
+from domain.digest import service as digest_service
 from domain.errors import DomainError
 from domain.journey import service as journey_service
 from domain.notification import service as notification_service
@@ -332,7 +333,13 @@ class Dispatcher:
     async def _content(
         self, session, notification: Notification
     ) -> tuple[str, list[dict[str, Any]] | None]:
-        """An alert's message as the alert stands now; replies carry their own text."""
+        """An alert's message as the alert stands now; replies carry their own text, digests
+        the blocks they were written with."""
+        if notification.kind is NotificationKind.DIGEST:
+            blocks = await digest_service.blocks_of(
+                session, workspace_id=notification.workspace_id, notification_id=notification.id
+            )
+            return notification.text, blocks
         if notification.kind is NotificationKind.REPLY or notification.alert_id is None:
             return notification.text, None
         workspace_id = notification.workspace_id

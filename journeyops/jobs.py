@@ -5,9 +5,11 @@ from datetime import timedelta
 from domain.metrics.cohorts import daily_cohorts
 from journeyops.alerting import evaluation_job
 from journeyops.delivery import deliver_due
+from journeyops.digests import digest_job
 from journeyops.worker import Job
 
 JOBS: list[Job] = [
     Job("slack-delivery", timedelta(seconds=2), deliver_due),
     evaluation_job(cohorts=daily_cohorts),
+    digest_job(),
 ]

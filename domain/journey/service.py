@@ -2,12 +2,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import Duplicate
 from domain.journey.models import DEFAULT_CONVERSION_WINDOW_DAYS, Journey
-from domain.lookup import get_in_workspace
+from domain.lookup import ensure_name_free, find_by_name, get_in_workspace
 from domain.persona import service as persona_service
 from domain.validation import (
     TEXT_MAX,
@@ -44,11 +43,7 @@ async def get(session: AsyncSession, *, workspace_id: uuid.UUID, journey_id: uui
 async def get_by_name(
     session: AsyncSession, *, workspace_id: uuid.UUID, name: str
 ) -> Journey | None:
-    return await session.scalar(
-        select(Journey).where(
-            Journey.workspace_id == workspace_id, func.lower(Journey.name) == name.strip().lower()
-        )
-    )
+    return await find_by_name(session, Journey, workspace_id=workspace_id, name=name)
 
 
 async def list_all(session: AsyncSession, *, workspace_id: uuid.UUID) -> list[Journey]:
@@ -57,14 +52,6 @@ async def list_all(session: AsyncSession, *, workspace_id: uuid.UUID) -> list[Jo
             select(Journey).where(Journey.workspace_id == workspace_id).order_by(Journey.name)
         )
     )
-
-
-async def _ensure_unique_name(
-    session: AsyncSession, workspace_id: uuid.UUID, name: str, exclude: uuid.UUID | None = None
-) -> None:
-    existing = await get_by_name(session, workspace_id=workspace_id, name=name)
-    if existing is not None and existing.id != exclude:
-        raise Duplicate(f"A journey called “{existing.name}” already exists.", field="name")
 
 
 def _window(days: int) -> int:
@@ -88,7 +75,7 @@ async def create(
     from domain.stage import service as stage_service
 
     name = required_text(name, field="name", label="Journey name")
-    await _ensure_unique_name(session, workspace_id, name)
+    await ensure_name_free(session, Journey, workspace_id=workspace_id, name=name, label="journey")
     if persona_id is not None:
         await persona_service.get(session, workspace_id=workspace_id, persona_id=persona_id)
     journey = Journey(
@@ -131,7 +118,14 @@ async def update(
     journey = await get(session, workspace_id=workspace_id, journey_id=journey_id)
     if not isinstance(name, Unset):
         name = required_text(name, field="name", label="Journey name")
-        await _ensure_unique_name(session, workspace_id, name, exclude=journey.id)
+        await ensure_name_free(
+            session,
+            Journey,
+            workspace_id=workspace_id,
+            name=name,
+            label="journey",
+            exclude=journey.id,
+        )
         journey.name = name
     if not isinstance(description, Unset):
         journey.description = optional_text(

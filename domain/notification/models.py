@@ -12,6 +12,7 @@ class NotificationKind(StrEnum):
     POST = "post"  # a new message in the channel
     UPDATE = "update"  # the parent's message rewritten in place
     REPLY = "reply"  # a note in the parent message's thread
+    DIGEST = "digest"  # a team's weekly digest (its blocks are kept with the digest)
 
 
 class NotificationStatus(StrEnum):

@@ -58,6 +58,23 @@ async def post_alert(
     )
 
 
+async def post_digest(
+    session: AsyncSession, *, workspace_id: uuid.UUID, channel_id: str, text: str
+) -> Notification:
+    """Queue a team digest for its channel; `text` is the fallback where blocks do not show."""
+    notification = Notification(
+        workspace_id=workspace_id,
+        channel_id=channel_id,
+        kind=NotificationKind.DIGEST,
+        text=text,
+        status=NotificationStatus.PENDING,
+        attempts=0,
+    )
+    session.add(notification)
+    await session.flush()
+    return notification
+
+
 async def _posts(
     session: AsyncSession, workspace_id: uuid.UUID, alert_id: uuid.UUID
 ) -> list[Notification]:

@@ -2,11 +2,11 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import Duplicate, ValidationError
-from domain.lookup import get_in_workspace
+from domain.errors import ValidationError
+from domain.lookup import ensure_name_free, find_by_name, get_in_workspace
 from domain.persona.models import Persona
 from domain.validation import TEXT_MAX, UNSET, Unset, optional_text, required_text
 
@@ -47,11 +47,7 @@ async def get(session: AsyncSession, *, workspace_id: uuid.UUID, persona_id: uui
 async def get_by_name(
     session: AsyncSession, *, workspace_id: uuid.UUID, name: str
 ) -> Persona | None:
-    return await session.scalar(
-        select(Persona).where(
-            Persona.workspace_id == workspace_id, func.lower(Persona.name) == name.strip().lower()
-        )
-    )
+    return await find_by_name(session, Persona, workspace_id=workspace_id, name=name)
 
 
 async def list_all(session: AsyncSession, *, workspace_id: uuid.UUID) -> list[Persona]:
@@ -74,9 +70,7 @@ async def create(
 ) -> Persona:
     """Create a customer segment such as "budget-conscious shopper"."""
     name = required_text(name, field="name", label="Persona name")
-    existing = await get_by_name(session, workspace_id=workspace_id, name=name)
-    if existing is not None:
-        raise Duplicate(f"A persona called “{existing.name}” already exists.", field="name")
+    await ensure_name_free(session, Persona, workspace_id=workspace_id, name=name, label="persona")
     persona = Persona(
         workspace_id=workspace_id,
         name=name,
@@ -106,9 +100,14 @@ async def update(
     persona = await get(session, workspace_id=workspace_id, persona_id=persona_id)
     if not isinstance(name, Unset):
         name = required_text(name, field="name", label="Persona name")
-        existing = await get_by_name(session, workspace_id=workspace_id, name=name)
-        if existing is not None and existing.id != persona.id:
-            raise Duplicate(f"A persona called “{existing.name}” already exists.", field="name")
+        await ensure_name_free(
+            session,
+            Persona,
+            workspace_id=workspace_id,
+            name=name,
+            label="persona",
+            exclude=persona.id,
+        )
         persona.name = name
     if not isinstance(description, Unset):
         persona.description = optional_text(

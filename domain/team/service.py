@@ -2,11 +2,11 @@ import re
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import Duplicate, ValidationError
-from domain.lookup import get_in_workspace
+from domain.errors import ValidationError
+from domain.lookup import ensure_name_free, find_by_name, get_in_workspace
 from domain.team.models import Team
 from domain.validation import UNSET, Unset, required_text
 
@@ -34,11 +34,7 @@ async def get(session: AsyncSession, *, workspace_id: uuid.UUID, team_id: uuid.U
 
 async def get_by_name(session: AsyncSession, *, workspace_id: uuid.UUID, name: str) -> Team | None:
     """The team with this name, ignoring case."""
-    return await session.scalar(
-        select(Team).where(
-            Team.workspace_id == workspace_id, func.lower(Team.name) == name.strip().lower()
-        )
-    )
+    return await find_by_name(session, Team, workspace_id=workspace_id, name=name)
 
 
 async def list_all(session: AsyncSession, *, workspace_id: uuid.UUID) -> list[Team]:
@@ -47,14 +43,6 @@ async def list_all(session: AsyncSession, *, workspace_id: uuid.UUID) -> list[Te
             select(Team).where(Team.workspace_id == workspace_id).order_by(Team.name)
         )
     )
-
-
-async def _ensure_unique_name(
-    session: AsyncSession, workspace_id: uuid.UUID, name: str, exclude: uuid.UUID | None = None
-) -> None:
-    existing = await get_by_name(session, workspace_id=workspace_id, name=name)
-    if existing is not None and existing.id != exclude:
-        raise Duplicate(f"A team called “{existing.name}” already exists.", field="name")
 
 
 async def create(
@@ -66,7 +54,7 @@ async def create(
 ) -> Team:
     """Create a team, optionally with the Slack channel its alerts and digests go to."""
     name = required_text(name, field="name", label="Team name")
-    await _ensure_unique_name(session, workspace_id, name)
+    await ensure_name_free(session, Team, workspace_id=workspace_id, name=name, label="team")
     team = Team(
         workspace_id=workspace_id,
         name=name,
@@ -88,7 +76,14 @@ async def update(
     team = await get(session, workspace_id=workspace_id, team_id=team_id)
     if not isinstance(name, Unset):
         name = required_text(name, field="name", label="Team name")
-        await _ensure_unique_name(session, workspace_id, name, exclude=team.id)
+        await ensure_name_free(
+            session,
+            Team,
+            workspace_id=workspace_id,
+            name=name,
+            label="team",
+            exclude=team.id,
+        )
         team.name = name
     if not isinstance(slack_channel_id, Unset):
         team.slack_channel_id = parse_slack_channel_id(slack_channel_id)

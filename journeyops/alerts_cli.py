@@ -1,0 +1,216 @@
+"""`journeyops alerts`: tune rules before they page anyone.
+
+`evaluate` runs every enabled rule as of a time, as the worker would (with `--dry-run` nothing
+is written, so nothing is posted); `backtest` replays one rule daily over past cohorts. Both
+print one JSON object a line, so the output pipes into `jq` or a spreadsheet.
+"""
+
+import asyncio
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, TypeVar
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.alert.decision import Decision, Step
+from domain.alert.statistics import Days, Proportion
+from domain.alert_rule.models import AlertRule
+from domain.errors import DomainError, NotFound
+from domain.journey.models import Journey
+from journeyops.runtime import Runtime
+from journeyops.settings import get_settings
+
+alerts_app = typer.Typer(
+    help="Try alert rules: evaluate now or as of a time, backtest.", no_args_is_help=True
+)
+
+T = TypeVar("T")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, fg="red", err=True)
+    return typer.Exit(2)
+
+
+def _parse_time(value: str | None) -> datetime:
+    """TIME as ISO 8601; without an offset it means UTC. Now when not given."""
+    now = datetime.now(UTC)
+    if value is None:
+        return now
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise _fail(
+            f"--at “{value[:60]}” is not a time; give ISO 8601, e.g. 2026-03-11T06:00:00+00:00."
+        ) from None
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    if at > now:
+        raise _fail(f"--at {at.isoformat()} is in the future; only past data can be judged.")
+    return at
+
+
+def _parse_day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{option} “{value[:60]}” is not a date; give YYYY-MM-DD.") from None
+
+
+def _rule_id(value: str) -> uuid.UUID:
+    """A rule's uuid, or its GraphQL id (what `alertRules` returns)."""
+    from graphql_api import ids
+
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        parsed = ids.parse(value)
+        if parsed is None or parsed[0] != "AlertRule":
+            raise _fail(
+                f"--rule “{value[:60]}” is not an alert rule id; give the id that "
+                "`alerts evaluate` or GraphQL `alertRules` shows."
+            ) from None
+        return parsed[1]
+
+
+def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Run `work` against the configured database; domain errors end the command clearly."""
+
+    async def main() -> T:
+        runtime = Runtime.create(get_settings())
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.close()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as error:
+        raise _fail(error.message) from None
+
+
+def _figures(days: Days, proportion: Proportion) -> dict[str, Any]:
+    return {
+        "first_day": days.first.isoformat(),
+        "last_day": days.last.isoformat(),
+        "entered": proportion.entered,
+        "converted": proportion.converted,
+        "conversion": round(proportion.rate, 4),
+    }
+
+
+def decision_line(
+    *, at: datetime, rule_id: uuid.UUID, journey: str, stage: str, decision: Decision
+) -> dict[str, Any]:
+    """One JSON line: what the rule decided at a stage and the figures it decided on."""
+    evaluation = decision.evaluation
+    comparison, windows, driver = evaluation.comparison, evaluation.windows, evaluation.driver
+    return {
+        "at": at.isoformat(),
+        "step": decision.step.value,
+        "rule_id": str(rule_id),
+        "journey": journey,
+        "stage": stage,
+        "recent": _figures(windows.recent, comparison.recent),
+        "baseline": _figures(windows.baseline, comparison.baseline),
+        "change_points": round(comparison.change_points, 2),
+        "p_value": comparison.p_value,
+        "driver": None
+        if driver is None
+        else {
+            "dimension": driver.segment.dimension,
+            "label": driver.segment.label,
+            "points": round(driver.points, 2),
+            "share": round(driver.share, 3),
+        },
+        "reason": decision.reason,
+    }
+
+
+async def _journey_names(session: AsyncSession, rule_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    rows = await session.execute(
+        select(AlertRule.id, Journey.name)
+        .join(
+            Journey,
+            (Journey.workspace_id == AlertRule.workspace_id) & (Journey.id == AlertRule.journey_id),
+        )
+        .where(AlertRule.id.in_(rule_ids))
+    )
+    return {rule_id: name for rule_id, name in rows}
+
+
+@alerts_app.command()
+def evaluate(
+    at: Annotated[
+        str | None, typer.Option("--at", help="ISO 8601 time (UTC without an offset; default now)")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Write and post nothing; only print")
+    ] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also print stages that hold, with the reason")
+    ] = False,
+) -> None:
+    """Evaluate every enabled rule as of a time; print what fires or resolves as JSON lines."""
+    from journeyops.alerting import evaluate_all
+
+    when = _parse_time(at)
+
+    async def work(runtime: Runtime) -> list[dict[str, Any]]:
+        outcomes = await evaluate_all(runtime, cohorts=runtime.cohorts, at=when, apply=not dry_run)
+        async with runtime.db() as session:
+            journeys = await _journey_names(session, {o.rule_id for o in outcomes})
+        return [
+            decision_line(
+                at=when,
+                rule_id=o.rule_id,
+                journey=journeys.get(o.rule_id, ""),
+                stage=o.stage_name,
+                decision=o.decision,
+            )
+            | ({"alert_id": str(o.alert.id)} if o.alert is not None else {})
+            for o in outcomes
+            if show_all or o.decision.step is not Step.HOLD
+        ]
+
+    for line in _run(work):
+        typer.echo(json.dumps(line, ensure_ascii=False))
+
+
+@alerts_app.command()
+def backtest(
+    rule: Annotated[str, typer.Option("--rule", help="The rule's id")],
+    first: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD")],
+    last: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD")],
+) -> None:
+    """Replay a rule daily over past cohorts; print each time it would have fired or resolved."""
+    from domain.alert.evaluation import backtest as replay
+
+    rule_id = _rule_id(rule)
+    first_day, last_day = _parse_day(first, "--from"), _parse_day(last, "--to")
+
+    async def work(runtime: Runtime) -> list[dict[str, Any]]:
+        async with runtime.db() as session:
+            found = await session.scalar(select(AlertRule).where(AlertRule.id == rule_id))
+            if found is None:
+                raise NotFound(f"No alert rule {rule_id}; list them with GraphQL `alertRules`.")
+            events = await replay(
+                session,
+                rule=found,
+                first_day=first_day,
+                last_day=last_day,
+                cohorts=runtime.cohorts,
+            )
+            journey = (await _journey_names(session, {found.id}))[found.id]
+        return [
+            decision_line(
+                at=e.at, rule_id=found.id, journey=journey, stage=e.stage_name, decision=e.decision
+            )
+            for e in events
+        ]
+
+    for line in _run(work):
+        typer.echo(json.dumps(line, ensure_ascii=False))
