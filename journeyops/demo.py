@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.action import service as action_service
+from domain.alert_rule import service as alert_rule_service
 from domain.auth import service as auth_service
 from domain.auth.models import ApiToken
 from domain.event import synthetic
@@ -59,7 +60,9 @@ async def load(session: AsyncSession, *, now: datetime | None = None) -> tuple[W
         strict=True,
     ):
         journey = await _journey(session, workspace.id, name, stages, persona_id, teams)
-        await synthetic.send_demo_events(  # four weeks of customers, so metrics have figures
+        # A rule with the defaults, so the worker watches every stage from the start.
+        await alert_rule_service.create(session, workspace_id=workspace.id, journey_id=journey.id)
+        await synthetic.send_demo_events(  # eight weeks of customers, so metrics have figures
             session,
             workspace_id=workspace.id,
             journey_id=journey.id,

@@ -1,14 +1,14 @@
 from sqlalchemy import func, select
 
 from domain.auth import service as auth_service
-from domain.models import Journey, Observation, Persona, Stage, Team, Touchpoint
+from domain.models import AlertRule, Journey, Observation, Persona, Stage, Team, Touchpoint
 from journeyops import demo
 
 
 async def counts(session):
     return {
         model.__name__: await session.scalar(select(func.count()).select_from(model))
-        for model in (Team, Persona, Journey, Stage, Touchpoint, Observation)
+        for model in (Team, Persona, Journey, Stage, Touchpoint, Observation, AlertRule)
     }
 
 
@@ -18,6 +18,7 @@ async def test_the_demo_loads_a_lived_in_workspace_once(session):
     assert loaded
     assert first["Team"] == 4 and first["Persona"] == 3 and first["Journey"] == 2
     assert first["Stage"] == 8 and first["Touchpoint"] >= 15 and first["Observation"] >= 30
+    assert first["AlertRule"] == 2  # one watching each journey, with the defaults
 
     again, loaded_again = await demo.load(session)
     assert (again.id, loaded_again) == (workspace.id, False)
