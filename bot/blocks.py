@@ -48,17 +48,22 @@ def note(mrkdwn: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=shorten(mrkdwn, SECTION_MAX))])
 
 
-def lines_within(lines: Sequence[str], limit: int = SECTION_MAX) -> str:
-    """Join lines up to `limit` characters, ending with "…and N more" when some do not fit."""
+def lines_within(
+    lines: Sequence[str], limit: int = SECTION_MAX, *, total: int | None = None
+) -> str:
+    """Join lines up to `limit` characters, ending with "…and N more" when some do not fit;
+    `total` (default: all given) also counts lines that were never fetched."""
+    total = len(lines) if total is None else total
     kept: list[str] = []
     size = 0
     for index, line in enumerate(lines):
-        more = f"…and {len(lines) - index} more"
+        more = f"…and {total - index} more"
         if size + len(line) + 1 + len(more) > limit:
-            kept.append(more)
-            break
+            return "\n".join([*kept, more])
         kept.append(line)
         size += len(line) + 1
+    if total > len(lines):
+        kept.append(f"…and {total - len(lines)} more")
     return "\n".join(kept)
 
 

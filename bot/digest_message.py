@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
-from bot.blocks import Blocks, change, fit, label, note, percent, section
-from bot.text import SECTION_MAX, escape, quote, shorten
+from bot.blocks import Blocks, change, fit, label, lines_within, note, percent, section
+from bot.text import escape, quote, shorten
 from domain.digest.service import JourneyMovement, SeenElsewhere, WeeklyDigest
 from domain.metrics.recent import StageTrend
 
@@ -44,7 +44,7 @@ def _movement(movement: JourneyMovement) -> str:
         _stage_line(t, t.current.stage_id in movement.owned_stage_ids, i == last)
         for i, t in enumerate(movement.stages)
     ]
-    return within([f"*{escape(movement.journey.name)}*", *lines])
+    return lines_within([f"*{escape(movement.journey.name)}*", *lines])
 
 
 def _seen(seen: SeenElsewhere) -> str:
@@ -54,23 +54,6 @@ def _seen(seen: SeenElsewhere) -> str:
     )
     text = quote(seen.text, QUOTE_MAX)
     return f"• _{label(seen.kind.value)}_ at *{where}* by {who}: “{text}”"
-
-
-def within(lines: list[str], *, total: int | None = None, limit: int = SECTION_MAX) -> str:
-    """Lines up to `limit` characters; "…and N more" counts those cut and those not given
-    (`total` is how many there are in all)."""
-    total = len(lines) if total is None else total
-    kept: list[str] = []
-    size = 0
-    for index, line in enumerate(lines):
-        more = f"…and {total - index} more"
-        if size + len(line) + 1 + len(more) > limit:
-            return "\n".join([*kept, more])
-        kept.append(line)
-        size += len(line) + 1
-    if total > len(lines):
-        kept.append(f"…and {total - len(lines)} more")
-    return "\n".join(kept)
 
 
 def render(digest: WeeklyDigest) -> tuple[str, Blocks]:
@@ -91,7 +74,7 @@ def render(digest: WeeklyDigest) -> tuple[str, Blocks]:
     if digest.observations_total:
         blocks.append(section("*What other teams saw at your touchpoints this week*"))
         lines = [_seen(s) for s in digest.observations]
-        blocks.append(section(within(lines, total=digest.observations_total)))
+        blocks.append(section(lines_within(lines, total=digest.observations_total)))
     else:
         blocks.append(note("No other team logged anything at your touchpoints this week."))
     return summary(digest), fit(blocks)

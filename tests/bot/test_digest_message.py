@@ -3,7 +3,8 @@
 import uuid
 from datetime import UTC, date, datetime
 
-from bot.digest_message import render, within
+from bot.blocks import lines_within
+from bot.digest_message import render
 from bot.text import SECTION_MAX
 from domain.digest.service import SeenElsewhere, WeeklyDigest
 from domain.team.models import Team
@@ -41,6 +42,6 @@ def test_observations_beyond_what_fits_are_counted():
     assert "73 observations" in text
 
 
-def test_within_counts_lines_it_was_not_given():
-    assert within(["a", "b"], total=5) == "a\nb\n…and 3 more"
-    assert within(["a", "b"]) == "a\nb"
+def test_lines_within_counts_lines_it_was_not_given():
+    assert lines_within(["a", "b"], total=5) == "a\nb\n…and 3 more"
+    assert lines_within(["a", "b"]) == "a\nb"
