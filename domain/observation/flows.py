@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from domain import matching
 from domain.errors import DomainError, ValidationError
@@ -225,31 +226,15 @@ async def stage_by_team(
 ) -> list[TeamView]:
     """The cross-team view of a stage: per team, how much it observed lately and the latest."""
     since = (now or datetime.now(UTC)) - timedelta(days=days)
-    ranked = (
-        select(
-            Observation,
-            func.row_number()
-            .over(
-                partition_by=Observation.author_team_id,
-                order_by=(Observation.created_at.desc(), Observation.id.desc()),
-            )
-            .label("rank"),
-            func.count().over(partition_by=Observation.author_team_id).label("total"),
-        )
-        .where(
-            Observation.workspace_id == workspace_id,
-            Observation.stage_id == stage_id,
-            Observation.created_at >= since,
-        )
-        .subquery()
+    ranked = observation_service.newest_per_group(
+        Observation.author_team_id,
+        Observation.workspace_id == workspace_id,
+        Observation.stage_id == stage_id,
+        Observation.created_at >= since,
     )
+    observation = aliased(Observation, ranked)
     rows = await session.execute(
-        select(Observation, ranked.c.total, Team.name)
-        .join_from(
-            ranked,
-            Observation,
-            (Observation.workspace_id == ranked.c.workspace_id) & (Observation.id == ranked.c.id),
-        )
+        select(observation, ranked.c.total, Team.name)
         .outerjoin(
             Team,
             (Team.workspace_id == ranked.c.workspace_id) & (Team.id == ranked.c.author_team_id),

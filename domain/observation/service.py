@@ -2,8 +2,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Subquery, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -242,6 +243,25 @@ def _page(rows: list[Observation], first: int) -> ObservationPage:
     )
 
 
+def newest_per_group(group: Any, *criteria: Any) -> Subquery:
+    """Observations matching `criteria`, each with its `rank` (1 = newest) within its `group`
+    and the group's `total`: the one query behind every "latest few per stage / per team"."""
+    return (
+        select(
+            Observation,
+            func.row_number()
+            .over(
+                partition_by=group,
+                order_by=(Observation.created_at.desc(), Observation.id.desc()),
+            )
+            .label("rank"),
+            func.count().over(partition_by=group).label("total"),
+        )
+        .where(*criteria)
+        .subquery()
+    )
+
+
 async def first_pages_for_stages(
     session: AsyncSession,
     *,
@@ -253,18 +273,10 @@ async def first_pages_for_stages(
     DataLoaders); later pages come from `search`."""
     in_range(first, field="first", label="Page size (first)", low=1, high=PAGE_SIZE_MAX)
     ids = list(stage_ids)
-    ranked = (
-        select(
-            Observation,
-            func.row_number()
-            .over(
-                partition_by=Observation.stage_id,
-                order_by=(Observation.created_at.desc(), Observation.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(Observation.workspace_id == workspace_id, Observation.stage_id.in_(ids))
-        .subquery()
+    ranked = newest_per_group(
+        Observation.stage_id,
+        Observation.workspace_id == workspace_id,
+        Observation.stage_id.in_(ids),
     )
     observation = aliased(Observation, ranked)
     rows = await session.scalars(
