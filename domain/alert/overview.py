@@ -93,27 +93,13 @@ async def overview(
     return AlertsOverview(found, alerts, named)
 
 
-async def _journey_and_stage(
-    session: AsyncSession, workspace_id: uuid.UUID, journey: str, stage: str | None
-) -> tuple[Journey, StagePlace | None]:
-    found, stage = await journey_service.find_with_stage(
-        session, workspace_id=workspace_id, name=journey, stage=stage
-    )
-    place = (
-        await stage_service.find(
-            session, workspace_id=workspace_id, name=stage, journey_id=found.id
-        )
-        if stage
-        else None
-    )
-    return found, place
-
-
 async def add_rule(
     session: AsyncSession, *, workspace_id: uuid.UUID, journey: str, stage: str | None = None
 ) -> NamedRule:
     """A rule with the default settings for a journey (every stage) or one of its stages."""
-    found, place = await _journey_and_stage(session, workspace_id, journey, stage)
+    found, place = await stage_service.find_in_journey(
+        session, workspace_id=workspace_id, journey=journey, stage=stage
+    )
     rule = await rule_service.create(
         session,
         workspace_id=workspace_id,
@@ -127,7 +113,9 @@ async def remove_rule(
     session: AsyncSession, *, workspace_id: uuid.UUID, journey: str, stage: str | None = None
 ) -> NamedRule:
     """Delete the rule of a journey (its every-stage rule) or of one stage, with its alerts."""
-    found, place = await _journey_and_stage(session, workspace_id, journey, stage)
+    found, place = await stage_service.find_in_journey(
+        session, workspace_id=workspace_id, journey=journey, stage=stage
+    )
     stage_id = place.id if place else None
     rule = next(
         (

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.journey import service as journey_service
 from domain.journey.models import Journey
 from domain.metrics import service as metrics_service
 from domain.metrics.service import StageFigures
@@ -47,15 +46,8 @@ async def recent(
     """The journey's stage figures for the last `days` local days (today included) and for
     the `days` before them; `stage` (forgiving lookup) picks one stage to focus on."""
     in_range(days, field="days", label="The period (days)", low=1, high=DAYS_MAX)
-    found, stage = await journey_service.find_with_stage(
-        session, workspace_id=workspace_id, name=journey, stage=stage
-    )
-    focus = (
-        await stage_service.find(
-            session, workspace_id=workspace_id, name=stage, journey_id=found.id
-        )
-        if stage
-        else None
+    found, focus = await stage_service.find_in_journey(
+        session, workspace_id=workspace_id, journey=journey, stage=stage
     )
     now = now or datetime.now(UTC)
     end = now.astimezone(ZoneInfo(found.timezone)).date() + timedelta(days=1)

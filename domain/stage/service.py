@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Conflict, Duplicate, ErrorCode, NotFound, ValidationError
 from domain.journey import service as journey_service
+from domain.journey.models import Journey
 from domain.lookup import get_in_workspace
 from domain.matching import contains_pattern
 from domain.metrics import maintain
@@ -352,3 +353,16 @@ async def find(
         field="stage",
         describe=lambda place: place.label,
     )
+
+
+async def find_in_journey(
+    session: AsyncSession, *, workspace_id: uuid.UUID, journey: str | None, stage: str | None
+) -> tuple[Journey, StagePlace | None]:
+    """The journey and (when one is named) the stage that people's words mean, as in
+    `online purchase › decision` or `online purchase decision` (forgiving case and typos)."""
+    found, stage = await journey_service.find_with_stage(
+        session, workspace_id=workspace_id, name=journey, stage=stage
+    )
+    if not stage:
+        return found, None
+    return found, await find(session, workspace_id=workspace_id, name=stage, journey_id=found.id)

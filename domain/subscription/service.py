@@ -33,13 +33,8 @@ async def subscribe(
     """Send a journey's (or one stage's) alerts and digests to a channel; again is a no-op.
     Returns the subscription and what it covers in words."""
     channel_id = _channel(channel_id)
-    found = await journey_service.find(session, workspace_id=workspace_id, name=journey)
-    stage_place = (
-        await stage_service.find(
-            session, workspace_id=workspace_id, name=stage, journey_id=found.id
-        )
-        if stage
-        else None
+    found, stage_place = await stage_service.find_in_journey(
+        session, workspace_id=workspace_id, journey=journey, stage=stage
     )
     stage_id = stage_place.id if stage_place else None
     covers = stage_place.label if stage_place else found.name
