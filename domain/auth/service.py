@@ -58,11 +58,3 @@ async def revoke(session: AsyncSession, *, workspace_id: uuid.UUID, token_id: uu
     if token is None:
         raise NotFound("That token does not exist.", field="tokenId")
     token.revoked_at = datetime.now(UTC)
-
-
-async def list_for_workspace(session: AsyncSession, *, workspace_id: uuid.UUID) -> list[ApiToken]:
-    return list(
-        await session.scalars(
-            select(ApiToken).where(ApiToken.workspace_id == workspace_id).order_by(ApiToken.name)
-        )
-    )
