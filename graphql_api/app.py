@@ -45,6 +45,12 @@ class GraphQLView(GraphQL):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self._is_graphiql_page(scope):
             refusal = await self._authenticate_http(scope)
+            if refusal is None:
+                body = await _body_within_limit(receive)
+                if body is None:
+                    refusal = _too_large()
+                else:
+                    receive = _replay(body)
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
@@ -58,10 +64,7 @@ class GraphQLView(GraphQL):
         """Put the viewer in the scope's state, or answer why not."""
         headers = Headers(scope=scope)
         if int(headers.get("content-length") or 0) > MAX_BODY_BYTES:
-            return JSONResponse(
-                {"error": f"Requests are limited to {MAX_BODY_BYTES // 1024} KiB."},
-                status_code=413,
-            )
+            return _too_large()
         authorization = headers.get("authorization")
         viewer = await authenticate(self.runtime, authorization)
         if viewer is None:
@@ -91,6 +94,44 @@ class GraphQLView(GraphQL):
         if context.viewer is None:
             raise ConnectionRejectionError({"message": auth_failure(authorization)})
         return UNSET
+
+
+def _too_large() -> Response:
+    return JSONResponse(
+        {"error": f"Requests are limited to {MAX_BODY_BYTES // 1024} KiB; send a smaller one."},
+        status_code=413,
+    )
+
+
+async def _body_within_limit(receive: Receive) -> bytes | None:
+    """The request body, or None as soon as it grows past the limit: a chunked upload declares
+    no length, so the bytes themselves are counted."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    """A `receive` that hands the already-read body to the GraphQL view."""
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
 
 
 def graphql_routes(runtime: Runtime) -> list[BaseRoute]:

@@ -26,11 +26,21 @@ class Settings(BaseSettings):
         validation_alias="JOURNEYOPS_PUBLIC_URL",
         description="Base URL people reach this server at (links in Slack); default http://HOST:PORT.",
     )
+    cors_origins: str = Field(
+        default="",
+        validation_alias="JOURNEYOPS_CORS_ORIGINS",
+        description="Comma-separated origins whose pages may call /graphql from a browser.",
+    )
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     slack_client_id: str | None = None
     slack_client_secret: SecretStr | None = None
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        origins = (origin.strip().rstrip("/") for origin in self.cors_origins.split(","))
+        return [origin for origin in origins if origin]
 
     @property
     def base_url(self) -> str:

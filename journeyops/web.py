@@ -5,6 +5,8 @@ import contextlib
 import logging
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Route
 
 from bot.app import routes as slack_routes
@@ -30,6 +32,22 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
     ]
 
 
+def _cors(origins: list[str]) -> list[Middleware]:
+    """Frontends on other origins may call the API with a bearer token; no cookies are
+    involved, so credentials stay off."""
+    if not origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
+    ]
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -38,7 +56,8 @@ def create_app(
 ) -> Starlette:
     """The web app. `database_url` overrides the settings (tests point it at their database);
     `with_worker` also runs the worker's jobs in this process (as `journeyops demo` does)."""
-    runtime = Runtime.create(settings or get_settings(), database_url)
+    settings = settings or get_settings()
+    runtime = Runtime.create(settings, database_url)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -53,6 +72,8 @@ def create_app(
                 await worker
             await runtime.close()
 
-    app = Starlette(routes=routes(runtime), lifespan=lifespan)
+    app = Starlette(
+        routes=routes(runtime), lifespan=lifespan, middleware=_cors(settings.allowed_origins)
+    )
     app.state.runtime = runtime
     return app

@@ -41,3 +41,35 @@ async def test_unexpected_errors_are_masked(gql, seeded, monkeypatch):
     body = await gql.run("{ teams { id } }")
     assert body["errors"][0]["message"] == "Unexpected error."
     assert "hunter2" not in str(body)
+
+
+async def test_an_oversized_chunked_body_is_refused(gql):
+    """No Content-Length to trust: the bytes themselves are counted."""
+
+    async def chunks():
+        yield b'{"query": "{ teams { id } }", "padding": "'
+        for _ in range(300):
+            yield b" " * 1024
+        yield b'"}'
+
+    response = await gql.http.post(
+        "/graphql",
+        content=chunks(),
+        headers={"Authorization": f"Bearer {gql.token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert "256 KiB" in response.json()["error"]
+
+
+async def test_a_chunked_body_within_the_limit_is_answered(gql):
+    async def chunks():
+        yield b'{"query": "{ teams '
+        yield b'{ id } }"}'
+
+    response = await gql.http.post(
+        "/graphql",
+        content=chunks(),
+        headers={"Authorization": f"Bearer {gql.token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200
+    assert response.json()["data"] == {"teams": []}
