@@ -29,10 +29,19 @@ from journeyops import demo_data
 
 WORKSPACE_NAME = "Demo: Acme Outfitters"
 TOKEN_NAME = "demo"
-DEMO_CUSTOMERS = (800, 150)  # per journey
+# Per journey: enough online shoppers for the alert rule to judge daily cohorts, and since two
+# weeks ago fewer of them move on from consideration to checkout: a real drop, so a first look
+# shows the alert the worker raises about it.
+DEMO_CUSTOMERS = (9000, 150)
+DEMO_DROP = (1, 14, 0.22)  # stage position, days ago, chance of moving on (usually 0.48)
 
 
-async def load(session: AsyncSession, *, now: datetime | None = None) -> tuple[Workspace, bool]:
+async def load(
+    session: AsyncSession,
+    *,
+    now: datetime | None = None,
+    customers: tuple[int, int] = DEMO_CUSTOMERS,
+) -> tuple[Workspace, bool]:
     """The demo workspace, filled on first use; the flag says whether it was loaded now."""
     workspace, _ = await workspace_service.get_or_create(session, name=WORKSPACE_NAME)
     if await journey_service.list_all(session, workspace_id=workspace.id):
@@ -51,12 +60,12 @@ async def load(session: AsyncSession, *, now: datetime | None = None) -> tuple[W
         for persona in demo_data.PERSONAS
     ]
     touchpoints: dict[str, Touchpoint] = {}
-    for (name, stages, persona_id), customers in zip(
+    for (name, stages, persona_id, drop), count in zip(
         (
-            ("Online purchase", demo_data.ONLINE_PURCHASE, None),
-            ("B2B trial", demo_data.B2B_TRIAL, personas[1].id),
+            ("Online purchase", demo_data.ONLINE_PURCHASE, None, DEMO_DROP),
+            ("B2B trial", demo_data.B2B_TRIAL, personas[1].id, None),
         ),
-        DEMO_CUSTOMERS,
+        customers,
         strict=True,
     ):
         journey = await _journey(session, workspace.id, name, stages, persona_id, teams)
@@ -66,10 +75,11 @@ async def load(session: AsyncSession, *, now: datetime | None = None) -> tuple[W
             session,
             workspace_id=workspace.id,
             journey_id=journey.id,
-            customers=customers,
-            seed=customers,
+            customers=count,
+            seed=count,
             personas=[p.name for p in personas] if persona_id is None else [personas[1].name],
             now=now,
+            drop=drop,
         )
         touchpoints |= {
             t.key: t

@@ -20,7 +20,7 @@ def test_the_generator_is_seeded_and_walks_customers_forward_in_time():
 
 
 async def test_the_demo_journeys_have_a_few_weeks_of_metrics(session):
-    workspace, _ = await demo.load(session, now=NOW)
+    workspace, _ = await demo.load(session, now=NOW, customers=(800, 150))
     journey = await journey_service.get_by_name(
         session, workspace_id=workspace.id, name="Online purchase"
     )
@@ -40,7 +40,7 @@ async def test_the_demo_journeys_have_a_few_weeks_of_metrics(session):
 
 
 async def test_sending_the_demo_events_again_stores_nothing_new(session):
-    workspace, _ = await demo.load(session, now=NOW)
+    workspace, _ = await demo.load(session, now=NOW, customers=(800, 150))
     journey = await journey_service.get_by_name(
         session, workspace_id=workspace.id, name="B2B trial"
     )

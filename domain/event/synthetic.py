@@ -4,8 +4,8 @@ same call always sends the same events (with the same messageIds: sending twice 
 Customers arrive over the period (fewer at weekends), enter through one of the first stage's
 touchpoints, and each moves on to the next stage with a falling probability after a delay of
 hours to days — some only after the conversion window, some skipping a stage; many revisit
-touchpoints of the stage they are in. The decision stage loses the most customers, so the funnel
-has a drop-off worth an alert.
+touchpoints of the stage they are in. The decision stage loses the most customers; a plan can
+also make one stage lose customers from a given day on (a real drop, for an alert to find).
 """
 
 import random
@@ -29,6 +29,15 @@ REVISITS_MEAN = 1.6  # extra events per stage reached
 
 
 @dataclass(frozen=True)
+class Drop:
+    """From `since` on, customers entering the stage at `position` move on with this chance."""
+
+    position: int
+    since: datetime
+    move_on: float
+
+
+@dataclass(frozen=True)
 class Plan:
     """What to generate: the event names of each stage's touchpoints, in stage order."""
 
@@ -38,6 +47,13 @@ class Plan:
     days: int
     seed: int = 7
     personas: Sequence[str] = ()
+    drop: Drop | None = None
+
+    def move_on(self, position: int, entered_at: datetime) -> float:
+        """The chance of moving on from the stage at `position`, entered at `entered_at`."""
+        if self.drop and self.drop.position == position and entered_at >= self.drop.since:
+            return self.drop.move_on
+        return MOVE_ON[position % len(MOVE_ON)]
 
 
 def events(plan: Plan) -> Iterator[dict[str, Any]]:
@@ -84,7 +100,7 @@ def _customer(
         yield event(rng.choice(stages[position]), at)
         for _ in range(_poisson(rng, REVISITS_MEAN)):
             yield event(rng.choice(stages[position]), at + _delay(rng, hours=6))
-        if position + 1 >= len(stages) or rng.random() > MOVE_ON[position % len(MOVE_ON)]:
+        if position + 1 >= len(stages) or rng.random() > plan.move_on(position, at):
             break
         position += 2 if rng.random() < SKIP and position + 2 < len(stages) else 1
         at += _delay(rng, hours=30)
@@ -120,9 +136,11 @@ async def send_demo_events(
     seed: int = 7,
     personas: Sequence[str] = (),
     now: datetime | None = None,
+    drop: tuple[int, int, float] | None = None,
 ) -> IngestResult:
     """Send `days` (ending now) of synthetic events for the journey's touchpoints through the
-    ingestion use case; eight weeks by default, so that older cohorts' windows have closed."""
+    ingestion use case; eight weeks by default, so that older cohorts' windows have closed.
+    `drop` (stage position, days ago, chance of moving on) makes that stage lose customers."""
     stages = await stage_service.list_for_journey(
         session, workspace_id=workspace_id, journey_id=journey_id
     )
@@ -131,7 +149,15 @@ async def send_demo_events(
     )
     stage_events = [[n for t in touchpoints[s.id] for n in t.event_names] for s in stages]
     end = (now or datetime.now(UTC)) - timedelta(hours=1)
-    plan = Plan(stage_events, customers, end - timedelta(days=days), days, seed, personas)
+    plan = Plan(
+        stage_events,
+        customers,
+        end - timedelta(days=days),
+        days,
+        seed,
+        personas,
+        Drop(drop[0], end - timedelta(days=drop[1]), drop[2]) if drop else None,
+    )
     batch: list[dict[str, Any]] = []
     result = IngestResult()
     for item in events(plan):
