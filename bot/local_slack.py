@@ -27,6 +27,7 @@ from slack_sdk.signature import SignatureVerifier
 if TYPE_CHECKING:
     from journeyops.settings import Settings
 
+HANG_SECONDS = 30.0  # how long a lost or dark answer takes (clients time out first)
 BOT = {"team_id": "T0001", "team": "acme", "user_id": "UBOT", "bot_id": "BBOT"}
 
 
@@ -75,7 +76,6 @@ class LocalSlack:
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     latency: float = 0.0  # seconds every answer takes
-    hang_seconds: float = 30.0  # how long a lost or dark answer takes (clients time out first)
     url: str = ""
     _dark_until: float = 0.0
     _last_ts: int = 0  # microseconds
@@ -194,7 +194,7 @@ class LocalSlack:
 
     async def _hang(self) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._closing.wait(), self.hang_seconds)
+            await asyncio.wait_for(self._closing.wait(), HANG_SECONDS)
 
     def _carry_out(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         match method:
@@ -363,7 +363,8 @@ async def try_command(settings: "Settings", text: str, *, user: str) -> tuple[st
     from bot.app import create_bolt_app
     from journeyops.runtime import Runtime
 
-    slack = await LocalSlack().start()
+    slack = LocalSlack()
+    await slack.start()
     secret = secrets.token_hex(16)
     local = settings.model_copy(
         update={
