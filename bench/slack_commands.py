@@ -136,8 +136,7 @@ def report(name: str, samples: list[float]) -> None:
 
 async def main() -> None:
     url = await create_database(server_url())
-    fake = LocalSlack()
-    await fake.start()
+    fake = await LocalSlack().start()
     servers: list[subprocess.Popen] = []
     try:
         await asyncio.to_thread(migrations.upgrade, url)

@@ -1,14 +1,25 @@
-"""Trying the bot without Slack: a local stand-in for Slack's Web API (and response_url
-endpoints) that answers like Slack and records every call the bot makes, and requests signed
-exactly as Slack signs them. Used by `journeyops slack-try`, the tests and the benchmark."""
+"""Slack without Slack: a local server that answers Slack's Web API (and response_url
+endpoints) as Slack does, records every call, keeps the messages posted per channel (so
+`chat.update`, `conversations.history` and `conversations.replies` behave like Slack's,
+metadata included), and can be scripted to misbehave; plus requests signed exactly as Slack
+signs them. Used by `journeyops slack-try`, the tests and the benchmark.
+
+    async with LocalSlack() as slack:
+        client = AsyncWebClient(base_url=slack.api_url, token="xoxb-test")
+        slack.fail("chat.postMessage", status=429, retry_after=1, times=2)
+        slack.fail("*", status=500)
+        slack.fail("chat.postMessage", error="channel_not_found", channel="C0GONE001")
+        slack.lose_response("chat.postMessage")   # carried out, but the answer never comes
+        slack.go_dark(2.0)                        # nothing answers for two seconds
+"""
 
 import asyncio
-import itertools
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
@@ -16,39 +27,83 @@ from slack_sdk.signature import SignatureVerifier
 if TYPE_CHECKING:
     from journeyops.settings import Settings
 
+HANG_SECONDS = 30.0  # how long a lost or dark answer takes (clients time out first)
+BOT = {"team_id": "T0001", "team": "acme", "user_id": "UBOT", "bot_id": "BBOT"}
+
 
 @dataclass
 class Call:
     method: str  # Web API method ("chat.postMessage") or "response_url"
     params: dict[str, Any]
-    token: str | None = None  # the bearer token the call was made with
+    token: str | None = None  # the token the call was made with
+    outcome: str = "ok"  # or the fault it met: "429", "500", "error:…", "lost", "dark"
 
     def __getitem__(self, key: str) -> Any:
         return self.params[key]
 
 
 @dataclass
+class Fault:
+    method: str  # or "*": any
+    times: int
+    status: int = 200
+    error: str | None = None
+    retry_after: int = 0
+    body: str | None = None
+    channel: str | None = None  # only calls for this channel
+    lose_response: bool = False
+
+    def meets(self, call: Call) -> bool:
+        return (
+            self.times > 0
+            and self.method in ("*", call.method)
+            and self.channel in (None, call.params.get("channel"))
+        )
+
+    def answer(self, call: Call) -> web.Response:
+        call.outcome = f"error:{self.error}" if self.status == 200 else str(self.status)
+        if self.body is not None:
+            return web.Response(status=self.status, text=self.body, content_type="text/html")
+        # Slack's 429s always say when to come back.
+        headers = {"Retry-After": str(self.retry_after)} if self.status == 429 else None
+        error = self.error or ("ratelimited" if self.status == 429 else "fatal_error")
+        return web.json_response({"ok": False, "error": error}, status=self.status, headers=headers)
+
+
+@dataclass
 class LocalSlack:
     calls: list[Call] = field(default_factory=list)
-    failures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    latency: float = 0.0  # seconds every answer takes
     url: str = ""
-    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _dark_until: float = 0.0
+    _last_ts: int = 0  # microseconds
+    _closing: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
 
-    async def start(self) -> None:
+    async def start(self) -> "LocalSlack":
         app = web.Application()
-        app.router.add_route("*", "/api/{method}", self._api)
-        app.router.add_post("/respond/{id}", self._respond)
+        app.router.add_route("*", "/api/{method}", self._serve)
+        app.router.add_post("/respond/{id}", self._serve)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}"
+        return self
 
     async def stop(self) -> None:
+        self._closing.set()  # release answers still hanging
         if self._runner:
             await self._runner.cleanup()
+
+    async def __aenter__(self) -> "LocalSlack":
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
 
     @property
     def api_url(self) -> str:
@@ -57,89 +112,182 @@ class LocalSlack:
     def response_url(self, name: str = "1") -> str:
         return f"{self.url}/respond/{name}"
 
+    # Scripting
+
     def reset(self) -> None:
         self.calls.clear()
-        self.failures.clear()
+        self.messages.clear()
+        self.faults.clear()
+        self.latency = self._dark_until = 0.0
 
     def fail(
-        self, method: str, error: str = "internal_error", status: int = 200, times: int = 1000
+        self,
+        method: str = "*",
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int = 0,
+        body: str | None = None,
+        channel: str | None = None,
+        times: int = 1,
     ) -> None:
-        """Make `method` fail `times` times (429 answers ask to retry after 0 s)."""
-        self.failures[method] = {"error": error, "status": status, "times": times}
+        """The next `times` calls of `method` ("*": any; "response_url" too), for `channel`
+        if given, answer `status` (429 with Retry-After, 500…, with `error` or Slack's usual
+        one) or `{"ok": false, "error": error}` with 200; `body` replaces the JSON answer (say,
+        a proxy's HTML error page)."""
+        self.faults.append(Fault(method, times, status, error, retry_after, body, channel))
 
-    async def _params(self, request: web.Request) -> dict[str, Any]:
-        if request.method == "GET":
-            return dict(request.query)
-        raw = await request.text()
-        if request.content_type == "application/json":
-            return json.loads(raw or "{}")
-        params: dict[str, Any] = dict(parse_qsl(raw))
-        for key in ("blocks", "view"):  # the SDK sends these JSON-encoded in forms
-            if isinstance(params.get(key), str):
-                params[key] = json.loads(params[key])
-        return params
+    def lose_response(self, method: str = "*", *, times: int = 1) -> None:
+        """The next `times` calls are carried out, but their answer never arrives."""
+        self.faults.append(Fault(method, times, lose_response=True))
 
-    async def _api(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        params = await self._params(request)
-        bearer = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
-        self.calls.append(Call(method, params, params.get("token") or bearer))
-        failure = self.failures.get(method)
-        if failure and failure["times"] > 0:
-            failure["times"] -= 1
-            headers = {"Retry-After": "0"} if failure["status"] == 429 else None
-            return web.json_response(
-                {"ok": False, "error": failure["error"]}, status=failure["status"], headers=headers
-            )
-        return web.json_response({"ok": True, **self._answer(method, params)})
+    def go_dark(self, seconds: float) -> None:
+        """For `seconds` no call is answered or carried out (Slack is unreachable)."""
+        self._dark_until = time.monotonic() + seconds
 
-    async def _respond(self, request: web.Request) -> web.Response:
-        self.calls.append(Call("response_url", await self._params(request)))
-        if "response_url" in self.failures:
-            return web.Response(status=500, text="error")
-        return web.Response(text="ok")
+    # Reading what happened
 
-    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        if method == "auth.test":
-            return {"team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT", "team": "acme"}
-        if method in ("chat.postMessage", "chat.update"):
-            return {"channel": params.get("channel"), "ts": f"1700000000.{next(self._ts):06d}"}
-        if method == "chat.postEphemeral":
-            return {"message_ts": f"1700000000.{next(self._ts):06d}"}
-        if method in ("views.open", "views.update", "views.publish"):
-            return {"view": {"id": params.get("view_id", "V0001"), "hash": "h1"}}
-        if method == "chat.getPermalink":
-            ts = str(params.get("message_ts", "")).replace(".", "")
-            return {"permalink": f"https://acme.slack.com/archives/{params.get('channel')}/p{ts}"}
-        if method == "users.info":
-            return {"user": {"id": params.get("user"), "name": "dana", "real_name": "Dana"}}
-        if method == "oauth.v2.access":
-            return {
-                "app_id": "A0001",
-                "authed_user": {"id": "U0001"},
-                "scope": "commands,chat:write",
-                "token_type": "bot",
-                "access_token": "xoxb-installed",
-                "bot_user_id": "UBOT",
-                "team": {"id": "T0002", "name": "Globex"},
-                "enterprise": None,
-                "is_enterprise_install": False,
-            }
-        return {}
-
-    def of(self, method: str) -> list[Call]:
+    def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
+
+    def posted(self, channel: str) -> list[dict[str, Any]]:
+        return self.messages.get(channel, [])
 
     async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """The calls of `method` once at least `count` arrived (the bot sends after its ack)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while len(self.of(method)) < count:
+        while len(self.calls_to(method)) < count:
             if loop.time() > deadline:
                 seen = [call.method for call in self.calls]
                 raise AssertionError(f"expected {count} {method} call(s); saw {seen}")
             await asyncio.sleep(0.01)
-        return self.of(method)
+        return self.calls_to(method)
+
+    # Serving
+
+    async def _serve(self, request: web.Request) -> web.Response:
+        method = request.match_info.get("method", "response_url")
+        params = await _params(request)
+        auth = request.headers.get("Authorization", "")
+        bearer = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+        call = Call(method, params, bearer or params.get("token"))
+        self.calls.append(call)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if time.monotonic() < self._dark_until:
+            call.outcome = "dark"
+            await self._hang()
+            return web.Response(status=503)
+        fault = next((fault for fault in self.faults if fault.meets(call)), None)
+        if fault is not None:
+            fault.times -= 1
+            if not fault.lose_response:
+                return fault.answer(call)
+        answer = self._carry_out(method, params)
+        if fault is not None:  # carried out, but the answer is lost on the way back
+            call.outcome = "lost"
+            await self._hang()
+        if method == "response_url":
+            return web.Response(text="ok")
+        return web.json_response(answer)
+
+    async def _hang(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), HANG_SECONDS)
+
+    def _carry_out(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        match method:
+            case "auth.test":
+                return {"ok": True, "url": "https://acme.slack.com/", "user": "journeyops", **BOT}
+            case "chat.postMessage":
+                return self._post(params)
+            case "chat.update":
+                return self._update(params)
+            case "conversations.history" | "conversations.replies":
+                return self._read(method, params)
+            case "chat.postEphemeral":
+                return {"ok": True, "message_ts": self._next_ts()}
+            case "views.open" | "views.update" | "views.publish":
+                view_id = params.get("view_id") or "V0001"
+                return {"ok": True, "view": {**params.get("view", {}), "id": view_id, "hash": "h1"}}
+            case "chat.getPermalink":
+                link = f"https://acme.slack.com/archives/{params.get('channel')}/p"
+                return {
+                    "ok": True,
+                    "permalink": link + str(params.get("message_ts", "")).replace(".", ""),
+                }
+            case "users.info":
+                user = {"id": params.get("user"), "name": "dana", "real_name": "Dana"}
+                return {"ok": True, "user": user}
+            case "oauth.v2.access":
+                return {
+                    "ok": True,
+                    "app_id": "A0001",
+                    "authed_user": {"id": "U0001"},
+                    "scope": "commands,chat:write",
+                    "token_type": "bot",
+                    "access_token": "xoxb-installed",
+                    "bot_user_id": "UBOT",
+                    "team": {"id": "T0002", "name": "Globex"},
+                    "enterprise": None,
+                    "is_enterprise_install": False,
+                }
+        return {"ok": True}
+
+    def _next_ts(self) -> str:
+        """Like Slack's: the epoch time in microseconds, never the same twice."""
+        self._last_ts = max(self._last_ts + 1, time.time_ns() // 1000)
+        return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
+
+    def _post(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = params.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        message = {
+            "type": "message",
+            "user": BOT["user_id"],
+            "bot_id": BOT["bot_id"],
+            "ts": self._next_ts(),
+            "text": params.get("text", ""),
+            "blocks": params.get("blocks"),
+            "metadata": params.get("metadata"),
+            "thread_ts": params.get("thread_ts"),
+        }
+        self.messages.setdefault(channel, []).append(message)
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": _shown(message)}
+
+    def _update(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = params.get("channel", ""), params.get("ts")
+        message = next((m for m in self.posted(channel) if m["ts"] == ts), None)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        message["text"] = params.get("text", message["text"])
+        message["blocks"] = params.get("blocks") or message["blocks"]
+        message["updates"] = message.get("updates", 0) + 1  # the stand-in's count, not Slack's
+        shown = _shown(message)
+        return {"ok": True, "channel": channel, "ts": ts, "text": shown["text"], "message": shown}
+
+    def _read(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        posted = self.posted(params.get("channel", ""))
+        if method == "conversations.replies":
+            ts = params.get("ts")
+            found = [m for m in posted if ts and ts in (m["ts"], m["thread_ts"])]
+            if not found:
+                return {"ok": False, "error": "thread_not_found"}
+        else:  # newest first, thread replies left out, `oldest` itself only when inclusive
+            oldest = float(params.get("oldest") or 0)
+            inclusive = _flag(params.get("inclusive"))
+            found = [
+                m
+                for m in reversed(posted)
+                if not m["thread_ts"]
+                and (float(m["ts"]) > oldest or (inclusive and float(m["ts"]) == oldest))
+            ]
+        limit = int(params.get("limit") or 100)
+        metadata = _flag(params.get("include_all_metadata"))
+        shown = [_shown(m, metadata=metadata) for m in found[:limit]]
+        return {"ok": True, "messages": shown, "has_more": len(found) > limit}
 
 
 def signed_headers(
@@ -243,3 +391,25 @@ async def try_command(settings: "Settings", text: str, *, user: str) -> tuple[st
     finally:
         await runtime.close()
         await slack.stop()
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    params: dict[str, Any] = dict(request.query)
+    if request.content_type == "application/json":
+        params.update(json.loads(await request.text() or "{}"))
+    elif request.can_read_body:
+        params.update(await request.post())
+    for key in ("blocks", "view", "metadata"):  # forms carry these JSON-encoded
+        if isinstance(params.get(key), str):
+            params[key] = json.loads(params[key])
+    return params
+
+
+def _shown(message: dict[str, Any], *, metadata: bool = True) -> dict[str, Any]:
+    """A kept message as Slack shows it: no empty fields; metadata only when asked for."""
+    hidden = {"updates"} if metadata else {"updates", "metadata"}
+    return {k: v for k, v in message.items() if v is not None and k not in hidden}
+
+
+def _flag(value: Any) -> bool:
+    return value in (True, 1, "1", "true")

@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from bot.local_slack import LocalSlack
 from domain.alert.models import Alert
 from domain.notification.models import Notification
 from journeyops.alerting import evaluate_all, evaluation_job
@@ -20,7 +21,6 @@ from tests.factories import (
     make_workspace,
     stages_of,
 )
-from tests.slack_web_api import SlackWebAPI
 from tests.test_delivery import FAST, assert_each_delivered_once, dispatcher
 
 WHEN = at(date(2026, 3, 11))
@@ -45,9 +45,9 @@ async def _count(runtime: Runtime, model) -> int:
 async def test_a_failing_rule_rolls_back_alone_and_the_others_fire_and_are_delivered(
     db, database_url
 ):
-    async with SlackWebAPI() as slack:
+    async with LocalSlack() as slack:
         runtime = Runtime.create(
-            Settings(slack_api_url=slack.url, slack_bot_token="xoxb-test"), database_url
+            Settings(slack_api_url=slack.api_url, slack_bot_token="xoxb-test"), database_url
         )
         try:
             good = await _journey_with_rule(runtime, "C0GOOD001")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.local_slack import LocalSlack
 from domain.alert import service as alert_service
 from domain.notification.models import Notification, NotificationKind, NotificationStatus
 from journeyops.delivery import (
@@ -29,7 +30,6 @@ from tests.factories import (
     make_workspace,
     stages_of,
 )
-from tests.slack_web_api import SlackWebAPI
 
 FAST = DeliverySettings(
     batch_size=10,
@@ -46,13 +46,13 @@ ME = {"actor_id": "U0ME", "actor_name": "Dana"}
 
 @pytest.fixture
 async def slack():
-    async with SlackWebAPI() as server:
+    async with LocalSlack() as server:
         yield server
 
 
 @pytest.fixture
 async def runtime(db, database_url, slack):
-    settings = Settings(slack_api_url=slack.url, slack_bot_token="xoxb-test")
+    settings = Settings(slack_api_url=slack.api_url, slack_bot_token="xoxb-test")
     runtime = Runtime.create(settings, database_url)
     yield runtime
     await runtime.close()
@@ -100,7 +100,7 @@ async def pending(runtime: Runtime) -> int:
         )
 
 
-def delivered_ids(slack: SlackWebAPI) -> Counter:
+def delivered_ids(slack: LocalSlack) -> Counter:
     """How often each notification reached Slack, from the messages Slack holds."""
     seen: Counter = Counter()
     for messages in slack.messages.values():
@@ -116,7 +116,7 @@ async def notifications(runtime: Runtime) -> list[Notification]:
         return list(await session.scalars(select(Notification)))
 
 
-async def assert_each_delivered_once(runtime: Runtime, slack: SlackWebAPI) -> None:
+async def assert_each_delivered_once(runtime: Runtime, slack: LocalSlack) -> None:
     rows = await notifications(runtime)
     posts = [n for n in rows if n.kind is not NotificationKind.UPDATE]
     assert all(n.status is NotificationStatus.SENT and n.slack_ts for n in rows)
@@ -236,14 +236,7 @@ async def test_a_dispatcher_crash_mid_batch_loses_nothing_and_repeats_nothing(ru
 
 async def test_a_channel_slack_refuses_fails_alone_and_takes_its_updates_with_it(runtime, slack):
     (alert,) = await fire_alerts(runtime, 1, channels=("C0SALES01", "C0GONE001"))
-    slack.on(
-        "chat.postMessage",
-        lambda params: (
-            {"ok": False, "error": "channel_not_found"}
-            if params["channel"] == "C0GONE001"
-            else slack._post(params)
-        ),
-    )
+    slack.fail("chat.postMessage", error="channel_not_found", channel="C0GONE001")
     await dispatcher(runtime).run()
     async with runtime.db.begin() as session:
         await alert_service.resolve(
@@ -270,7 +263,7 @@ async def test_a_long_retry_after_goes_back_to_the_outbox_instead_of_blocking(ru
 
 
 async def test_without_a_bot_token_messages_wait_until_there_is_one(db, database_url, slack):
-    runtime = Runtime.create(Settings(slack_api_url=slack.url), database_url)
+    runtime = Runtime.create(Settings(slack_api_url=slack.api_url), database_url)
     try:
         await fire_alerts(runtime, 1, channels=("C0SALES01",))
         report = await dispatcher(runtime).run()

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.local_slack import LocalSlack
 from domain.alert.models import Alert
 from domain.metrics.cohorts import daily_cohorts
 from journeyops.alerting import evaluate_all
@@ -27,7 +28,6 @@ from tests.factories import (
     stages_of,
     track,
 )
-from tests.slack_web_api import SlackWebAPI
 
 FIRST_DAY = date(2026, 8, 1)
 STEADY_DAYS, DROPPED_DAYS = 35, 4
@@ -61,9 +61,9 @@ def matured(day: date) -> datetime:
 
 
 async def test_a_real_fall_in_conversion_fires_once_and_reaches_the_owning_team(db, database_url):
-    async with SlackWebAPI() as slack:
+    async with LocalSlack() as slack:
         runtime = Runtime.create(
-            Settings(slack_api_url=slack.url, slack_bot_token="xoxb-test"), database_url
+            Settings(slack_api_url=slack.api_url, slack_bot_token="xoxb-test"), database_url
         )
         try:
             async with runtime.db.begin() as session:

@@ -24,7 +24,6 @@ from tests.factories import (
     make_workspace,
     stages_of,
 )
-from tests.slack_web_api import SlackWebAPI
 
 
 async def fired(db, acme: Acme) -> tuple[Alert, list[dict]]:
@@ -79,7 +78,7 @@ async def test_acknowledge_records_who_and_queues_the_message_update(slack, fake
     assert update.channel_id == "C0ALERTS1"
     assert update.status is NotificationStatus.PENDING
     # The message changes through the outbox only; nothing was answered or updated directly.
-    assert not fake_slack.of("chat.update") and not fake_slack.of("response_url")
+    assert not fake_slack.calls_to("chat.update") and not fake_slack.calls_to("response_url")
 
 
 async def test_assign_to_me_assigns_the_clicker_and_acknowledges(slack, db, acme):
@@ -134,7 +133,7 @@ async def test_a_double_click_changes_nothing_twice(slack, fake_slack, db, acme,
         first.muted_until,
         first.resolved_at,
     )
-    assert not fake_slack.of("response_url")  # no error for a repeat
+    assert not fake_slack.calls_to("response_url")  # no error for a repeat
 
 
 async def test_an_alert_of_another_workspace_is_not_found_and_untouched(
@@ -187,22 +186,21 @@ async def test_open_map_is_only_acknowledged(slack, fake_slack, db, acme):
 
 
 async def test_a_click_on_the_posted_message_updates_it_in_place_once_delivered(
-    slack, database_url, db, acme
+    slack, fake_slack, database_url, db, acme
 ):
-    """The whole path: the worker posts the alert, someone clicks Acknowledge on that very
-    message, the worker's next round rewrites it in place."""
+    """The whole path: the worker posts the alert to the Slack the bot answers, someone clicks
+    Acknowledge on that very message, the worker's next round rewrites it in place."""
     alert, _ = await fired(db, acme)
-    async with SlackWebAPI() as channel_slack:
-        settings = Settings(slack_api_url=channel_slack.url, slack_bot_token="xoxb-test")
-        runtime = Runtime.create(settings, database_url)
-        try:
-            await deliver_due(runtime)
-            [posted] = channel_slack.posted("C0ALERTS1")
-            await click(slack, posted["blocks"], AlertButton.ACKNOWLEDGE)
-            await deliver_due(runtime)
-        finally:
-            await runtime.close()
-        [message] = channel_slack.posted("C0ALERTS1")
+    settings = Settings(slack_api_url=fake_slack.api_url, slack_bot_token="xoxb-test")
+    runtime = Runtime.create(settings, database_url)
+    try:
+        await deliver_due(runtime)
+        [posted] = fake_slack.posted("C0ALERTS1")
+        await click(slack, posted["blocks"], AlertButton.ACKNOWLEDGE)
+        await deliver_due(runtime)
+    finally:
+        await runtime.close()
+    [message] = fake_slack.posted("C0ALERTS1")
     assert message["updates"] == 1
     assert "Acknowledged by dana" in str(message["blocks"])
     _, _, [update] = await state(db, alert)

@@ -106,7 +106,7 @@ async def test_quick_log_ambiguous_offers_buttons_and_logs_once_on_click(
     [observation] = await observations(db)
     assert observation.touchpoint_id == on_support.checkout.id
     assert observation.text == "Shipping costs surprise people"
-    first = fake_slack.of("response_url")[0].params
+    first = fake_slack.calls_to("response_url")[0].params
     assert first["replace_original"] is True
     assert "Logged" in shown(first["blocks"])
 

@@ -208,15 +208,15 @@ async def test_message_shortcut_prefills_the_modal_and_keeps_the_permalink(
 
 async def test_rate_limits_and_server_errors_are_retried(slack, fake_slack, db, on_support):
     view = await open_modal(slack, fake_slack)
-    fake_slack.fail("chat.postEphemeral", error="ratelimited", status=429, times=1)
+    fake_slack.fail("chat.postEphemeral", status=429)
     chosen = {"touchpoint": str(on_support.checkout.id), "kind": "insight", "text": "Retried"}
     await slack.interaction(view_submission(view, chosen, view_id="V0RETRY1"))
     assert len(await fake_slack.wait_for("chat.postEphemeral", 2)) == 2
 
     fake_slack.reset()
-    fake_slack.fail("chat.postEphemeral", error="internal_error", status=500, times=1)
+    fake_slack.fail("chat.postEphemeral", status=500)
     chosen["text"] = "Retried again"
     await slack.interaction(view_submission(view, chosen, view_id="V0RETRY2"))
     assert len(await fake_slack.wait_for("chat.postEphemeral", 2)) == 2
-    assert fake_slack.of("chat.postMessage") == []
+    assert fake_slack.calls_to("chat.postMessage") == []
     assert len(await observations(db)) == 2

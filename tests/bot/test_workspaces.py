@@ -36,7 +36,7 @@ async def test_with_several_unlinked_workspaces_the_bot_says_how_to_link(slack, 
     assert response.status_code == 200
     assert "journeyops slack-link --workspace" in response.text
     assert f"--team {TEAM_ID}" in response.text
-    assert fake_slack.of("response_url") == []
+    assert fake_slack.calls_to("response_url") == []
 
 
 async def test_each_workspace_sees_only_its_own_journeys(slack, fake_slack, db, acme):
@@ -77,7 +77,7 @@ async def test_oauth_install_stores_state_and_the_installation(database_url, fak
             await session.execute(text("SELECT team_id, bot_token FROM slack_installations"))
         ).one()
     assert row == ("T0002", "xoxb-installed")
-    [exchange] = fake_slack.of("oauth.v2.access")
+    [exchange] = fake_slack.calls_to("oauth.v2.access")
     assert exchange["code"] == "the-code"
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from bot.local_slack import LocalSlack
 from domain.digest.models import TeamDigest
 from domain.notification.models import Notification, NotificationKind
 from domain.observation.models import Observation
@@ -24,7 +25,6 @@ from tests.factories import (
     stages_of,
     track,
 )
-from tests.slack_web_api import SlackWebAPI
 from tests.test_delivery import dispatcher
 
 # The week of Mon 2 – Sun 8 November 2026 is reported on the Tuesday after.
@@ -34,14 +34,14 @@ THIS_WEEK, LAST_WEEK = datetime(2026, 11, 4, 12, tzinfo=UTC), datetime(2026, 10,
 
 @pytest.fixture
 async def slack():
-    async with SlackWebAPI() as server:
+    async with LocalSlack() as server:
         yield server
 
 
 @pytest.fixture
 async def runtime(db, database_url, slack):
     runtime = Runtime.create(
-        Settings(slack_api_url=slack.url, slack_bot_token="xoxb-test"), database_url
+        Settings(slack_api_url=slack.api_url, slack_bot_token="xoxb-test"), database_url
     )
     yield runtime
     await runtime.close()
