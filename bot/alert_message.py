@@ -5,6 +5,7 @@ the alert as it is at that moment. Button action ids are stable: the bot's inter
 handlers call the matching use cases in domain.alert.service.
 """
 
+import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -14,9 +15,12 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     MarkdownTextObject,
+    Option,
     SectionBlock,
+    StaticSelectElement,
 )
 
+from bot.text import local_time
 from domain.alert.models import Alert, AlertStatus, Resolution
 
 SECTION_TEXT_MAX = 3000
@@ -25,9 +29,26 @@ SECTION_TEXT_MAX = 3000
 class AlertButton(StrEnum):
     ACKNOWLEDGE = "alert_acknowledge"
     ASSIGN_TO_ME = "alert_assign_to_me"
+    MUTE = "alert_mute"  # a menu of MUTE_CHOICES
+    # The fixed "Mute 24 h" button of messages posted before the menu: their clicks still count.
     MUTE_24H = "alert_mute_24h"
     RESOLVE = "alert_resolve"
     OPEN_MAP = "alert_open_map"
+
+
+# How long the mute menu offers, in hours (the domain accepts 1 to 720).
+MUTE_CHOICES = ((1, "1 hour"), (24, "24 hours"), (7 * 24, "7 days"))
+
+
+def mute_value(alert_id: uuid.UUID, hours: int) -> str:
+    """A mute option's value: the hours and the alert, as `read_mute_value` reads them back."""
+    return f"{hours}:{alert_id}"
+
+
+def read_mute_value(value: str) -> tuple[int, uuid.UUID]:
+    """The hours and the alert of a chosen mute option; ValueError when it is not one."""
+    hours, _, alert_id = value.partition(":")
+    return int(hours), uuid.UUID(alert_id)
 
 
 @dataclass(frozen=True)
@@ -70,7 +91,7 @@ def _status(alert: Alert) -> str:
     if alert.assignee_id:
         parts.append(f"assigned to <@{escape(alert.assignee_id)}>")
     if alert.muted_until:
-        parts.append(f"muted until {alert.muted_until:%Y-%m-%d %H:%M} UTC")
+        parts.append(f":no_bell: Muted until {local_time(alert.muted_until)}")
     return " · ".join(parts)
 
 
@@ -126,7 +147,14 @@ def render(view: AlertView) -> tuple[str, list[dict[str, Any]]]:
         buttons = [
             ButtonElement(text="Acknowledge", action_id=AlertButton.ACKNOWLEDGE, value=value),
             ButtonElement(text="Assign to me", action_id=AlertButton.ASSIGN_TO_ME, value=value),
-            ButtonElement(text="Mute 24 h", action_id=AlertButton.MUTE_24H, value=value),
+            StaticSelectElement(
+                placeholder="Mute…",
+                action_id=AlertButton.MUTE,
+                options=[
+                    Option(text=label, value=mute_value(alert.id, hours))
+                    for hours, label in MUTE_CHOICES
+                ],
+            ),
             ButtonElement(
                 text="Resolve", action_id=AlertButton.RESOLVE, value=value, style="primary"
             ),

@@ -34,6 +34,7 @@ BOT_SCOPES = [
     "chat:write.public",
     "channels:history",
     "groups:history",
+    "users:read",
 ]
 RETRIES = 2
 # Slack's largest payloads (a view submission with its full state) stay far below this.

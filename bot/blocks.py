@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.ids import ActionId
-from bot.text import BLOCKS_MAX, PLAIN_TEXT_MAX, SECTION_MAX, escape, quote, shorten
+from bot.text import BLOCKS_MAX, PLAIN_TEXT_MAX, SECTION_MAX, escape, local_time, quote, shorten
 from domain.alert.models import AlertStatus
 from domain.alert.overview import AlertsOverview, NamedRule, OpenAlert
 from domain.journey.summary import JourneyMap, StageSummary
@@ -356,7 +356,7 @@ def alert_line(open_alert: OpenAlert) -> str:
     if alert.assignee_name:
         status += f", assigned to {escape(alert.assignee_name)}"
     if alert.muted_until:
-        status += f", muted until {alert.muted_until:%b %-d %H:%M} UTC"
+        status += f", muted until {local_time(alert.muted_until)}"
     return (
         f"• *{escape(open_alert.place.label)}*: drop-off {percent(1 - alert.recent_rate)} "
         f"against {percent(1 - alert.baseline_rate)} ({alert.recent_entered:,} vs "

@@ -11,6 +11,7 @@ signs them. Used by `journeyops slack-try`, the tests and the benchmark.
         slack.fail("chat.postMessage", error="channel_not_found", channel="C0GONE001")
         slack.lose_response("chat.postMessage")   # carried out, but the answer never comes
         slack.go_dark(2.0)                        # nothing answers for two seconds
+        slack.add_user("U0003", "kim", "Kim", "Kim Lee")  # users.info knows one more person
 """
 
 import asyncio
@@ -29,6 +30,12 @@ if TYPE_CHECKING:
 
 HANG_SECONDS = 30.0  # how long a lost or dark answer takes (clients time out first)
 BOT = {"team_id": "T0001", "team": "acme", "user_id": "UBOT", "bot_id": "BBOT"}
+# The people `users.info` knows until told of others (`add_user`): id → (handle, display
+# name, real name). Like many, Sam set no display name.
+PEOPLE = {
+    "U0001": ("dana", "Dana S.", "Dana Scully"),
+    "U0002": ("sam", "", "Sam Porter"),
+}
 
 
 @dataclass
@@ -75,6 +82,7 @@ class LocalSlack:
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
+    people: dict[str, tuple[str, str, str]] = field(default_factory=lambda: dict(PEOPLE))
     latency: float = 0.0  # seconds every answer takes
     url: str = ""
     _dark_until: float = 0.0
@@ -118,6 +126,7 @@ class LocalSlack:
         self.calls.clear()
         self.messages.clear()
         self.faults.clear()
+        self.people = dict(PEOPLE)
         self.latency = self._dark_until = 0.0
 
     def fail(
@@ -136,6 +145,10 @@ class LocalSlack:
         one) or `{"ok": false, "error": error}` with 200; `body` replaces the JSON answer (say,
         a proxy's HTML error page)."""
         self.faults.append(Fault(method, times, status, error, retry_after, body, channel))
+
+    def add_user(self, user_id: str, handle: str, display_name: str, real_name: str) -> None:
+        """Someone `users.info` answers for (or, for a known id, their changed names)."""
+        self.people[user_id] = (handle, display_name, real_name)
 
     def lose_response(self, method: str = "*", *, times: int = 1) -> None:
         """The next `times` calls are carried out, but their answer never arrives."""
@@ -218,8 +231,7 @@ class LocalSlack:
                     "permalink": link + str(params.get("message_ts", "")).replace(".", ""),
                 }
             case "users.info":
-                user = {"id": params.get("user"), "name": "dana", "real_name": "Dana"}
-                return {"ok": True, "user": user}
+                return self._user(str(params.get("user", "")))
             case "oauth.v2.access":
                 return {
                     "ok": True,
@@ -234,6 +246,54 @@ class LocalSlack:
                     "is_enterprise_install": False,
                 }
         return {"ok": True}
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        """A user object shaped like Slack's (https://api.slack.com/methods/users.info)."""
+        if user_id not in self.people:
+            return {"ok": False, "error": "user_not_found"}
+        handle, display_name, real_name = self.people[user_id]
+        profile = {
+            "title": "",
+            "phone": "",
+            "skype": "",
+            "real_name": real_name,
+            "real_name_normalized": real_name,
+            "display_name": display_name,
+            "display_name_normalized": display_name,
+            "fields": None,
+            "status_text": "",
+            "status_emoji": "",
+            "status_expiration": 0,
+            "avatar_hash": "g1a2b3c4d5e6",
+            "first_name": real_name.split(" ")[0],
+            "last_name": " ".join(real_name.split(" ")[1:]),
+            "image_24": "https://secure.gravatar.com/avatar/1a2b3c.jpg?s=24",
+            "image_72": "https://secure.gravatar.com/avatar/1a2b3c.jpg?s=72",
+            "team": BOT["team_id"],
+        }
+        user = {
+            "id": user_id,
+            "team_id": BOT["team_id"],
+            "name": handle,
+            "deleted": False,
+            "color": "9f69e7",
+            "real_name": real_name,
+            "tz": "Europe/Amsterdam",
+            "tz_label": "Central European Time",
+            "tz_offset": 3600,
+            "profile": profile,
+            "is_admin": False,
+            "is_owner": False,
+            "is_primary_owner": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            "is_bot": False,
+            "is_app_user": False,
+            "updated": 1700000000,
+            "is_email_confirmed": True,
+            "who_can_share_contact_card": "EVERYONE",
+        }
+        return {"ok": True, "user": user}
 
     def _next_ts(self) -> str:
         """Like Slack's: the epoch time in microseconds, never the same twice."""

@@ -3,7 +3,7 @@
 The Slack team is mapped to a JourneyOps workspace here (linked on first contact, see
 domain.workspace.service.for_chat_team) and the mapping is remembered for a few minutes, so
 that acknowledging a request within Slack's 3 seconds costs no database round trip.
-Listeners read `context["who"]`.
+Listeners read `context["who"]`; `await who.name()` is the person's display name (bot.people).
 """
 
 import time
@@ -14,7 +14,9 @@ from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.people import Names
 from domain.errors import DomainError
 from domain.workspace import service as workspace_service
 from journeyops.runtime import Runtime
@@ -30,15 +32,24 @@ class Who:
 
     runtime: Runtime
     workspace_id: uuid.UUID
+    chat_team_id: str
     user_id: str
-    user_name: str
+    handle: str  # the legacy Slack username in the payload; `name()` is what people read
+    client: AsyncWebClient
+    names: Names
+
+    async def name(self) -> str:
+        """The person's display name in Slack (their handle when Slack cannot say)."""
+        return await self.names.of(
+            self.client, team_id=self.chat_team_id, user_id=self.user_id, handle=self.handle
+        )
 
 
 def who(context: AsyncBoltContext) -> Who:
     return context["who"]
 
 
-def _user_name(body: dict[str, Any]) -> str:
+def _handle(body: dict[str, Any]) -> str:
     user = body.get("user") or {}
     if not isinstance(user, dict):  # events carry the user id as a string
         user = {"id": user}
@@ -53,6 +64,7 @@ def _team_name(body: dict[str, Any]) -> str:
 
 def workspace_middleware(runtime: Runtime, *, one_workspace_per_team: bool) -> Callable:
     linked: dict[str, tuple[uuid.UUID, float]] = {}
+    names = Names()
 
     async def workspace_of(chat_team_id: str, body: dict[str, Any]) -> uuid.UUID:
         known = linked.get(chat_team_id)
@@ -82,8 +94,11 @@ def workspace_middleware(runtime: Runtime, *, one_workspace_per_team: bool) -> C
         context["who"] = Who(
             runtime=runtime,
             workspace_id=workspace_id,
+            chat_team_id=chat_team_id,
             user_id=context.user_id or "",
-            user_name=_user_name(body),
+            handle=_handle(body),
+            client=context.client,
+            names=names,
         )
         await next()
         return None

@@ -4,6 +4,8 @@ Everything a person typed is escaped before it goes into mrkdwn, so `<!channel>`
 `<https://evil|bank>` in an observation shows as text and pings or spoofs nobody.
 """
 
+from datetime import UTC, datetime
+
 SECTION_MAX = 3000
 BLOCKS_MAX = 50
 PLAIN_TEXT_MAX = 75  # button and option labels
@@ -26,3 +28,11 @@ def shorten(text: str, limit: int) -> str:
 def quote(text: str, limit: int = 280) -> str:
     """User text as a one-line escaped quote fit for a list."""
     return escape(shorten(" ".join(text.split()), limit))
+
+
+def local_time(at: datetime) -> str:
+    """A moment every reader sees in their own time zone (Slack's date token), with the UTC
+    time as the fallback where Slack cannot format it
+    (https://api.slack.com/reference/surfaces/formatting#date-formatting)."""
+    fallback = f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"

@@ -170,7 +170,7 @@ async def test_an_update_waits_for_its_post_and_shows_the_latest_state(runtime, 
     await dispatcher(runtime).run()
     (message,) = slack.posted("C0SALES01")
     assert message["updates"] == 1  # ack and mute were queued as one update
-    assert "Acknowledged by Dana" in str(message["blocks"]) and "muted until" in str(
+    assert "Acknowledged by Dana" in str(message["blocks"]) and "Muted until <!date^" in str(
         message["blocks"]
     )
     assert [c.method for c in slack.calls] == ["chat.postMessage", "chat.update"]

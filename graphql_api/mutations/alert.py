@@ -37,7 +37,10 @@ class AssignAlertInput:
 @strawberry.input
 class MuteAlertInput:
     id: strawberry.ID
-    hours: int = strawberry.field(default=alert_service.MUTE_HOURS_DEFAULT, description="1 to 720.")
+    hours: int = strawberry.field(
+        default=alert_service.MUTE_HOURS_DEFAULT,
+        description="How long: 1 hour up to 30 days (720 hours).",
+    )
 
 
 @strawberry.input
@@ -118,7 +121,10 @@ class AlertMutations:
             },
         )
 
-    @write_mutation(description="No new alert of this rule at this stage for `hours`.")
+    @write_mutation(
+        description="No new alert of this rule at this stage for `hours`, even after a "
+        "resolution; muting again replaces the time."
+    )
     async def mute_alert(self, info: Info, input: MuteAlertInput) -> AlertPayload:
         return await _act(info, input.id, alert_service.mute, lambda: {"hours": input.hours})
 

@@ -146,6 +146,17 @@ def home_button(action_id: str) -> dict[str, Any]:
     }
 
 
+def _alert_element(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
+    [element] = [
+        {**element, "block_id": block.get("block_id", "actions")}
+        for block in blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == action_id
+    ]
+    return element
+
+
 def alert_button(
     blocks: list[dict[str, Any]],
     action_id: str,
@@ -156,13 +167,7 @@ def alert_button(
     channel: str = "C0ALERTS1",
 ) -> dict[str, Any]:
     """A click on a button of the alert message `blocks`, as posted in `channel`."""
-    [button] = [
-        {**element, "block_id": block.get("block_id", "actions")}
-        for block in blocks
-        if block["type"] == "actions"
-        for element in block["elements"]
-        if element["action_id"] == action_id
-    ]
+    button = _alert_element(blocks, action_id)
     clicked = {
         "type": "button",
         "action_id": action_id,
@@ -174,6 +179,53 @@ def alert_button(
         clicked["value"] = value if value is not None else button["value"]
     if "style" in button:
         clicked["style"] = button["style"]
+    return _on_alert_message(blocks, clicked, response_url, user_id=user_id, channel=channel)
+
+
+def alert_menu(
+    blocks: list[dict[str, Any]],
+    action_id: str,
+    label: str,
+    response_url: str,
+    *,
+    value: str | None = None,
+    user_id: str = USER,
+    channel: str = "C0ALERTS1",
+) -> dict[str, Any]:
+    """The option labelled `label` chosen in a static_select menu of the alert message `blocks`
+    (its value replaced by `value` if given), as Slack reports it: `selected_option`, no
+    `value`."""
+    menu = _alert_element(blocks, action_id)
+    [option] = [o for o in menu["options"] if o["text"]["text"] == label]
+    selected = {
+        "text": {**option["text"], "emoji": True},
+        "value": value if value is not None else option["value"],
+    }
+    chosen = {
+        "type": "static_select",
+        "action_id": action_id,
+        "block_id": menu["block_id"],
+        "selected_option": selected,
+        "placeholder": {**menu["placeholder"], "emoji": True},
+        "action_ts": "1700000007.000100",
+    }
+    # A message's state holds what its menus show, by block and action id.
+    state = {menu["block_id"]: {action_id: {"type": "static_select", "selected_option": selected}}}
+    return _on_alert_message(
+        blocks, chosen, response_url, user_id=user_id, channel=channel, state=state
+    )
+
+
+def _on_alert_message(
+    blocks: list[dict[str, Any]],
+    action: dict[str, Any],
+    response_url: str,
+    *,
+    user_id: str,
+    channel: str,
+    state: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The block_actions payload of `action` on the alert message `blocks` in `channel`."""
     return {
         "type": "block_actions",
         "user": user(user_id),
@@ -199,7 +251,7 @@ def alert_button(
             "text": "Online purchase › consideration is losing customers",
             "blocks": blocks,
         },
-        "state": {"values": {}},
+        "state": {"values": state or {}},
         "response_url": response_url,
-        "actions": [clicked],
+        "actions": [action],
     }

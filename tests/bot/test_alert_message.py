@@ -1,7 +1,7 @@
 import uuid
 from datetime import UTC, date, datetime
 
-from bot.alert_message import AlertButton, AlertView, render
+from bot.alert_message import AlertButton, AlertView, read_mute_value, render
 from domain.alert.models import Alert, AlertStatus, Resolution
 
 
@@ -51,7 +51,7 @@ def test_an_open_alert_shows_the_figures_the_driver_the_observations_and_every_b
     assert _action_ids(blocks) == [
         AlertButton.ACKNOWLEDGE,
         AlertButton.ASSIGN_TO_ME,
-        AlertButton.MUTE_24H,
+        AlertButton.MUTE,
         AlertButton.RESOLVE,
         AlertButton.OPEN_MAP,
     ]
@@ -66,7 +66,28 @@ def test_state_shows_who_acknowledged_who_has_it_and_the_mute():
     )
     body = str(render(_view(alert))[1])
     assert "Acknowledged by Dana" in body and "<@U0DANA>" in body
-    assert "muted until 2026-03-12 09:00 UTC" in body
+    # Each reader sees the time in their own zone; the fallback is UTC.
+    until = int(datetime(2026, 3, 12, 9, tzinfo=UTC).timestamp())
+    token = f"<!date^{until}^{{date_short_pretty}} {{time}}|2026-03-12 09:00 UTC>"
+    assert f"Muted until {token}" in body
+
+
+def test_the_mute_menu_offers_an_hour_a_day_and_a_week_of_this_alert():
+    alert = _alert()
+    [menu] = [
+        e
+        for b in render(_view(alert))[1]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == AlertButton.MUTE
+    ]
+    assert menu["type"] == "static_select"
+    choices = [(o["text"]["text"], read_mute_value(o["value"])) for o in menu["options"]]
+    assert choices == [
+        ("1 hour", (1, alert.id)),
+        ("24 hours", (24, alert.id)),
+        ("7 days", (168, alert.id)),
+    ]
 
 
 def test_a_resolved_alert_keeps_only_the_map_button():

@@ -70,7 +70,7 @@ async def test_quick_log_by_key_with_emotion_and_kind(slack, fake_slack, db, on_
     assert observation.kind == ObservationKind.PAIN_POINT
     assert observation.emotion == Emotion.FRUSTRATION
     assert observation.author_team_id == on_support.support.id
-    assert observation.author_id == USER
+    assert (observation.author_id, observation.author_name) == (USER, "Dana S.")
     assert observation.source == ObservationSource.SLACK
     text = shown(reply["blocks"])
     assert "Logged *pain point*, feeling *frustration*" in text

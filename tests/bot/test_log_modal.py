@@ -128,6 +128,9 @@ async def test_submission_logs_and_confirms_in_the_channel(slack, fake_slack, db
     assert (observation.kind, observation.sentiment) == (ObservationKind.PAIN_POINT, -1)
     assert observation.stage_id == on_support.stages[2].id
     assert observation.author_team_id == on_support.support.id
+    # The display name from users.info, looked up when the modal opened, not at submission.
+    assert (observation.author_id, observation.author_name) == (USER, "Dana S.")
+    assert not fake_slack.calls_to("users.info")
     [confirmation] = await fake_slack.wait_for("chat.postEphemeral")
     assert (confirmation["channel"], confirmation["user"]) == ("C0SUPPORT1", USER)
 
@@ -204,6 +207,7 @@ async def test_message_shortcut_prefills_the_modal_and_keeps_the_permalink(
     await slack.interaction(view_submission(view, chosen))
     [observation] = await observations(db)
     assert observation.permalink == ("https://acme.slack.com/archives/C0SUPPORT1/p1700000000000300")
+    assert observation.author_name == "Dana S."
 
 
 async def test_rate_limits_and_server_errors_are_retried(slack, fake_slack, db, on_support):

@@ -180,6 +180,15 @@ async def test_assign_and_mute(gql, db, seeded):
     for name, extra in refused:
         payload = await gql.mutate(name, {"id": alert_id, **extra}, "alert { id }")
         assert payload["alert"] is None and len(payload["errors"]) == 1, extra
+    # The domain's limits and words: the same that Slack's mute menu meets.
+    too_long = await gql.mutate("muteAlert", {"id": alert_id, "hours": 721}, "alert { id }")
+    assert too_long["errors"] == [
+        {
+            "field": "hours",
+            "message": "An alert can be muted for 1 hour up to 30 days (720 hours), not 721 hours.",
+            "code": "OUT_OF_RANGE",
+        }
+    ]
     await gql.mutate("resolveAlert", {"id": alert_id})
     late = await gql.mutate("muteAlert", {"id": alert_id})
     assert [(e["field"], e["code"]) for e in late["errors"]] == [("id", "CONFLICT")]

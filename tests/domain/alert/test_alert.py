@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from domain.alert import service as alert_service
 from domain.alert.models import Alert, AlertAction, AlertStatus, Resolution
 from domain.alert.routing import channels_for_stage
-from domain.errors import Conflict
+from domain.errors import Conflict, ErrorCode, ValidationError
 from domain.live import Topic
 from domain.notification.models import Notification, NotificationKind
 from domain.subscription import service as subscription_service
@@ -159,6 +159,33 @@ async def test_mute_24h_is_idempotent_and_a_resolved_alert_cannot_be_muted(sessi
     await alert_service.resolve(session, workspace_id=alert.workspace_id, alert_id=alert.id, **ME)
     with pytest.raises(Conflict, match="already resolved"):
         await alert_service.mute(session, workspace_id=alert.workspace_id, alert_id=alert.id, **ME)
+
+
+@pytest.mark.parametrize("hours", [0, -24, 721])
+async def test_a_mute_must_last_from_an_hour_up_to_30_days(session, hours):
+    _workspace, _journey, stage, rule = await _setup(session)
+    alert = await make_alert(session, rule, stage)
+    with pytest.raises(ValidationError) as refused:
+        await alert_service.mute(
+            session, workspace_id=alert.workspace_id, alert_id=alert.id, hours=hours, **ME
+        )
+    assert refused.value.message == (
+        f"An alert can be muted for 1 hour up to 30 days (720 hours), not {hours} hours."
+    )
+    assert (refused.value.field, refused.value.code) == ("hours", ErrorCode.OUT_OF_RANGE)
+    assert alert.muted_until is None
+
+
+async def test_a_mute_of_a_week_holds_until_then_and_a_new_choice_replaces_it(session):
+    _workspace, _journey, stage, rule = await _setup(session)
+    alert = await make_alert(session, rule, stage)
+    now = datetime(2026, 5, 1, 9, tzinfo=UTC)
+    where = {"workspace_id": alert.workspace_id, "alert_id": alert.id, **ME}
+    await alert_service.mute(session, hours=168, now=now, **where)
+    assert alert.muted_until == now + timedelta(days=7)
+    await alert_service.mute(session, hours=1, now=now + timedelta(minutes=1), **where)
+    assert alert.muted_until == now + timedelta(hours=1, minutes=1)
+    assert (await _actions(session, alert)).count(AlertAction.MUTED) == 2
 
 
 async def test_resolving_twice_logs_once_and_starts_the_cooldown(session):
