@@ -3,11 +3,14 @@
 from pathlib import Path
 
 import yaml
+from sqlalchemy import select
 
 from bot.app import BOT_SCOPES
 from bot.ids import CallbackId
 from bot.local_slack import readable, try_command
+from domain.observation.models import Observation
 from tests.bot.conftest import bot_settings
+from tests.factories import make_member
 
 MANIFEST = Path(__file__).resolve().parents[2] / "bot" / "manifest.yml"
 
@@ -41,3 +44,18 @@ async def test_slack_try_runs_a_command_through_the_real_bot(database_url, fake_
     assert answer == ""
     [reply] = [call for call in calls if call.method == "response_url"]
     assert "Checkout (`checkout`) — Support" in readable(reply["blocks"])
+
+
+async def test_slack_try_logs_under_the_display_name_the_local_slack_gives(
+    database_url, fake_slack, db, acme
+):
+    async with db.begin() as session:
+        await make_member(session, acme.workspace, "U0LOCAL", acme.support)
+    settings = bot_settings(fake_slack, database_url=database_url)
+    text = "log product-page The coupon box hides the pay button #frustration"
+    _, calls = await try_command(settings, text, user="U0LOCAL")
+    assert [call.method for call in calls] == ["users.info", "response_url"]
+    assert "Logged" in readable(calls[-1]["blocks"])
+    async with db() as session:
+        [observation] = list(await session.scalars(select(Observation)))
+    assert (observation.author_id, observation.author_name) == ("U0LOCAL", "Dana S.")
