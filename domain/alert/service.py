@@ -359,9 +359,8 @@ async def mute(
     hours: int = MUTE_HOURS_DEFAULT,
     now: datetime | None = None,
 ) -> Alert:
-    """No new alert of this rule at this stage for `hours` from now, even after a resolution.
-    Both doors (Slack's mute menu, GraphQL's muteAlert) come here, so both are held to the
-    same limits."""
+    """No new alert of this rule at this stage for `hours` from now, even after a resolution;
+    muting again replaces the time. Every door mutes through here, so one set of limits holds."""
     _check_mute_hours(hours)
     alert = await get(session, workspace_id=workspace_id, alert_id=alert_id)
     until = (now or datetime.now(UTC)) + timedelta(hours=hours)

@@ -34,6 +34,14 @@ async def test_alerts_lists_open_alerts_with_drop_off_status_assignee_and_the_ru
             actor_id="U0002",
             actor_name="sam",
         )
+        muted = await alert_service.mute(
+            session,
+            workspace_id=acme.workspace.id,
+            alert_id=alert.id,
+            hours=168,
+            actor_id="U0002",
+            actor_name="sam",
+        )
     reply = await ask(slack, fake_slack, "alerts")
     assert reply["response_type"] == "ephemeral"
     text = shown(reply["blocks"])
@@ -41,6 +49,8 @@ async def test_alerts_lists_open_alerts_with_drop_off_status_assignee_and_the_ru
     assert "*Online purchase › consideration*: drop-off 65.0% against 50.0%" in text
     assert "(900 vs 8,400 customers)" in text
     assert "acknowledged, assigned to &lt;!here&gt; sam" in text
+    until = muted.muted_until
+    assert f", muted until <!date^{int(until.timestamp())}^{{date_short_pretty}} {{time}}|" in text
     assert "<!here>" not in json.dumps(reply["blocks"])
     assert "• Online purchase › consideration: a fall of 5+ points over 3 days" in text
     assert "• Store visit (every stage)" in text
