@@ -108,6 +108,7 @@ async def test_a_burst_of_clicks_asks_slack_for_the_name_once(slack, fake_slack,
     [
         {"status": 429, "retry_after": 0, "times": 3},  # rate limited, even after the retries
         {"error": "user_not_found"},
+        {"error": "missing_scope"},  # installed before users:read was asked for
         {"status": 500, "times": 3},
     ],
 )
