@@ -85,6 +85,7 @@ class Changed(Exception):
 class Cells:
     cells: list[Cell]
     version: frozenset[str]  # the row versions (ctid) of the rollup rows read
+    taken_back: int  # progress rows the rollup counted that lie after the evaluation time
 
 
 # The rollup rows of the period (kind r), what they counted after the evaluation time (kind c:
@@ -152,7 +153,7 @@ async def cells(
         start_of_day(edge, timezone) if start <= edge < end else cutoff + timedelta(days=1),
     )
     by_key: dict[tuple[uuid.UUID, date, uuid.UUID], Cell] = {}
-    version = []
+    version, taken_back = [], 0
     for row in rows:
         key = (row["stage_id"], row["day"], row["entry_touchpoint_id"])
         if row["kind"] == "r":
@@ -164,6 +165,7 @@ async def cells(
         key = (row["stage_id"], row["day"], row["entry_touchpoint_id"])
         if row["kind"] == "c":  # what the rollup counted that lies after the evaluation time
             cell = by_key[key]
+            taken_back += row["n"]
             if row["later"]:
                 cell.entered -= row["n"]
             if row["bucket"] >= 0:
@@ -171,7 +173,7 @@ async def cells(
                 cell.histogram[row["bucket"]] -= row["n"]
         elif row["kind"] == "d":
             by_key[key].dropped = row["n"]
-    return Cells(list(by_key.values()), frozenset(version))
+    return Cells(list(by_key.values()), frozenset(version), taken_back)
 
 
 def group(
@@ -184,7 +186,7 @@ def group(
     return groups
 
 
-def _ranks(count: int) -> list[int]:
+def ranks(count: int) -> list[int]:
     ranks: set[int] = set()
     for q in PERCENTILES:
         position = q * (count - 1)
@@ -240,7 +242,7 @@ async def percentiles(
             touchpoints = None
             if scope.touchpoints is not None:
                 touchpoints = scopes.setdefault(scope.touchpoints, len(scopes))
-            for rank in _ranks(totals.converted):
+            for rank in ranks(totals.converted):
                 bucket, offset = _locate(totals.histogram, rank)
                 indexes[rank] = len(lookups)
                 lookups.append((stage_id, bucket, scope.low, scope.high, touchpoints, offset))
