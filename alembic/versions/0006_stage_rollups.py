@@ -33,177 +33,198 @@ DURATION_BUCKET = (
     "/ 0.6931471805599453)::int END"
 )
 
-FUNCTIONS = [
-    r"""
-CREATE FUNCTION duration_histogram(buckets int[], counts int[]) RETURNS int[]
-LANGUAGE plpgsql IMMUTABLE AS $$
--- A dense histogram (element b + 1 counts bucket b) from sparse (bucket, count) pairs.
+HISTOGRAM_APPLY = r"""
+CREATE FUNCTION duration_histogram_apply(histogram int[], buckets int[], counts int[])
+RETURNS int[] LANGUAGE plpgsql IMMUTABLE AS $$
+-- Add sparse (bucket, count) pairs into a dense histogram (element b + 1 counts bucket b).
 DECLARE
-    result int[] := '{}';
+    size int := coalesce(cardinality(histogram), 0);
     i int;
 BEGIN
+    histogram := coalesce(histogram, '{}');
     FOR i IN 1 .. coalesce(cardinality(buckets), 0) LOOP
-        IF buckets[i] IS NOT NULL THEN
-            IF buckets[i] + 1 > cardinality(result) THEN
-                result := result || array_fill(0, ARRAY[buckets[i] + 1 - cardinality(result)]);
-            END IF;
-            result[buckets[i] + 1] := result[buckets[i] + 1] + counts[i];
+        IF buckets[i] + 1 > size THEN
+            histogram := histogram || array_fill(0, ARRAY[buckets[i] + 1 - size]);
+            size := buckets[i] + 1;
+        END IF;
+        histogram[buckets[i] + 1] := histogram[buckets[i] + 1] + counts[i];
+    END LOOP;
+    RETURN histogram;
+END $$
+"""
+
+HISTOGRAM_ADD = r"""
+CREATE FUNCTION duration_histogram_add(a int[], b int[]) RETURNS int[]
+LANGUAGE plpgsql IMMUTABLE AS $$
+-- Two dense histograms added.
+DECLARE
+    i int;
+BEGIN
+    IF cardinality(b) > cardinality(a) THEN
+        a := a || array_fill(0, ARRAY[cardinality(b) - cardinality(a)]);
+    END IF;
+    FOR i IN 1 .. cardinality(b) LOOP
+        IF b[i] <> 0 THEN
+            a[i] := a[i] + b[i];
         END IF;
     END LOOP;
-    RETURN result;
-END $$;
-""",
-    r"""
-CREATE FUNCTION duration_histogram_add(a int[], b int[]) RETURNS int[]
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT coalesce(array_agg(coalesce(a[i], 0) + coalesce(b[i], 0) ORDER BY i), '{}')
-    FROM generate_series(1, greatest(cardinality(a), cardinality(b))) AS i
-$$;
-""",
-    # The rollup delta of a set of progress rows (sign +1 added, -1 removed), per rollup key.
-    r"""
-CREATE FUNCTION stage_day_delta(source text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-SELECT format($q$
-    WITH changed AS (
-        SELECT p.workspace_id, p.journey_id, p.stage_id, p.entry_touchpoint_id, p.sign,
-               (p.entered_at AT TIME ZONE j.timezone)::date AS day, p.entered_at,
-               (p.converted_at <= p.entered_at
-                   + make_interval(secs => j.conversion_window_days * 86400)) IS TRUE AS converted,
-               p.duration_bucket, p.converted_at
-        FROM (%s) p
-        JOIN journey j ON j.workspace_id = p.workspace_id AND j.id = p.journey_id
-    ), net AS (  -- rows an update left as they count (say, only last_reached_at moved) cancel
-        SELECT workspace_id, journey_id, day, stage_id, entry_touchpoint_id, entered_at,
-               converted, CASE WHEN converted THEN duration_bucket END AS duration_bucket,
-               CASE WHEN converted THEN converted_at END AS converted_at, sum(sign) AS sign
-        FROM changed GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(sign) <> 0
-    ), by_bucket AS (
-        SELECT workspace_id, journey_id, day, stage_id, entry_touchpoint_id,
-               array_agg(duration_bucket) AS buckets, array_agg(n) AS counts
-        FROM (SELECT workspace_id, journey_id, day, stage_id, entry_touchpoint_id,
-                     duration_bucket, sum(sign)::int AS n
-              FROM net WHERE converted
-              GROUP BY workspace_id, journey_id, day, stage_id, entry_touchpoint_id,
-                       duration_bucket HAVING sum(sign) <> 0) b
-        GROUP BY workspace_id, journey_id, day, stage_id, entry_touchpoint_id
-    )
-    SELECT c.workspace_id, c.journey_id, c.day, c.stage_id, c.entry_touchpoint_id,
-           sum(c.sign)::int AS entered,
-           coalesce(sum(c.sign) FILTER (WHERE c.converted), 0)::int AS converted,
-           duration_histogram(min(b.buckets), min(b.counts)) AS histogram,
-           max(greatest(c.entered_at, c.converted_at)) FILTER (WHERE c.sign > 0) AS latest
-    FROM net c
-    LEFT JOIN by_bucket b USING (workspace_id, journey_id, day, stage_id, entry_touchpoint_id)
-    GROUP BY c.workspace_id, c.journey_id, c.day, c.stage_id, c.entry_touchpoint_id
-$q$, source)
-$$;
-""",
-    r"""
-CREATE FUNCTION stage_day_apply() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'DELETE' THEN
-        -- Only ever update: a cascading journey or stage delete removes the rollup rows too.
-        EXECUTE format($q$
-            UPDATE stage_day s
-            SET entered = s.entered + d.entered, converted = s.converted + d.converted,
-                histogram = duration_histogram_add(s.histogram, d.histogram)
-            FROM (%s) d
-            WHERE s.workspace_id = d.workspace_id AND s.journey_id = d.journey_id
-              AND s.day = d.day AND s.stage_id = d.stage_id
-              AND s.entry_touchpoint_id = d.entry_touchpoint_id
-        $q$, stage_day_delta('SELECT *, -1 AS sign FROM old_progress'));
-        RETURN NULL;
-    END IF;
-    EXECUTE format($q$
-        INSERT INTO stage_day AS s (workspace_id, journey_id, day, stage_id, entry_touchpoint_id,
-                                    entered, converted, histogram, latest)
-        SELECT * FROM (%s) d
-        ORDER BY workspace_id, journey_id, day, stage_id, entry_touchpoint_id
-        ON CONFLICT (workspace_id, journey_id, day, stage_id, entry_touchpoint_id) DO UPDATE
-        SET entered = s.entered + excluded.entered,
-            converted = s.converted + excluded.converted,
-            histogram = duration_histogram_add(s.histogram, excluded.histogram),
-            latest = greatest(s.latest, excluded.latest)
-    $q$, stage_day_delta(CASE TG_OP WHEN 'INSERT' THEN 'SELECT *, 1 AS sign FROM new_progress'
-        ELSE 'SELECT *, 1 AS sign FROM new_progress UNION ALL '
-             'SELECT *, -1 AS sign FROM old_progress' END));
-    RETURN NULL;
-END $$;
-""",
-    r"""
-CREATE FUNCTION touchpoint_day_apply() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    source text := CASE TG_OP
-        WHEN 'INSERT' THEN 'SELECT *, 1 AS sign FROM new_reach'
-        WHEN 'DELETE' THEN 'SELECT *, -1 AS sign FROM old_reach'
-        ELSE 'SELECT *, 1 AS sign FROM new_reach UNION ALL SELECT *, -1 AS sign FROM old_reach'
-    END;
-    delta text := format($q$
-        SELECT r.workspace_id, t.journey_id, (r.first_reached_at AT TIME ZONE j.timezone)::date
-                   AS day, r.touchpoint_id, sum(r.sign)::int AS customers,
-               max(r.first_reached_at) FILTER (WHERE r.sign > 0) AS latest
-        FROM (%s) r
-        JOIN touchpoint t ON t.workspace_id = r.workspace_id AND t.id = r.touchpoint_id
-        JOIN journey j ON j.workspace_id = t.workspace_id AND j.id = t.journey_id
-        GROUP BY 1, 2, 3, 4
-    $q$, source);
-BEGIN
-    IF TG_OP = 'DELETE' THEN
-        EXECUTE format($q$
-            UPDATE touchpoint_day s SET customers = s.customers + d.customers FROM (%s) d
-            WHERE s.workspace_id = d.workspace_id AND s.journey_id = d.journey_id
-              AND s.day = d.day AND s.touchpoint_id = d.touchpoint_id
-        $q$, delta);
-        RETURN NULL;
-    END IF;
-    EXECUTE format($q$
-        INSERT INTO touchpoint_day AS s (workspace_id, journey_id, day, touchpoint_id, customers,
-                                         latest)
-        SELECT * FROM (%s) d ORDER BY workspace_id, journey_id, day, touchpoint_id
-        ON CONFLICT (workspace_id, journey_id, day, touchpoint_id) DO UPDATE
-        SET customers = s.customers + excluded.customers,
-            latest = greatest(s.latest, excluded.latest)
-    $q$, delta);
-    RETURN NULL;
-END $$;
-""",
-    r"""
-CREATE FUNCTION journey_rollup_rebuild(workspace uuid, journey uuid) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM stage_day WHERE workspace_id = workspace AND journey_id = journey;
-    EXECUTE format($q$
-        INSERT INTO stage_day (workspace_id, journey_id, day, stage_id, entry_touchpoint_id,
-                               entered, converted, histogram, latest)
-        SELECT * FROM (%s) d
-    $q$, stage_day_delta(format(
-        'SELECT *, 1 AS sign FROM stage_progress WHERE workspace_id = %L AND journey_id = %L',
-        workspace, journey)));
-    DELETE FROM touchpoint_day WHERE workspace_id = workspace AND journey_id = journey;
-    INSERT INTO touchpoint_day (workspace_id, journey_id, day, touchpoint_id, customers, latest)
-    SELECT r.workspace_id, t.journey_id, (r.first_reached_at AT TIME ZONE j.timezone)::date,
-           r.touchpoint_id, count(*), max(r.first_reached_at)
-    FROM touchpoint_reach r
-    JOIN touchpoint t ON t.workspace_id = r.workspace_id AND t.id = r.touchpoint_id
-    JOIN journey j ON j.workspace_id = t.workspace_id AND j.id = t.journey_id
-    WHERE t.workspace_id = workspace AND t.journey_id = journey
-    GROUP BY 1, 2, 3, 4;
-END $$;
-""",
-]
+    RETURN a;
+END $$
+"""
 
-TRIGGERS = [
-    (table, event, function, transition)
-    for table, function, (old, new) in (
-        ("stage_progress", "stage_day_apply", ("old_progress", "new_progress")),
-        ("touchpoint_reach", "touchpoint_day_apply", ("old_reach", "new_reach")),
+# The rollup delta of a set of progress rows (sign +1 added, -1 removed) per stage_day key;
+# rows an update left as they count (say, only last_reached_at moved) cancel out.
+STAGE_DELTA = """
+SELECT workspace_id, journey_id, day, stage_id, entry_touchpoint_id,
+       sum(n)::int AS entered,
+       coalesce(sum(n) FILTER (WHERE bucket >= 0), 0)::int AS converted,
+       array_agg(bucket) FILTER (WHERE bucket >= 0 AND n <> 0) AS buckets,
+       array_agg(n::int) FILTER (WHERE bucket >= 0 AND n <> 0) AS counts,
+       max(latest) AS latest
+FROM (
+    SELECT workspace_id, journey_id, day, stage_id, entry_touchpoint_id, bucket,
+           sum(sign) AS n,
+           max(greatest(entered_at, converted_at)) FILTER (WHERE sign > 0) AS latest
+    FROM (
+        SELECT workspace_id, journey_id, day, stage_id, entry_touchpoint_id, entered_at,
+               bucket, converted_at, sum(sign) AS sign
+        FROM (
+            SELECT p.workspace_id, p.journey_id, p.stage_id, p.entry_touchpoint_id, p.sign,
+                   (p.entered_at AT TIME ZONE j.timezone)::date AS day, p.entered_at,
+                   CASE WHEN p.converted_at <= p.entered_at
+                            + make_interval(secs => j.conversion_window_days * 86400)
+                        THEN p.duration_bucket ELSE -1 END AS bucket,
+                   CASE WHEN p.converted_at <= p.entered_at
+                            + make_interval(secs => j.conversion_window_days * 86400)
+                        THEN p.converted_at END AS converted_at
+            FROM ({source}) p
+            JOIN journey j ON j.workspace_id = p.workspace_id AND j.id = p.journey_id
+        ) changed
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 HAVING sum(sign) <> 0
+    ) net
+    GROUP BY 1, 2, 3, 4, 5, 6
+) per_bucket
+GROUP BY 1, 2, 3, 4, 5
+"""
+
+STAGE_KEY = (
+    "s.workspace_id = d.workspace_id AND s.journey_id = d.journey_id AND s.day = d.day "
+    "AND s.stage_id = d.stage_id AND s.entry_touchpoint_id = d.entry_touchpoint_id"
+)
+STAGE_UPDATE = f"""
+    UPDATE stage_day s
+    SET entered = s.entered + d.entered, converted = s.converted + d.converted,
+        histogram = duration_histogram_apply(s.histogram, d.buckets, d.counts),
+        latest = greatest(s.latest, d.latest)
+    FROM {{rows}} d WHERE {STAGE_KEY}"""
+# Rows already there are updated in place from the sparse delta; new ones inserted (and
+# added up should a concurrent transaction have inserted the same one first).
+STAGE_UPSERT = f"""
+    WITH d AS MATERIALIZED ({{delta}}), known AS MATERIALIZED (
+        SELECT d.*, EXISTS (SELECT FROM stage_day s WHERE {STAGE_KEY}) AS present FROM d
+    ), updated AS ({STAGE_UPDATE.format(rows="(SELECT * FROM known WHERE present)")})
+    INSERT INTO stage_day AS s (workspace_id, journey_id, day, stage_id, entry_touchpoint_id,
+                                entered, converted, histogram, latest)
+    SELECT workspace_id, journey_id, day, stage_id, entry_touchpoint_id, entered, converted,
+           duration_histogram_apply('{{{{}}}}', buckets, counts), latest
+    FROM known WHERE NOT present
+    ORDER BY workspace_id, journey_id, day, stage_id, entry_touchpoint_id
+    ON CONFLICT (workspace_id, journey_id, day, stage_id, entry_touchpoint_id) DO UPDATE
+    SET entered = s.entered + excluded.entered, converted = s.converted + excluded.converted,
+        histogram = duration_histogram_add(s.histogram, excluded.histogram),
+        latest = greatest(s.latest, excluded.latest)"""
+
+REACH_DELTA = """
+SELECT r.workspace_id, t.journey_id, (r.first_reached_at AT TIME ZONE j.timezone)::date AS day,
+       r.touchpoint_id, sum(r.sign)::int AS customers,
+       max(r.first_reached_at) FILTER (WHERE r.sign > 0) AS latest
+FROM ({source}) r
+JOIN touchpoint t ON t.workspace_id = r.workspace_id AND t.id = r.touchpoint_id
+JOIN journey j ON j.workspace_id = t.workspace_id AND j.id = t.journey_id
+GROUP BY 1, 2, 3, 4
+"""
+REACH_UPDATE = """
+    UPDATE touchpoint_day s
+    SET customers = s.customers + d.customers, latest = greatest(s.latest, d.latest)
+    FROM ({delta}) d
+    WHERE s.workspace_id = d.workspace_id AND s.journey_id = d.journey_id AND s.day = d.day
+      AND s.touchpoint_id = d.touchpoint_id"""
+REACH_UPSERT = """
+    INSERT INTO touchpoint_day AS s (workspace_id, journey_id, day, touchpoint_id, customers,
+                                     latest)
+    SELECT * FROM ({delta}) d ORDER BY workspace_id, journey_id, day, touchpoint_id
+    ON CONFLICT (workspace_id, journey_id, day, touchpoint_id) DO UPDATE
+    SET customers = s.customers + excluded.customers,
+        latest = greatest(s.latest, excluded.latest)"""
+
+SOURCES = {
+    "INSERT": "SELECT *, 1 AS sign FROM {new}",
+    "UPDATE": "SELECT *, 1 AS sign FROM {new} UNION ALL SELECT *, -1 AS sign FROM {old}",
+    "DELETE": "SELECT *, -1 AS sign FROM {old}",
+}
+TABLES = {  # table: (rollup, delta, upsert, update, transition table names)
+    "stage_progress": (
+        "stage_day",
+        STAGE_DELTA,
+        STAGE_UPSERT,
+        STAGE_UPDATE.format(rows="({delta})"),
+        ("old_progress", "new_progress"),
+    ),
+    "touchpoint_reach": (
+        "touchpoint_day",
+        REACH_DELTA,
+        REACH_UPSERT,
+        REACH_UPDATE,
+        ("old_reach", "new_reach"),
+    ),
+}
+
+
+def _trigger_function(table: str, event: str) -> str:
+    """Static SQL (planned once per session), one function per table and event: PostgreSQL
+    allows transition tables only on single-event triggers. Deletes only ever update, so that
+    a cascading journey or stage delete (which takes the rollup rows too) inserts nothing."""
+    rollup, delta, upsert, update, (old, new) = TABLES[table]
+    source = SOURCES[event].format(old=old, new=new)
+    statement = (update if event == "DELETE" else upsert).format(delta=delta.format(source=source))
+    return f"""
+CREATE FUNCTION {rollup}_{event.lower()}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+{statement};
+    RETURN NULL;
+END $$
+"""
+
+
+REBUILD = f"""
+CREATE FUNCTION journey_rollup_rebuild(of_workspace uuid, of_journey uuid) RETURNS void
+LANGUAGE plpgsql AS $$
+-- Count a journey's rollups again from stage_progress and touchpoint_reach.
+BEGIN
+    DELETE FROM stage_day WHERE workspace_id = of_workspace AND journey_id = of_journey;
+    INSERT INTO stage_day (workspace_id, journey_id, day, stage_id, entry_touchpoint_id,
+                           entered, converted, histogram, latest)
+    SELECT workspace_id, journey_id, day, stage_id, entry_touchpoint_id, entered, converted,
+           duration_histogram_apply('{{}}', buckets, counts), latest
+    FROM ({
+    STAGE_DELTA.format(
+        source="SELECT *, 1 AS sign FROM stage_progress "
+        "WHERE workspace_id = of_workspace AND journey_id = of_journey"
     )
-    for event, transition in (
-        ("INSERT", f"NEW TABLE AS {new}"),
-        ("UPDATE", f"OLD TABLE AS {old} NEW TABLE AS {new}"),
-        ("DELETE", f"OLD TABLE AS {old}"),
+}) d;
+    DELETE FROM touchpoint_day WHERE workspace_id = of_workspace AND journey_id = of_journey;
+    INSERT INTO touchpoint_day (workspace_id, journey_id, day, touchpoint_id, customers, latest)
+    {
+    REACH_DELTA.format(
+        source="SELECT r.*, 1 AS sign FROM touchpoint_reach r JOIN touchpoint t "
+        "ON t.workspace_id = r.workspace_id AND t.id = r.touchpoint_id "
+        "WHERE t.workspace_id = of_workspace AND t.journey_id = of_journey"
     )
-]
+};
+END $$
+"""
+
+TRIGGERS = [(table, event) for table in TABLES for event in SOURCES]
 
 
 def upgrade() -> None:
@@ -288,26 +309,32 @@ def upgrade() -> None:
             "workspace_id", "journey_id", "day", "touchpoint_id", name=op.f("pk_touchpoint_day")
         ),
     )
-    for function in FUNCTIONS:
+    for function in (HISTOGRAM_APPLY, HISTOGRAM_ADD, REBUILD):
         op.execute(function)
-    for table, event, function, transition in TRIGGERS:
+    for table, event in TRIGGERS:
+        rollup, _, _, _, (old, new) = TABLES[table]
+        op.execute(_trigger_function(table, event))
+        transition = {
+            "INSERT": f"NEW TABLE AS {new}",
+            "UPDATE": f"OLD TABLE AS {old} NEW TABLE AS {new}",
+            "DELETE": f"OLD TABLE AS {old}",
+        }[event]
         op.execute(
             f"CREATE TRIGGER {table}_rollup_{event.lower()} AFTER {event} ON {table} "
-            f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+            f"REFERENCING {transition} FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION {rollup}_{event.lower()}()"
         )
     op.execute("SELECT journey_rollup_rebuild(workspace_id, id) FROM journey")
 
 
 def downgrade() -> None:
-    for table, event, _, _ in TRIGGERS:
+    for table, event in TRIGGERS:
         op.execute(f"DROP TRIGGER {table}_rollup_{event.lower()} ON {table}")
+        op.execute(f"DROP FUNCTION {TABLES[table][0]}_{event.lower()}()")
     for function in (
         "journey_rollup_rebuild(uuid, uuid)",
-        "touchpoint_day_apply()",
-        "stage_day_apply()",
-        "stage_day_delta(text)",
         "duration_histogram_add(int[], int[])",
-        "duration_histogram(int[], int[])",
+        "duration_histogram_apply(int[], int[], int[])",
     ):
         op.execute(f"DROP FUNCTION {function}")
     op.drop_table("touchpoint_day")

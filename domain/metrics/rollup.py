@@ -15,6 +15,7 @@ progress rows of that bucket (index `ix_stage_progress_duration`).
 """
 
 import math
+import operator
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
@@ -72,9 +73,7 @@ class Scope:
 def _add_into(total: list[int], histogram: list[int]) -> None:
     if len(histogram) > len(total):
         total.extend([0] * (len(histogram) - len(total)))
-    for index, count in enumerate(histogram):
-        if count:
-            total[index] += count
+    total[: len(histogram)] = map(operator.add, total, histogram)
 
 
 class Changed(Exception):
@@ -234,46 +233,57 @@ async def percentiles(
     Changed when the rollup rows of the period are no longer the `version` the totals came
     from (then the histograms may not match the progress rows this statement sees)."""
     scopes: dict[frozenset[uuid.UUID], int] = {}
-    lookups: list[tuple[uuid.UUID, int, datetime, datetime, int | None, int]] = []
-    where: list[dict[int, int]] = []  # per wanted: rank → index into lookups
+    # one lookup per stage, bucket and scope, reading the run of offsets its ranks fall on
+    lookups: dict[tuple[uuid.UUID, int, datetime, datetime, int | None], list[int]] = {}
+    order: dict[tuple[uuid.UUID, int, datetime, datetime, int | None], int] = {}
+    where: list[dict[int, tuple[int, int]]] = []  # per wanted: rank → (lookup, offset)
     for scope, stage_id, totals in wanted:
-        indexes: dict[int, int] = {}
+        indexes: dict[int, tuple[int, int]] = {}
         if totals.converted:
             touchpoints = None
             if scope.touchpoints is not None:
                 touchpoints = scopes.setdefault(scope.touchpoints, len(scopes))
             for rank in ranks(totals.converted):
                 bucket, offset = _locate(totals.histogram, rank)
-                indexes[rank] = len(lookups)
-                lookups.append((stage_id, bucket, scope.low, scope.high, touchpoints, offset))
+                key = (stage_id, bucket, scope.low, scope.high, touchpoints)
+                if key not in lookups:
+                    lookups[key] = []
+                    order[key] = len(order)
+                lookups[key].append(offset)
+                indexes[rank] = (order[key], offset)
         where.append(indexes)
-    values: dict[int, float] = {}
+    found: list[list[float]] = []
+    skips = [min(offsets) for offsets in lookups.values()]
     if lookups:
         groups = [(g, tp) for tps, g in scopes.items() for tp in tps]
         columns: list[list[Any]] = [list(column) for column in zip(*lookups, strict=True)]
+        takes = [max(offsets) - min(offsets) + 1 for offsets in lookups.values()]
         rows = await connection.fetch(
             """
             WITH allowed AS (SELECT * FROM unnest($5::int[], $6::uuid[]) AS a(scope, touchpoint))
             SELECT q.i, x.seconds, (
                 SELECT array_agg(ctid::text) FROM stage_day
-                WHERE workspace_id = $1 AND journey_id = $2 AND day >= $13 AND day < $14
+                WHERE workspace_id = $1 AND journey_id = $2 AND day >= $14 AND day < $15
             ) AS version
             FROM unnest($7::uuid[], $8::int[], $9::timestamptz[], $10::timestamptz[],
-                        $11::int[], $12::int[])
-                 WITH ORDINALITY AS q(stage_id, bucket, low, high, scope, skip, i)
+                        $11::int[], $12::int[], $13::int[])
+                 WITH ORDINALITY AS q(stage_id, bucket, low, high, scope, skip, take, i)
             CROSS JOIN LATERAL (
-                SELECT (extract(epoch FROM p.converted_at)
-                        - extract(epoch FROM p.entered_at))::float8 AS seconds
-                FROM stage_progress p
-                WHERE p.workspace_id = $1 AND p.journey_id = $2 AND p.stage_id = q.stage_id
-                  AND p.duration_bucket = q.bucket AND p.converted_at IS NOT NULL
-                  AND p.entered_at >= q.low AND p.entered_at < q.high AND p.entered_at <= $3
-                  AND p.converted_at <= p.entered_at + make_interval(secs => $4)
-                  AND p.converted_at <= $3
-                  AND (q.scope IS NULL OR p.entry_touchpoint_id IN (
-                      SELECT a.touchpoint FROM allowed a WHERE a.scope = q.scope))
-                ORDER BY 1 OFFSET q.skip LIMIT 1
+                SELECT array_agg(seconds ORDER BY seconds) AS seconds FROM (
+                    SELECT (extract(epoch FROM p.converted_at)
+                            - extract(epoch FROM p.entered_at))::float8 AS seconds
+                    FROM stage_progress p
+                    WHERE p.workspace_id = $1 AND p.journey_id = $2 AND p.stage_id = q.stage_id
+                      AND p.duration_bucket = q.bucket AND p.converted_at IS NOT NULL
+                      AND p.entered_at >= q.low AND p.entered_at < q.high
+                      AND p.entered_at <= $3 AND p.converted_at <= $3
+                      AND p.converted_at <= p.entered_at + make_interval(secs => $4)
+                      AND (q.scope IS NULL OR p.entry_touchpoint_id IN (
+                          SELECT a.touchpoint FROM allowed a WHERE a.scope = q.scope))
+                    ORDER BY 1 OFFSET q.skip LIMIT q.take
+                ) run
             ) x
+            ORDER BY q.i
             """,
             workspace_id,
             journey_id,
@@ -282,20 +292,24 @@ async def percentiles(
             [g for g, _ in groups],
             [tp for _, tp in groups],
             *columns,
+            skips,
+            takes,
             start,
             end,
         )
-        if len(rows) != len(lookups) or frozenset(rows[0]["version"] or ()) != version:
+        found = [row["seconds"] or [] for row in rows]
+        if [len(run) for run in found] != takes or frozenset(rows[0]["version"] or ()) != version:
             raise Changed()
-        values = {row["i"] - 1: row["seconds"] for row in rows}
     result: list[list[float] | None] = []
     for (_, _, totals), indexes in zip(wanted, where, strict=True):
         if not indexes:
             result.append(None)
             continue
-        result.append(
-            _interpolate({rank: values[i] for rank, i in indexes.items()}, totals.converted)
-        )
+        values = {
+            rank: found[lookup][offset - skips[lookup]]
+            for rank, (lookup, offset) in indexes.items()
+        }
+        result.append(_interpolate(values, totals.converted))
     return result
 
 
