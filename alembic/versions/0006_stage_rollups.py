@@ -157,6 +157,9 @@ REACH_UPSERT = """
     SET customers = s.customers + excluded.customers,
         latest = greatest(s.latest, excluded.latest)"""
 
+# A workspace's rollup lock (two-key advisory locks do not meet the one-key ones ingest takes).
+LOCK = "pg_advisory_xact_lock(1847, hashtext({workspace}::text))"
+
 SOURCES = {
     "INSERT": "SELECT *, 1 AS sign FROM {new}",
     "UPDATE": "SELECT *, 1 AS sign FROM {new} UNION ALL SELECT *, -1 AS sign FROM {old}",
@@ -183,13 +186,20 @@ TABLES = {  # table: (rollup, delta, upsert, update, transition table names)
 def _trigger_function(table: str, event: str) -> str:
     """Static SQL (planned once per session), one function per table and event: PostgreSQL
     allows transition tables only on single-event triggers. Deletes only ever update, so that
-    a cascading journey or stage delete (which takes the rollup rows too) inserts nothing."""
+    a cascading journey or stage delete (which takes the rollup rows too) inserts nothing.
+
+    Writers of a workspace's rollups take its rollup lock until they commit: the rows of the
+    current days are shared by every batch, and transactions locking them over several
+    statements in different orders would deadlock."""
     rollup, delta, upsert, update, (old, new) = TABLES[table]
     source = SOURCES[event].format(old=old, new=new)
     statement = (update if event == "DELETE" else upsert).format(delta=delta.format(source=source))
+    changed = old if event == "DELETE" else new
     return f"""
 CREATE FUNCTION {rollup}_{event.lower()}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM {LOCK.format(workspace="workspace_id")}
+    FROM (SELECT DISTINCT workspace_id FROM {changed} ORDER BY 1) w;
 {statement};
     RETURN NULL;
 END $$
@@ -201,6 +211,7 @@ CREATE FUNCTION journey_rollup_rebuild(of_workspace uuid, of_journey uuid) RETUR
 LANGUAGE plpgsql AS $$
 -- Count a journey's rollups again from stage_progress and touchpoint_reach.
 BEGIN
+    PERFORM {LOCK.format(workspace="of_workspace")};
     DELETE FROM stage_day WHERE workspace_id = of_workspace AND journey_id = of_journey;
     INSERT INTO stage_day (workspace_id, journey_id, day, stage_id, entry_touchpoint_id,
                            entered, converted, histogram, latest)
