@@ -162,6 +162,8 @@ async def cells(
                 cell.dropped = cell.entered - cell.converted
     for row in rows:
         key = (row["stage_id"], row["day"], row["entry_touchpoint_id"])
+        if row["kind"] != "r" and key not in by_key:  # a time zone changed since the journey
+            raise Changed()  # was read: its rollup rows are cut by other days now
         if row["kind"] == "c":  # what the rollup counted that lies after the evaluation time
             cell = by_key[key]
             taken_back += row["n"]

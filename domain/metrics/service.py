@@ -1,4 +1,6 @@
-"""Stage metrics exactly as PRODUCT.md defines them, read from the progress kept at ingest.
+"""Stage metrics exactly as PRODUCT.md defines them, read from the daily rollups of the
+progress kept at ingest (domain.metrics.rollup), or counted live from that progress where a
+rollup cannot answer (a persona as of the evaluation time).
 
 For a journey, a period [start, end) of local days in the journey's time zone and an
 evaluation time T: per stage, the customers whose first reach lies in the period (and at or
