@@ -87,9 +87,9 @@ class Cells:
     taken_back: int  # progress rows the rollup counted that lie after the evaluation time
 
 
-# The rollup rows of the period (kind r), what they counted after the evaluation time (kind c:
-# entries after it; conversions after it of entries before it), and the dropped entries of the
-# day holding the cutoff T - W (kind d): one statement, so one snapshot.
+# The rollup rows of the period (kind r), what those up to the day holding the evaluation time T
+# counted after T (kind c: entries after it; conversions after it of entries before it), and
+# the dropped entries of the day holding the cutoff T - W (kind d): one statement, one snapshot.
 CELLS = """
 SELECT 'r' AS kind, day, stage_id, entry_touchpoint_id, entered AS n, converted, histogram,
        latest, ctid::text AS version, NULL::bool AS later, NULL::int AS bucket
@@ -102,13 +102,13 @@ SELECT 'c', (entered_at AT TIME ZONE $9)::date, stage_id, entry_touchpoint_id, c
 FROM (
     SELECT entered_at, converted_at, stage_id, entry_touchpoint_id, duration_bucket
     FROM stage_progress
-    WHERE workspace_id = $1 AND journey_id = $2 AND entered_at >= $5 AND entered_at < $6
+    WHERE workspace_id = $1 AND journey_id = $2 AND entered_at >= $5 AND entered_at < $12
       AND entered_at > $7
     UNION ALL
     SELECT entered_at, converted_at, stage_id, entry_touchpoint_id, duration_bucket
     FROM stage_progress
     WHERE workspace_id = $1 AND journey_id = $2 AND converted_at IS NOT NULL
-      AND converted_at > $7 AND converted_at <= $6 + make_interval(secs => $8)
+      AND converted_at > $7 AND converted_at <= $6::timestamptz + make_interval(secs => $8)
       AND entered_at >= $5 AND entered_at < $6 AND entered_at <= $7
       AND converted_at <= entered_at + make_interval(secs => $8)
 ) p
@@ -117,7 +117,7 @@ UNION ALL
 SELECT 'd', $10, stage_id, entry_touchpoint_id, count(*), NULL, NULL, NULL, NULL, NULL, NULL
 FROM stage_progress
 WHERE workspace_id = $1 AND journey_id = $2 AND entered_at >= $11
-  AND entered_at <= $7 - make_interval(secs => $8)
+  AND entered_at <= $7::timestamptz - make_interval(secs => $8)
   AND NOT (converted_at <= entered_at + make_interval(secs => $8)) IS TRUE
 GROUP BY 3, 4
 """
@@ -137,6 +137,7 @@ async def cells(
     """Every (stage, day, entry touchpoint) of the local days [start, end), as of `as_of`."""
     cutoff = as_of - window  # entries at or before it whose window closed unconverted dropped
     edge = cutoff.astimezone(ZoneInfo(timezone)).date()
+    today = as_of.astimezone(ZoneInfo(timezone)).date()  # later days: nobody entered yet
     rows = await connection.fetch(
         CELLS,
         workspace_id,
@@ -150,6 +151,7 @@ async def cells(
         timezone,
         edge,
         start_of_day(edge, timezone) if start <= edge < end else cutoff + timedelta(days=1),
+        min(start_of_day(today + timedelta(days=1), timezone), start_of_day(end, timezone)),
     )
     by_key: dict[tuple[uuid.UUID, date, uuid.UUID], Cell] = {}
     version, taken_back = [], 0
@@ -157,6 +159,8 @@ async def cells(
         key = (row["stage_id"], row["day"], row["entry_touchpoint_id"])
         if row["kind"] == "r":
             version.append(row["version"])
+            if row["day"] > today:  # nobody had entered yet
+                continue
             cell = by_key[key] = Cell(*key, row["n"], row["converted"], 0, row["histogram"])
             if cell.day < edge:  # every entry of the day lies at or before the cutoff
                 cell.dropped = cell.entered - cell.converted
@@ -326,36 +330,30 @@ async def reach(
     as_of: datetime,
 ) -> dict[uuid.UUID, int]:
     """Customers who first reached each touchpoint of the journey in [start, end) as of
-    `as_of`: rollup days whose `latest` is at or before it, the others counted live."""
-    rows = await connection.fetch(
+    `as_of`: the rollup rows up to the day holding it, less the first reaches they counted
+    after it (one statement, one snapshot)."""
+    today = as_of.astimezone(ZoneInfo(timezone)).date()
+    customers: dict[uuid.UUID, int] = defaultdict(int)
+    for row in await connection.fetch(
         """
-        SELECT day, touchpoint_id, customers, latest FROM touchpoint_day
-        WHERE workspace_id = $1 AND journey_id = $2 AND day >= $3 AND day < $4
+        SELECT touchpoint_id, customers FROM touchpoint_day
+        WHERE workspace_id = $1 AND journey_id = $2 AND day >= $3 AND day < $4 AND day <= $5
+        UNION ALL
+        SELECT t.id, -count(*)
+        FROM touchpoint t
+        JOIN touchpoint_reach r ON r.workspace_id = t.workspace_id AND r.touchpoint_id = t.id
+         AND r.first_reached_at >= $6 AND r.first_reached_at < $7 AND r.first_reached_at > $8
+        WHERE t.workspace_id = $1 AND t.journey_id = $2
+        GROUP BY t.id
         """,
         workspace_id,
         journey_id,
         start,
         end,
-    )
-    customers: dict[uuid.UUID, int] = defaultdict(int)
-    for row in rows:
+        today,
+        start_of_day(start, timezone),
+        min(start_of_day(today + timedelta(days=1), timezone), start_of_day(end, timezone)),
+        as_of,
+    ):
         customers[row["touchpoint_id"]] += row["customers"]
-    if any(row["latest"] is not None and row["latest"] > as_of for row in rows):
-        for row in await connection.fetch(
-            """
-            SELECT t.id, count(*) AS customers
-            FROM touchpoint t
-            JOIN touchpoint_reach r ON r.workspace_id = t.workspace_id AND r.touchpoint_id = t.id
-             AND r.first_reached_at >= $3 AND r.first_reached_at < $4
-             AND r.first_reached_at > $5
-            WHERE t.workspace_id = $1 AND t.journey_id = $2
-            GROUP BY t.id
-            """,
-            workspace_id,
-            journey_id,
-            start_of_day(start, timezone),
-            start_of_day(end, timezone),
-            as_of,
-        ):  # first reaches the rollup counted that lie after the evaluation time
-            customers[row["id"]] -= row["customers"]
     return customers

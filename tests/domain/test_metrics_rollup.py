@@ -201,13 +201,14 @@ async def test_what_the_rollup_counted_after_the_evaluation_time_is_taken_back(s
         track("bob", "Cart Viewed", "2026-11-02T10:00:00Z"),
         track("cid", "Ad Clicked", "2026-11-02T13:00:00Z"),  # enters after it
         track("cid", "Cart Viewed", "2026-11-02T14:00:00Z"),
+        track("dee", "Ad Clicked", "2026-11-03T08:00:00Z"),  # a day after it
     )
     as_of = datetime(2026, 11, 2, 12, tzinfo=UTC)
     assert look(await metrics(session, journey, as_of=as_of)) == (2, 1, 0, 1, 3600.0)
     result = await metrics(session, journey, as_of=as_of)
     assert {r.customers for r in result.reach if r.customers} == {2, 1}
     later = await metrics(session, journey, as_of=datetime(2026, 11, 10, tzinfo=UTC))
-    assert look(later) == (3, 3, 0, 0, 3600.0)
+    assert look(later) == (4, 3, 1, 0, 3600.0)
 
 
 async def test_a_rollup_that_changed_between_statements_is_noticed(session, shop):
