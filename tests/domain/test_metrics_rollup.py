@@ -2,6 +2,7 @@
 whatever writes progress, rebuilt when a journey's time zone or window changes, gone with
 their journey or stage, and read exactly around the evaluation time."""
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -249,3 +250,33 @@ async def test_a_rollup_that_changed_between_statements_is_noticed(session, shop
             wanted=wanted,
         )
     assert look(await metrics(session, journey, as_of=as_of)) == (2, 1, 1, 0, 3600.0)
+
+
+async def test_concurrent_batches_keep_the_rollup_right(db):
+    async with db.begin() as session:
+        workspace = await make_workspace(session)
+        journey = await make_journey(session, workspace, stages=("look", "buy"))
+        look, buy = await stages_of(session, journey)
+        await make_touchpoint(session, look, event_names=("Ad Clicked",))
+        await make_touchpoint(session, buy, event_names=("Order Completed",))
+
+    async def batch(first: int) -> None:
+        async with db.begin() as session:
+            await send(
+                session,
+                workspace,
+                *(
+                    event
+                    for n in range(first, first + 40)
+                    for event in (
+                        track(f"c{n}", "Ad Clicked", f"2026-11-0{1 + n % 3}T10:00:00Z"),
+                        track(f"c{n}", "Order Completed", f"2026-11-0{1 + n % 3}T1{n % 7}:00:00Z"),
+                    )
+                ),
+            )
+
+    await asyncio.gather(*(batch(first) for first in range(0, 200, 40)))
+    async with db.begin() as session:
+        await assert_rollups_fresh(session, journey)
+        result = await metrics(session, journey, as_of=datetime(2026, 11, 20, tzinfo=UTC))
+        assert (result.stages[0].entered, result.stages[0].converted) == (200, 200)
