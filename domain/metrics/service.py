@@ -156,32 +156,26 @@ async def stage_metrics(
         session, workspace_id, journey_id, start, end, as_of, persona_id, channel
     )
     connection = await connection_of(session)
+    by: Granularity | None = None
     if granularity:
-        granularity = one_of(Granularity, granularity, field="granularity", label="Granularity")
-    by_bucket: Grouped = {}
-    try:
-        if query.filters.persona_id is not None:
-            raise _Live()
-        rolled = await _Rollup.read(connection, query)
-        totals = await rolled.figures(lambda cell: rolled.keep(cell) and None)
-        if granularity:
-            by_bucket = await rolled.figures(
-                lambda cell: rolled.keep(cell) and bucket_of(cell.day, granularity).isoformat(),
-                scope=lambda key: rolled.days(date.fromisoformat(key), granularity),
-            )
-        reach = await rolled.reach()
-    except (_Live, rollup.Changed):
-        # a persona as of the evaluation time needs each customer; and a commit between the
-        # rollup's statements leaves nothing consistent to read: counted live, in one statement
+        by = one_of(Granularity, granularity, field="granularity", label="Granularity")
+    read = None
+    if query.filters.persona_id is None:
+        read = await _read(connection, query, by)
+    if read is not None:
+        totals, by_bucket, reach = read
+    else:  # a persona as of the evaluation time needs each customer; or the rollups kept
+        # changing under the reading: counted live, in one statement
         totals = await _figures(connection, query, group=None)
-        if granularity:
-            by_bucket = await _figures(connection, query, group=f"bucket_{granularity.value}")
+        by_bucket = {}
+        if by:
+            by_bucket = await _figures(connection, query, group=f"bucket_{by.value}")
         reach = await _reach(connection, query)
     series: list[Bucket] = []
-    if granularity:
+    if by:
         series = [
             Bucket(day, _stage_figures(query, by_bucket.get(day.isoformat(), {})))
-            for day in _buckets(start, end, granularity)
+            for day in _buckets(start, end, by)
         ]
     return StageMetrics(
         journey_id=query.journey.id,
@@ -211,12 +205,16 @@ async def stage_breakdown(
     by = one_of(Breakdown, by, field="by", label="Breakdown")
     query = await _prepare(session, workspace_id, journey_id, start, end, as_of, None, None)
     connection = await connection_of(session)
-    try:
-        if by is not Breakdown.CHANNEL:
-            raise _Live()
-        rolled = await _Rollup.read(connection, query)
-        grouped = await rolled.figures(rolled.channel, scope=rolled.channel_scope)
-    except (_Live, rollup.Changed):
+    grouped = None
+    if by is Breakdown.CHANNEL:
+        for _ in range(READ_ATTEMPTS):
+            rolled = await _Rollup.read(connection, query)
+            try:
+                grouped = await rolled.figures(rolled.channel, scope=rolled.channel_scope)
+                break
+            except rollup.Changed:
+                continue
+    if grouped is None:  # by persona (as of the evaluation time), or the rollups kept changing
         grouped = await _figures(connection, query, group=by.value)
     return [
         Segment(key, _stage_figures(query, rows))
@@ -228,8 +226,27 @@ Row = Mapping[str, Any]  # entered, converted, dropped, percentiles ([median, p9
 Grouped = dict[Any, dict[uuid.UUID, Row]]
 
 
-class _Live(Exception):
-    """This evaluation is counted live from the progress rows, not read from the rollups."""
+READ_ATTEMPTS = 3  # readings of the rollups a concurrent commit may spoil before counting live
+
+
+async def _read(
+    connection: asyncpg.Connection, query: _Query, granularity: Granularity | None
+) -> tuple[Grouped, Grouped, list[Reach]] | None:
+    """Totals, series and reach from the rollups; None when a commit landed between the
+    statements of every attempt (the caller counts live, in one statement)."""
+    for _ in range(READ_ATTEMPTS):
+        rolled = await _Rollup.read(connection, query)
+        try:
+            totals = await rolled.figures(rolled.total)
+            by_bucket: Grouped = {}
+            if granularity:
+                by_bucket = await rolled.figures(
+                    rolled.series(granularity), scope=rolled.series_scope(granularity)
+                )
+        except rollup.Changed:
+            continue
+        return totals, by_bucket, await rolled.reach()
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +290,17 @@ class _Rollup:
     def keep(self, cell: rollup.Cell) -> bool:
         wanted = self.query.filters.channel
         return wanted is None or self.channel(cell) == wanted.value
+
+    def total(self, cell: rollup.Cell) -> bool | None:
+        """The one group (None) of every cell the filters keep (the others: False)."""
+        return self.keep(cell) and None
+
+    def series(self, granularity: Granularity) -> Callable[[rollup.Cell], str | bool]:
+        """Group by day or week (ISO date of its start), cells the filters keep."""
+        return lambda cell: self.keep(cell) and bucket_of(cell.day, granularity).isoformat()
+
+    def series_scope(self, granularity: Granularity) -> Callable[[Any], rollup.Scope]:
+        return lambda key: self.days(date.fromisoformat(key), granularity)
 
     def touchpoints(self, channel: str | None) -> frozenset[uuid.UUID]:
         return frozenset(c.touchpoint_id for c in self.cells if self.channel(c) == channel)

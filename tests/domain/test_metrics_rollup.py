@@ -280,3 +280,36 @@ async def test_concurrent_batches_keep_the_rollup_right(db):
         await assert_rollups_fresh(session, journey)
         result = await metrics(session, journey, as_of=datetime(2026, 11, 20, tzinfo=UTC))
         assert (result.stages[0].entered, result.stages[0].converted) == (200, 200)
+
+
+async def test_a_reading_the_rollups_keep_changing_under_is_counted_live(
+    session, shop, monkeypatch
+):
+    workspace, journey, _ = shop
+    await send(
+        session,
+        workspace,
+        track("ann", "Ad Clicked", "2026-11-02T08:00:00Z"),
+        track("ann", "Cart Viewed", "2026-11-02T09:00:00Z"),
+        track("bob", "Page Viewed", "2026-11-02T08:00:00Z"),
+    )
+    attempts = []
+
+    async def changed(*args, **kwargs):
+        attempts.append(1)
+        raise rollup.Changed()
+
+    monkeypatch.setattr(rollup, "percentiles", changed)
+    as_of = datetime(2026, 11, 20, tzinfo=UTC)
+    assert look(await metrics(session, journey, as_of=as_of)) == (2, 1, 1, 0, 3600.0)
+    assert len(attempts) == metrics_service.READ_ATTEMPTS
+    by_channel = await metrics_service.stage_breakdown(
+        session,
+        workspace_id=workspace.id,
+        journey_id=journey.id,
+        start=NOVEMBER[0],
+        end=NOVEMBER[1],
+        by="channel",
+        as_of=as_of,
+    )
+    assert {s.key: s.stages[0].entered for s in by_channel} == {"ad": 1, "web": 1}
