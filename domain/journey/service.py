@@ -2,7 +2,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.journey.models import DEFAULT_CONVERSION_WINDOW_DAYS, Journey
@@ -135,11 +135,19 @@ async def update(
         if persona_id is not None:
             await persona_service.get(session, workspace_id=workspace_id, persona_id=persona_id)
         journey.persona_id = persona_id
+    counted_by = (journey.conversion_window_days, journey.timezone)
     if not isinstance(conversion_window_days, Unset):
         journey.conversion_window_days = _window(conversion_window_days)
     if not isinstance(timezone, Unset):
         journey.timezone = time_zone(timezone)
     await session.flush()
+    if (journey.conversion_window_days, journey.timezone) != counted_by:
+        # the daily stage rollups are cut in the journey's time zone and count conversions
+        # within its window: count them again (migration 0006)
+        await session.execute(
+            text("SELECT journey_rollup_rebuild(:workspace, :journey)"),
+            {"workspace": workspace_id, "journey": journey.id},
+        )
     return journey
 
 

@@ -1,10 +1,29 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKeyConstraint, Index, PrimaryKeyConstraint
-from sqlalchemy.orm import Mapped
+from sqlalchemy import (
+    Computed,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.base import Base
+
+# The duration of a conversion in log-spaced buckets, 16 an octave: 0 below one second, then
+# 1 + floor(16 log2(seconds)). Monotonic in the duration, so the rank of a duration among a
+# period's conversions lies in the bucket the summed histograms point to. Also in migration 0006.
+DURATION_BUCKET = (
+    "CASE WHEN converted_at IS NULL THEN NULL "
+    "WHEN extract(epoch FROM converted_at - entered_at) < 1 THEN 0 "
+    "ELSE 1 + floor(16 * ln(extract(epoch FROM converted_at - entered_at)::float8) "
+    "/ 0.6931471805599453)::int END"
+)
 
 
 class StageProgress(Base):
@@ -36,6 +55,27 @@ class StageProgress(Base):
             "entered_at",
             postgresql_include=["stage_id", "converted_at", "entry_touchpoint_id", "customer_id"],
         ),
+        # The conversions of one stage and duration bucket in entry order: reading a
+        # percentile fetches the one rank it needs from here.
+        Index(
+            "ix_stage_progress_duration",
+            "workspace_id",
+            "journey_id",
+            "stage_id",
+            "duration_bucket",
+            "entered_at",
+            postgresql_include=["converted_at", "entry_touchpoint_id"],
+            postgresql_where=text("converted_at IS NOT NULL"),
+        ),
+        # Conversions by time: what a rollup counted after an evaluation time.
+        Index(
+            "ix_stage_progress_converted",
+            "workspace_id",
+            "journey_id",
+            "converted_at",
+            postgresql_include=["entered_at", "stage_id", "entry_touchpoint_id", "duration_bucket"],
+            postgresql_where=text("converted_at IS NOT NULL"),
+        ),
     )
 
     workspace_id: Mapped[uuid.UUID]
@@ -46,6 +86,9 @@ class StageProgress(Base):
     entry_touchpoint_id: Mapped[uuid.UUID]
     last_reached_at: Mapped[datetime]
     converted_at: Mapped[datetime | None]
+    duration_bucket: Mapped[int | None] = mapped_column(
+        SmallInteger, Computed(DURATION_BUCKET, persisted=True)
+    )
 
 
 class TouchpointReach(Base):
@@ -66,3 +109,64 @@ class TouchpointReach(Base):
     touchpoint_id: Mapped[uuid.UUID]
     customer_id: Mapped[uuid.UUID]
     first_reached_at: Mapped[datetime]
+
+
+class StageDay(Base):
+    """The progress rows of one local day of entry (journey time zone), stage and entry
+    touchpoint, summed: entries, conversions within the journey's window, and their durations
+    as a dense histogram (element b + 1 counts `duration_bucket` b). `latest` bounds every
+    entry and counted conversion time from above, so the row holds as of any time at or after
+    it. Kept by statement triggers on stage_progress (migration 0006); rebuilt for a journey by
+    `journey_rollup_rebuild` when its time zone or window changes. No touchpoint foreign key:
+    progress keeps its entry touchpoint until the remap that follows a touchpoint's deletion."""
+
+    __tablename__ = "stage_day"
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "workspace_id", "journey_id", "day", "stage_id", "entry_touchpoint_id"
+        ),
+        ForeignKeyConstraint(
+            ["workspace_id", "journey_id"],
+            ["journey.workspace_id", "journey.id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["workspace_id", "stage_id"], ["stage.workspace_id", "stage.id"], ondelete="CASCADE"
+        ),
+    )
+
+    workspace_id: Mapped[uuid.UUID]
+    journey_id: Mapped[uuid.UUID]
+    day: Mapped[date]
+    stage_id: Mapped[uuid.UUID]
+    entry_touchpoint_id: Mapped[uuid.UUID]
+    entered: Mapped[int]
+    converted: Mapped[int]
+    histogram: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    latest: Mapped[datetime | None]
+
+
+class TouchpointDay(Base):
+    """First reaches of a touchpoint per local day (journey time zone), kept like StageDay."""
+
+    __tablename__ = "touchpoint_day"
+    __table_args__ = (
+        PrimaryKeyConstraint("workspace_id", "journey_id", "day", "touchpoint_id"),
+        ForeignKeyConstraint(
+            ["workspace_id", "journey_id"],
+            ["journey.workspace_id", "journey.id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["workspace_id", "touchpoint_id"],
+            ["touchpoint.workspace_id", "touchpoint.id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    workspace_id: Mapped[uuid.UUID]
+    journey_id: Mapped[uuid.UUID]
+    day: Mapped[date]
+    touchpoint_id: Mapped[uuid.UUID]
+    customers: Mapped[int]
+    latest: Mapped[datetime | None]

@@ -1,4 +1,6 @@
-"""Stage metrics exactly as PRODUCT.md defines them, read from the progress kept at ingest.
+"""Stage metrics exactly as PRODUCT.md defines them, read from the daily rollups of the
+progress kept at ingest (domain.metrics.rollup), or counted live from that progress where a
+rollup cannot answer (a persona as of the evaluation time).
 
 For a journey, a period [start, end) of local days in the journey's time zone and an
 evaluation time T: per stage, the customers whose first reach lies in the period (and at or
@@ -7,6 +9,7 @@ or before T converted; those whose window closed by T without one dropped; the r
 """
 
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -18,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.errors import ErrorCode, ValidationError
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
+from domain.metrics import rollup
 from domain.metrics.periods import Granularity, bucket_of, period, rate
 from domain.pg import connection_of
 from domain.stage import service as stage_service
@@ -93,6 +97,8 @@ class _Query:
 
     journey: Journey
     stages: list[Stage]
+    start: date
+    end: date
     low: datetime
     high: datetime
     as_of: datetime
@@ -128,7 +134,7 @@ async def _prepare(
         persona_id=persona_id,
         channel=one_of(Channel, channel, field="channel", label="Channel") if channel else None,
     )
-    return _Query(journey, stages, low, high, as_of or datetime.now(UTC), filters)
+    return _Query(journey, stages, start, end, low, high, as_of or datetime.now(UTC), filters)
 
 
 async def stage_metrics(
@@ -150,14 +156,26 @@ async def stage_metrics(
         session, workspace_id, journey_id, start, end, as_of, persona_id, channel
     )
     connection = await connection_of(session)
-    totals = await _figures(connection, query, group=None)
-    series: list[Bucket] = []
+    by: Granularity | None = None
     if granularity:
-        granularity = one_of(Granularity, granularity, field="granularity", label="Granularity")
-        by_bucket = await _figures(connection, query, group=f"bucket_{granularity.value}")
+        by = one_of(Granularity, granularity, field="granularity", label="Granularity")
+    read = None
+    if query.filters.persona_id is None:
+        read = await _read(connection, query, by)
+    if read is not None:
+        totals, by_bucket, reach = read
+    else:  # a persona as of the evaluation time needs each customer; or the rollups kept
+        # changing under the reading: counted live, in one statement
+        totals = await _figures(connection, query, group=None)
+        by_bucket = {}
+        if by:
+            by_bucket = await _figures(connection, query, group=f"bucket_{by.value}")
+        reach = await _reach(connection, query)
+    series: list[Bucket] = []
+    if by:
         series = [
             Bucket(day, _stage_figures(query, by_bucket.get(day.isoformat(), {})))
-            for day in _buckets(start, end, granularity)
+            for day in _buckets(start, end, by)
         ]
     return StageMetrics(
         journey_id=query.journey.id,
@@ -168,7 +186,7 @@ async def stage_metrics(
         conversion_window_days=query.journey.conversion_window_days,
         stages=_stage_figures(query, totals.get(None, {})),
         series=series,
-        reach=await _reach(connection, query),
+        reach=reach,
     )
 
 
@@ -187,11 +205,189 @@ async def stage_breakdown(
     by = one_of(Breakdown, by, field="by", label="Breakdown")
     query = await _prepare(session, workspace_id, journey_id, start, end, as_of, None, None)
     connection = await connection_of(session)
-    grouped = await _figures(connection, query, group=by.value)
+    grouped = None
+    if by is Breakdown.CHANNEL:
+        for _ in range(READ_ATTEMPTS):
+            rolled = await _Rollup.read(connection, query)
+            try:
+                grouped = await rolled.figures(rolled.channel, scope=rolled.channel_scope)
+                break
+            except rollup.Changed:
+                continue
+    if grouped is None:  # by persona (as of the evaluation time), or the rollups kept changing
+        grouped = await _figures(connection, query, group=by.value)
     return [
         Segment(key, _stage_figures(query, rows))
         for key, rows in sorted(grouped.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
     ]
+
+
+Row = Mapping[str, Any]  # entered, converted, dropped, percentiles ([median, p90] or None)
+Grouped = dict[Any, dict[uuid.UUID, Row]]
+
+
+READ_ATTEMPTS = 3  # readings of the rollups a concurrent commit may spoil before counting live
+
+
+async def _read(
+    connection: asyncpg.Connection, query: _Query, granularity: Granularity | None
+) -> tuple[Grouped, Grouped, list[Reach]] | None:
+    """Totals, series and reach from the rollups; None when a commit landed between the
+    statements of every attempt (the caller counts live, in one statement)."""
+    for _ in range(READ_ATTEMPTS):
+        rolled = await _Rollup.read(connection, query)
+        try:
+            totals = await rolled.figures(rolled.total)
+            by_bucket: Grouped = {}
+            if granularity:
+                by_bucket = await rolled.figures(
+                    rolled.series(granularity), scope=rolled.series_scope(granularity)
+                )
+        except rollup.Changed:
+            continue
+        return totals, by_bucket, await rolled.reach()
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Rollup:
+    """One evaluation read from the daily rollups (domain.metrics.rollup): every stage, day and
+    entry touchpoint of the period as of the evaluation time, grouped as asked."""
+
+    query: _Query
+    connection: asyncpg.Connection
+    cells: list[rollup.Cell]
+    version: frozenset[str]
+    touchpoint_rows: list[asyncpg.Record]  # the journey's touchpoints: id, stage_id, channel
+    channels: dict[uuid.UUID, str]
+
+    @classmethod
+    async def read(cls, connection: asyncpg.Connection, query: _Query) -> "_Rollup":
+        journey = query.journey
+        await connection.execute("SELECT set_config('jit', 'off', true)")
+        touchpoints = await connection.fetch(
+            "SELECT id, stage_id, channel FROM touchpoint WHERE workspace_id = $1 "
+            "AND journey_id = $2",
+            journey.workspace_id,
+            journey.id,
+        )
+        read = await rollup.cells(
+            connection,
+            workspace_id=journey.workspace_id,
+            journey_id=journey.id,
+            timezone=journey.timezone,
+            window=timedelta(days=journey.conversion_window_days),
+            start=query.start,
+            end=query.end,
+            as_of=query.as_of,
+        )
+        channels = {row["id"]: row["channel"] for row in touchpoints}
+        return cls(query, connection, read.cells, read.version, touchpoints, channels)
+
+    def channel(self, cell: rollup.Cell) -> str | None:
+        return self.channels.get(cell.touchpoint_id)
+
+    def keep(self, cell: rollup.Cell) -> bool:
+        wanted = self.query.filters.channel
+        return wanted is None or self.channel(cell) == wanted.value
+
+    def total(self, cell: rollup.Cell) -> bool | None:
+        """The one group (None) of every cell the filters keep (the others: False)."""
+        return self.keep(cell) and None
+
+    def series(self, granularity: Granularity) -> Callable[[rollup.Cell], str | bool]:
+        """Group by day or week (ISO date of its start), cells the filters keep."""
+        return lambda cell: self.keep(cell) and bucket_of(cell.day, granularity).isoformat()
+
+    def series_scope(self, granularity: Granularity) -> Callable[[Any], rollup.Scope]:
+        return lambda key: self.days(date.fromisoformat(key), granularity)
+
+    def touchpoints(self, channel: str | None) -> frozenset[uuid.UUID]:
+        return frozenset(c.touchpoint_id for c in self.cells if self.channel(c) == channel)
+
+    def _filtered(self) -> frozenset[uuid.UUID] | None:
+        wanted = self.query.filters.channel
+        return None if wanted is None else self.touchpoints(wanted.value)
+
+    def scope(self, _key: object) -> rollup.Scope:
+        return rollup.Scope(self.query.low, self.query.high, self._filtered())
+
+    def channel_scope(self, key: object) -> rollup.Scope:
+        assert key is None or isinstance(key, str)
+        return rollup.Scope(self.query.low, self.query.high, self.touchpoints(key))
+
+    def days(self, first: date, granularity: Granularity) -> rollup.Scope:
+        after = first + timedelta(days=7 if granularity is Granularity.WEEK else 1)
+        query = self.query
+        low, high = period(max(first, query.start), min(after, query.end), query.journey.timezone)
+        return rollup.Scope(low, high, self._filtered())
+
+    async def figures(
+        self,
+        key: Callable[[rollup.Cell], Any],
+        scope: Callable[[Any], rollup.Scope] | None = None,
+    ) -> Grouped:
+        """Figures per group key and stage; a key of False leaves a cell out; groups nobody
+        entered are left out."""
+        groups = {
+            k: stages
+            for k, stages in rollup.group(self.cells, key).items()
+            if k is not False and any(t.entered for t in stages.values())
+        }
+        last = self.query.stages[-1].id if self.query.stages else None
+        wanted = [
+            ((scope or self.scope)(k), stage_id, totals)
+            for k, stages in groups.items()
+            for stage_id, totals in stages.items()
+            if stage_id != last
+        ]
+        journey = self.query.journey
+        values = await rollup.percentiles(
+            self.connection,
+            workspace_id=journey.workspace_id,
+            journey_id=journey.id,
+            window=timedelta(days=journey.conversion_window_days),
+            as_of=self.query.as_of,
+            start=self.query.start,
+            end=self.query.end,
+            version=self.version,
+            wanted=wanted,
+        )
+        found = iter(values)
+        return {
+            k: {
+                stage_id: {
+                    "entered": totals.entered,
+                    "converted": totals.converted,
+                    "dropped": totals.dropped,
+                    "percentiles": None if stage_id == last else next(found),
+                }
+                for stage_id, totals in stages.items()
+            }
+            for k, stages in groups.items()
+        }
+
+    async def reach(self) -> list[Reach]:
+        journey = self.query.journey
+        customers = await rollup.reach(
+            self.connection,
+            workspace_id=journey.workspace_id,
+            journey_id=journey.id,
+            timezone=journey.timezone,
+            start=self.query.start,
+            end=self.query.end,
+            as_of=self.query.as_of,
+        )
+        wanted = self.query.filters.channel
+        order = {stage.id: stage.position for stage in self.query.stages}
+        return sorted(
+            (
+                Reach(row["id"], row["stage_id"], customers.get(row["id"], 0))
+                for row in self.touchpoint_rows
+                if wanted is None or row["channel"] == wanted.value
+            ),
+            key=lambda r: (order.get(r.stage_id, 0), str(r.touchpoint_id)),
+        )
 
 
 def _buckets(start: date, end: date, granularity: Granularity) -> list[date]:
@@ -241,9 +437,7 @@ def _filters(query: _Query, group: str | None) -> tuple[list[str], list[str], li
     return joins, conditions, values
 
 
-async def _figures(
-    connection: asyncpg.Connection, query: _Query, *, group: str | None
-) -> dict[str | None, dict[uuid.UUID, asyncpg.Record]]:
+async def _figures(connection: asyncpg.Connection, query: _Query, *, group: str | None) -> Grouped:
     joins, conditions, values = _filters(query, group)
     where = "".join(" AND " + condition for condition in conditions)
     sql = f"""
@@ -276,13 +470,13 @@ async def _figures(
         float(query.journey.conversion_window_days * SECONDS_PER_DAY),
         *values,
     )
-    grouped: dict[str | None, dict[uuid.UUID, asyncpg.Record]] = {}
+    grouped: Grouped = {}
     for row in rows:
         grouped.setdefault(row["key"], {})[row["stage_id"]] = row
     return grouped
 
 
-def _stage_figures(query: _Query, rows: dict[uuid.UUID, asyncpg.Record]) -> list[StageFigures]:
+def _stage_figures(query: _Query, rows: Mapping[uuid.UUID, Row]) -> list[StageFigures]:
     figures = []
     for stage in query.stages:
         row = rows.get(stage.id)
