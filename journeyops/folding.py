@@ -1,0 +1,72 @@
+"""Who folds pending batches into metrics (domain.metrics.fold) besides readers: the web
+process, in the background right after a batch commits, and the worker, as a safety net for
+batches whose process stopped before folding them."""
+
+import asyncio
+import contextlib
+import logging
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.metrics import fold
+from domain.pg import connection_of
+
+log = logging.getLogger(__name__)
+
+# How long a nudge waits before folding: batches arriving meanwhile are folded together.
+GATHER_SECONDS = 0.2
+
+
+class BackgroundFolder:
+    """At most one fold task in this process: a batch committed while it runs is taken by its
+    next round, so busy ingestion folds many batches per transaction. Never blocks a request:
+    a workspace another folder holds is tried again shortly."""
+
+    def __init__(self, db: async_sessionmaker[AsyncSession]) -> None:
+        self._db = db
+        self._wanted: set[uuid.UUID] = set()
+        self._task: asyncio.Task | None = None
+
+    def nudge(self, workspace_id: uuid.UUID) -> None:
+        """A batch of this workspace committed: fold it soon."""
+        self._wanted.add(workspace_id)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while self._wanted:
+            await asyncio.sleep(GATHER_SECONDS)
+            for workspace_id in list(self._wanted):
+                self._wanted.discard(workspace_id)
+                try:
+                    async with self._db.begin() as session:
+                        folded = await fold.fold_some(session, workspace_id=workspace_id)
+                except Exception:  # the worker's fold job takes it later
+                    log.exception("folding workspace %s failed", workspace_id)
+                    continue
+                if folded is None or folded == fold.BATCHES_PER_FOLD:
+                    self._wanted.add(workspace_id)  # held elsewhere, or more is waiting
+
+    async def close(self) -> None:
+        """Stop folding; what was not folded stays pending for the next folder."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+async def fold_pending(db: async_sessionmaker[AsyncSession]) -> int:
+    """Fold every workspace's pending batches (skipping workspaces another folder holds);
+    the number of batches folded."""
+    async with db() as session:
+        workspaces = await fold.pending_workspaces(await connection_of(session))
+    total = 0
+    for workspace_id in workspaces:
+        while True:
+            async with db.begin() as session:
+                folded = await fold.fold_some(session, workspace_id=workspace_id)
+            total += folded or 0
+            if not folded:
+                break
+    return total
