@@ -70,13 +70,15 @@ async def catch_up(session: AsyncSession, *, workspace_id: uuid.UUID, lock: bool
         pass
 
 
-async def fold_some(session: AsyncSession, *, workspace_id: uuid.UUID) -> int | None:
-    """Fold up to BATCHES_PER_FOLD pending batches, or None when another folder holds the
-    workspace (it, or a later fold, takes what is left). Never waits for a lock."""
+async def fold_some(
+    session: AsyncSession, *, workspace_id: uuid.UUID, batches: int = BATCHES_PER_FOLD
+) -> int | None:
+    """Fold up to `batches` pending batches, or None when another folder holds the workspace
+    (it, or a later fold, takes what is left). Never waits for a lock."""
     connection = await connection_of(session)
     if not await _lock(connection, workspace_id, wait=False):
         return None
-    return await fold(connection, workspace_id=workspace_id)
+    return await fold(connection, workspace_id=workspace_id, batches=batches)
 
 
 async def fold(
