@@ -23,8 +23,9 @@ from domain.customer.service import PersonaChange
 from domain.metrics import maintain
 from domain.pg import connection_of
 
-# Batches per fold transaction (at most 500 events each): big statements, bounded memory.
-BATCHES_PER_FOLD = 100
+# Batches per fold transaction (at most 500 events each): big statements, bounded memory, and
+# the folding process's event loop kept free for requests between transactions.
+BATCHES_PER_FOLD = 40
 
 
 async def _lock(connection: asyncpg.Connection, workspace_id: uuid.UUID, *, wait: bool) -> bool:
