@@ -26,6 +26,27 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT RETURN
                      FROM 1 FOR 16), 'hex')::uuid
 """
 
+# Derived rows are deleted with what they derive from by these triggers, not by foreign keys,
+# whose per-row checks made the fold ~60 % slower (what each trigger deletes, by an index).
+FORGET = {
+    "journey": ("stage_progress", "journey_id = OLD.id"),
+    "stage": ("stage_progress", "journey_id = OLD.journey_id AND stage_id = OLD.id"),
+    "touchpoint": ("touchpoint_reach", "touchpoint_id = OLD.id"),
+}
+FOREIGN_KEYS = {
+    "stage_progress": (
+        ("fk_stage_progress_workspace_id_journey_id_journey", "journey", "journey_id"),
+        ("fk_stage_progress_workspace_id_stage_id_stage", "stage", "stage_id"),
+    ),
+    "touchpoint_reach": (
+        (
+            "fk_touchpoint_reach_workspace_id_touchpoint_id_touchpoint",
+            "touchpoint",
+            "touchpoint_id",
+        ),
+    ),
+}
+
 # Every table holding customer ids (none has a foreign key to customer but customer_persona).
 CUSTOMER_ID_TABLES = ("event", "stage_progress", "touchpoint_reach", "customer_persona")
 
@@ -58,6 +79,23 @@ def upgrade() -> None:
     )
     op.execute(CUSTOMER_UUID)
     _derive_customer_ids()
+    for table, keys in FOREIGN_KEYS.items():
+        for name, _, _ in keys:
+            op.drop_constraint(name, table, type_="foreignkey")
+    for parent, (table, match) in FORGET.items():
+        op.execute(
+            f"""
+            CREATE FUNCTION forget_{parent}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                DELETE FROM {table} WHERE workspace_id = OLD.workspace_id AND {match};
+                RETURN NULL;
+            END $$
+            """
+        )
+        op.execute(
+            f"CREATE TRIGGER forget_{parent} AFTER DELETE ON {parent} "
+            f"FOR EACH ROW EXECUTE FUNCTION forget_{parent}()"
+        )
 
 
 def _derive_customer_ids() -> None:
@@ -94,5 +132,22 @@ def _derive_customer_ids() -> None:
 def downgrade() -> None:
     # Derived ids are valid random-looking ids: nothing to undo but the function and the table
     # (whatever was pending then has to be sent again).
+    for parent in FORGET:
+        op.execute(f"DROP TRIGGER forget_{parent} ON {parent}")
+        op.execute(f"DROP FUNCTION forget_{parent}()")
+    for table, keys in FOREIGN_KEYS.items():
+        for name, parent, column in keys:
+            op.execute(
+                f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM {parent} p "
+                f"WHERE p.workspace_id = t.workspace_id AND p.id = t.{column})"
+            )
+            op.create_foreign_key(
+                name,
+                table,
+                parent,
+                ["workspace_id", column],
+                ["workspace_id", "id"],
+                ondelete="CASCADE",
+            )
     op.execute("DROP FUNCTION customer_uuid(uuid, text)")
     op.drop_table("pending_batch")

@@ -248,3 +248,32 @@ async def test_a_persona_deleted_before_the_fold_leaves_the_customer_without_one
     state = await derived_state(session, workspace.id)
     assert [row[:2] for row in state["customer"]] == [("ann", None)]
     assert [row[3] for row in state["persona"]] == [None]
+
+
+async def test_progress_and_reach_go_with_their_touchpoint_and_journey(session):
+    from domain.journey import service as journey_service
+    from domain.touchpoint import service as touchpoint_service
+
+    workspace, journey = await make_shop(session)
+    await send(
+        session,
+        workspace,
+        track("ann", "Ad Clicked", "2026-11-10T10:00:00Z"),
+        track("ann", "Cart Viewed", "2026-11-10T11:00:00Z"),
+    )
+    await fold.catch_up(session, workspace_id=workspace.id)
+
+    async def rows(table):
+        return await session.scalar(
+            text(f"SELECT count(*) FROM {table} WHERE workspace_id = :w"), {"w": workspace.id}
+        )
+
+    assert (await rows("stage_progress"), await rows("touchpoint_reach")) == (2, 2)
+    ad = await session.scalar(
+        text("SELECT id FROM touchpoint WHERE workspace_id = :w AND name = 'Ad Clicked'"),
+        {"w": workspace.id},
+    )
+    await touchpoint_service.delete(session, workspace_id=workspace.id, touchpoint_id=ad)
+    assert (await rows("stage_progress"), await rows("touchpoint_reach")) == (1, 1)
+    await journey_service.delete(session, workspace_id=workspace.id, journey_id=journey.id)
+    assert (await rows("stage_progress"), await rows("touchpoint_reach")) == (0, 0)
