@@ -3,14 +3,13 @@
 import hashlib
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import asyncpg
 
 
-@dataclass(frozen=True, slots=True)
-class PersonaChange:
+class PersonaChange(NamedTuple):
     """An identify that set (persona_id) or cleared (None) a customer's persona."""
 
     customer_id: uuid.UUID

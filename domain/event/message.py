@@ -3,10 +3,9 @@ precisely why it cannot be stored. Pure: no database."""
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import pydantic_core
 
@@ -50,8 +49,7 @@ class NoPersona:
 NO_PERSONA = NoPersona()
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(NamedTuple):
     type: EventType
     message_id: str
     external_id: str

@@ -43,7 +43,7 @@ class Status(StrEnum):
     REJECTED = "rejected"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made per event, and frozen ones cost 3x to make
 class EventResult:
     index: int
     message_id: str | None

@@ -10,8 +10,8 @@ customers who sent those events: a backfill, nothing lost.
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +22,7 @@ from domain.pg import connection_of
 RECOMPUTE_CHUNK = 5000
 
 
-@dataclass(frozen=True, slots=True)
-class Tracked:
+class Tracked(NamedTuple):
     """A stored track event, as metrics need it."""
 
     customer_id: uuid.UUID
@@ -32,8 +31,7 @@ class Tracked:
     message_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+class Mark(NamedTuple):
     """A touchpoint (of a stage of a journey) that an event name marks."""
 
     journey_id: uuid.UUID
