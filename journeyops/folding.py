@@ -77,16 +77,19 @@ class BackgroundFolder:
 
 
 async def fold_pending(db: async_sessionmaker[AsyncSession]) -> int:
-    """Fold every workspace's pending batches (skipping workspaces another folder holds);
-    the number of batches folded."""
+    """Fold every workspace's pending batches (skipping workspaces another folder holds; one
+    that fails is logged and left for the next run); the number of batches folded."""
     async with db() as session:
         workspaces = await fold.pending_workspaces(await connection_of(session))
     total = 0
     for workspace_id in workspaces:
-        while True:
-            async with db.begin() as session:
-                folded = await fold.fold_some(session, workspace_id=workspace_id)
-            total += folded or 0
-            if not folded:
-                break
+        try:
+            while True:
+                async with db.begin() as session:
+                    folded = await fold.fold_some(session, workspace_id=workspace_id)
+                total += folded or 0
+                if not folded:
+                    break
+        except Exception:
+            log.exception("folding workspace %s failed", workspace_id)
     return total

@@ -1,5 +1,6 @@
-"""Keeping stage progress and touchpoint reach current as events arrive and as touchpoints
-change which events mark them, so that reading metrics never scans raw events.
+"""Keeping stage progress and touchpoint reach current as stored events are folded in
+(domain.metrics.fold) and as touchpoints change which events mark them, so that reading metrics
+never scans raw events.
 
 Events later than everything known about a customer in a journey (the usual case) advance the
 stored progress directly; a late or out-of-order event makes that customer's progress be
