@@ -7,7 +7,7 @@ from domain.auth.models import ApiToken
 from domain.base import Base
 from domain.customer.models import Customer, CustomerPersona
 from domain.digest.models import TeamDigest
-from domain.event.models import Event, EventNameCount, EventReceipt
+from domain.event.models import Event, EventNameCount, EventReceipt, PendingBatch
 from domain.journey.models import Journey
 from domain.member.models import Member
 from domain.metrics.models import StageProgress, TouchpointReach
@@ -37,6 +37,7 @@ __all__ = [
     "Member",
     "Notification",
     "Observation",
+    "PendingBatch",
     "Persona",
     "Stage",
     "StageProgress",

@@ -82,7 +82,8 @@ class Query:
         "mapping one in a touchpoint counts its past events too."
     )
     async def unmapped_events(self, info: Info) -> list[UnmappedEvent]:
-        async with info.context.runtime.db() as session:
+        # begin(): the catch-up fold a read may do (domain.metrics.fold) is kept.
+        async with info.context.runtime.db.begin() as session:
             rows = await metrics_service.unmapped_events(
                 session, workspace_id=info.context.workspace_id
             )

@@ -1,15 +1,24 @@
 """Who is sending: a write-scoped API token, given as Segment sends write keys (the HTTP Basic
-user name, empty password) or as a Bearer token."""
+user name, empty password) or as a Bearer token.
+
+Pipelines send many batches a second with the same token, so a token once checked is trusted
+for CACHE_SECONDS without asking the database again: revoking a token takes effect within that
+time in every web process (unknown secrets are never cached)."""
 
 import base64
 import binascii
+import time
+import uuid
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from domain.auth import service as auth_service
-from domain.auth.models import ApiToken
 from domain.vocabulary import TokenScope
+
+CACHE_SECONDS = 5.0
+CACHE_MAX = 1000
 
 
 class Refused(Exception):
@@ -33,10 +42,34 @@ def secret_of(request: Request) -> str | None:
     return None
 
 
-async def writer(session: AsyncSession, request: Request) -> ApiToken:
+@dataclass(frozen=True, slots=True)
+class Writer:
+    workspace_id: uuid.UUID
+    scope: TokenScope
+
+
+_checked: dict[str, tuple[float, Writer]] = {}  # secret → (checked at, what it was)
+
+
+async def _token(session: AsyncSession, secret: str) -> Writer | None:
+    now = time.monotonic()
+    cached = _checked.get(secret)
+    if cached is not None and now - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    token = await auth_service.authenticate(session, secret=secret)
+    if token is None:
+        _checked.pop(secret, None)
+        return None
+    if len(_checked) >= CACHE_MAX:
+        _checked.clear()
+    _checked[secret] = (now, Writer(token.workspace_id, token.scope))
+    return _checked[secret][1]
+
+
+async def writer(session: AsyncSession, request: Request) -> Writer:
     """The token allowed to write events, or Refused (401 unknown, 403 read-only)."""
     secret = secret_of(request)
-    token = await auth_service.authenticate(session, secret=secret) if secret else None
+    token = await _token(session, secret) if secret else None
     if token is None:
         raise Refused(
             401,

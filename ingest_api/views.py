@@ -70,9 +70,12 @@ async def _ingest(request: Request, events: list[Any], default_type: str | None)
     runtime = request.app.state.runtime
     async with runtime.db.begin() as session:
         token = await writer(session, request)
-        return await event_service.ingest(
+        result = await event_service.ingest(
             session, workspace_id=token.workspace_id, events=events, default_type=default_type
         )
+    if result.accepted:
+        runtime.folder.nudge(token.workspace_id)  # committed: metrics take it in shortly
+    return result
 
 
 def _refusal(refused: Refused) -> JSONResponse:

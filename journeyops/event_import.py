@@ -10,6 +10,7 @@ import typer
 from domain.event import service as event_service
 from domain.workspace import service as workspace_service
 from journeyops import event_file
+from journeyops.folding import fold_pending
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings
 
@@ -71,6 +72,7 @@ async def import_file(
             if batch:
                 await flush(batch)
             bar.update(max(0, bar.length - done))
+        await fold_pending(runtime.db)  # metrics include the import when it returns
     finally:
         await runtime.close()
     return totals

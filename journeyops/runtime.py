@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from domain.alert.evaluation import CohortSource
 from domain.metrics.cohorts import daily_cohorts
 from journeyops.database import create_engine, create_sessionmaker, resolve_database_url
+from journeyops.folding import BackgroundFolder
 from journeyops.live import LiveListener
 from journeyops.settings import Settings
 
@@ -18,6 +19,7 @@ class Runtime:
     engine: AsyncEngine
     db: async_sessionmaker[AsyncSession]
     live: LiveListener  # started by the web app's lifespan; processes that do not serve skip it
+    folder: BackgroundFolder  # folds ingested batches into metrics after they commit
     # Daily cohorts of a stage for alerts and backtests (tests swap in synthetic ones).
     cohorts: CohortSource = daily_cohorts
 
@@ -25,14 +27,17 @@ class Runtime:
     def create(cls, settings: Settings, database_url: str | None = None) -> "Runtime":
         url = database_url or resolve_database_url(settings)
         engine = create_engine(url)
+        db = create_sessionmaker(engine)
         return cls(
             settings=settings,
             database_url=url,
             engine=engine,
-            db=create_sessionmaker(engine),
+            db=db,
             live=LiveListener(url),
+            folder=BackgroundFolder(db),
         )
 
     async def close(self) -> None:
+        await self.folder.close()
         await self.live.stop()
         await self.engine.dispose()

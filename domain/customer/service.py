@@ -1,15 +1,15 @@
 """Customers as events name them, and the persona their identify calls give them."""
 
+import hashlib
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import NamedTuple
 
 import asyncpg
 
 
-@dataclass(frozen=True, slots=True)
-class PersonaChange:
+class PersonaChange(NamedTuple):
     """An identify that set (persona_id) or cleared (None) a customer's persona."""
 
     customer_id: uuid.UUID
@@ -18,32 +18,34 @@ class PersonaChange:
     persona_id: uuid.UUID | None
 
 
-async def resolve(
+def customer_id(workspace_id: uuid.UUID, external_id: str) -> uuid.UUID:
+    """A customer's id, derived from who names them: ingest knows it without asking the
+    database (the same as SQL `customer_uuid(workspace_id, external_id)`, migration 0007)."""
+    digest = hashlib.sha256(f"{workspace_id}:{external_id}".encode()).digest()
+    return uuid.UUID(bytes=digest[:16])
+
+
+async def record_seen(
     connection: asyncpg.Connection,
     *,
     workspace_id: uuid.UUID,
-    external_ids: Iterable[str],
-    seen_at: datetime,
-) -> dict[str, uuid.UUID]:
-    """The customer id of every external id, creating customers first seen now.
-
-    The upsert also locks each customer's row until commit, in external-id order: concurrent
-    batches about the same customer take turns, so each sees the other's progress (below).
-    """
-    rows = await connection.fetch(
+    seen: Mapping[uuid.UUID, tuple[str, datetime]],
+) -> None:
+    """Create the customers first seen and move last_seen_at forward (customer id → external id
+    and when last seen); in id order, so that two writers never wait on each other in a circle."""
+    ids = sorted(seen)
+    await connection.execute(
         """
         INSERT INTO customer (workspace_id, id, external_id, last_seen_at)
-        SELECT $1, gen_random_uuid(), external_id, $3
-        FROM unnest($2::varchar[]) AS external_id ORDER BY external_id COLLATE "C"
-        ON CONFLICT (workspace_id, external_id) DO UPDATE
-        SET last_seen_at = greatest(customer.last_seen_at, excluded.last_seen_at)
-        RETURNING external_id, id
+        SELECT $1, * FROM unnest($2::uuid[], $3::varchar[], $4::timestamptz[])
+        ON CONFLICT (workspace_id, id) DO UPDATE SET last_seen_at = excluded.last_seen_at
+        WHERE customer.last_seen_at < excluded.last_seen_at
         """,
         workspace_id,
-        sorted(set(external_ids)),
-        seen_at,
+        ids,
+        [seen[i][0] for i in ids],
+        [seen[i][1] for i in ids],
     )
-    return {row["external_id"]: row["id"] for row in rows}
 
 
 def latest_per_customer(changes: Iterable[PersonaChange]) -> list[PersonaChange]:
@@ -67,14 +69,20 @@ async def record_personas(
     changes: list[PersonaChange],
 ) -> None:
     """Keep every persona change (metrics as of an earlier time need them) and make the latest
-    one, by event timestamp, the customer's persona: a late identify does not override."""
+    one, by event timestamp, the customer's persona: a late identify does not override.
+
+    A persona deleted since the identify was accepted counts as none, as deleting a persona
+    leaves its customers with none (domain.persona.service.delete)."""
     if not changes:
         return
     columns = _columns(changes)
     await connection.execute(
         """
         INSERT INTO customer_persona (workspace_id, customer_id, set_at, message_id, persona_id)
-        SELECT $1, * FROM unnest($2::uuid[], $3::timestamptz[], $4::varchar[], $5::uuid[])
+        SELECT $1, u.customer_id, u.set_at, u.message_id, p.id
+        FROM unnest($2::uuid[], $3::timestamptz[], $4::varchar[], $5::uuid[])
+            AS u(customer_id, set_at, message_id, persona_id)
+        LEFT JOIN persona p ON p.workspace_id = $1 AND p.id = u.persona_id
         ON CONFLICT DO NOTHING
         """,
         workspace_id,
@@ -84,7 +92,9 @@ async def record_personas(
     await connection.execute(
         """
         UPDATE customer AS c
-        SET persona_id = u.persona_id, persona_set_at = u.set_at, persona_message_id = u.message_id
+        SET persona_id = (SELECT p.id FROM persona p WHERE p.workspace_id = $1
+                          AND p.id = u.persona_id),
+            persona_set_at = u.set_at, persona_message_id = u.message_id
         FROM unnest($2::uuid[], $3::timestamptz[], $4::varchar[], $5::uuid[])
             AS u(customer_id, set_at, message_id, persona_id)
         WHERE c.workspace_id = $1 AND c.id = u.customer_id

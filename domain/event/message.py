@@ -3,10 +3,9 @@ precisely why it cannot be stored. Pure: no database."""
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import pydantic_core
 
@@ -50,8 +49,7 @@ class NoPersona:
 NO_PERSONA = NoPersona()
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(NamedTuple):
     type: EventType
     message_id: str
     external_id: str
@@ -70,9 +68,14 @@ def message_id_of(raw: Any) -> str | None:
     return None
 
 
+def _is_object(value: Any) -> bool:
+    # JSON objects arrive as dicts; the ABC check is for other callers and costs more.
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def read(raw: Any, *, received_at: datetime, default_type: str | None = None) -> Message:
     """Check one event; raise Rejected with the reason when it cannot be stored."""
-    if not isinstance(raw, Mapping):
+    if not _is_object(raw):
         raise Rejected(Reason.INVALID_FIELD, "Each event must be a JSON object.")
     size = len(pydantic_core.to_json(raw))
     if size > EVENT_BYTES_MAX:
@@ -107,11 +110,15 @@ def read(raw: Any, *, received_at: datetime, default_type: str | None = None) ->
     )
 
 
+_TYPES = {member.value: member for member in EventType}
+
+
 def _type(value: Any) -> EventType:
-    wanted = str(value or "track").strip().lower()
-    for member in EventType:
-        if member.value == wanted:
-            return member
+    member = _TYPES.get(value) if type(value) is str else None  # the usual, exact spelling
+    if member is None:
+        member = _TYPES.get(str(value or "track").strip().lower())
+    if member is not None:
+        return member
     raise Rejected(
         Reason.UNKNOWN_TYPE,
         f"Event type “{str(value)[:40]}” is not supported; send track or identify.",
@@ -184,7 +191,7 @@ def _timestamp(value: Any, received_at: datetime) -> datetime:
 def _object_json(value: Any, field: str) -> str:
     if value is None:
         return "{}"
-    if not isinstance(value, Mapping):
+    if not _is_object(value):
         raise Rejected(Reason.INVALID_FIELD, f"{field} must be a JSON object.")
     return pydantic_core.to_json(value).decode()
 

@@ -3,8 +3,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, PrimaryKeyConstraint, String
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.base import Base, enum_column
@@ -43,6 +52,32 @@ class Event(Base):
     received_at: Mapped[datetime]
 
     __mapper_args__ = {"primary_key": [workspace_id, message_id]}
+
+
+class PendingBatch(Base):
+    """A stored batch that metrics have not taken in yet: what the fold (domain.metrics.fold)
+    needs of it, written in the batch's own transaction and deleted by the fold that takes it
+    in. Arrays of the batch's stored events, so that a batch costs one row."""
+
+    __tablename__ = "pending_batch"
+    __table_args__ = (PrimaryKeyConstraint("workspace_id", "id"),)
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    id: Mapped[int] = mapped_column(BigInteger, Identity())
+    received_at: Mapped[datetime]
+    # Every customer the batch names (distinct), for `customer` rows and last_seen_at.
+    customer_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    external_ids: Mapped[list[str]] = mapped_column(ARRAY(String(200)))
+    # The track events, for progress, reach and event name counts.
+    track_customer_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    track_names: Mapped[list[str]] = mapped_column(ARRAY(String(200)))
+    track_timestamps: Mapped[list[datetime]] = mapped_column(ARRAY(DateTime(timezone=True)))
+    track_message_ids: Mapped[list[str]] = mapped_column(ARRAY(String(200)))
+    # The identify events that set (a persona id) or cleared (NULL) a persona.
+    persona_customer_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    persona_timestamps: Mapped[list[datetime]] = mapped_column(ARRAY(DateTime(timezone=True)))
+    persona_message_ids: Mapped[list[str]] = mapped_column(ARRAY(String(200)))
+    persona_ids: Mapped[list[uuid.UUID | None]] = mapped_column(ARRAY(Uuid))
 
 
 class EventReceipt(Base):

@@ -31,7 +31,7 @@ async def ensure(connection: asyncpg.Connection, timestamps: Iterable[datetime])
     the advisory lock makes concurrent creators of the same month wait for each other. Nothing
     is cached in memory: a rolled-back transaction takes its partitions with it.
     """
-    months = {_name(*_month(t)): _month(t) for t in timestamps}
+    months = {_name(*month): month for month in {_month(t) for t in timestamps}}
     missing = await connection.fetch(
         "SELECT name FROM unnest($1::text[]) AS name WHERE to_regclass(name) IS NULL ORDER BY 1",
         list(months),

@@ -2,7 +2,10 @@
 events, answering for each whether it was stored, a duplicate, or rejected and why.
 
 Good events are stored even when others in the batch are bad; the batch is one transaction,
-so nothing is ever half-stored.
+so nothing is ever half-stored. What the answer waits for is only what it needs: checking,
+claiming messageIds, the raw events (COPY) and one pending batch row holding what metrics need
+of them; metrics, customers and personas take the batch in afterwards (domain.metrics.fold),
+and every reader of metrics catches up first.
 """
 
 import uuid
@@ -15,13 +18,11 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.customer import service as customer_service
-from domain.customer.service import PersonaChange
+from domain.customer.service import customer_id
 from domain.event import message as event_message
 from domain.event import partitions
 from domain.event.message import NO_PERSONA, Message, Reason, Rejected
 from domain.event.models import EventType
-from domain.metrics import maintain
 from domain.pg import connection_of
 
 EVENT_COLUMNS = (
@@ -42,7 +43,7 @@ class Status(StrEnum):
     REJECTED = "rejected"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made per event, and frozen ones cost 3x to make
 class EventResult:
     index: int
     message_id: str | None
@@ -106,9 +107,8 @@ async def ingest(
     connection = await connection_of(session)
     personas = await _personas(connection, workspace_id, messages, results)
     if messages:
-        # Both before any row is written, so that no lock is taken out of order (domain.event
-        # .partitions, domain.metrics.maintain).
-        await maintain.hold_mapping(connection, workspace_id)
+        # Before any row is written, so that no lock is taken out of order (domain.event
+        # .partitions).
         await partitions.ensure(connection, (m.timestamp for m in messages.values()))
     stored = await _claim(connection, workspace_id, messages, results)
     if stored:
@@ -190,12 +190,10 @@ async def _store(
     personas: dict[int, uuid.UUID | None],
     received_at: datetime,
 ) -> None:
-    customers = await customer_service.resolve(
-        connection,
-        workspace_id=workspace_id,
-        external_ids=(m.external_id for m in stored.values()),
-        seen_at=received_at,
-    )
+    customers: dict[str, uuid.UUID] = {}
+    for m in stored.values():
+        if m.external_id not in customers:
+            customers[m.external_id] = customer_id(workspace_id, m.external_id)
     await connection.copy_records_to_table(
         "event",
         columns=EVENT_COLUMNS,
@@ -213,45 +211,26 @@ async def _store(
             for m in stored.values()
         ],
     )
-    await customer_service.record_personas(
-        connection,
-        workspace_id=workspace_id,
-        changes=[
-            PersonaChange(customers[m.external_id], m.timestamp, m.message_id, personas[i])
-            for i, m in stored.items()
-            if i in personas
-        ],
-    )
-    tracked = [
-        maintain.Tracked(customers[m.external_id], m.name, m.timestamp, m.message_id)
-        for m in stored.values()
-        if m.type is EventType.TRACK and m.name is not None
-    ]
-    await maintain.record(connection, workspace_id=workspace_id, events=tracked)
-    await _count_names(connection, workspace_id, tracked, received_at)
-
-
-async def _count_names(
-    connection: asyncpg.Connection,
-    workspace_id: uuid.UUID,
-    tracked: list[maintain.Tracked],
-    received_at: datetime,
-) -> None:
-    """Last, because every batch with the same event name waits on these rows until commit."""
-    counts: dict[str, int] = {}
-    for event in tracked:
-        counts[event.name] = counts.get(event.name, 0) + 1
-    names = sorted(counts)
+    tracked = [m for m in stored.values() if m.type is EventType.TRACK]
+    identified = [(m, personas[i]) for i, m in stored.items() if i in personas]
     await connection.execute(
         """
-        INSERT INTO event_name_count (workspace_id, name, events, last_received_at)
-        SELECT $1, name, events, $4 FROM unnest($2::varchar[], $3::bigint[]) AS c(name, events)
-        ON CONFLICT (workspace_id, name) DO UPDATE
-        SET events = event_name_count.events + excluded.events,
-            last_received_at = excluded.last_received_at
+        INSERT INTO pending_batch (
+            workspace_id, received_at, customer_ids, external_ids, track_customer_ids,
+            track_names, track_timestamps, track_message_ids, persona_customer_ids,
+            persona_timestamps, persona_message_ids, persona_ids)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
         """,
         workspace_id,
-        names,
-        [counts[n] for n in names],
         received_at,
+        list(customers.values()),
+        list(customers),
+        [customers[m.external_id] for m in tracked],
+        [m.name for m in tracked],
+        [m.timestamp for m in tracked],
+        [m.message_id for m in tracked],
+        [customers[m.external_id] for m, _ in identified],
+        [m.timestamp for m, _ in identified],
+        [m.message_id for m, _ in identified],
+        [persona for _, persona in identified],
     )

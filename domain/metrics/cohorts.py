@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.alert.statistics import Cohort, Days, Proportion, Segment
 from domain.journey import service as journey_service
+from domain.metrics import fold
 from domain.metrics.periods import period
 from domain.metrics.service import PERSONA_AS_OF
 from domain.pg import connection_of
@@ -27,6 +28,7 @@ async def daily_cohorts(
     as_of: datetime,
 ) -> list[Cohort]:
     """One cohort per day in `days` (days nobody entered included, with zeros)."""
+    await fold.catch_up(session, workspace_id=workspace_id)
     journey = await journey_service.get(session, workspace_id=workspace_id, journey_id=journey_id)
     low, high = period(days.first, days.last + timedelta(days=1), journey.timezone)
     connection = await connection_of(session)

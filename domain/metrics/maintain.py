@@ -1,5 +1,6 @@
-"""Keeping stage progress and touchpoint reach current as events arrive and as touchpoints
-change which events mark them, so that reading metrics never scans raw events.
+"""Keeping stage progress and touchpoint reach current as stored events are folded in
+(domain.metrics.fold) and as touchpoints change which events mark them, so that reading metrics
+never scans raw events.
 
 Events later than everything known about a customer in a journey (the usual case) advance the
 stored progress directly; a late or out-of-order event makes that customer's progress be
@@ -10,8 +11,8 @@ customers who sent those events: a backfill, nothing lost.
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +23,7 @@ from domain.pg import connection_of
 RECOMPUTE_CHUNK = 5000
 
 
-@dataclass(frozen=True, slots=True)
-class Tracked:
+class Tracked(NamedTuple):
     """A stored track event, as metrics need it."""
 
     customer_id: uuid.UUID
@@ -32,31 +32,13 @@ class Tracked:
     message_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+class Mark(NamedTuple):
     """A touchpoint (of a stage of a journey) that an event name marks."""
 
     journey_id: uuid.UUID
     stage_id: uuid.UUID
     position: int
     touchpoint_id: uuid.UUID
-
-
-async def hold_mapping(connection: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
-    """Ingest holds this shared; remapping takes it exclusively, so that no batch is mapped with
-    a touchpoint mapping that changes before it commits.
-
-    Also plans this transaction's statements for their actual arrays: a generic plan, made
-    while the tables were small, keeps scanning them whole as they grow."""
-    await connection.execute(
-        "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
-        "pg_advisory_xact_lock_shared(hashtext($1::text))",
-        str(workspace_id),
-    )
-
-
-async def _take_mapping(connection: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
-    await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1::text))", str(workspace_id))
 
 
 async def _marks(
@@ -91,8 +73,9 @@ async def _marks(
 async def record(
     connection: asyncpg.Connection, *, workspace_id: uuid.UUID, events: list[Tracked]
 ) -> None:
-    """Fold newly stored track events into progress and reach (call once per batch, after the
-    customers are locked by domain.customer.service.resolve)."""
+    """Take newly stored track events (any number of batches, in any order) into progress and
+    reach; the caller holds the workspace's fold lock (domain.metrics.fold), so nobody else
+    writes these customers' progress meanwhile."""
     marks = await _marks(connection, workspace_id, names=sorted({e.name for e in events}))
     reaches: dict[tuple[uuid.UUID, uuid.UUID], list[Reach]] = defaultdict(list)
     for event in events:
@@ -286,9 +269,14 @@ async def remap(
     event_names: Iterable[str] | None = None,
 ) -> None:
     """After touchpoints of a journey changed which events mark them (or stages moved),
-    recompute the customers who sent `event_names` (default: every customer of the journey)."""
+    recompute the customers who sent `event_names` (default: every customer of the journey).
+
+    Pending batches are folded first, under the fold lock kept until commit: none is taken in
+    with the old mapping after this, and none is missed by the recompute."""
+    from domain.metrics.fold import catch_up  # the fold builds on this module
+
+    await catch_up(session, workspace_id=workspace_id, lock=True)
     connection = await connection_of(session)
-    await _take_mapping(connection, workspace_id)
     if event_names is None:
         names = list(await _marks(connection, workspace_id, journey_id=journey_id))
     else:

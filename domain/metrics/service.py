@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.errors import ErrorCode, ValidationError
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
-from domain.metrics import rollup
+from domain.metrics import fold, rollup
 from domain.metrics.periods import Granularity, bucket_of, period, rate
 from domain.pg import connection_of
 from domain.stage import service as stage_service
@@ -152,6 +152,7 @@ async def stage_metrics(
     """Per-stage figures for entries in [start, end) (local days), as of `as_of` (default
     now), with a daily or weekly series and touchpoint reach, optionally for one persona or
     entry channel."""
+    await fold.catch_up(session, workspace_id=workspace_id)
     query = await _prepare(
         session, workspace_id, journey_id, start, end, as_of, persona_id, channel
     )
@@ -203,6 +204,7 @@ async def stage_breakdown(
     """The stage figures per persona (as of the evaluation time) or per entry channel; only
     segments with entries are listed."""
     by = one_of(Breakdown, by, field="by", label="Breakdown")
+    await fold.catch_up(session, workspace_id=workspace_id)
     query = await _prepare(session, workspace_id, journey_id, start, end, as_of, None, None)
     connection = await connection_of(session)
     grouped = None
@@ -562,6 +564,7 @@ class UnmappedEvent:
 
 async def unmapped_events(session: AsyncSession, *, workspace_id: uuid.UUID) -> list[UnmappedEvent]:
     """Event names received that no touchpoint of any journey maps yet, with their counts."""
+    await fold.catch_up(session, workspace_id=workspace_id)
     connection = await connection_of(session)
     rows = await connection.fetch(
         """

@@ -79,7 +79,8 @@ class Journey(relay.Node):
         channel: Channel | None = None,
     ) -> StageMetrics:
         with domain_errors_as_graphql_errors():
-            async with info.context.runtime.db() as session:
+            # begin(): the catch-up fold a read may do (domain.metrics.fold) is kept.
+            async with info.context.runtime.db.begin() as session:
                 metrics = await metrics_service.stage_metrics(
                     session,
                     workspace_id=info.context.workspace_id,

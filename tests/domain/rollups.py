@@ -1,6 +1,7 @@
 """Checks that the daily rollups (stage_day, touchpoint_day) equal a fresh rebuild."""
 
 from domain.journey.models import Journey
+from domain.metrics import fold
 from domain.pg import connection_of
 
 
@@ -38,7 +39,9 @@ def _counts(rows):
 
 async def assert_rollups_fresh(session, journey: Journey) -> None:
     """The journey's rollups count what a rebuild from stage_progress and touchpoint_reach
-    counts, and their `latest` bounds the rebuilt (exact) one from above."""
+    counts, and their `latest` bounds the rebuilt (exact) one from above (after the pending
+    batches are folded in, as a reader would)."""
+    await fold.catch_up(session, workspace_id=journey.workspace_id)
     connection = await connection_of(session)
     kept_stages, kept_reach = await _read(connection, journey)
     await connection.execute(

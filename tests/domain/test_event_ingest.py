@@ -8,6 +8,7 @@ from domain.customer.models import Customer
 from domain.event.message import EVENT_BYTES_MAX, Reason
 from domain.event.models import Event
 from domain.event.service import Status
+from domain.metrics import fold
 from domain.metrics import service as metrics_service
 from tests.factories import (
     identify,
@@ -118,11 +119,13 @@ async def test_identify_sets_the_persona_by_name_and_a_late_identify_does_not_ov
         identify("ann", "2026-11-20T11:00:00Z", plan="pro"),
         received_at=NOW,
     )
+    await fold.catch_up(session, workspace_id=workspace.id)
     customer = await session.scalar(select(Customer).where(Customer.external_id == "ann"))
     assert customer.persona_id == busy.id
 
     later = identify("ann", "2026-11-20T10:30:00Z", personaId=str(budget.id))
     await send(session, workspace, later)
+    await fold.catch_up(session, workspace_id=workspace.id)
     await session.refresh(customer)
     assert customer.persona_id == budget.id
 
@@ -172,6 +175,7 @@ async def test_deleting_a_persona_leaves_its_customers_without_one(session):
     workspace = await make_workspace(session)
     busy = await make_persona(session, workspace, "Busy professional")
     await send(session, workspace, identify("ann", "2026-11-20T10:00:00Z", persona=busy.name))
+    await fold.catch_up(session, workspace_id=workspace.id)
     await persona_service.delete(session, workspace_id=workspace.id, persona_id=busy.id)
     customer = await session.scalar(select(Customer).where(Customer.external_id == "ann"))
     await session.refresh(customer)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from domain.journey import service as journey_service
-from domain.metrics import rollup
+from domain.metrics import fold, rollup
 from domain.metrics import service as metrics_service
 from domain.pg import connection_of
 from domain.stage import service as stage_service
@@ -53,6 +53,7 @@ def look(result):
 
 
 async def stage_days(session, journey):
+    await fold.catch_up(session, workspace_id=journey.workspace_id)
     connection = await connection_of(session)
     return sorted(
         (row["day"], row["entered"], row["converted"])
@@ -220,6 +221,7 @@ async def test_a_rollup_that_changed_between_statements_is_noticed(session, shop
         track("ann", "Ad Clicked", "2026-11-02T08:00:00Z"),
         track("ann", "Cart Viewed", "2026-11-02T09:00:00Z"),
     )
+    await fold.catch_up(session, workspace_id=workspace.id)
     connection = await connection_of(session)
     common = dict(workspace_id=workspace.id, journey_id=journey.id)
     window, as_of = timedelta(days=2), datetime(2026, 11, 20, tzinfo=UTC)
@@ -238,6 +240,7 @@ async def test_a_rollup_that_changed_between_statements_is_noticed(session, shop
     )
     wanted = [(november, stage_id, t) for stage_id, t in totals.items()]
     await send(session, workspace, track("bob", "Ad Clicked", "2026-11-03T08:00:00Z"))
+    await fold.catch_up(session, workspace_id=workspace.id)
     with pytest.raises(rollup.Changed):
         await rollup.percentiles(
             connection,

@@ -1,11 +1,12 @@
 """The Segment-shaped endpoints, through the real app over ASGI."""
 
+import asyncio
 import base64
 import json
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from domain.auth import service as auth_service
 from domain.event.models import Event
@@ -154,3 +155,40 @@ async def test_a_body_that_is_not_a_batch_is_400(client, db, body):
     response = await client.post("/v1/batch", headers=basic(await token(db)), content=body)
     assert response.status_code == 400
     assert response.json()["message"]
+
+
+async def test_an_accepted_batch_is_folded_into_metrics_in_the_background(client, db):
+    key = await token(db)
+    response = await client.post(
+        "/v1/batch",
+        headers=basic(key),
+        json={"batch": [track("ann", "Product Viewed", "2026-11-20T10:00:00Z")]},
+    )
+    assert response.json()["accepted"] == 1
+    for _ in range(100):  # no reader asks: only the web process's folder takes it in
+        async with db() as session:
+            counted = await session.scalar(
+                text("SELECT sum(events) FROM event_name_count WHERE name = 'Product Viewed'")
+            )
+            waiting = await session.scalar(text("SELECT count(*) FROM pending_batch"))
+        if counted:
+            break
+        await asyncio.sleep(0.05)
+    assert (counted, waiting) == (1, 0)
+
+
+async def test_a_revoked_token_is_refused_once_its_cached_check_expires(client, db, monkeypatch):
+    from ingest_api import auth
+
+    async with db.begin() as session:
+        api_token, key = await auth_service.create(session, workspace_name="acme", scope="write")
+    event = track("ann", "Product Viewed", "2026-11-20T10:00:00Z")
+    assert (await client.post("/v1/track", headers=basic(key), json=event)).status_code == 200
+    async with db.begin() as session:
+        await auth_service.revoke(
+            session, workspace_id=api_token.workspace_id, token_id=api_token.id
+        )
+    cached = await client.post("/v1/track", headers=basic(key), json=event)
+    assert cached.status_code == 200  # within CACHE_SECONDS the earlier check stands
+    monkeypatch.setattr(auth, "CACHE_SECONDS", 0.0)  # as if CACHE_SECONDS had passed
+    assert (await client.post("/v1/track", headers=basic(key), json=event)).status_code == 401

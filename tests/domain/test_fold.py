@@ -1,0 +1,279 @@
+"""The fold: pending batches taken into metrics after ingest, once each, whoever folds."""
+
+import asyncio
+import random
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import text
+
+from domain.customer import service as customer_service
+from domain.event import synthetic
+from domain.event.service import Status
+from domain.metrics import fold
+from domain.metrics import service as metrics_service
+from domain.pg import connection_of
+from journeyops.folding import fold_pending
+from tests.factories import (
+    identify,
+    make_journey,
+    make_persona,
+    make_touchpoint,
+    make_workspace,
+    send,
+    stages_of,
+    track,
+)
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+NOVEMBER = (date(2026, 11, 1), date(2026, 12, 1))
+EVENTS = (("Ad Clicked", "Page Viewed"), ("Cart Viewed",), ("Order Completed", "Review Written"))
+
+
+async def make_shop(session, personas=("p0", "p1")):
+    workspace = await make_workspace(session)
+    for name in personas:
+        await make_persona(session, workspace, name)
+    journey = await make_journey(session, workspace, stages=("look", "cart", "buy"))
+    for stage, names in zip(await stages_of(session, journey), EVENTS, strict=True):
+        for name in names:
+            await make_touchpoint(session, stage, name=name, event_names=(name,))
+    return workspace, journey
+
+
+def shuffled_batches(seed: int, size: int = 40) -> list[list[dict]]:
+    """Synthetic events with personas, shuffled (late and out-of-order arrivals) and cut into
+    batches, with some sent twice."""
+    plan = synthetic.Plan(
+        EVENTS,
+        customers=60,
+        start=NOW - timedelta(days=20),
+        days=18,
+        seed=seed,
+        personas=("p0", "p1"),
+    )
+    events = list(synthetic.events(plan))
+    rng = random.Random(seed)
+    rng.shuffle(events)
+    events += rng.sample(events, 10)
+    return [events[i : i + size] for i in range(0, len(events), size)]
+
+
+async def derived_state(session, workspace_id) -> dict[str, list]:
+    """Everything the fold writes, with customers named by their external ids."""
+    connection = await connection_of(session)
+    queries = {
+        "customer": """SELECT external_id, persona_id, persona_set_at, persona_message_id,
+                              last_seen_at FROM customer WHERE workspace_id = $1""",
+        "persona": """SELECT c.external_id, h.set_at, h.message_id, h.persona_id
+                      FROM customer_persona h JOIN customer c
+                        ON c.workspace_id = h.workspace_id AND c.id = h.customer_id
+                      WHERE h.workspace_id = $1""",
+        "progress": """SELECT c.external_id, s.name, p.entered_at, t.name AS entry,
+                              p.last_reached_at, p.converted_at
+                       FROM stage_progress p
+                       JOIN customer c ON c.workspace_id = p.workspace_id AND c.id = p.customer_id
+                       JOIN stage s ON s.workspace_id = p.workspace_id AND s.id = p.stage_id
+                       JOIN touchpoint t
+                         ON t.workspace_id = p.workspace_id AND t.id = p.entry_touchpoint_id
+                       WHERE p.workspace_id = $1""",
+        "reach": """SELECT c.external_id, t.name, r.first_reached_at FROM touchpoint_reach r
+                    JOIN customer c ON c.workspace_id = r.workspace_id AND c.id = r.customer_id
+                    JOIN touchpoint t ON t.workspace_id = r.workspace_id AND t.id = r.touchpoint_id
+                    WHERE r.workspace_id = $1""",
+        "names": """SELECT name, events, last_received_at FROM event_name_count
+                    WHERE workspace_id = $1""",
+    }
+    state = {}
+    for key, sql in queries.items():
+        rows = [tuple(row.values()) for row in await connection.fetch(sql, workspace_id)]
+        state[key] = sorted(rows, key=repr)
+    return state
+
+
+async def pending(session, workspace_id) -> int:
+    return await session.scalar(
+        text("SELECT count(*) FROM pending_batch WHERE workspace_id = :w"), {"w": workspace_id}
+    )
+
+
+def persona_names(state, ids):
+    """Persona ids differ between workspaces; compare by name."""
+    rename = {value: key for key, value in ids.items()}
+    state["customer"] = [(e, rename.get(p), *rest) for e, p, *rest in state["customer"]]
+    state["persona"] = [(*rest, rename.get(p)) for *rest, p in state["persona"]]
+    return state
+
+
+async def test_folding_many_batches_at_once_equals_folding_them_one_by_one(session):
+    batches = shuffled_batches(seed=3)
+    states = []
+    for per_fold in (len(batches), 1):
+        workspace, _ = await make_shop(session)
+        for number, batch in enumerate(batches):
+            await send(session, workspace, *batch, received_at=NOW + timedelta(minutes=number))
+        assert await pending(session, workspace.id) == len(batches)
+        connection = await connection_of(session)
+        while await fold.fold(connection, workspace_id=workspace.id, batches=per_fold):
+            pass
+        assert await pending(session, workspace.id) == 0
+        ids = dict(
+            (
+                await session.execute(
+                    text("SELECT id, name FROM persona WHERE workspace_id = :w"),
+                    {"w": workspace.id},
+                )
+            ).all()
+        )
+        states.append(persona_names(await derived_state(session, workspace.id), ids))
+    assert states[0]["progress"] and states[0]["persona"]
+    assert states[0] == states[1]
+
+
+async def test_a_reader_sees_events_committed_just_before(db):
+    async with db.begin() as session:
+        workspace, journey = await make_shop(session)
+    async with db.begin() as session:
+        await send(
+            session,
+            workspace,
+            track("ann", "Ad Clicked", "2026-11-10T10:00:00Z"),
+            track("ann", "Cart Viewed", "2026-11-10T11:00:00Z"),
+            track("bob", "Page Viewed", "2026-11-11T10:00:00Z"),
+            received_at=NOW,
+        )
+    async with db.begin() as session:
+        metrics = await metrics_service.stage_metrics(
+            session,
+            workspace_id=workspace.id,
+            journey_id=journey.id,
+            start=NOVEMBER[0],
+            end=NOVEMBER[1],
+            as_of=NOW,
+        )
+        assert [s.entered for s in metrics.stages] == [2, 1, 0]
+        assert metrics.stages[0].converted == 1
+    async with db() as session:
+        assert await pending(session, workspace.id) == 0  # the reader's fold was committed
+
+
+async def test_batches_survive_a_fold_that_never_commits_and_a_later_fold_takes_them(db):
+    async with db.begin() as session:
+        workspace, _ = await make_shop(session)
+    async with db.begin() as session:
+        await send(session, workspace, track("ann", "Ad Clicked", "2026-11-10T10:00:00Z"))
+    async with db() as session:  # a folder that dies before committing
+        assert await fold.fold_some(session, workspace_id=workspace.id) == 1
+        await session.rollback()
+    async with db() as session:
+        assert await pending(session, workspace.id) == 1
+    assert await fold_pending(db) == 1  # the worker's safety net
+    async with db() as session:
+        assert await pending(session, workspace.id) == 0
+        count = await session.scalar(
+            text("SELECT count(*) FROM stage_progress WHERE workspace_id = :w"),
+            {"w": workspace.id},
+        )
+        assert count == 1
+
+
+async def test_two_folders_at_once_fold_each_batch_exactly_once(db):
+    async with db.begin() as session:
+        workspace, _ = await make_shop(session)
+    batches = shuffled_batches(seed=5, size=20)
+    for batch in batches:
+        async with db.begin() as session:
+            await send(session, workspace, *batch, received_at=NOW)
+
+    async def reader() -> None:
+        async with db.begin() as session:
+            await fold.catch_up(session, workspace_id=workspace.id)
+
+    async def background() -> None:
+        while True:
+            async with db.begin() as session:
+                folded = await fold.fold_some(session, workspace_id=workspace.id, batches=2)
+            if folded == 0:
+                return
+            await asyncio.sleep(0)
+
+    await asyncio.gather(background(), reader(), background(), reader())
+    async with db() as session:
+        assert await pending(session, workspace.id) == 0
+        counted = await session.scalar(
+            text("SELECT sum(events) FROM event_name_count WHERE workspace_id = :w"),
+            {"w": workspace.id},
+        )
+        stored = await session.scalar(
+            text("SELECT count(*) FROM event WHERE workspace_id = :w AND type = 'track'"),
+            {"w": workspace.id},
+        )
+        assert counted == stored > 0
+
+
+async def test_a_message_id_is_a_duplicate_in_a_later_batch_before_and_after_folding(db):
+    async with db.begin() as session:
+        workspace, _ = await make_shop(session)
+    first = track("ann", "Ad Clicked", "2026-11-10T10:00:00Z", message_id="m-1")
+    async with db.begin() as session:
+        assert (await send(session, workspace, first)).results[0].status is Status.ACCEPTED
+    async with db.begin() as session:  # not folded yet
+        again = await send(session, workspace, {**first, "event": "Cart Viewed"})
+        assert again.results[0].status is Status.DUPLICATE
+    await fold_pending(db)
+    async with db.begin() as session:
+        again = await send(session, workspace, first)
+        assert again.results[0].status is Status.DUPLICATE
+        assert await pending(session, workspace.id) == 0
+
+
+async def test_customer_ids_are_derived_from_workspace_and_external_id(session):
+    workspace, _ = await make_shop(session)
+    await send(session, workspace, identify("ann", "2026-11-10T10:00:00Z", persona="p0"))
+    await fold.catch_up(session, workspace_id=workspace.id)
+    sql = (
+        "SELECT id, customer_uuid(workspace_id, external_id) FROM customer WHERE workspace_id = :w"
+    )
+    ((stored, in_sql),) = (await session.execute(text(sql), {"w": workspace.id})).all()
+    assert stored == in_sql == customer_service.customer_id(workspace.id, "ann")
+
+
+async def test_a_persona_deleted_before_the_fold_leaves_the_customer_without_one(session):
+    from domain.persona import service as persona_service
+
+    workspace, _ = await make_shop(session, personas=())
+    gone = await make_persona(session, workspace, "Gone")
+    await send(session, workspace, identify("ann", "2026-11-10T10:00:00Z", persona="Gone"))
+    await persona_service.delete(session, workspace_id=workspace.id, persona_id=gone.id)
+    await fold.catch_up(session, workspace_id=workspace.id)
+    state = await derived_state(session, workspace.id)
+    assert [row[:2] for row in state["customer"]] == [("ann", None)]
+    assert [row[3] for row in state["persona"]] == [None]
+
+
+async def test_progress_and_reach_go_with_their_touchpoint_and_journey(session):
+    from domain.journey import service as journey_service
+    from domain.touchpoint import service as touchpoint_service
+
+    workspace, journey = await make_shop(session)
+    await send(
+        session,
+        workspace,
+        track("ann", "Ad Clicked", "2026-11-10T10:00:00Z"),
+        track("ann", "Cart Viewed", "2026-11-10T11:00:00Z"),
+    )
+    await fold.catch_up(session, workspace_id=workspace.id)
+
+    async def rows(table):
+        return await session.scalar(
+            text(f"SELECT count(*) FROM {table} WHERE workspace_id = :w"), {"w": workspace.id}
+        )
+
+    assert (await rows("stage_progress"), await rows("touchpoint_reach")) == (2, 2)
+    ad = await session.scalar(
+        text("SELECT id FROM touchpoint WHERE workspace_id = :w AND name = 'Ad Clicked'"),
+        {"w": workspace.id},
+    )
+    await touchpoint_service.delete(session, workspace_id=workspace.id, touchpoint_id=ad)
+    assert (await rows("stage_progress"), await rows("touchpoint_reach")) == (1, 1)
+    await journey_service.delete(session, workspace_id=workspace.id, journey_id=journey.id)
+    assert (await rows("stage_progress"), await rows("touchpoint_reach")) == (0, 0)
