@@ -2,11 +2,11 @@
 
 from typing import Any
 
-import pydantic_core
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from domain.event import jsontext
 from domain.event import service as event_service
 from domain.event.message import BATCH_BYTES_MAX, EVENT_BYTES_MAX
 from domain.event.service import IngestResult, Status
@@ -38,7 +38,7 @@ async def _body(request: Request, limit: int, what: str) -> bytes:
 
 def _json(body: bytes) -> Any:
     try:
-        return pydantic_core.from_json(body)
+        return jsontext.loads(body)
     except ValueError:
         raise Refused(400, "The body is not valid JSON.") from None
 

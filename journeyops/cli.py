@@ -4,7 +4,7 @@ import asyncio
 import logging
 import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -37,6 +37,15 @@ def migrate() -> None:
 def serve(
     port: Annotated[int | None, typer.Option(help="Port (default: $PORT or 8000)")] = None,
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            envvar="WEB_CONCURRENCY",
+            min=1,
+            help="Server processes sharing the port (default: $WEB_CONCURRENCY or 1); "
+            "each has its own pool, live listener and background folder.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve HTTP: /graphql, /slack/events, /v1/*, /journeys/{id}, /healthz."""
     import uvicorn
@@ -45,13 +54,21 @@ def serve(
 
     _setup_logging()
     settings = get_settings()
-    uvicorn.run(
-        create_app(settings),
+    options: dict[str, Any] = dict(
         host=host or settings.host,
         port=port or settings.port,
         log_config=None,  # log through the root logger set up above
         proxy_headers=True,
     )
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    if not settings.database_url:
+        raise typer.BadParameter(
+            "several workers need DATABASE_URL (the embedded database serves one process)",
+            param_hint="--workers",
+        )
+    uvicorn.run("journeyops.web:create_app", factory=True, workers=workers, **options)
 
 
 @app.command()

@@ -42,3 +42,15 @@ async def test_token_create_refuses_an_unknown_scope(monkeypatch, database_url):
     )
     assert result.exit_code == 2
     assert "is not one of: read, write, admin" in result.output
+
+
+def test_several_server_processes_need_a_shared_database(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("WEB_CONCURRENCY", "2")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["serve"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "several workers need DATABASE_URL" in result.output

@@ -1,5 +1,6 @@
 """Customers as events name them, and the persona their identify calls give them."""
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Iterable, Mapping
@@ -7,6 +8,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import asyncpg
+from asyncpg.pgproto.pgproto import UUID as FastUUID  # a uuid.UUID, 10x quicker to make and send
 
 
 class PersonaChange(NamedTuple):
@@ -18,11 +20,12 @@ class PersonaChange(NamedTuple):
     persona_id: uuid.UUID | None
 
 
+@functools.lru_cache(maxsize=100_000)  # busy customers send many batches
 def customer_id(workspace_id: uuid.UUID, external_id: str) -> uuid.UUID:
     """A customer's id, derived from who names them: ingest knows it without asking the
     database (the same as SQL `customer_uuid(workspace_id, external_id)`, migration 0007)."""
     digest = hashlib.sha256(f"{workspace_id}:{external_id}".encode()).digest()
-    return uuid.UUID(bytes=digest[:16])
+    return FastUUID(digest[:16])
 
 
 async def record_seen(

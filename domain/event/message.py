@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-import pydantic_core
-
+from domain.event import jsontext
 from domain.event.models import EventType
 
 EVENT_BYTES_MAX = 32 * 1024
@@ -61,7 +60,7 @@ class Message(NamedTuple):
 
 def message_id_of(raw: Any) -> str | None:
     """The messageId of a raw event, when it has a usable one (for per-event answers)."""
-    if isinstance(raw, Mapping):
+    if _is_object(raw):
         value = raw.get("messageId")
         if isinstance(value, str | int) and not isinstance(value, bool):
             return str(value)[:ID_MAX]
@@ -77,7 +76,7 @@ def read(raw: Any, *, received_at: datetime, default_type: str | None = None) ->
     """Check one event; raise Rejected with the reason when it cannot be stored."""
     if not _is_object(raw):
         raise Rejected(Reason.INVALID_FIELD, "Each event must be a JSON object.")
-    size = len(pydantic_core.to_json(raw))
+    size = jsontext.size(raw)
     if size > EVENT_BYTES_MAX:
         raise Rejected(
             Reason.OVERSIZED,
@@ -193,11 +192,11 @@ def _object_json(value: Any, field: str) -> str:
         return "{}"
     if not _is_object(value):
         raise Rejected(Reason.INVALID_FIELD, f"{field} must be a JSON object.")
-    return pydantic_core.to_json(value).decode()
+    return jsontext.dumps(value)
 
 
 def _persona(traits: Any) -> str | uuid.UUID | None | NoPersona:
-    if not isinstance(traits, Mapping):
+    if not _is_object(traits):
         return NO_PERSONA
     if "personaId" in traits and traits["personaId"] not in (None, ""):
         try:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 import asyncpg
+from asyncpg.pgproto.pgproto import UUID as FastUUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.customer.service import customer_id
@@ -160,26 +161,32 @@ async def _claim(
     messages: dict[int, Message],
     results: list[EventResult | None],
 ) -> dict[int, Message]:
-    """Record the batch's messageIds; those recorded before are duplicates."""
+    """Record the batch's messageIds; those recorded before are duplicates (only they come
+    back: the usual answer is an empty array)."""
     if not messages:
         return {}
-    new = await connection.fetch(
-        """
-        INSERT INTO event_receipt (workspace_id, message_id)
-        SELECT $1, message_id FROM unnest($2::varchar[]) AS message_id
-        ON CONFLICT DO NOTHING RETURNING message_id
-        """,
-        workspace_id,
-        [m.message_id for m in messages.values()],
+    duplicates = set(
+        await connection.fetchval(
+            """
+            WITH claimed AS (
+                INSERT INTO event_receipt (workspace_id, message_id)
+                SELECT $1, message_id FROM unnest($2::varchar[]) AS message_id
+                ON CONFLICT DO NOTHING RETURNING message_id
+            )
+            SELECT coalesce(array_agg(message_id), '{}') FROM unnest($2::varchar[]) AS message_id
+            WHERE message_id NOT IN (SELECT message_id FROM claimed)
+            """,
+            workspace_id,
+            [m.message_id for m in messages.values()],
+        )
     )
-    fresh = {row["message_id"] for row in new}
     stored = {}
     for index, message in messages.items():
-        if message.message_id in fresh:
+        if message.message_id in duplicates:
+            results[index] = EventResult(index, message.message_id, Status.DUPLICATE)
+        else:
             stored[index] = message
             results[index] = EventResult(index, message.message_id, Status.ACCEPTED)
-        else:
-            results[index] = EventResult(index, message.message_id, Status.DUPLICATE)
     return stored
 
 
@@ -190,6 +197,7 @@ async def _store(
     personas: dict[int, uuid.UUID | None],
     received_at: datetime,
 ) -> None:
+    workspace_id = FastUUID(workspace_id.bytes)  # sent with every row
     customers: dict[str, uuid.UUID] = {}
     for m in stored.values():
         if m.external_id not in customers:
