@@ -21,6 +21,7 @@ from domain.event import synthetic
 from domain.metrics import rollup
 from domain.metrics import service as metrics_service
 from journeyops.database import create_engine, create_sessionmaker
+from journeyops.folding import fold_pending
 
 END = datetime(2026, 11, 1, tzinfo=UTC)
 DAYS_OF_DATA = 90
@@ -81,6 +82,8 @@ async def load(shop: Shop, events: int) -> None:
                 )
             sent += len(batch)
             batch = []
+            if sent % 100_000 == 0:  # as the web process would, in the background
+                await fold_pending(db)
             if sent % 500_000 == 0:
                 print(f"  loaded {sent:,} events ({sent / clock.seconds:,.0f}/s)", flush=True)
     if batch:
@@ -89,7 +92,11 @@ async def load(shop: Shop, events: int) -> None:
                 session, workspace_id=shop.workspace_id, events=batch, received_at=END
             )
         sent += len(batch)
-    print(f"loaded {sent:,} events for {plan.customers:,} customers in {clock.seconds:,.0f} s")
+    await fold_pending(db)
+    print(
+        f"loaded and folded {sent:,} events for {plan.customers:,} customers "
+        f"in {clock.seconds:,.0f} s"
+    )
     async with engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         await connection.execute(text("VACUUM ANALYZE"))
