@@ -43,33 +43,31 @@ async def test_unexpected_errors_are_masked(gql, seeded, monkeypatch):
     assert "hunter2" not in str(body)
 
 
+async def post_in_chunks(gql, *chunks: bytes):
+    """A request without Content-Length: the body arrives chunk by chunk."""
+
+    async def body():
+        for chunk in chunks:
+            yield chunk
+
+    return await gql.http.post(
+        "/graphql",
+        content=body(),
+        headers={"Authorization": f"Bearer {gql.token}", "Content-Type": "application/json"},
+    )
+
+
 async def test_an_oversized_chunked_body_is_refused(gql):
     """No Content-Length to trust: the bytes themselves are counted."""
-
-    async def chunks():
-        yield b'{"query": "{ teams { id } }", "padding": "'
-        for _ in range(300):
-            yield b" " * 1024
-        yield b'"}'
-
-    response = await gql.http.post(
-        "/graphql",
-        content=chunks(),
-        headers={"Authorization": f"Bearer {gql.token}", "Content-Type": "application/json"},
+    padding = [b" " * 1024] * 300
+    response = await post_in_chunks(
+        gql, b'{"query": "{ teams { id } }", "padding": "', *padding, b'"}'
     )
     assert response.status_code == 413
     assert "256 KiB" in response.json()["error"]
 
 
 async def test_a_chunked_body_within_the_limit_is_answered(gql):
-    async def chunks():
-        yield b'{"query": "{ teams '
-        yield b'{ id } }"}'
-
-    response = await gql.http.post(
-        "/graphql",
-        content=chunks(),
-        headers={"Authorization": f"Bearer {gql.token}", "Content-Type": "application/json"},
-    )
+    response = await post_in_chunks(gql, b'{"query": "{ teams ', b'{ id } }"}')
     assert response.status_code == 200
     assert response.json()["data"] == {"teams": []}
