@@ -7,6 +7,8 @@ and the rate counting until then.
 
     uv run python -m bench.ingest                  # 1M events
     uv run python -m bench.ingest --events 100000  # a quick run
+    uv run python -m bench.ingest --workers 2 --worker-folds   # as the Procfile runs it:
+        # two web processes that only accept, and a `journeyops worker` that folds
 """
 
 import argparse
@@ -92,6 +94,12 @@ async def folded(db, workspace_id: uuid.UUID) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=1, help="web server processes")
+    parser.add_argument(
+        "--worker-folds",
+        action="store_true",
+        help="web processes only accept (JOURNEYOPS_WEB_FOLD=false); a worker process folds",
+    )
     args = parser.parse_args()
     shop = await fresh_shop()
     engine = create_engine(shop.url)
@@ -115,21 +123,32 @@ async def main() -> None:
 
     port = free_port()
     libpq = make_url(shop.url).set(drivername="postgresql").render_as_string(hide_password=False)
-    server = subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), "journeyops"), "serve", "--port", str(port)],
-        env={**os.environ, "DATABASE_URL": libpq},
-        stdout=subprocess.DEVNULL,
-    )
+    command = os.path.join(os.path.dirname(sys.executable), "journeyops")
+    env = {**os.environ, "DATABASE_URL": libpq}
+    if args.worker_folds:
+        env["JOURNEYOPS_WEB_FOLD"] = "false"
+    processes = [
+        subprocess.Popen(
+            [command, "serve", "--port", str(port), "--workers", str(args.workers)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+    ]
+    if args.worker_folds:
+        processes.append(subprocess.Popen([command, "worker"], env=env, stdout=subprocess.DEVNULL))
+    folder = "a worker process" if args.worker_folds else "the web processes, in the background"
+    print(f"{args.workers} web process(es); folded by {folder}")
     try:
         url = f"http://127.0.0.1:{port}"
-        await wait_for(url, server)
+        await wait_for(url, processes[0])
         accepted, seconds = await send_all(url, key, bodies)
         clock = Clock()
         await folded(db, shop.workspace_id)
         lag = clock.seconds
     finally:
-        server.terminate()
-        server.wait()
+        for process in processes:
+            process.terminate()
+            process.wait()
     ours = len(events) / seconds
 
     # The baseline: the same rows, already parsed and with customer ids, COPYed in one go.

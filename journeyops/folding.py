@@ -26,14 +26,17 @@ class BackgroundFolder:
     by it or its next round, so busy ingestion folds many batches per transaction. Never blocks
     a request: a workspace another folder holds is tried again shortly."""
 
-    def __init__(self, db: async_sessionmaker[AsyncSession]) -> None:
-        self._db = db
+    def __init__(self, db: async_sessionmaker[AsyncSession], *, enabled: bool = True) -> None:
+        self._db, self._enabled = db, enabled
         self._wanted: set[uuid.UUID] = set()
         self._task: asyncio.Task | None = None
         self._last = 0.0  # when the latest batch committed (event loop time)
 
     def nudge(self, workspace_id: uuid.UUID) -> None:
-        """A batch of this workspace committed: fold it soon."""
+        """A batch of this workspace committed: fold it soon (unless folding is left to the
+        worker)."""
+        if not self._enabled:
+            return
         self._wanted.add(workspace_id)
         self._last = asyncio.get_running_loop().time()
         if self._task is None or self._task.done():

@@ -34,7 +34,7 @@ class Runtime:
             engine=engine,
             db=db,
             live=LiveListener(url),
-            folder=BackgroundFolder(db),
+            folder=BackgroundFolder(db, enabled=settings.web_fold),
         )
 
     async def close(self) -> None:

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
         validation_alias="JOURNEYOPS_CORS_ORIGINS",
         description="Comma-separated origins whose pages may call /graphql from a browser.",
     )
+    web_fold: bool = Field(
+        default=True,
+        validation_alias="JOURNEYOPS_WEB_FOLD",
+        description="Web processes fold ingested batches into metrics in the background; "
+        "turn off to leave it to the worker (readers always catch up first).",
+    )
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"

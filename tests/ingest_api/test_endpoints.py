@@ -177,6 +177,28 @@ async def test_an_accepted_batch_is_folded_into_metrics_in_the_background(client
     assert (counted, waiting) == (1, 0)
 
 
+async def test_with_web_folding_off_the_batch_waits_for_the_worker_or_a_reader(database_url, db):
+    app = create_app(Settings(JOURNEYOPS_WEB_FOLD=False), database_url=database_url)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post(
+            "/v1/batch",
+            headers=basic(await token(db, workspace="worker folds")),
+            json={"batch": [track("ann", "Product Viewed", "2026-11-20T10:00:00Z")]},
+        )
+        assert response.json()["accepted"] == 1
+        await asyncio.sleep(2.5)  # longer than the web folder ever waits
+    await app.state.runtime.close()
+    async with db() as session:
+        waiting = await session.scalar(
+            text(
+                "SELECT count(*) FROM pending_batch p JOIN workspace w ON w.id = p.workspace_id "
+                "WHERE w.name = 'worker folds'"
+            )
+        )
+    assert waiting == 1
+
+
 async def test_a_revoked_token_is_refused_once_its_cached_check_expires(client, db, monkeypatch):
     from ingest_api import auth
 
