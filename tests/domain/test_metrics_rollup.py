@@ -14,37 +14,13 @@ from domain.pg import connection_of
 from domain.stage import service as stage_service
 from domain.touchpoint import service as touchpoint_service
 from tests.domain.rollups import assert_rollups_fresh
+from tests.domain.shop import NOVEMBER, make_shop, metrics
 from tests.factories import make_journey, make_touchpoint, make_workspace, send, stages_of, track
-
-NOVEMBER = (date(2026, 11, 1), date(2026, 12, 1))
 
 
 @pytest.fixture
 async def shop(session):
-    """look (Ad Clicked: ad, Page Viewed: web) → cart (Cart Viewed) → buy (Order Completed)."""
-    workspace = await make_workspace(session)
-    journey = await make_journey(
-        session, workspace, stages=("look", "cart", "buy"), conversion_window_days=2
-    )
-    look, cart, buy = await stages_of(session, journey)
-    touchpoints = {
-        "ad": await make_touchpoint(session, look, channel="ad", event_names=("Ad Clicked",)),
-        "web": await make_touchpoint(session, look, channel="web", event_names=("Page Viewed",)),
-        "cart": await make_touchpoint(session, cart, event_names=("Cart Viewed",)),
-        "buy": await make_touchpoint(session, buy, event_names=("Order Completed",)),
-    }
-    return workspace, journey, touchpoints
-
-
-async def metrics(session, journey, **options):
-    return await metrics_service.stage_metrics(
-        session,
-        workspace_id=journey.workspace_id,
-        journey_id=journey.id,
-        start=NOVEMBER[0],
-        end=NOVEMBER[1],
-        **options,
-    )
+    return await make_shop(session)
 
 
 def look(result):

@@ -7,6 +7,7 @@ import pytest
 from domain.errors import ValidationError
 from domain.metrics import service as metrics_service
 from domain.stage import service as stage_service
+from tests.domain.shop import NOVEMBER, make_shop, metrics
 from tests.factories import (
     identify,
     make_journey,
@@ -18,33 +19,11 @@ from tests.factories import (
     track,
 )
 
-NOVEMBER = (date(2026, 11, 1), date(2026, 12, 1))
-
 
 @pytest.fixture
 async def shop(session):
-    """A three-stage journey: Ad Clicked (ad) or Page Viewed (web) → Cart → Order."""
-    workspace = await make_workspace(session)
-    journey = await make_journey(
-        session, workspace, stages=("look", "cart", "buy"), conversion_window_days=2
-    )
-    look, cart, buy = await stages_of(session, journey)
-    await make_touchpoint(session, look, channel="ad", event_names=("Ad Clicked",))
-    await make_touchpoint(session, look, channel="web", event_names=("Page Viewed",))
-    await make_touchpoint(session, cart, event_names=("Cart Viewed",))
-    await make_touchpoint(session, buy, event_names=("Order Completed",))
+    workspace, journey, _ = await make_shop(session)
     return workspace, journey
-
-
-async def metrics(session, journey, period=NOVEMBER, **options):
-    return await metrics_service.stage_metrics(
-        session,
-        workspace_id=journey.workspace_id,
-        journey_id=journey.id,
-        start=period[0],
-        end=period[1],
-        **options,
-    )
 
 
 def figures(result):
