@@ -12,7 +12,7 @@ committed before the read. Batches not yet folded survive any crash: they are ro
 """
 
 import uuid
-from collections import defaultdict
+from collections import Counter
 from datetime import datetime
 
 import asyncpg
@@ -106,9 +106,10 @@ async def fold(
     if not rows:
         return 0
     seen: dict[uuid.UUID, tuple[str, datetime]] = {}
-    tracked: list[maintain.Tracked] = []
+    tracked = maintain.Tracked([], [], [], [])
     changes: list[PersonaChange] = []
-    named: dict[str, list] = defaultdict(lambda: [0, None])  # name → [events, last received]
+    named: Counter[str] = Counter()  # name → events
+    last_named: dict[str, datetime] = {}  # name → when last received
     for row in rows:
         received_at = row["received_at"]
         for customer_id, external_id in zip(row["customer_ids"], row["external_ids"], strict=True):
@@ -116,20 +117,15 @@ async def fold(
             if known is None or known[1] < received_at:
                 seen[customer_id] = (external_id, received_at)
         names = row["track_names"]
-        tracked.extend(
-            map(
-                maintain.Tracked,
-                row["track_customer_ids"],
-                names,
-                row["track_timestamps"],
-                row["track_message_ids"],
-            )
-        )
-        for name in names:
-            count = named[name]
-            count[0] += 1
-            if count[1] is None or count[1] < received_at:
-                count[1] = received_at
+        tracked.customer_ids.extend(row["track_customer_ids"])
+        tracked.names.extend(names)
+        tracked.timestamps.extend(row["track_timestamps"])
+        tracked.message_ids.extend(row["track_message_ids"])
+        named.update(names)
+        for name in set(names):
+            last = last_named.get(name)
+            if last is None or last < received_at:
+                last_named[name] = received_at
         changes.extend(
             map(
                 PersonaChange,
@@ -142,7 +138,7 @@ async def fold(
     await customer_service.record_seen(connection, workspace_id=workspace_id, seen=seen)
     await customer_service.record_personas(connection, workspace_id=workspace_id, changes=changes)
     await maintain.record(connection, workspace_id=workspace_id, events=tracked)
-    await _count_names(connection, workspace_id, named)
+    await _count_names(connection, workspace_id, named, last_named)
     await connection.execute(
         "DELETE FROM pending_batch WHERE workspace_id = $1 AND id = ANY($2::bigint[])",
         workspace_id,
@@ -152,7 +148,10 @@ async def fold(
 
 
 async def _count_names(
-    connection: asyncpg.Connection, workspace_id: uuid.UUID, named: dict[str, list]
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    named: Counter[str],
+    last_named: dict[str, datetime],
 ) -> None:
     if not named:
         return
@@ -168,6 +167,6 @@ async def _count_names(
         """,
         workspace_id,
         names,
-        [named[n][0] for n in names],
-        [named[n][1] for n in names],
+        [named[n] for n in names],
+        [last_named[n] for n in names],
     )

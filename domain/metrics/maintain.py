@@ -24,12 +24,14 @@ RECOMPUTE_CHUNK = 5000
 
 
 class Tracked(NamedTuple):
-    """A stored track event, as metrics need it."""
+    """Stored track events, as metrics need them: parallel columns (one element per event),
+    as the fold gets them from pending batches; no object per event until one marks a
+    touchpoint."""
 
-    customer_id: uuid.UUID
-    name: str
-    at: datetime
-    message_id: str
+    customer_ids: list[uuid.UUID]
+    names: list[str]
+    timestamps: list[datetime]
+    message_ids: list[str]
 
 
 class Mark(NamedTuple):
@@ -71,35 +73,43 @@ async def _marks(
 
 
 async def record(
-    connection: asyncpg.Connection, *, workspace_id: uuid.UUID, events: list[Tracked]
+    connection: asyncpg.Connection, *, workspace_id: uuid.UUID, events: Tracked
 ) -> None:
     """Take newly stored track events (any number of batches, in any order) into progress and
     reach; the caller holds the workspace's fold lock (domain.metrics.fold), so nobody else
     writes these customers' progress meanwhile."""
-    marks = await _marks(connection, workspace_id, names=sorted({e.name for e in events}))
+    marks = await _marks(connection, workspace_id, names=sorted(set(events.names)))
     reaches: dict[tuple[uuid.UUID, uuid.UUID], list[Reach]] = defaultdict(list)
-    for event in events:
-        for mark in marks.get(event.name, ()):
-            reaches[(mark.journey_id, event.customer_id)].append(
-                Reach(mark.stage_id, mark.position, mark.touchpoint_id, event.at, event.message_id)
+    for customer_id, name, at, message_id in zip(*events, strict=True):
+        for journey_id, stage_id, position, touchpoint_id in marks.get(name, ()):
+            reaches[(journey_id, customer_id)].append(
+                Reach(stage_id, position, touchpoint_id, at, message_id)
             )
     if not reaches:
         return
     await _record_reach(connection, workspace_id, reaches)
     current = await _load(connection, workspace_id, list(reaches))
     positions = await _positions(connection, workspace_id, {j for j, _ in reaches})
+    added: list[tuple[uuid.UUID, uuid.UUID, Progress]] = []
     changed: list[tuple[uuid.UUID, uuid.UUID, Progress]] = []
     late: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for (journey_id, customer_id), new in reaches.items():
-        before = current.get((journey_id, customer_id), {})
+        before = current.get((journey_id, customer_id))
+        if before is None:  # the usual case: a customer new to the journey
+            added.extend((journey_id, customer_id, p) for p in from_reaches(new).values())
+            continue
         after = advance(before, positions, new)
         if after is None:
             late[journey_id].append(customer_id)
             continue
-        changed.extend(
-            (journey_id, customer_id, p) for p in after.values() if before.get(p.stage_id) != p
-        )
-    await _upsert(connection, workspace_id, changed)
+        for p in after.values():
+            was = before.get(p.stage_id)
+            if was is None:
+                added.append((journey_id, customer_id, p))
+            elif was != p:
+                changed.append((journey_id, customer_id, p))
+    await _insert(connection, workspace_id, added)
+    await _update(connection, workspace_id, changed)
     for journey_id, customer_ids in late.items():
         await _recompute(connection, workspace_id, journey_id, customer_ids)
 
@@ -109,13 +119,18 @@ async def _record_reach(
     workspace_id: uuid.UUID,
     reaches: dict[tuple[uuid.UUID, uuid.UUID], list[Reach]],
 ) -> None:
+    """Each touchpoint's first reach by each customer, where it is earlier than the stored one
+    (no row order: only the fold, under the workspace's fold lock, writes reach)."""
     first: dict[tuple[uuid.UUID, uuid.UUID], datetime] = {}
     for (_, customer_id), items in reaches.items():
-        for reach in items:
-            key = (reach.touchpoint_id, customer_id)
-            if key not in first or reach.at < first[key]:
-                first[key] = reach.at
-    keys = sorted(first)
+        for _, _, touchpoint_id, at, _ in items:
+            key = (touchpoint_id, customer_id)
+            known = first.get(key)
+            if known is None or at < known:
+                first[key] = at
+    if not first:
+        return
+    touchpoint_ids, customer_ids = zip(*first, strict=True)
     await connection.execute(
         """
         INSERT INTO touchpoint_reach (workspace_id, touchpoint_id, customer_id, first_reached_at)
@@ -125,9 +140,9 @@ async def _record_reach(
         WHERE excluded.first_reached_at < touchpoint_reach.first_reached_at
         """,
         workspace_id,
-        [k[0] for k in keys],
-        [k[1] for k in keys],
-        [first[k] for k in keys],
+        touchpoint_ids,
+        customer_ids,
+        list(first.values()),
     )
 
 
@@ -171,11 +186,20 @@ async def _positions(
     return {row["id"]: row["position"] for row in rows}
 
 
-async def _upsert(
+def _columns(
+    rows: list[tuple[uuid.UUID, uuid.UUID, Progress]],
+) -> tuple[tuple, ...]:
+    """Journey ids, customer ids, then each Progress field: one sequence per column."""
+    journey_ids, customer_ids, progress = zip(*rows, strict=True)
+    return (journey_ids, customer_ids, *zip(*progress, strict=True))
+
+
+async def _insert(
     connection: asyncpg.Connection,
     workspace_id: uuid.UUID,
     rows: list[tuple[uuid.UUID, uuid.UUID, Progress]],
 ) -> None:
+    """Progress rows not stored yet (the caller knows: it loaded or deleted them)."""
     if not rows:
         return
     await connection.execute(
@@ -184,18 +208,34 @@ async def _upsert(
                                     entry_touchpoint_id, last_reached_at, converted_at)
         SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[],
                                  $6::uuid[], $7::timestamptz[], $8::timestamptz[])
-        ON CONFLICT (workspace_id, customer_id, journey_id, stage_id) DO UPDATE
-        SET entered_at = excluded.entered_at, entry_touchpoint_id = excluded.entry_touchpoint_id,
-            last_reached_at = excluded.last_reached_at, converted_at = excluded.converted_at
         """,
         workspace_id,
-        [r[0] for r in rows],
-        [r[1] for r in rows],
-        [r[2].stage_id for r in rows],
-        [r[2].entered_at for r in rows],
-        [r[2].entry_touchpoint_id for r in rows],
-        [r[2].last_reached_at for r in rows],
-        [r[2].converted_at for r in rows],
+        *_columns(rows),
+    )
+
+
+async def _update(
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    rows: list[tuple[uuid.UUID, uuid.UUID, Progress]],
+) -> None:
+    """Stored progress rows that changed: one UPDATE (and one rollup trigger) for them all."""
+    if not rows:
+        return
+    await connection.execute(
+        """
+        UPDATE stage_progress p
+        SET entered_at = u.entered_at, entry_touchpoint_id = u.entry_touchpoint_id,
+            last_reached_at = u.last_reached_at, converted_at = u.converted_at
+        FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::uuid[],
+                    $7::timestamptz[], $8::timestamptz[])
+            AS u(journey_id, customer_id, stage_id, entered_at, entry_touchpoint_id,
+                 last_reached_at, converted_at)
+        WHERE p.workspace_id = $1 AND p.customer_id = u.customer_id
+          AND p.journey_id = u.journey_id AND p.stage_id = u.stage_id
+        """,
+        workspace_id,
+        *_columns(rows),
     )
 
 
@@ -247,7 +287,7 @@ async def _recompute(
             journey_id,
             chunk,
         )
-        await _upsert(
+        await _insert(
             connection,
             workspace_id,
             [
