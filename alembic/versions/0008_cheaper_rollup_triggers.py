@@ -86,7 +86,7 @@ def _function(rollups: ModuleType, table: str, event: str, *, faster: bool) -> s
     )
     if not faster:
         return text
-    rollup, delta, _, _, (old, new) = rollups.TABLES[table]
+    _, delta, _, _, (old, new) = rollups.TABLES[table]
     source = rollups.SOURCES[event].format(old=old, new=new)
     if table == "touchpoint_reach":
         changed = old if event == "DELETE" else new
