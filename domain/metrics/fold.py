@@ -11,8 +11,11 @@ safety net, and every reader of metrics (`catch_up`), so figures include every b
 committed before the read. Batches not yet folded survive any crash: they are rows.
 """
 
+import contextlib
+import gc
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 
 import asyncpg
@@ -82,6 +85,24 @@ async def fold_some(
     return await fold(connection, workspace_id=workspace_id, batches=batches)
 
 
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused (unless someone else paused it).
+
+    A fold makes several objects per event that the collector tracks (asyncpg's UUIDs, and every
+    tuple holding one), all kept until the fold ends and then freed by reference counting: they
+    make no cycles. Left on, the collector went over the whole process heap about once per fold
+    transaction, a fifth of the fold's CPU time."""
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 async def fold(
     connection: asyncpg.Connection,
     *,
@@ -93,6 +114,11 @@ async def fold(
 
     The order does not matter for the result: events earlier than what is known of a customer
     make their progress be recomputed from raw events (domain.metrics.maintain)."""
+    with _no_cyclic_gc():
+        return await _fold(connection, workspace_id=workspace_id, batches=batches)
+
+
+async def _fold(connection: asyncpg.Connection, *, workspace_id: uuid.UUID, batches: int) -> int:
     rows = await connection.fetch(
         """
         SELECT id, received_at, customer_ids, external_ids, track_customer_ids, track_names,
