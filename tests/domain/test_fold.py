@@ -277,3 +277,29 @@ async def test_progress_and_reach_go_with_their_touchpoint_and_journey(session):
     assert (await rows("stage_progress"), await rows("touchpoint_reach")) == (1, 1)
     await journey_service.delete(session, workspace_id=workspace.id, journey_id=journey.id)
     assert (await rows("stage_progress"), await rows("touchpoint_reach")) == (0, 0)
+
+
+async def test_deleting_a_workspace_deletes_its_customers_and_their_personas(session):
+    from domain.workspace.models import Workspace
+
+    workspace, _ = await make_shop(session)
+    other, _ = await make_shop(session)
+    for shop in (workspace, other):
+        await send(session, shop, identify("ann", "2026-11-10T10:00:00Z", persona="p0"))
+        await fold.catch_up(session, workspace_id=shop.id)
+
+    async def customers(table):
+        return (
+            await session.execute(
+                text(
+                    f"SELECT workspace_id, count(*) FROM {table} "
+                    "WHERE workspace_id IN (:a, :b) GROUP BY 1"
+                ),
+                {"a": workspace.id, "b": other.id},
+            )
+        ).all()
+
+    await session.delete(await session.get(Workspace, workspace.id))
+    await session.flush()
+    assert await customers("customer") == [(other.id, 1)]
+    assert await customers("customer_persona") == [(other.id, 1)]
