@@ -186,6 +186,14 @@ async def _positions(
     return {row["id"]: row["position"] for row in rows}
 
 
+PROGRESS_COLUMNS = (
+    "workspace_id",
+    "journey_id",
+    "customer_id",
+    *Progress._fields,
+)
+
+
 def _columns(
     rows: list[tuple[uuid.UUID, uuid.UUID, Progress]],
 ) -> tuple[tuple, ...]:
@@ -199,18 +207,15 @@ async def _insert(
     workspace_id: uuid.UUID,
     rows: list[tuple[uuid.UUID, uuid.UUID, Progress]],
 ) -> None:
-    """Progress rows not stored yet (the caller knows: it loaded or deleted them)."""
+    """Progress rows not stored yet (the caller knows: it loaded or deleted them), by COPY:
+    asyncpg encodes records for it several times faster than arrays for unnest (and COPY fires
+    the same statement trigger, migration 0006, once)."""
     if not rows:
         return
-    await connection.execute(
-        """
-        INSERT INTO stage_progress (workspace_id, journey_id, customer_id, stage_id, entered_at,
-                                    entry_touchpoint_id, last_reached_at, converted_at)
-        SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[],
-                                 $6::uuid[], $7::timestamptz[], $8::timestamptz[])
-        """,
-        workspace_id,
-        *_columns(rows),
+    await connection.copy_records_to_table(
+        "stage_progress",
+        columns=PROGRESS_COLUMNS,
+        records=[(workspace_id, journey, customer, *p) for journey, customer, p in rows],
     )
 
 
