@@ -10,7 +10,7 @@ customers who sent those events: a backfill, nothing lost.
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from datetime import datetime
 from typing import NamedTuple
 
@@ -87,8 +87,9 @@ async def record(
             )
     if not reaches:
         return
-    await _record_reach(connection, workspace_id, reaches)
     current = await _load(connection, workspace_id, list(reaches))
+    # No progress in a journey, no reach of its touchpoints either: both are written together.
+    await _record_reach(connection, workspace_id, reaches, fresh=reaches.keys() - current.keys())
     positions = await _positions(connection, workspace_id, {j for j, _ in reaches})
     added: list[tuple[uuid.UUID, uuid.UUID, Progress]] = []
     changed: list[tuple[uuid.UUID, uuid.UUID, Progress]] = []
@@ -114,20 +115,44 @@ async def record(
         await _recompute(connection, workspace_id, journey_id, customer_ids)
 
 
+REACH_COLUMNS = ("workspace_id", "touchpoint_id", "customer_id", "first_reached_at")
+
+
 async def _record_reach(
     connection: asyncpg.Connection,
     workspace_id: uuid.UUID,
     reaches: dict[tuple[uuid.UUID, uuid.UUID], list[Reach]],
+    *,
+    fresh: Set[tuple[uuid.UUID, uuid.UUID]],
 ) -> None:
     """Each touchpoint's first reach by each customer, where it is earlier than the stored one
-    (no row order: only the fold, under the workspace's fold lock, writes reach)."""
+    (no row order: only the fold, under the workspace's fold lock, writes reach).
+
+    The (journey, customer) pairs in `fresh` have no reach stored: theirs are copied in, without
+    looking for rows to update, in a savepoint; should one be there after all, they are merged
+    like the others."""
     first: dict[tuple[uuid.UUID, uuid.UUID], datetime] = {}
-    for (_, customer_id), items in reaches.items():
+    first_fresh: dict[tuple[uuid.UUID, uuid.UUID], datetime] = {}
+    for pair, items in reaches.items():
+        into = first_fresh if pair in fresh else first
+        customer_id = pair[1]
         for _, _, touchpoint_id, at, _ in items:
             key = (touchpoint_id, customer_id)
-            known = first.get(key)
+            known = into.get(key)
             if known is None or at < known:
-                first[key] = at
+                into[key] = at
+    if first_fresh:
+        await connection.execute("SAVEPOINT fresh_reach")
+        try:
+            await connection.copy_records_to_table(
+                "touchpoint_reach",
+                columns=REACH_COLUMNS,
+                records=[(workspace_id, t, c, at) for (t, c), at in first_fresh.items()],
+            )
+        except asyncpg.UniqueViolationError:
+            await connection.execute("ROLLBACK TO SAVEPOINT fresh_reach")
+            first.update(first_fresh)
+        await connection.execute("RELEASE SAVEPOINT fresh_reach")
     if not first:
         return
     touchpoint_ids, customer_ids = zip(*first, strict=True)
@@ -301,9 +326,8 @@ async def _recompute(
                 for progress in from_reaches(items).values()
             ],
         )
-        await _record_reach(
-            connection, workspace_id, {(journey_id, c): items for c, items in reaches.items()}
-        )
+        by_pair = {(journey_id, c): items for c, items in reaches.items()}
+        await _record_reach(connection, workspace_id, by_pair, fresh=by_pair.keys())
 
 
 async def remap(
