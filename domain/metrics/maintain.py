@@ -128,9 +128,9 @@ async def _record_reach(
     """Each touchpoint's first reach by each customer, where it is earlier than the stored one
     (no row order: only the fold, under the workspace's fold lock, writes reach).
 
-    The (journey, customer) pairs in `fresh` have no reach stored: theirs are copied in, without
-    looking for rows to update, in a savepoint; should one be there after all, they are merged
-    like the others."""
+    The (journey, customer) pairs in `fresh` are expected to have no reach stored (no progress
+    either): theirs are copied in without looking for rows to update, in a savepoint; should a
+    row be there after all, they are merged like the others."""
     first: dict[tuple[uuid.UUID, uuid.UUID], datetime] = {}
     first_fresh: dict[tuple[uuid.UUID, uuid.UUID], datetime] = {}
     for pair, items in reaches.items():
@@ -233,8 +233,8 @@ async def _insert(
     rows: list[tuple[uuid.UUID, uuid.UUID, Progress]],
 ) -> None:
     """Progress rows not stored yet (the caller knows: it loaded or deleted them), by COPY:
-    asyncpg encodes records for it several times faster than arrays for unnest (and COPY fires
-    the same statement trigger, migration 0006, once)."""
+    cheaper for the database than INSERT from unnest, no dearer to encode, and it fires the
+    same statement trigger (migration 0006) once."""
     if not rows:
         return
     await connection.copy_records_to_table(
