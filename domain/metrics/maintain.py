@@ -180,11 +180,16 @@ async def _load(
         """
         SELECT p.journey_id, p.customer_id, p.stage_id, p.entered_at, p.entry_touchpoint_id,
                p.last_reached_at, p.converted_at
-        FROM stage_progress p WHERE p.workspace_id = $1 AND p.customer_id = ANY($2::uuid[])
+        FROM unnest($2::uuid[]) AS c(id)
+        CROSS JOIN LATERAL (
+            SELECT * FROM stage_progress p WHERE p.workspace_id = $1 AND p.customer_id = c.id
+            OFFSET 0  -- not flattened into a join: a lookup per customer
+        ) p
         """,
         workspace_id,
-        sorted({c for _, c in pairs}),
-    )  # by customer alone: the primary key answers it with one index scan
+        list({c for _, c in pairs}),
+    )  # by customer alone, one primary key lookup each: with statistics behind a growing table,
+    # `customer_id = ANY(…)` was planned as a scan of all the workspace's progress
     wanted = set(pairs)
     current: dict[tuple[uuid.UUID, uuid.UUID], dict[uuid.UUID, Progress]] = defaultdict(dict)
     for row in rows:
@@ -249,20 +254,20 @@ async def _update(
     workspace_id: uuid.UUID,
     rows: list[tuple[uuid.UUID, uuid.UUID, Progress]],
 ) -> None:
-    """Stored progress rows that changed: one UPDATE (and one rollup trigger) for them all."""
+    """Stored progress rows that changed. An upsert (every row conflicts) rather than UPDATE …
+    FROM: its arbiter is the primary key, where UPDATE's plan, with statistics behind a growing
+    table, chose another index of the journey and filtered all its rows for each changed one."""
     if not rows:
         return
     await connection.execute(
         """
-        UPDATE stage_progress p
-        SET entered_at = u.entered_at, entry_touchpoint_id = u.entry_touchpoint_id,
-            last_reached_at = u.last_reached_at, converted_at = u.converted_at
-        FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::uuid[],
-                    $7::timestamptz[], $8::timestamptz[])
-            AS u(journey_id, customer_id, stage_id, entered_at, entry_touchpoint_id,
-                 last_reached_at, converted_at)
-        WHERE p.workspace_id = $1 AND p.customer_id = u.customer_id
-          AND p.journey_id = u.journey_id AND p.stage_id = u.stage_id
+        INSERT INTO stage_progress (workspace_id, journey_id, customer_id, stage_id, entered_at,
+                                    entry_touchpoint_id, last_reached_at, converted_at)
+        SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[],
+                                 $6::uuid[], $7::timestamptz[], $8::timestamptz[])
+        ON CONFLICT (workspace_id, customer_id, journey_id, stage_id) DO UPDATE
+        SET entered_at = excluded.entered_at, entry_touchpoint_id = excluded.entry_touchpoint_id,
+            last_reached_at = excluded.last_reached_at, converted_at = excluded.converted_at
         """,
         workspace_id,
         *_columns(rows),
