@@ -12,6 +12,10 @@ class Customer(WorkspaceScoped, Base):
 
     `persona_id` is the persona of the latest identify (by event timestamp) that named one;
     `persona_set_at` lets metrics evaluated as of an earlier time fall back to the history.
+
+    No foreign key to workspace: its per-row check was a sixth of the fold's database time
+    (domain.metrics.fold writes customers by the thousand); deleting a workspace deletes its
+    customers by trigger instead (migration 0008).
     """
 
     __tablename__ = "customer"
@@ -22,6 +26,7 @@ class Customer(WorkspaceScoped, Base):
         ),
     )
 
+    workspace_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, sort_order=-20)
     external_id: Mapped[str] = mapped_column(String(200))
     persona_id: Mapped[uuid.UUID | None]
     persona_set_at: Mapped[datetime | None]

@@ -6,6 +6,7 @@ the first event of any later stage at or after that entry; whether it falls insi
 conversion window, and before the evaluation time, is decided when metrics are read.
 """
 
+import operator
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -24,6 +25,10 @@ class Reach(NamedTuple):
     message_id: str
 
 
+# Reaches in time order, ties by messageId: (at, message_id), without a Python call per reach.
+BY_TIME = operator.itemgetter(3, 4)
+
+
 class Progress(NamedTuple):
     stage_id: uuid.UUID
     entered_at: datetime
@@ -34,7 +39,7 @@ class Progress(NamedTuple):
 
 def from_reaches(reaches: Iterable[Reach]) -> dict[uuid.UUID, Progress]:
     """Each reached stage's progress, from every event of the customer in the journey."""
-    ordered = sorted(reaches, key=lambda r: (r.at, r.message_id))
+    ordered = sorted(reaches, key=BY_TIME)
     first: dict[uuid.UUID, Reach] = {}
     last: dict[uuid.UUID, datetime] = {}
     for reach in ordered:
@@ -62,7 +67,7 @@ def advance(
         return dict(current)
     if current and min(r.at for r in new) <= max(p.last_reached_at for p in current.values()):
         return None
-    ordered = sorted(new, key=lambda r: (r.at, r.message_id))
+    ordered = sorted(new, key=BY_TIME)
     updated = {}
     for stage_id, progress in current.items():
         position = positions[stage_id]

@@ -277,3 +277,78 @@ async def test_progress_and_reach_go_with_their_touchpoint_and_journey(session):
     assert (await rows("stage_progress"), await rows("touchpoint_reach")) == (1, 1)
     await journey_service.delete(session, workspace_id=workspace.id, journey_id=journey.id)
     assert (await rows("stage_progress"), await rows("touchpoint_reach")) == (0, 0)
+
+
+async def test_deleting_a_workspace_deletes_its_customers_and_their_personas(session):
+    from domain.workspace.models import Workspace
+
+    workspace, _ = await make_shop(session)
+    other, _ = await make_shop(session)
+    for shop in (workspace, other):
+        await send(session, shop, identify("ann", "2026-11-10T10:00:00Z", persona="p0"))
+        await fold.catch_up(session, workspace_id=shop.id)
+
+    async def customers(table):
+        return (
+            await session.execute(
+                text(
+                    f"SELECT workspace_id, count(*) FROM {table} "
+                    "WHERE workspace_id IN (:a, :b) GROUP BY 1"
+                ),
+                {"a": workspace.id, "b": other.id},
+            )
+        ).all()
+
+    await session.delete(await session.get(Workspace, workspace.id))
+    await session.flush()
+    assert await customers("customer") == [(other.id, 1)]
+    assert await customers("customer_persona") == [(other.id, 1)]
+
+
+async def test_a_reach_stored_without_progress_is_merged_not_duplicated(session):
+    """Reach is copied in without looking for stored rows when the customer has no progress in
+    the journey; a row there after all (never written so by the fold) is still merged."""
+    workspace, _ = await make_shop(session)
+    ann = customer_service.customer_id(workspace.id, "ann")
+    earlier, later = datetime(2026, 11, 9, tzinfo=UTC), datetime(2026, 11, 11, tzinfo=UTC)
+    for ad_at, cart_at in ((earlier, later), (later, earlier)):
+        await session.execute(
+            text(
+                "INSERT INTO touchpoint_reach (workspace_id, touchpoint_id, customer_id, "
+                "first_reached_at) SELECT workspace_id, id, :c, :at FROM touchpoint "
+                "WHERE workspace_id = :w AND name = 'Ad Clicked'"
+            ),
+            {"w": workspace.id, "c": ann, "at": ad_at},
+        )
+        await send(
+            session,
+            workspace,
+            track("ann", "Ad Clicked", "2026-11-10T10:00:00Z"),
+            track("ann", "Cart Viewed", cart_at.isoformat()),
+        )
+        await fold.catch_up(session, workspace_id=workspace.id)
+        reach = (
+            await session.execute(
+                text(
+                    "SELECT t.name, r.first_reached_at FROM touchpoint_reach r JOIN touchpoint t "
+                    "ON t.workspace_id = r.workspace_id AND t.id = r.touchpoint_id "
+                    "WHERE r.workspace_id = :w ORDER BY 1"
+                ),
+                {"w": workspace.id},
+            )
+        ).all()
+        assert reach == [
+            ("Ad Clicked", min(ad_at, datetime(2026, 11, 10, 10, tzinfo=UTC))),
+            ("Cart Viewed", cart_at),
+        ]
+        progress = await session.scalar(
+            text("SELECT count(*) FROM stage_progress WHERE workspace_id = :w"),
+            {"w": workspace.id},
+        )
+        assert progress == 2
+        await session.execute(
+            text("DELETE FROM touchpoint_reach WHERE workspace_id = :w"), {"w": workspace.id}
+        )
+        await session.execute(
+            text("DELETE FROM stage_progress WHERE workspace_id = :w"), {"w": workspace.id}
+        )
