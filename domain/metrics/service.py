@@ -9,11 +9,11 @@ or before T converted; those whose window closed by T without one dropped; the r
 """
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -209,13 +209,11 @@ async def stage_breakdown(
     connection = await connection_of(session)
     grouped = None
     if by is Breakdown.CHANNEL:
-        for _ in range(READ_ATTEMPTS):
-            rolled = await _Rollup.read(connection, query)
-            try:
-                grouped = await rolled.figures(rolled.channel, scope=rolled.channel_scope)
-                break
-            except rollup.Changed:
-                continue
+        grouped = await _from_rollups(
+            connection,
+            query,
+            lambda rolled: rolled.figures(rolled.channel, scope=rolled.channel_scope),
+        )
     if grouped is None:  # by persona (as of the evaluation time), or the rollups kept changing
         grouped = await _figures(connection, query, group=by.value)
     return [
@@ -228,27 +226,42 @@ Row = Mapping[str, Any]  # entered, converted, dropped, percentiles ([median, p9
 Grouped = dict[Any, dict[uuid.UUID, Row]]
 
 
+T = TypeVar("T")
+
 READ_ATTEMPTS = 3  # readings of the rollups a concurrent commit may spoil before counting live
+
+
+async def _from_rollups(
+    connection: asyncpg.Connection,
+    query: _Query,
+    compute: Callable[["_Rollup"], Awaitable[T]],
+) -> T | None:
+    """`compute` over a reading of the rollups; None when a commit landed between the
+    statements of every attempt (the caller counts live, in one statement)."""
+    for _ in range(READ_ATTEMPTS):
+        rolled = await _Rollup.read(connection, query)
+        try:
+            return await compute(rolled)
+        except rollup.Changed:
+            continue
+    return None
 
 
 async def _read(
     connection: asyncpg.Connection, query: _Query, granularity: Granularity | None
 ) -> tuple[Grouped, Grouped, list[Reach]] | None:
-    """Totals, series and reach from the rollups; None when a commit landed between the
-    statements of every attempt (the caller counts live, in one statement)."""
-    for _ in range(READ_ATTEMPTS):
-        rolled = await _Rollup.read(connection, query)
-        try:
-            totals = await rolled.figures(rolled.total)
-            by_bucket: Grouped = {}
-            if granularity:
-                by_bucket = await rolled.figures(
-                    rolled.series(granularity), scope=rolled.series_scope(granularity)
-                )
-        except rollup.Changed:
-            continue
+    """Totals, series and reach from the rollups, or None (see _from_rollups)."""
+
+    async def compute(rolled: _Rollup) -> tuple[Grouped, Grouped, list[Reach]]:
+        totals = await rolled.figures(rolled.total)
+        by_bucket: Grouped = {}
+        if granularity:
+            by_bucket = await rolled.figures(
+                rolled.series(granularity), scope=rolled.series_scope(granularity)
+            )
         return totals, by_bucket, await rolled.reach()
-    return None
+
+    return await _from_rollups(connection, query, compute)
 
 
 @dataclass(frozen=True, slots=True)
