@@ -21,6 +21,7 @@ from strawberry.types.unset import UNSET
 from graphql_api.auth import auth_failure, authenticate
 from graphql_api.context import Context
 from graphql_api.schema import schema
+from journeyops.body import body_within
 from journeyops.runtime import Runtime
 
 MAX_BODY_BYTES = 256 * 1024
@@ -46,7 +47,7 @@ class GraphQLView(GraphQL):
         if scope["type"] == "http" and not self._is_graphiql_page(scope):
             refusal = await self._authenticate_http(scope)
             if refusal is None:
-                body = await _body_within_limit(receive)
+                body = await body_within(receive, MAX_BODY_BYTES)
                 if body is None:
                     refusal = _too_large()
                 else:
@@ -101,23 +102,6 @@ def _too_large() -> Response:
         {"error": f"Requests are limited to {MAX_BODY_BYTES // 1024} KiB; send a smaller one."},
         status_code=413,
     )
-
-
-async def _body_within_limit(receive: Receive) -> bytes | None:
-    """The request body, or None as soon as it grows past the limit: a chunked upload declares
-    no length, so the bytes themselves are counted."""
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return b"".join(chunks)
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def _replay(body: bytes) -> Receive:

@@ -11,6 +11,7 @@ from domain.event import service as event_service
 from domain.event.message import BATCH_BYTES_MAX, EVENT_BYTES_MAX
 from domain.event.service import IngestResult, Status
 from ingest_api.auth import Refused, writer
+from journeyops.body import body_within
 
 
 class TooLarge(Refused):
@@ -27,13 +28,10 @@ async def _body(request: Request, limit: int, what: str) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise TooLarge(limit, what)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(limit, what)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    body = await body_within(request.receive, limit)
+    if body is None:
+        raise TooLarge(limit, what)
+    return body
 
 
 def _json(body: bytes) -> Any:
