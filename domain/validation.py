@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Final, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +12,12 @@ from domain.errors import ErrorCode, ValidationError
 NAME_MAX = 80
 TEXT_MAX = 3000
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# What PostgreSQL's text cannot hold: NUL, and UTF-16 surrogates (never valid alone in UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Dates the calendar arithmetic of metrics and alerts can take without overflowing (windows of
+# months either side stay inside Python's years 1–9999 and PostgreSQL's range).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 class Unset:
@@ -35,6 +42,41 @@ UNSET: Final = Unset()
 E = TypeVar("E", bound=StrEnum)
 
 
+def unstorable_reason(text: str) -> str | None:
+    """Why `text` cannot be stored as PostgreSQL text, in words for the sender; None if it can."""
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return "contains a NUL character (\\u0000), which cannot be stored; remove it"
+    return (
+        f"contains a lone UTF-16 surrogate (\\u{ord(found.group()):04x}), which is not valid "
+        "Unicode; send the whole character"
+    )
+
+
+def storable_text(value: str, *, field: str, label: str) -> str:
+    """`value` unchanged, or a ValidationError naming the field when PostgreSQL cannot store it."""
+    reason = unstorable_reason(value)
+    if reason is not None:
+        raise ValidationError(f"{label} {reason}.", field=field, code=ErrorCode.INVALID)
+    return value
+
+
+def storable_time(value: datetime | date, *, field: str, label: str) -> datetime | date:
+    """A date or time between EARLIEST and LATEST (naive times are read as UTC)."""
+    moment = value if isinstance(value, datetime) else datetime.combine(value, datetime.min.time())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if not EARLIEST <= moment <= LATEST:
+        raise ValidationError(
+            f"{label} must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}, not {value}.",
+            field=field,
+            code=ErrorCode.OUT_OF_RANGE,
+        )
+    return value
+
+
 def required_text(value: str | None, *, field: str, label: str, max_length: int = NAME_MAX) -> str:
     """Trimmed, non-empty text of at most `max_length` characters."""
     cleaned = (value or "").strip()
@@ -44,7 +86,7 @@ def required_text(value: str | None, *, field: str, label: str, max_length: int 
 
 
 def optional_text(value: str | None, *, field: str, label: str, max_length: int) -> str:
-    cleaned = (value or "").strip()
+    cleaned = storable_text((value or "").strip(), field=field, label=label)
     if len(cleaned) > max_length:
         raise ValidationError(
             f"{label} is {len(cleaned)} characters long; the limit is {max_length}.",
