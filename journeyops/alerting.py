@@ -2,7 +2,7 @@
 
 A rule that fails (a bug, a lost connection) rolls back alone: its alerts and their outgoing
 messages are never half-written, and the other rules are still evaluated. The job is listed in
-`journeyops.jobs.JOBS`.
+`journeyops.jobs`, at the interval `JOURNEYOPS_ALERT_EVALUATION_EVERY` sets.
 """
 
 import logging
@@ -53,7 +53,7 @@ async def evaluate_all(
 def evaluation_job(
     *,
     cohorts: CohortSource,
-    every: timedelta = timedelta(minutes=15),
+    every: timedelta,
 ) -> Job:
     """Evaluating more often than cohorts mature (daily) adds no false alerts: the windows
     and their data are the same until a new day matures or late events arrive."""

@@ -76,7 +76,7 @@ def worker() -> None:
     """Run the worker: scheduled jobs such as alert evaluation and Slack delivery."""
     import signal
 
-    from journeyops.jobs import JOBS
+    from journeyops.jobs import scheduled_jobs
     from journeyops.runtime import Runtime
     from journeyops.worker import run_forever
 
@@ -89,7 +89,7 @@ def worker() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await run_forever(runtime, JOBS, stop)
+            await run_forever(runtime, scheduled_jobs(runtime.settings), stop)
         finally:
             await runtime.close()
 

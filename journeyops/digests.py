@@ -2,7 +2,8 @@
 
 A team's digest is claimed, gathered and written to the outbox in one transaction of its own,
 so a crash leaves nothing half-done and the next run retries it; the claim's unique row makes
-a second worker (or a restart) skip a week already written. The job is in `journeyops.jobs`.
+a second worker (or a restart) skip a week already written. The job is in `journeyops.jobs`
+(every `JOURNEYOPS_DIGESTS_EVERY`).
 """
 
 import logging
@@ -51,7 +52,7 @@ async def send_weekly_digests(runtime: Runtime, *, now: datetime | None = None) 
     return queued
 
 
-def digest_job(every: timedelta = timedelta(minutes=30)) -> Job:
+def digest_job(*, every: timedelta) -> Job:
     """Running often costs a query when all is sent, and sends a week soon after it ends."""
 
     async def run(runtime: Runtime) -> int:

@@ -7,12 +7,18 @@ from journeyops.alerting import evaluation_job
 from journeyops.delivery import deliver_due
 from journeyops.digests import digest_job
 from journeyops.folding import fold_pending
+from journeyops.settings import Settings
 from journeyops.worker import Job
 
-JOBS: list[Job] = [
-    Job("slack-delivery", timedelta(seconds=2), deliver_due),
-    evaluation_job(cohorts=daily_cohorts),
-    digest_job(),
-    # A safety net: the web process folds what it ingests right away (journeyops.folding).
-    Job("metrics-fold", timedelta(seconds=2), lambda runtime: fold_pending(runtime.db)),
-]
+
+def scheduled_jobs(settings: Settings) -> list[Job]:
+    """Every job, at the intervals the settings give (the end-to-end tests shorten them)."""
+    return [
+        Job("slack-delivery", timedelta(seconds=2), deliver_due),
+        evaluation_job(
+            cohorts=daily_cohorts, every=timedelta(seconds=settings.alert_evaluation_every)
+        ),
+        digest_job(every=timedelta(seconds=settings.digests_every)),
+        # A safety net: the web process folds what it ingests right away (journeyops.folding).
+        Job("metrics-fold", timedelta(seconds=2), lambda runtime: fold_pending(runtime.db)),
+    ]

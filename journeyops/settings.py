@@ -37,6 +37,18 @@ class Settings(BaseSettings):
         description="Web processes fold ingested batches into metrics in the background; "
         "turn off to leave it to the worker (readers always catch up first).",
     )
+    alert_evaluation_every: float = Field(
+        default=15 * 60,
+        gt=0,
+        validation_alias="JOURNEYOPS_ALERT_EVALUATION_EVERY",
+        description="Seconds between the worker's evaluations of the alert rules.",
+    )
+    digests_every: float = Field(
+        default=30 * 60,
+        gt=0,
+        validation_alias="JOURNEYOPS_DIGESTS_EVERY",
+        description="Seconds between the worker's looks for weekly team digests that are due.",
+    )
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"

@@ -14,7 +14,7 @@ from bot.app import routes as slack_routes
 from graphql_api.app import graphql_routes
 from ingest_api import views as ingest
 from journeyops.health import healthz
-from journeyops.jobs import JOBS
+from journeyops.jobs import scheduled_jobs
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings, get_settings
 from journeyops.worker import run_forever
@@ -73,7 +73,11 @@ def create_app(
     async def lifespan(app: Starlette):
         await runtime.live.start()
         stop = asyncio.Event()
-        worker = asyncio.create_task(run_forever(runtime, JOBS, stop)) if with_worker else None
+        worker = (
+            asyncio.create_task(run_forever(runtime, scheduled_jobs(settings), stop))
+            if with_worker
+            else None
+        )
         _tune_garbage_collection()
         try:
             yield

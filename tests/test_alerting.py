@@ -1,7 +1,7 @@
 """The worker's evaluation job end to end: cohorts in, one alert, one Slack message out."""
 
 import asyncio
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -75,7 +75,7 @@ async def test_two_workers_evaluating_at_once_open_one_alert_and_post_it_once(db
         cart = await _journey_with_rule(runtimes[0], "C0CHECKOUT")
         source = cohort_source(cart.id)
         # Through the worker's advisory lock, and also racing without it.
-        job = evaluation_job(cohorts=source)
+        job = evaluation_job(cohorts=source, every=timedelta(minutes=15))
         await asyncio.gather(*(run_once(r, job) for r in runtimes))
         await asyncio.gather(*(evaluate_all(r, cohorts=source, at=WHEN) for r in runtimes))
         assert await _count(runtimes[0], Alert) == 1

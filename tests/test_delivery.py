@@ -19,7 +19,7 @@ from journeyops.delivery import (
     deliver_due,
     single_workspace_token,
 )
-from journeyops.jobs import JOBS
+from journeyops.jobs import scheduled_jobs
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings
 from journeyops.worker import run_once
@@ -129,7 +129,7 @@ async def test_an_alert_is_posted_to_each_channel_updated_in_place_and_resolved_
     runtime, slack
 ):
     (alert,) = await fire_alerts(runtime, 1, channels=("C0SALES01", "C0SUPPORT"))
-    (job,) = [job for job in JOBS if job.name == "slack-delivery"]
+    (job,) = [job for job in scheduled_jobs(runtime.settings) if job.name == "slack-delivery"]
     assert await run_once(runtime, job)  # the worker's job, under its advisory lock
     for channel in ("C0SALES01", "C0SUPPORT"):
         (message,) = slack.posted(channel)
