@@ -8,8 +8,8 @@ Slack is either one workspace (`SLACK_BOT_TOKEN`) or installed through OAuth
 installation store, where the OAuth flow puts it, and the Slack team is linked to the
 workspace with `journeyops slack-link`, as a second install would need.
 
-The journey map is the demo's (`journeyops/demo_data.py`), made through GraphQL with an admin
-token from `journeyops token create`; pipelines send events with a write token.
+The journey map is the demo's (`journeyops/demo_data.py`), made through GraphQL with a write
+token from `journeyops token create`, the token the pipelines then send events with.
 """
 
 import asyncio
@@ -53,7 +53,6 @@ class Deployment:
     directory: Path
     webs: list[WebServer] = field(default_factory=list)
     workers: list[Process] = field(default_factory=list)
-    admin_token: str = ""
     write_token: str = ""
     journey_id: str = ""
     engine: AsyncEngine | None = None
@@ -81,10 +80,6 @@ class Deployment:
     async def start(self) -> None:
         self.engine = create_engine(self.database_url)
         await self.command("migrate")
-        self.admin_token = await self.token("admin", "e2e map")
-        self.write_token = await self.token("write", "e2e pipeline")
-        if self.mode == OAUTH:
-            await self._install_slack_app()
         for name in ("web-a", "web-b"):
             port = free_port()
             url = f"http://127.0.0.1:{port}"
@@ -95,6 +90,10 @@ class Deployment:
             web.port = port
             self.webs.append(web)
             web.start()
+        # While the web servers boot:
+        self.write_token = await self.token("write", "e2e pipeline")
+        if self.mode == OAUTH:
+            await self._install_slack_app()
         await asyncio.gather(*(web.wait_healthy() for web in self.webs))
         await self._map_the_journey()
         for name in ("worker-a", "worker-b"):
@@ -134,7 +133,7 @@ class Deployment:
             answer = await http.post(
                 "/graphql",
                 json={"query": query, "variables": variables or {}},
-                headers={"Authorization": f"Bearer {self.admin_token}"},
+                headers={"Authorization": f"Bearer {self.write_token}"},
             )
         body = answer.json()
         assert answer.status_code == 200 and not body.get("errors"), body

@@ -36,7 +36,9 @@ ALERT_CHANNEL = demo_data.TEAMS["product"]  # the team owning Consideration's to
 TEAM_CHANNELS = set(demo_data.TEAMS.values())  # every team owns touchpoints: each gets a digest
 CLICKER = "U0001"  # Dana S. to local Slack's users.info
 GZIP_PENDING = "gzip decoding lands with the ingest branch"
-RUDDERSTACK_RETRIES = 2  # its default (10, backing off exponentially) outlasts the test's bound
+# The libraries wait this long for more events before sending a batch (default 0.5 s).
+LIBRARY_UPLOAD_INTERVAL = 0.1
+RUDDERSTACK_RETRIES = 1  # its default, 10 exponential backoffs, would outlast any bound
 
 
 async def stored(deployment: Deployment, message_ids: str) -> int:
@@ -247,9 +249,7 @@ async def test_events_become_one_alert_acknowledged_in_place_and_one_digest_a_te
     )
     assert {c: len(m) for c, m in messages(slack, is_alert).items() if m} == {ALERT_CHANNEL: 1}
     assert await deployment.scalar("SELECT count(*) FROM notification WHERE status <> 'sent'") == 0
-    assert {c.token for c in slack.calls if c.method.startswith("chat.")} == {
-        deployment.slack_token
-    }
+    assert {c.token for c in slack.calls if c.token} == {deployment.slack_token}
     for name, log in deployment.logs():
         assert "Traceback" not in log, f"{name} logged a traceback:\n{log}"
 
@@ -264,6 +264,7 @@ async def test_segments_library_stores_every_track_and_identify_once(deployment,
         write_key=deployment.write_token,
         host=deployment.webs[1].url,
         gzip=gzip,
+        upload_interval=LIBRARY_UPLOAD_INTERVAL,
         on_error=lambda error, batch: errors.append(f"{error} ({len(batch)} events)"),
     )
     await asyncio.to_thread(send_library_checks, client, prefix)
@@ -282,6 +283,7 @@ async def test_rudderstacks_sdk_with_its_defaults_stores_every_track_and_identif
         write_key=deployment.write_token,
         host=deployment.webs[1].url,
         max_retries=RUDDERSTACK_RETRIES,
+        upload_interval=LIBRARY_UPLOAD_INTERVAL,
         on_error=lambda error, batch: errors.append(f"{error!r} ({len(batch)} events)"),
     )
     await asyncio.to_thread(send_library_checks, client, prefix)
