@@ -186,6 +186,8 @@ async def test_events_become_one_alert_acknowledged_in_place_and_one_digest_a_te
     at_kill = await send_with_crashes(deployment, events)
     assert 0 < at_kill < len(events)  # the crash came in the middle of the stream
     assert await stored(deployment, "shopper-%") == len(events)  # every one, once
+    receipts = "SELECT count(*) FROM event_receipt WHERE message_id LIKE 'shopper-%'"
+    assert await deployment.scalar(receipts) == len(events)
 
     checked_out = sum(1 for s in crowd if s.checked_out_at)
     figures = await consideration_metrics(deployment, now)
@@ -233,7 +235,10 @@ async def test_events_become_one_alert_acknowledged_in_place_and_one_digest_a_te
         what="chat.update of the alert message",
         seen=lambda: seen_in_slack(slack),
     )
-    assert "Acknowledged by Dana S." in json.dumps(alert["blocks"])  # changed in place
+    # Changed in place; by the clicker's name if users.info answered within its second, else
+    # by their handle (bot/people.py), as on a busy machine.
+    shown = json.dumps(alert["blocks"])
+    assert "Acknowledged by Dana S." in shown or "Acknowledged by dana" in shown, shown
 
     # Nothing posted twice, nothing lost, nothing elsewhere, all with this mode's token.
     posted_ids = Counter(
@@ -249,6 +254,7 @@ async def test_events_become_one_alert_acknowledged_in_place_and_one_digest_a_te
     )
     assert {c: len(m) for c, m in messages(slack, is_alert).items() if m} == {ALERT_CHANNEL: 1}
     assert await deployment.scalar("SELECT count(*) FROM notification WHERE status <> 'sent'") == 0
+    assert await deployment.scalar("SELECT count(*) FROM pending_batch") == 0  # all folded
     assert {c.token for c in slack.calls if c.token} == {deployment.slack_token}
     for process in [*deployment.webs, *deployment.workers]:
         log = process.log()
