@@ -52,7 +52,7 @@ async def test_an_alert_the_worker_fires_reaches_a_subscriber_of_its_journey_onl
         try:
             outcomes = await evaluate_all(
                 worker, cohorts=cohort_source(seeded.stages[1].id), at=at(date(2026, 3, 11))
-            )
+            ).outcomes
         finally:
             await worker.close()
         [fired] = [o.alert for o in outcomes if o.rule_id == rule.id and o.alert is not None]
