@@ -6,6 +6,8 @@ messages are never half-written, and the other rules are still evaluated. The jo
 """
 
 import logging
+import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -18,13 +20,27 @@ from journeyops.worker import Job
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class Evaluation:
+    outcomes: list[Outcome] = field(default_factory=list)
+    failed_rules: list[uuid.UUID] = field(default_factory=list)  # rolled back, logged
+
+
+class RulesFailed(Exception):
+    """Some rules could not be evaluated (the others were): a job run or command that failed."""
+
+    def __init__(self, evaluation: Evaluation):
+        super().__init__(f"{len(evaluation.failed_rules)} alert rule(s) failed to evaluate")
+        self.evaluation = evaluation
+
+
 async def evaluate_all(
     runtime: Runtime,
     *,
     cohorts: CohortSource,
     at: datetime | None = None,
     apply: bool = True,
-) -> list[Outcome]:
+) -> Evaluation:
     """Evaluate every enabled rule of every workspace as of `at` (default now)."""
     at = at or datetime.now(UTC)
     async with runtime.db() as session:
@@ -35,19 +51,20 @@ async def evaluate_all(
                 .order_by(AlertRule.created_at)
             )
         )
-    outcomes: list[Outcome] = []
+    evaluation = Evaluation()
     for workspace_id, rule_id in rules:
         try:
             async with runtime.db.begin() as session:
                 rule = await session.get(AlertRule, (workspace_id, rule_id))
                 if rule is None:  # deleted since
                     continue
-                outcomes += await evaluate_rule(
+                evaluation.outcomes += await evaluate_rule(
                     session, rule=rule, at=at, cohorts=cohorts, apply=apply
                 )
         except Exception:
             log.exception("alert rule %s failed to evaluate; its changes were rolled back", rule_id)
-    return outcomes
+            evaluation.failed_rules.append(rule_id)
+    return evaluation
 
 
 def evaluation_job(
@@ -58,7 +75,10 @@ def evaluation_job(
     """Evaluating more often than cohorts mature (daily) adds no false alerts: the windows
     and their data are the same until a new day matures or late events arrive."""
 
-    async def run(runtime: Runtime) -> list[Outcome]:
-        return await evaluate_all(runtime, cohorts=cohorts)
+    async def run(runtime: Runtime) -> Evaluation:
+        evaluation = await evaluate_all(runtime, cohorts=cohorts)
+        if evaluation.failed_rules:  # the run counts as failed; the next one tries them again
+            raise RulesFailed(evaluation)
+        return evaluation
 
     return Job("alert-evaluation", every, run)

@@ -159,11 +159,14 @@ def evaluate(
 
     when = _parse_time(at)
 
-    async def work(runtime: Runtime) -> list[dict[str, Any]]:
-        outcomes = await evaluate_all(runtime, cohorts=runtime.cohorts, at=when, apply=not dry_run)
+    async def work(runtime: Runtime) -> tuple[list[dict[str, Any]], int]:
+        evaluation = await evaluate_all(
+            runtime, cohorts=runtime.cohorts, at=when, apply=not dry_run
+        )
+        outcomes = evaluation.outcomes
         async with runtime.db() as session:
             journeys = await _journey_names(session, {o.rule_id for o in outcomes})
-        return [
+        lines = [
             decision_line(
                 at=when,
                 rule_id=o.rule_id,
@@ -175,9 +178,19 @@ def evaluate(
             for o in outcomes
             if show_all or o.decision.step is not Step.HOLD
         ]
+        return lines, len(evaluation.failed_rules)
 
-    for line in _run(work):
+    lines, failed = _run(work)
+    for line in lines:
         typer.echo(json.dumps(line, ensure_ascii=False))
+    if failed:
+        typer.secho(
+            f"{failed} alert rule(s) could not be evaluated; nothing of theirs was written "
+            "(the log above says why).",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 @alerts_app.command()

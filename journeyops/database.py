@@ -2,6 +2,10 @@
 
 With no `DATABASE_URL` JourneyOps starts an embedded PostgreSQL (the `pgserver` package) with its
 data under the settings' data directory, so that a fresh machine needs nothing installed.
+
+Every entry point (web, worker, CLI, migrations) makes its engine here, so this module loads the
+model registry (`domain.models`): a process that uses the ORM sees every table, whichever
+use cases it happens to import.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+import domain.models  # noqa: F401  (every table registered wherever an engine is made)
 from journeyops.settings import Settings
 
 log = logging.getLogger(__name__)

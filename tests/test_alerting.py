@@ -59,7 +59,9 @@ async def test_a_failing_rule_rolls_back_alone_and_the_others_fire_and_are_deliv
                     raise RuntimeError("metrics unavailable")
                 return await source(session, stage_id=stage_id, **kwargs)
 
-            outcomes = await evaluate_all(runtime, cohorts=breaks_on_bad, at=WHEN)
+            evaluation = await evaluate_all(runtime, cohorts=breaks_on_bad, at=WHEN)
+            outcomes = evaluation.outcomes
+            assert len(evaluation.failed_rules) == 1
             assert [o.decision.step.value for o in outcomes] == ["hold", "fire"]
             assert await _count(runtime, Alert) == 1
             await dispatcher(runtime, FAST).run()

@@ -81,7 +81,7 @@ async def test_a_real_fall_in_conversion_fires_once_and_reaches_the_owning_team(
                     assert (await send(session, workspace, *batch)).accepted == len(batch)
 
             async def cart_decisions(when: datetime) -> str:
-                outcomes = await evaluate_all(runtime, cohorts=daily_cohorts, at=when)
+                outcomes = (await evaluate_all(runtime, cohorts=daily_cohorts, at=when)).outcomes
                 (outcome,) = [o for o in outcomes if o.stage_id == cart.id]
                 return outcome.decision.step.value
 

@@ -50,12 +50,12 @@ async def test_an_alert_the_worker_fires_reaches_a_subscriber_of_its_journey_onl
             await factories.make_alert(session, their_rule, theirs.stages[1])
         worker = Runtime.create(Settings(), database_url)  # a process of its own
         try:
-            outcomes = await evaluate_all(
+            evaluation = await evaluate_all(
                 worker, cohorts=cohort_source(seeded.stages[1].id), at=at(date(2026, 3, 11))
             )
         finally:
             await worker.close()
-        [fired] = [o.alert for o in outcomes if o.rule_id == rule.id and o.alert is not None]
+        [fired] = [o.alert for o in evaluation.outcomes if o.rule_id == rule.id and o.alert is not None]
 
         message = await next_message(ws, timeout=5)
         assert message is not None and message["type"] == "next", message
