@@ -53,7 +53,9 @@ def posts(slack: LocalSlack) -> list[Call]:
 
 
 def is_alert(message: dict[str, Any]) -> bool:
-    return AlertButton.ACKNOWLEDGE.value in json.dumps(message.get("blocks"))
+    """An alert's message, whatever its state, carries some of the alert's buttons."""
+    blocks = json.dumps(message.get("blocks"))
+    return any(f'"{button.value}"' in blocks for button in AlertButton)
 
 
 def is_digest(message: dict[str, Any]) -> bool:
@@ -106,7 +108,8 @@ async def send_with_crashes(deployment: Deployment, events: list[shoppers.Event]
     return at_kill
 
 
-async def consideration_metrics(deployment: Deployment, now: datetime) -> dict[str, tuple]:
+async def stage_figures(deployment: Deployment, now: datetime) -> dict[str, tuple]:
+    """Per stage name, (entered, converted) over the weeks the shoppers came, read on web B."""
     data = await deployment.graphql(
         """query($id: ID!, $from: Date!, $to: Date!) { journey(id: $id) {
              stageMetrics(from: $from, to: $to) { stages { stage entered converted } } } }""",
@@ -190,7 +193,7 @@ async def test_events_become_one_alert_acknowledged_in_place_and_one_digest_a_te
     assert await deployment.scalar(receipts) == len(events)
 
     checked_out = sum(1 for s in crowd if s.checked_out_at)
-    figures = await consideration_metrics(deployment, now)
+    figures = await stage_figures(deployment, now)
     assert figures["Consideration"] == (len(crowd), checked_out)
     assert figures["Decision"][0] == checked_out
 
