@@ -4,13 +4,13 @@ from datetime import timedelta
 
 from domain.metrics.cohorts import daily_cohorts
 from journeyops.alerting import evaluation_job
-from journeyops.delivery import deliver_due
+from journeyops.delivery import delivery_job
 from journeyops.digests import digest_job
 from journeyops.folding import fold_pending
 from journeyops.worker import Job
 
 JOBS: list[Job] = [
-    Job("slack-delivery", timedelta(seconds=2), deliver_due),
+    delivery_job(),
     evaluation_job(cohorts=daily_cohorts),
     digest_job(),
     # A safety net: the web process folds what it ingests right away (journeyops.folding).
