@@ -196,7 +196,9 @@ async def test_hostile_text_in_any_field_is_stored_or_refused_by_name(gql, db, w
     before = await stored_state(db)
     errors = await payload_errors(gql, field, field.spoiled(world, holding(field, text)))
     assert UNEXPECTED not in str(errors)
-    if unstorable_reason(text) is not None:
+    # What the server reads: JSON joins a high and a low surrogate sent in a row into one
+    # character.
+    if unstorable_reason(json.loads(json.dumps(text))) is not None:
         assert [e["field"] for e in errors] == [field.error_field], errors
     if errors:
         assert await stored_state(db) == before, f"{field} was refused but wrote something"
