@@ -83,6 +83,10 @@ class GraphQLView(GraphQL):
                 406,
                 JSON,
             )
+        if Headers(scope=scope).get("content-encoding", "identity").lower() != "identity":
+            return error_response(
+                "Send the request body uncompressed (no Content-Encoding).", 415, media_type
+            )
         body = await body_within(receive, MAX_BODY_BYTES)
         if body is None:
             return _too_large()

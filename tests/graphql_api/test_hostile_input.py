@@ -127,15 +127,6 @@ async def test_observation_filter_times_outside_the_calendar_are_refused(gql, wo
         assert error["extensions"] == {"code": "OUT_OF_RANGE", "field": name}
 
 
-async def test_a_slack_assignee_with_a_line_break_is_refused(gql, world):
-    """The id is shown as a Slack mention; `U024BE7LH\\n` used to pass the door's pattern."""
-    payload = await gql.mutate(
-        "assignAlert",
-        {"id": world.alert, "assigneeSlackUserId": "U024BE7LH\n<!channel>", "assigneeName": "D"},
-    )
-    assert [e["field"] for e in payload["errors"]] == ["assigneeSlackUserId"]
-
-
 async def test_persona_attributes_nested_too_deeply_or_not_finite_are_refused(gql, world):
     deep: dict = {}
     inner = deep

@@ -1,6 +1,8 @@
 """GraphQL over HTTP: media types, status codes, and malformed bodies answered as GraphQL
 errors in JSON (400), never a plain-text 500."""
 
+import gzip
+
 import pytest
 
 from graphql_api.media import GRAPHQL_RESPONSE_JSON as SPEC
@@ -116,6 +118,18 @@ async def test_a_malformed_body_is_a_400_graphql_error_in_json(gql, body, says, 
     assert response.headers["content-type"] == f"{accept}; charset=utf-8"
     [error] = response.json()["errors"]
     assert says in error["message"]
+
+
+async def test_a_compressed_body_is_refused_saying_so(gql):
+    headers = {
+        "Authorization": f"Bearer {gql.token}",
+        "Content-Type": "application/json",
+        "Content-Encoding": "gzip",
+    }
+    body = gzip.compress(b'{"query": "{ teams { id } }"}')
+    response = await gql.http.post("/graphql", content=body, headers=headers)
+    assert response.status_code == 415
+    assert "uncompressed" in response.json()["errors"][0]["message"]
 
 
 async def test_refusals_before_graphql_runs_are_graphql_shaped_too(gql):
