@@ -1,8 +1,11 @@
 """`/graphql`: strawberry's ASGI view with bearer-token auth in front of it.
 
 HTTP: GraphiQL loads on a plain GET without a token; every operation (POST) needs a valid token
-or gets a 401 with a JSON message. Websockets (graphql-transport-ws) authenticate with the
-connection_init payload `{"Authorization": "Bearer …"}` and are closed with 4403 without one.
+or gets a 401. Responses are in the media type `Accept` asks for, with the status codes the
+GraphQL over HTTP spec gives it (graphql_api.media); whatever is refused before GraphQL runs
+(no token, too large, compressed, malformed JSON, no database) is a GraphQL error in JSON too.
+Websockets (graphql-transport-ws) authenticate with the connection_init payload
+`{"Authorization": "Bearer …"}` and are closed with 4403 without one.
 """
 
 import json
