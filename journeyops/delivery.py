@@ -118,7 +118,6 @@ def _retry_after(headers: Any) -> float:
     return 1.0
 
 
-
 class SlackSender:
     """The few Web API calls delivery needs, with errors sorted into try-later and refused."""
 
