@@ -40,7 +40,7 @@ async def test_each_bad_event_is_rejected_with_its_reason_and_the_good_ones_are_
         track("bob", "Product Viewed", "yesterday at noon"),
         track("bob", "Product Viewed", "2026-11-20T14:00:00Z"),
         track("bob", "Product Viewed", "2026-11-20T10:00:00Z", blob="x" * EVENT_BYTES_MAX),
-        {**track("bob", "Product Viewed", "2026-11-20T10:00:00Z"), "type": "alias"},
+        {**track("bob", "Product Viewed", "2026-11-20T10:00:00Z"), "type": "merge"},
         track("bob", "", "2026-11-20T10:00:00Z"),
         {**track("bob", "Product Viewed", "2026-11-20T10:00:00Z"), "properties": [1, 2]},
         "not an object",
