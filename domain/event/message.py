@@ -44,9 +44,21 @@ DEPTH_MAX = 32
 FUTURE_TOLERANCE = timedelta(hours=1)
 # Identify traits that set a customer's persona: a persona's name (any case) or its id.
 PERSONA_TRAITS = ("persona", "personaId")
-# What of an event is stored: these top-level texts, and everything under these objects.
-_STORED_TEXT = frozenset({"messageId", "userId", "anonymousId", "event", "name", "category"})
-_STORED_OBJECTS = frozenset({("properties",), ("traits",), ("context", "traits")})
+# What of an event is stored, by call: its top-level texts and everything under its objects.
+_IDS = ("messageId", "userId", "anonymousId")
+_STORED_TEXT = {
+    EventType.TRACK: frozenset({*_IDS, "event"}),
+    EventType.IDENTIFY: frozenset(_IDS),
+    EventType.PAGE: frozenset({*_IDS, "name", "category"}),
+    EventType.SCREEN: frozenset({*_IDS, "name", "category"}),
+}
+_PROPERTIES = frozenset({("properties",)})
+_STORED_OBJECTS = {
+    EventType.TRACK: _PROPERTIES,
+    EventType.IDENTIFY: frozenset({("traits",), ("context", "traits")}),
+    EventType.PAGE: _PROPERTIES,
+    EventType.SCREEN: _PROPERTIES,
+}
 SHOWN_MAX = 40
 
 
@@ -132,7 +144,7 @@ def read(raw: Any, *, received_at: datetime, default_type: str | None = None) ->
     if not _is_object(raw):
         raise Rejected(Reason.INVALID_FIELD, "Each event must be a JSON object.")
     kind = _type(raw.get("type") or default_type)
-    size = _checked_size(raw)
+    size = _checked_size(raw, kind)
     if size > EVENT_BYTES_MAX:
         raise Rejected(
             Reason.OVERSIZED,
@@ -186,8 +198,9 @@ def _type(value: Any) -> EventType:
     )
 
 
-def _checked_size(raw: Mapping[str, Any]) -> int:
-    """The event's size as compact JSON, once nothing in it is too deep or unstorable."""
+def _checked_size(raw: Mapping[str, Any], kind: EventType) -> int:
+    """The event's size as compact JSON, once nothing in it is too deep, and nothing of it
+    that a `kind` call stores is unstorable."""
     try:
         encoded: bytes | None = orjson.dumps(raw)
     except TypeError:  # a lone surrogate, an integer beyond 64 bits, deep nesting, other types
@@ -197,14 +210,18 @@ def _checked_size(raw: Mapping[str, Any]) -> int:
         or b"\\u0000" in encoded
         or encoded.count(b"{") + encoded.count(b"[") > DEPTH_MAX + 1  # + the event's own
     ):
+        texts, objects = _STORED_TEXT[kind], _STORED_OBJECTS[kind]
         for key, value in raw.items():
-            _check_value(value, (key,), key in _STORED_TEXT or (key,) in _STORED_OBJECTS)
+            _check_value(value, (key,), objects, key in texts or (key,) in objects)
     return len(encoded) if encoded is not None else jsontext.size(raw)
 
 
-def _check_value(value: Any, path: tuple[Any, ...], stored: bool) -> None:
-    """Reject the event if `value` (at `path`) nests too deeply, or if it is stored and holds
-    text PostgreSQL cannot store or a number too long to read."""
+def _check_value(
+    value: Any, path: tuple[Any, ...], objects: frozenset[tuple[str, ...]], stored: bool
+) -> None:
+    """Reject the event if `value` (at `path`) nests too deeply, or if it is stored (or lies
+    in one of the stored `objects`) and holds text PostgreSQL cannot store or a number too
+    long to read."""
     if isinstance(value, dict | list | tuple) or _is_object(value):
         if len(path) > DEPTH_MAX:
             raise Rejected(
@@ -218,7 +235,7 @@ def _check_value(value: Any, path: tuple[Any, ...], stored: bool) -> None:
                 raise Rejected(
                     Reason.INVALID_FIELD, f"The key {_field(inner)} {unstorable_reason(key)}."
                 )
-            _check_value(item, inner, stored or inner in _STORED_OBJECTS)
+            _check_value(item, inner, objects, stored or inner in objects)
     elif isinstance(value, jsontext.TooLongNumber):
         raise Rejected(
             Reason.INVALID_FIELD,

@@ -17,6 +17,7 @@ from ingest_api import views
 from journeyops.settings import Settings
 from journeyops.web import create_app
 from tests.factories import identify, make_persona, track
+from tests.outage import DatabaseProxy
 
 
 @pytest.fixture
@@ -345,6 +346,28 @@ async def test_while_the_database_is_unreachable_the_answer_is_503_with_retry_af
     assert response.status_code == 503
     assert response.headers["Retry-After"] == str(views.RETRY_AFTER_SECONDS)
     assert response.json()["code"] == "database_unavailable"
+
+
+async def test_a_database_lost_between_batches_answers_503_and_the_retry_is_stored(
+    database_url, db
+):
+    key = await token(db)
+    batch = {"batch": [track("ann", "Product Viewed", "2026-11-20T10:00:00Z")]}
+    async with DatabaseProxy(database_url) as proxy:
+        app = create_app(Settings(JOURNEYOPS_WEB_FOLD=False), database_url=proxy.url)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            earlier = track("bob", "Product Viewed", "2026-11-20T09:00:00Z")
+            first = await client.post("/v1/track", headers=basic(key), json=earlier)
+            proxy.cut()  # the token is remembered and the pool holds a connection: both lost
+            during = await client.post("/v1/batch", headers=basic(key), json=batch)
+            proxy.restore()
+            after = await client.post("/v1/batch", headers=basic(key), json=batch)
+        await app.state.runtime.close()
+    assert [first.status_code, during.status_code, after.status_code] == [200, 503, 200]
+    assert during.headers["Retry-After"] == str(views.RETRY_AFTER_SECONDS)
+    assert after.json()["accepted"] == 1
+    assert await stored(db) == 2
 
 
 async def test_an_unforeseen_failure_is_a_json_500(client, db, monkeypatch, caplog):

@@ -113,9 +113,15 @@ def every_call(client) -> None:
     client.alias("anon-1", "ann", timestamp=AT)
 
 
-def delivered(client) -> None:
-    client.flush()
-    client.join()
+async def delivered(client) -> None:
+    """Wait until the library has sent all it holds (bounded: a library retrying for ever fails
+    the test instead of hanging it)."""
+
+    def flush() -> None:
+        client.flush()
+        client.join()
+
+    await asyncio.wait_for(asyncio.to_thread(flush), timeout=30)
 
 
 async def stored(db) -> tuple[list[tuple[str, str | None]], object]:
@@ -144,7 +150,7 @@ async def test_segments_library_delivers_every_call(database_url, db, workspace_
     async with serving(database_url) as (host, answers):
         client = segment(host, workspace_key, errors, gzip=gzip)
         await asyncio.to_thread(every_call, client)
-        await asyncio.to_thread(delivered, client)
+        await delivered(client)
     events, persona = await stored(db)
     assert errors == []
     assert set(answers.statuses) == {200}
@@ -157,7 +163,7 @@ async def test_rudderstacks_sdk_delivers_every_call_and_its_traits(database_url,
     async with serving(database_url) as (host, answers):
         client = rudderstack(host, workspace_key, errors)  # gzip is its default
         await asyncio.to_thread(every_call, client)
-        await asyncio.to_thread(delivered, client)
+        await delivered(client)
     events, persona = await stored(db)
     assert errors == []
     assert set(answers.statuses) == {200}
@@ -175,7 +181,7 @@ async def test_a_bad_event_costs_neither_library_its_batch(database_url, db, wor
             client.track("ann", "Product Viewed", timestamp=AT)
             client.track("bob\x00", "Product Viewed", timestamp=AT)
             client.track("cid", "Product Viewed", {"when": "\ud800"}, timestamp=AT)
-            await asyncio.to_thread(delivered, client)
+            await delivered(client)
     events, _ = await stored(db)
     assert errors == []
     assert answers.statuses == [200, 200]  # one batch each, never sent again
@@ -188,7 +194,7 @@ async def test_a_refused_batch_is_reported_once_and_not_retried(database_url, db
     async with serving(database_url) as (host, answers):
         client = library(host, "jo_not-a-token", errors, max_retries=3)
         client.track("ann", "Product Viewed", timestamp=AT)
-        await asyncio.to_thread(delivered, client)
+        await delivered(client)
     assert answers.statuses == [401]
     assert [(e.status, e.code) for e in errors] == [(401, "unauthorized")]
 
@@ -205,7 +211,7 @@ async def test_during_a_database_outage_both_libraries_retry_until_it_is_back(
         client.track("ann", "Product Viewed", timestamp=AT)
         await until(lambda: 503 in answers.statuses)
         proxy.restore()
-        await asyncio.to_thread(delivered, client)
+        await delivered(client)
     events, _ = await stored(db)
     assert errors == []
     assert answers.statuses[0] == 503 and answers.statuses[-1] == 200
