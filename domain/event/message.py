@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 import orjson
 
@@ -133,7 +133,7 @@ def message_id_of(raw: Any) -> str | None:
     return None
 
 
-def _is_object(value: Any) -> bool:
+def _is_object(value: Any) -> TypeGuard[Mapping[str, Any]]:
     # JSON objects arrive as dicts; the ABC check is for other callers and costs more.
     return type(value) is dict or isinstance(value, Mapping)
 
@@ -250,8 +250,13 @@ def _check_value(
 
 def _field(path: tuple[Any, ...]) -> str:
     """A value's place in the event, as the sender would write it: properties.items[0].sku."""
-    parts = [f"[{key}]" if isinstance(key, int) else f".{shown(str(key))}" for key in path[:6]]
-    return "".join(parts).lstrip(".") + ("…" if len(path) > 6 else "")
+    shown_path = ""
+    for key in path[:6]:
+        if isinstance(key, int):
+            shown_path += f"[{key}]"
+        else:
+            shown_path += ("." if shown_path else "") + shown(str(key))
+    return shown_path + ("…" if len(path) > 6 else "")
 
 
 def _identifier(value: Any, field: str, reason: Reason) -> str:
@@ -293,8 +298,8 @@ def _event_name(value: Any) -> str:
 def _view_name(raw: Mapping[str, Any], kind: EventType) -> str:
     """The event name of a page or screen view, as Segment names them for destinations that
     take only named events (its `facade` library): “Viewed Docs Setup Page”."""
-    properties = raw.get("properties")
-    properties = properties if _is_object(properties) else {}
+    given = raw.get("properties")
+    properties = given if _is_object(given) else {}
     name = _optional_text(raw, properties, "name")
     category = _optional_text(raw, properties, "category")
     noun = "Page" if kind is EventType.PAGE else "Screen"
