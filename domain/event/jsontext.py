@@ -22,12 +22,14 @@ _DIGITS_ONLY = bytes(ord("0") if chr(i).isdigit() and i < 128 else ord(" ") for 
 _LONG_RUN = b"0" * 20
 
 
-DEPTH_MAX = 1024
+PARSE_DEPTH_MAX = 1024  # orjson's own bound
 
 
 class TooDeep(ValueError):
     def __init__(self) -> None:
-        super().__init__(f"The JSON nests objects or arrays more than {DEPTH_MAX} levels deep.")
+        super().__init__(
+            f"The JSON nests objects or arrays more than {PARSE_DEPTH_MAX} levels deep."
+        )
 
 
 class TooLongNumber:
