@@ -147,7 +147,7 @@ def _answering(read_and_ingest):
             return _refusal(
                 503,
                 "database_unavailable",
-                "The database cannot be reached just now; send the batch again shortly.",
+                "The database cannot be reached just now; send it again shortly.",
                 {"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
 
