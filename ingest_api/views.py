@@ -27,11 +27,9 @@ from domain.event.message import BATCH_BYTES_MAX, DEPTH_MAX, EVENT_BYTES_MAX
 from domain.event.service import IngestResult, Status
 from ingest_api.auth import Refused, Writer, writer
 from journeyops.body import CorruptBody, UnsupportedEncoding, body_within, encoding_of
-from journeyops.database import unavailable
+from journeyops.outage import RETRY_AFTER_SECONDS, database_unreachable
 
 log = logging.getLogger(__name__)
-
-RETRY_AFTER_SECONDS = 5
 
 
 class TooLarge(Refused):
@@ -140,7 +138,7 @@ def _answering(read_and_ingest):
                 headers if refused.status == 401 else None,
             )
         except Exception as error:
-            if not unavailable(error):
+            if not database_unreachable(error):
                 log.exception("ingest failed on %s", request.url.path)
                 return _refusal(500, "internal_error", "Something went wrong; send it again.")
             log.warning("database unavailable on %s: %s", request.url.path, type(error).__name__)

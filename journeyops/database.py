@@ -11,11 +11,8 @@ use cases it happens to import.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -59,42 +56,3 @@ def create_engine(url: str, **kwargs: object) -> AsyncEngine:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-# What PostgreSQL says when it cannot serve now but may in a moment: its connection classes
-# (08), shutting down or starting up (57), out of connections, memory or disk (53), and
-# transactions rolled back by a conflict (40).
-_TRANSIENT = (
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.InsufficientResourcesError,
-    asyncpg.exceptions.TransactionRollbackError,
-    OSError,  # refused, reset, timed out
-    sa_exc.TimeoutError,  # no pooled connection came free in time
-)
-
-
-def unavailable(error: BaseException) -> bool:
-    """Whether `error` means the database is unreachable or overloaded for now (a door answers
-    503 and asks to retry), rather than a fault in what was asked of it."""
-    for cause in _causes(error):
-        if isinstance(cause, _TRANSIENT):
-            return True
-        if isinstance(cause, sa_exc.DBAPIError) and cause.connection_invalidated:
-            return True
-        if isinstance(cause, asyncpg.InterfaceError) and "closed" in str(cause):
-            return True  # a connection lost between statements
-    return False
-
-
-def _causes(error: BaseException) -> Iterator[BaseException]:
-    """`error` and what it was raised from (SQLAlchemy wraps asyncpg's errors)."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        orig = getattr(current, "orig", None)
-        current = (
-            orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
-        )

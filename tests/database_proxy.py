@@ -24,7 +24,16 @@ class DatabaseProxy:
         relayed = self._url.set(host="127.0.0.1", port=self.port, query=query)
         return relayed.render_as_string(hide_password=False)
 
+    async def __aenter__(self) -> "DatabaseProxy":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._server is not None:
+            await self.cut()
+
     async def start(self) -> None:
+        """Relay (again): the port accepts connections, as a server that came back does."""
         self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
 
     async def cut(self) -> None:

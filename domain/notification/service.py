@@ -229,14 +229,18 @@ async def renew_claims(
 
 async def waiting(session: AsyncSession) -> tuple[int, timedelta | None]:
     """How many messages wait to be delivered, and how long the most overdue has been due."""
-    count, overdue = (
+    row = (
         await session.execute(
             select(func.count(), func.now() - func.min(Notification.next_attempt_at)).where(
                 Notification.status == NotificationStatus.PENDING
             )
         )
     ).one()
-    return count, None if overdue is None else max(overdue, timedelta(0))
+    count: int = row[0]
+    overdue: timedelta | None = row[1]
+    if overdue is None:
+        return 0, None
+    return count, overdue if overdue > timedelta(0) else timedelta(0)
 
 
 async def parent_ts(session: AsyncSession, notification: Notification) -> str | None:

@@ -16,8 +16,8 @@ from domain.event.models import Event
 from ingest_api import views
 from journeyops.settings import Settings
 from journeyops.web import create_app
+from tests.database_proxy import DatabaseProxy
 from tests.factories import identify, make_persona, track
-from tests.outage import DatabaseProxy
 
 
 @pytest.fixture
@@ -359,9 +359,9 @@ async def test_a_database_lost_between_batches_answers_503_and_the_retry_is_stor
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             earlier = track("bob", "Product Viewed", "2026-11-20T09:00:00Z")
             first = await client.post("/v1/track", headers=basic(key), json=earlier)
-            proxy.cut()  # the token is remembered and the pool holds a connection: both lost
+            await proxy.cut()  # the token is remembered and the pool holds a connection: both lost
             during = await client.post("/v1/batch", headers=basic(key), json=batch)
-            proxy.restore()
+            await proxy.start()
             after = await client.post("/v1/batch", headers=basic(key), json=batch)
         await app.state.runtime.close()
     assert [first.status_code, during.status_code, after.status_code] == [200, 503, 200]

@@ -25,8 +25,8 @@ from domain.metrics import fold
 from ingest_api import views
 from journeyops.settings import Settings
 from journeyops.web import create_app
+from tests.database_proxy import DatabaseProxy
 from tests.factories import make_persona, make_token, make_workspace
-from tests.outage import DatabaseProxy
 
 AT = datetime(2026, 11, 20, 10, tzinfo=UTC)
 
@@ -206,11 +206,11 @@ async def test_during_a_database_outage_both_libraries_retry_until_it_is_back(
     monkeypatch.setattr(views, "RETRY_AFTER_SECONDS", 1)
     errors: list = []
     async with DatabaseProxy(database_url) as proxy, serving(proxy.url) as (host, answers):
-        proxy.cut()
+        await proxy.cut()
         client = library(host, workspace_key, errors)
         client.track("ann", "Product Viewed", timestamp=AT)
         await until(lambda: 503 in answers.statuses)
-        proxy.restore()
+        await proxy.start()
         await delivered(client)
     events, _ = await stored(db)
     assert errors == []
