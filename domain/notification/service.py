@@ -231,9 +231,10 @@ async def waiting(session: AsyncSession) -> tuple[int, timedelta | None]:
     """How many messages wait to be delivered, and how long the most overdue has been due."""
     row = (
         await session.execute(
-            select(func.count(), func.now() - func.min(Notification.next_attempt_at)).where(
-                Notification.status == NotificationStatus.PENDING
-            )
+            select(
+                func.count(),
+                sa.type_coerce(func.now() - func.min(Notification.next_attempt_at), sa.Interval),
+            ).where(Notification.status == NotificationStatus.PENDING)
         )
     ).one()
     count: int = row[0]
