@@ -1,5 +1,6 @@
 """Checks on user input that every use case shares; each raises a DomainError naming the field."""
 
+import math
 import re
 import unicodedata
 from datetime import UTC, date, datetime
@@ -11,7 +12,15 @@ from domain.errors import ErrorCode, ValidationError
 
 NAME_MAX = 80
 TEXT_MAX = 3000
+# The longest IANA time zone name is about 30 characters; anything far longer is not one (and
+# would reach the file system as a file name).
+TIME_ZONE_MAX = 64
+# JSON objects and lists nested deeper than this are refused: what users store as JSON (persona
+# attributes) is a few levels deep, and deep nesting only costs recursion in every reader.
+JSON_DEPTH_MAX = 20
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# Slack user ids (U…, or W… on Enterprise Grid).
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 # What PostgreSQL's text cannot hold: NUL, and UTF-16 surrogates (never valid alone in UTF-8).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # Dates the calendar arithmetic of metrics and alerts can take without overflowing (windows of
@@ -61,6 +70,40 @@ def storable_text(value: str, *, field: str, label: str) -> str:
     if reason is not None:
         raise ValidationError(f"{label} {reason}.", field=field, code=ErrorCode.INVALID)
     return value
+
+
+def storable_json(value: Any, *, field: str, label: str, max_depth: int = JSON_DEPTH_MAX) -> Any:
+    """`value` unchanged, or a ValidationError naming the field when PostgreSQL cannot store it
+    as JSON: a key or string it cannot hold as text, a number JSON cannot carry (NaN,
+    infinities), or objects and lists nested deeper than `max_depth`. `label` names the whole
+    value in the plural ("The attributes")."""
+    within = label[0].lower() + label[1:]
+    pending = [(value, 0)]
+    while pending:  # a loop rather than recursion: the nesting is the sender's to choose
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth >= max_depth:
+                raise ValidationError(
+                    f"{label} nest deeper than {max_depth} levels; flatten them.",
+                    field=field,
+                    code=ErrorCode.OUT_OF_RANGE,
+                )
+            if isinstance(item, dict):
+                for key in item:
+                    storable_text(str(key), field=field, label=f"A key in {within}")
+            pending.extend((inner, depth + 1) for inner in _values(item))
+        elif isinstance(item, str):
+            storable_text(item, field=field, label=f"A value in {within}")
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ValidationError(
+                f"A value in {within} is {item}, which JSON cannot carry; send a finite number.",
+                field=field,
+            )
+    return value
+
+
+def _values(container: dict | list) -> list:
+    return list(container.values()) if isinstance(container, dict) else container
 
 
 def storable_time(value: datetime | date, *, field: str, label: str) -> datetime | date:
@@ -119,15 +162,36 @@ def one_of(enum: type[E], value: Any, *, field: str, label: str) -> E:
 
 
 def time_zone(value: str | None, *, field: str = "timezone") -> str:
-    name = (value or "UTC").strip()
+    """An IANA time zone name (default UTC)."""
+    name = storable_text((value or "UTC").strip(), field=field, label="The time zone")
+    if len(name) > TIME_ZONE_MAX:
+        raise ValidationError(
+            f"“{name[:40]}…” is not a time zone: names are at most {TIME_ZONE_MAX} characters; "
+            "use an IANA name such as Europe/Paris or UTC.",
+            field=field,
+            code=ErrorCode.TOO_LONG,
+        )
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValidationError(
             f"“{name}” is not a time zone; use an IANA name such as Europe/Paris or UTC.",
             field=field,
         ) from None
     return name
+
+
+def slack_user_id(value: str, *, field: str) -> str:
+    """A Slack user id such as U024BE7LH, trimmed."""
+    cleaned = value.strip()
+    if not SLACK_USER_ID.fullmatch(cleaned):
+        raise ValidationError(
+            f"“{cleaned[:40]}” is not a Slack user id; pass one like U024BE7LH (in Slack: a "
+            "member's profile → ⋮ → Copy member ID).",
+            field=field,
+            code=ErrorCode.REQUIRED if not cleaned else ErrorCode.INVALID,
+        )
+    return cleaned
 
 
 def slug(text: str) -> str:

@@ -35,6 +35,9 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # HTTP requests cache loaded rows for the request; a websocket lives too long to cache.
     cache: bool = True
+    # Set when a resolver failed because the database could not be reached; the view then
+    # answers 503 for the whole request.
+    lost_database: BaseException | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
 
     @property

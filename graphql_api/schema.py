@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
@@ -12,7 +13,9 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
+from graphql_api.context import Context
 from graphql_api.errors import should_mask
 from graphql_api.mutations.action import ActionMutations
 from graphql_api.mutations.alert import AlertMutations
@@ -35,6 +38,7 @@ from graphql_api.types.persona import Persona
 from graphql_api.types.stage import Stage
 from graphql_api.types.team import Team
 from graphql_api.types.touchpoint import Touchpoint
+from journeyops.outage import database_unreachable
 
 # A whole journey map with observations is 7 levels deep; 10 leaves room, not recursion.
 MAX_DEPTH = 10
@@ -59,7 +63,23 @@ Mutation = merge_types(
     ),
 )
 
-schema = strawberry.Schema(
+
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log what failed on our side, with its traceback; what a client got wrong (syntax,
+        validation, permissions, refused input) is the client's to read, and logging it would
+        let anyone with a token fill the log. A lost database is noted for the view (503)."""
+        unexpected = [error for error in errors if should_mask(error)]
+        context = execution_context.context if execution_context else None
+        lost = [e for e in unexpected if database_unreachable(e.original_error)]
+        if lost and isinstance(context, Context):
+            context.lost_database = lost[0].original_error
+        super().process_errors([e for e in unexpected if e not in lost], execution_context)
+
+
+schema = Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,

@@ -22,10 +22,13 @@ CACHE_MAX = 1000
 
 
 class Refused(Exception):
-    def __init__(self, status: int, message: str):
+    """A request answered with `status` and, as Segment's API answers, a machine `code`."""
+
+    def __init__(self, status: int, message: str, *, code: str):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.code = code
 
 
 def secret_of(request: Request) -> str | None:
@@ -76,7 +79,12 @@ async def writer(session: AsyncSession, request: Request) -> Writer:
             "Send a JourneyOps API token with write scope as the Basic user name (like a "
             "Segment write key) or as a Bearer token; create one with `journeyops token create "
             "--scope write`.",
+            code="unauthorized",
         )
     if not token.scope.allows(TokenScope.WRITE):
-        raise Refused(403, "This token can only read; events need a token with write scope.")
+        raise Refused(
+            403,
+            "This token can only read; events need a token with write scope.",
+            code="forbidden",
+        )
     return token

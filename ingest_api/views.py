@@ -1,5 +1,20 @@
-"""The three endpoints. Limits as Segment's: 32 KB an event, 500 KB a batch (413 beyond)."""
+"""The endpoints, answering as Segment's Tracking API does, so that Segment's and RudderStack's
+libraries do the right thing with each answer.
 
+- 200 for every batch that was read, with a status for each event not stored (good events are
+  stored whatever the others hold); the libraries count it as delivered.
+- 4xx for a request that will never succeed as sent: the libraries drop it (they retry only
+  429 and 5xx). The body names the problem in `code` (which both libraries read) and
+  `message`.
+- 503 with `Retry-After` while the database cannot be reached: the libraries keep the batch and
+  send it again.
+
+Limits as Segment's: 32 KB an event, 500 KB a batch (413 beyond), counted on the decoded body
+when it comes compressed (journeyops.body). The token is checked before the body is read or
+parsed, so an unauthenticated sender costs no parsing.
+"""
+
+import logging
 from typing import Any
 
 from starlette.requests import Request
@@ -8,10 +23,13 @@ from starlette.routing import Route
 
 from domain.event import jsontext
 from domain.event import service as event_service
-from domain.event.message import BATCH_BYTES_MAX, EVENT_BYTES_MAX
+from domain.event.message import BATCH_BYTES_MAX, DEPTH_MAX, EVENT_BYTES_MAX
 from domain.event.service import IngestResult, Status
-from ingest_api.auth import Refused, writer
-from journeyops.body import body_within
+from ingest_api.auth import Refused, Writer, writer
+from journeyops.body import CorruptBody, UnsupportedEncoding, body_within, encoding_of
+from journeyops.outage import RETRY_AFTER_SECONDS, database_unreachable
+
+log = logging.getLogger(__name__)
 
 
 class TooLarge(Refused):
@@ -20,15 +38,23 @@ class TooLarge(Refused):
             413,
             f"{what} is larger than {limit // 1024} KB, the limit; split it into smaller "
             "batches (at most 500 KB each, 32 KB an event).",
+            code="payload_too_large",
         )
 
 
 async def _body(request: Request, limit: int, what: str) -> bytes:
-    """The request body, read no further than `limit` bytes."""
+    """The request body, decoded, read and inflated no further than `limit` bytes."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise TooLarge(limit, what)
-    body = await body_within(request.receive, limit)
+    try:
+        body = await body_within(
+            request.receive, limit, encoding_of(request.headers.get("content-encoding"))
+        )
+    except UnsupportedEncoding as error:
+        raise Refused(415, str(error), code="unsupported_encoding") from None
+    except CorruptBody as error:
+        raise Refused(400, str(error), code="invalid_body") from None
     if body is None:
         raise TooLarge(limit, what)
     return body
@@ -37,8 +63,12 @@ async def _body(request: Request, limit: int, what: str) -> bytes:
 def _json(body: bytes) -> Any:
     try:
         return jsontext.loads(body)
+    except jsontext.TooDeep as error:
+        raise Refused(
+            400, f"{error} An event may nest at most {DEPTH_MAX} levels.", code="invalid_json"
+        ) from None
     except ValueError:
-        raise Refused(400, "The body is not valid JSON.") from None
+        raise Refused(400, "The body is not valid JSON.", code="invalid_json") from None
 
 
 def _answer(result: IngestResult, status_code: int = 200) -> JSONResponse:
@@ -47,16 +77,20 @@ def _answer(result: IngestResult, status_code: int = 200) -> JSONResponse:
             "index": r.index,
             "messageId": r.message_id,
             "status": r.status.value,
-            **({"reason": r.reason.value, "message": r.message} if r.reason else {}),
+            **({"reason": r.reason.value} if r.reason else {}),
+            **({"message": r.message} if r.message else {}),
         }
         for r in result.results
         if r.status is not Status.ACCEPTED
     ]
+    first = problems[0] if status_code >= 400 and problems else None
     return JSONResponse(
         {
             "success": result.rejected == 0,
+            **({"code": first["reason"], "message": first["message"]} if first else {}),
             "accepted": result.accepted,
             "duplicates": result.duplicates,
+            "ignored": result.ignored,
             "rejected": result.rejected,
             "events": problems,  # only those not accepted, in batch order
         },
@@ -64,10 +98,16 @@ def _answer(result: IngestResult, status_code: int = 200) -> JSONResponse:
     )
 
 
-async def _ingest(request: Request, events: list[Any], default_type: str | None) -> IngestResult:
+async def _writer(request: Request) -> Writer:
+    async with request.app.state.runtime.db() as session:
+        return await writer(session, request)  # remembered: usually no query at all
+
+
+async def _ingest(
+    request: Request, token: Writer, events: list[Any], default_type: str | None
+) -> IngestResult:
     runtime = request.app.state.runtime
     async with runtime.db.begin() as session:
-        token = await writer(session, request)
         result = await event_service.ingest(
             session, workspace_id=token.workspace_id, events=events, default_type=default_type
         )
@@ -76,31 +116,58 @@ async def _ingest(request: Request, events: list[Any], default_type: str | None)
     return result
 
 
-def _refusal(refused: Refused) -> JSONResponse:
-    headers = {"WWW-Authenticate": 'Basic realm="journeyops"'} if refused.status == 401 else None
+def _refusal(status: int, code: str, message: str, headers: dict[str, str] | None = None):
     return JSONResponse(
-        {"success": False, "message": refused.message}, status_code=refused.status, headers=headers
+        {"success": False, "code": code, "message": message}, status_code=status, headers=headers
     )
 
 
+def _answering(read_and_ingest):
+    """The endpoint: its refusals, 503 while the database is away, and a JSON 500 (logged with
+    its traceback) for anything unforeseen."""
+
+    async def endpoint(request: Request) -> JSONResponse:
+        try:
+            return await read_and_ingest(request)
+        except Refused as refused:
+            headers = {"WWW-Authenticate": 'Basic realm="journeyops"'}
+            return _refusal(
+                refused.status,
+                refused.code,
+                refused.message,
+                headers if refused.status == 401 else None,
+            )
+        except Exception as error:
+            if not database_unreachable(error):
+                log.exception("ingest failed on %s", request.url.path)
+                return _refusal(500, "internal_error", "Something went wrong; send it again.")
+            log.warning("database unavailable on %s: %s", request.url.path, type(error).__name__)
+            return _refusal(
+                503,
+                "database_unavailable",
+                "The database cannot be reached just now; send it again shortly.",
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+
+    return endpoint
+
+
+@_answering
 async def batch(request: Request) -> JSONResponse:
-    try:
-        payload = _json(await _body(request, BATCH_BYTES_MAX, "The batch"))
-        if not isinstance(payload, dict) or not isinstance(payload.get("batch"), list):
-            raise Refused(400, 'Send {"batch": [event, …]}.')
-        return _answer(await _ingest(request, payload["batch"], None))
-    except Refused as refused:
-        return _refusal(refused)
+    token = await _writer(request)
+    payload = _json(await _body(request, BATCH_BYTES_MAX, "The batch"))
+    if not isinstance(payload, dict) or not isinstance(payload.get("batch"), list):
+        raise Refused(400, 'Send {"batch": [event, …]}.', code="invalid_request")
+    return _answer(await _ingest(request, token, payload["batch"], None))
 
 
 def _single(default_type: str):
+    @_answering
     async def endpoint(request: Request) -> JSONResponse:
-        try:
-            event = _json(await _body(request, EVENT_BYTES_MAX, "The event"))
-            result = await _ingest(request, [event], default_type)
-            return _answer(result, 400 if result.rejected else 200)
-        except Refused as refused:
-            return _refusal(refused)
+        token = await _writer(request)
+        event = _json(await _body(request, EVENT_BYTES_MAX, "The event"))
+        result = await _ingest(request, token, [event], default_type)
+        return _answer(result, 400 if result.rejected else 200)
 
     return endpoint
 
@@ -108,6 +175,8 @@ def _single(default_type: str):
 def routes() -> list[Route]:
     return [
         Route("/v1/batch", batch, methods=["POST"]),
-        Route("/v1/track", _single("track"), methods=["POST"]),
-        Route("/v1/identify", _single("identify"), methods=["POST"]),
+        *(
+            Route(f"/v1/{call}", _single(call), methods=["POST"])
+            for call in ("track", "identify", "page", "screen", "group", "alias")
+        ),
     ]

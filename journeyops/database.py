@@ -10,6 +10,7 @@ use cases it happens to import.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -24,17 +25,38 @@ log = logging.getLogger(__name__)
 _embedded_servers: dict[Path, object] = {}
 
 
-def start_embedded_postgres(data_dir: Path) -> str:
-    """Start (or reuse) the embedded PostgreSQL under `data_dir`; return its libpq URL."""
+def start_embedded_postgres(data_dir: Path, *, keep_running: bool = False) -> str:
+    """Start (or reuse) the embedded PostgreSQL under `data_dir`; return its libpq URL.
+
+    Every process using the server is listed in its data directory, and the last one to exit
+    stops it, so trying the product leaves no database server behind; `keep_running` leaves
+    it running for later processes instead."""
     import pgserver  # imported lazily: only needed without DATABASE_URL
 
     data_dir = data_dir.resolve() / "postgres"
     if data_dir not in _embedded_servers:
         data_dir.mkdir(parents=True, exist_ok=True)
-        # cleanup_mode=None keeps the server running for other processes sharing the data dir.
-        _embedded_servers[data_dir] = pgserver.get_server(data_dir, cleanup_mode=None)
+        _forget_exited_users(data_dir)
+        _embedded_servers[data_dir] = pgserver.get_server(
+            data_dir, cleanup_mode=None if keep_running else "stop"
+        )
         log.info("embedded PostgreSQL running in %s", data_dir)
     return _embedded_servers[data_dir].get_uri()  # type: ignore[attr-defined]
+
+
+def _forget_exited_users(data_dir: Path) -> None:
+    """pgserver lists the processes using a server and stops it when the last one exits; a
+    process that was killed never leaves the list, which would keep the server running for
+    ever. Those are struck off (under pgserver's own lock) before this process joins."""
+    import psutil
+    from pgserver.postgres_server import PostgresServer
+
+    users = data_dir / ".handle_pids.json"
+    with PostgresServer._lock:
+        if not users.exists():
+            return
+        alive = [pid for pid in json.loads(users.read_text() or "[]") if psutil.pid_exists(pid)]
+        users.write_text(json.dumps(alive))
 
 
 def async_url(url: str) -> str:
@@ -47,7 +69,10 @@ def async_url(url: str) -> str:
 
 def resolve_database_url(settings: Settings) -> str:
     """The asyncpg URL JourneyOps should use: DATABASE_URL, else the embedded server."""
-    return async_url(settings.database_url or start_embedded_postgres(settings.data_dir))
+    return async_url(
+        settings.database_url
+        or start_embedded_postgres(settings.data_dir, keep_running=settings.keep_database)
+    )
 
 
 def create_engine(url: str, **kwargs: object) -> AsyncEngine:

@@ -17,6 +17,7 @@ died between Slack's answer and the database's commit, therefore repeats nothing
 """
 
 import asyncio
+import contextlib
 import logging
 import random
 import uuid
@@ -37,6 +38,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import alert_message
+from bot.installations import TokenFor, bot_tokens, slack_connected
 from domain.alert import service as alert_service
 from domain.digest import service as digest_service
 from domain.errors import DomainError
@@ -45,6 +47,7 @@ from domain.notification import service as notification_service
 from domain.notification.models import Notification, NotificationKind
 from domain.stage import service as stage_service
 from journeyops.runtime import Runtime
+from journeyops.worker import Job
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,9 @@ REFUSALS = frozenset(
 @dataclass(frozen=True)
 class DeliverySettings:
     batch_size: int = 50
-    lease: timedelta = timedelta(minutes=5)  # far longer than one message's delivery can take
+    # A claim lasts this long unless the dispatcher's heartbeat renews it (every third of it):
+    # a dispatcher that dies holds its messages for seconds, not for a whole batch's time.
+    lease: timedelta = timedelta(seconds=15)
     backoff_base: timedelta = timedelta(seconds=5)
     backoff_cap: timedelta = timedelta(minutes=15)
     timeout_seconds: float = 10.0  # one HTTP call
@@ -113,9 +118,6 @@ def _retry_after(headers: Any) -> float:
     return 1.0
 
 
-TokenFor = Callable[[uuid.UUID], Awaitable[str | None]]
-
-
 class SlackSender:
     """The few Web API calls delivery needs, with errors sorted into try-later and refused."""
 
@@ -133,7 +135,10 @@ class SlackSender:
     async def _client(self, workspace_id: uuid.UUID, *, idempotent: bool) -> AsyncWebClient:
         token = await self.token_for(workspace_id)
         if not token:
-            raise TryLater("no Slack bot token for this workspace yet")
+            raise TryLater(
+                "no Slack bot token for this workspace: install the app into its Slack "
+                "workspace (/slack/install), or set SLACK_BOT_TOKEN in single-workspace mode"
+            )
         return AsyncWebClient(
             base_url=self.base_url,
             token=token,
@@ -257,16 +262,40 @@ class Dispatcher:
                 )
             if not batch:
                 break
+            await self._deliver_batch(batch, report)
+        return report
+
+    async def _deliver_batch(self, batch: list[Notification], report: Report) -> None:
+        """Deliver a claimed batch in order while a heartbeat keeps the claims of what is
+        still to send; a message whose claim lapsed and was taken over is left to its taker."""
+        waiting = {notification.id: notification for notification in batch}
+        lost: set[uuid.UUID] = set()
+        renewing = asyncio.Lock()
+
+        async def heartbeat() -> None:
+            while True:
+                await asyncio.sleep(self.settings.lease.total_seconds() / 3)
+                async with renewing, self.runtime.db.begin() as session:
+                    gone = await notification_service.renew_claims(
+                        session, list(waiting.values()), lease=self.settings.lease
+                    )
+                lost.update(notification.id for notification in gone)
+
+        beating = asyncio.create_task(heartbeat())
+        try:
             for notification in batch:
-                # A slow batch may outlive its lease: renew it per message, or skip the
-                # message if another dispatcher has taken it over meanwhile.
-                async with self.runtime.db.begin() as session:
+                # The claim is checked right before sending.
+                async with renewing, self.runtime.db.begin() as session:
                     ours = await notification_service.renew_claim(
                         session, notification, lease=self.settings.lease
                     )
-                if ours:
+                if ours and notification.id not in lost:
                     await self._deliver(notification, report)
-        return report
+                waiting.pop(notification.id)
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
 
     async def _deliver(self, notification: Notification, report: Report) -> None:
         try:
@@ -359,22 +388,37 @@ class Dispatcher:
         return self.render(view)
 
 
-def single_workspace_token(runtime: Runtime) -> TokenFor:
-    """Every workspace uses SLACK_BOT_TOKEN (multi-workspace installs plug in their store)."""
+def delivery_job(every: timedelta = timedelta(seconds=2)) -> Job:
+    """Delivers due messages; while Slack is not connected at all, it leaves them queued and
+    says so once (and again when their number changes), not once per message and retry."""
+    told = -1
 
-    async def token_for(_workspace_id: uuid.UUID) -> str | None:
-        token = runtime.settings.slack_bot_token
-        return token.get_secret_value() if token else None
+    async def run(runtime: Runtime) -> Report | None:
+        nonlocal told
+        if slack_connected(runtime.settings):
+            told = -1
+            return await deliver_due(runtime)
+        async with runtime.db() as session:
+            count, _ = await notification_service.waiting(session)
+        if count and count != told:
+            log.warning(
+                "%d Slack message(s) wait for Slack to be connected: set SLACK_SIGNING_SECRET "
+                "and SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+                "(install through /slack/install), then restart; they are delivered then.",
+                count,
+            )
+        told = count
+        return None
 
-    return token_for
+    return Job("slack-delivery", every, run)
 
 
 async def deliver_due(runtime: Runtime) -> Report:
-    """The worker job: deliver every due Slack message."""
+    """The worker job: deliver every due Slack message, each with its workspace's token."""
     settings = DeliverySettings()
     sender = SlackSender(
         base_url=runtime.settings.slack_api_url,
-        token_for=single_workspace_token(runtime),
+        token_for=bot_tokens(runtime.settings, runtime.engine, runtime.db),
         settings=settings,
     )
     return await Dispatcher(runtime, sender, settings).run()

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from domain.metrics.cohorts import daily_cohorts
 from journeyops.alerting import evaluation_job
-from journeyops.delivery import deliver_due
+from journeyops.delivery import delivery_job
 from journeyops.digests import digest_job
 from journeyops.folding import fold_pending
 from journeyops.settings import Settings
@@ -14,7 +14,7 @@ from journeyops.worker import Job
 def scheduled_jobs(settings: Settings) -> list[Job]:
     """Every job, at the intervals the settings give (the end-to-end tests shorten them)."""
     return [
-        Job("slack-delivery", timedelta(seconds=2), deliver_due),
+        delivery_job(),
         evaluation_job(
             cohorts=daily_cohorts, every=timedelta(seconds=settings.alert_evaluation_every)
         ),

@@ -19,6 +19,12 @@ class Settings(BaseSettings):
         validation_alias="JOURNEYOPS_DATA_DIR",
         description="Where the embedded PostgreSQL keeps its data.",
     )
+    keep_database: bool = Field(
+        default=False,
+        validation_alias="JOURNEYOPS_KEEP_DATABASE",
+        description="Leave the embedded PostgreSQL running when the last process using it "
+        "exits (by default it is stopped then).",
+    )
     port: int = 8000
     host: str = Field(default="127.0.0.1", validation_alias="JOURNEYOPS_HOST")
     public_url: str | None = Field(

@@ -3,21 +3,25 @@
 import asyncio
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import func, select
 
+from bot.installations import bot_tokens, installation_store
 from bot.local_slack import LocalSlack
 from domain.alert import service as alert_service
 from domain.notification.models import Notification, NotificationKind, NotificationStatus
+from domain.workspace.models import Workspace
 from journeyops.delivery import (
     METADATA_EVENT,
     DeliverySettings,
     Dispatcher,
     SlackSender,
     deliver_due,
-    single_workspace_token,
+    delivery_job,
 )
 from journeyops.jobs import scheduled_jobs
 from journeyops.runtime import Runtime
@@ -61,7 +65,7 @@ async def runtime(db, database_url, slack):
 def dispatcher(runtime: Runtime, settings: DeliverySettings = FAST) -> Dispatcher:
     sender = SlackSender(
         base_url=runtime.settings.slack_api_url,
-        token_for=single_workspace_token(runtime),
+        token_for=bot_tokens(runtime.settings, runtime.engine, runtime.db),
         settings=settings,
     )
     return Dispatcher(runtime, sender, settings)
@@ -271,5 +275,98 @@ async def test_without_a_bot_token_messages_wait_until_there_is_one(db, database
         assert slack.calls == []
         (row,) = await notifications(runtime)
         assert row.status is NotificationStatus.PENDING and "token" in row.last_error
+    finally:
+        await runtime.close()
+
+
+async def test_a_dispatcher_keeps_its_claim_while_a_slow_post_outlasts_the_lease(runtime, slack):
+    """Each post takes longer than a lease: the heartbeat keeps the claim, so a second
+    dispatcher never takes over a message that is on its way (and posts it again)."""
+    await fire_alerts(runtime, 1)  # 3 posts
+    patient = replace(FAST, timeout_seconds=5.0)
+    slack.latency = 1.5  # > the lease
+    first, second = dispatcher(runtime, patient), dispatcher(runtime, patient)
+
+    async def keep_trying() -> None:
+        while await pending(runtime):
+            await second.run()
+            await asyncio.sleep(0.1)
+
+    await asyncio.gather(first.run(), keep_trying())
+    await assert_each_delivered_once(runtime, slack)
+    assert len(slack.calls_to("chat.postMessage")) == 3
+    # Nobody else ever claimed them, so nobody had to look in Slack for an earlier attempt.
+    assert [n.attempts for n in await notifications(runtime)] == [1, 1, 1]
+    assert slack.calls_to("conversations.history") == []
+
+
+async def test_while_slack_is_not_connected_the_worker_says_once_how_many_messages_wait(
+    db, database_url, slack, caplog
+):
+    runtime = Runtime.create(Settings(slack_api_url=slack.api_url), database_url)
+    job = delivery_job()
+    try:
+        await fire_alerts(runtime, 1)  # 3 posts
+        with caplog.at_level("WARNING", logger="journeyops.delivery"):
+            for _ in range(3):
+                await job.run(runtime)
+        warnings = [r.getMessage() for r in caplog.records if r.name == "journeyops.delivery"]
+        assert len(warnings) == 1
+        assert warnings[0].startswith("3 Slack message(s) wait for Slack to be connected")
+        assert "SLACK_BOT_TOKEN" in warnings[0] and "/slack/install" in warnings[0]
+        assert all(n.attempts == 0 for n in await notifications(runtime))
+        assert slack.calls == []
+    finally:
+        await runtime.close()
+
+
+async def _install(runtime: Runtime, *, team_id: str, bot_token: str) -> None:
+    """An installation saved the way the OAuth flow saves it."""
+    assert runtime.settings.slack_client_id
+    store = installation_store(runtime.engine, runtime.settings.slack_client_id)
+    await store.async_save(
+        Installation(
+            app_id="A0JOURNEY",
+            team_id=team_id,
+            bot_token=bot_token,
+            bot_id=f"B{team_id}",
+            bot_user_id=f"U{team_id}",
+            bot_scopes=["chat:write"],
+            user_id="U0INSTALLER",
+        )
+    )
+
+
+async def test_oauth_installs_deliver_each_workspace_with_the_token_its_install_stored(
+    db, database_url, slack
+):
+    settings = Settings(
+        slack_api_url=slack.api_url, slack_client_id="111.222", slack_client_secret="secret"
+    )
+    runtime = Runtime.create(settings, database_url)
+    try:
+        alerts = {}
+        for team, channel in (("T0ACME", "C0ACME001"), ("T0GLOBEX", "C0GLOBEX1")):
+            [alerts[team]] = await fire_alerts(runtime, 1, channels=(channel,))
+            async with runtime.db.begin() as session:
+                await session.execute(
+                    Workspace.__table__.update()
+                    .where(Workspace.id == alerts[team].workspace_id)
+                    .values(slack_team_id=team)
+                )
+        [not_installed] = await fire_alerts(runtime, 1, channels=("C0NOINST1",))
+        await _install(runtime, team_id="T0ACME", bot_token="xoxb-acme")
+        await _install(runtime, team_id="T0GLOBEX", bot_token="xoxb-globex")
+
+        report = await deliver_due(runtime)
+
+        assert (report.sent, report.retried) == (2, 1)
+        tokens = {call["channel"]: call.token for call in slack.calls_to("chat.postMessage")}
+        assert tokens == {"C0ACME001": "xoxb-acme", "C0GLOBEX1": "xoxb-globex"}
+        [waiting] = [
+            n for n in await notifications(runtime) if n.status is NotificationStatus.PENDING
+        ]
+        assert waiting.workspace_id == not_installed.workspace_id
+        assert "/slack/install" in waiting.last_error
     finally:
         await runtime.close()

@@ -24,6 +24,7 @@ from domain.alert_rule import service as rule_service
 from domain.alert_rule.models import AlertRule
 from domain.errors import ErrorCode, ValidationError
 from domain.journey import service as journey_service
+from domain.validation import storable_time
 
 BACKTEST_DAYS_MAX = 366
 
@@ -134,6 +135,8 @@ async def backtest(
 ) -> list[BacktestEvent]:
     """Each time the rule would have fired or resolved itself, evaluated daily at `hour` (in
     the journey's time zone) from `first_day` to `last_day`; nothing is written."""
+    storable_time(first_day, field="from", label="The first day")
+    storable_time(last_day, field="to", label="The last day")
     if first_day > last_day:
         raise ValidationError("The first day must not be after the last.", field="from")
     if (last_day - first_day).days >= BACKTEST_DAYS_MAX:

@@ -23,13 +23,14 @@ from domain.errors import Conflict, ErrorCode, ValidationError
 from domain.lookup import get_in_workspace
 from domain.notification import service as notification_service
 from domain.observation import service as observation_service
-from domain.validation import in_range, one_of
+from domain.validation import in_range, one_of, required_text, slack_user_id
 
 OBSERVATIONS_SHOWN = 3
 OBSERVATION_TEXT_MAX = 300
 LIST_LIMIT_MAX = 200
 PAGE_SIZE_DEFAULT = 25
 PAGE_SIZE_MAX = 100
+ASSIGNEE_NAME_MAX = 120
 MUTE_HOURS_DEFAULT = 24
 MUTE_HOURS_MAX = 30 * 24
 # Muting again to within this long of the time already set (a double click) changes nothing.
@@ -332,14 +333,17 @@ async def assign(
 ) -> Alert:
     """Give the alert to someone ("Assign to me" passes the actor); an open alert is thereby
     acknowledged too."""
+    assignee_id = slack_user_id(assignee_id, field="assigneeSlackUserId")
+    assignee_name = required_text(
+        assignee_name,
+        field="assigneeName",
+        label="The assignee's name",
+        max_length=ASSIGNEE_NAME_MAX,
+    )
     alert = await get(session, workspace_id=workspace_id, alert_id=alert_id)
     if alert.assignee_id == assignee_id:
         return alert
     _refuse_if_resolved(alert, "assigned")
-    if not assignee_id.strip():
-        raise ValidationError(
-            "Say who to assign it to.", field="assigneeId", code=ErrorCode.REQUIRED
-        )
     alert.assignee_id, alert.assignee_name = assignee_id, assignee_name
     if alert.status is AlertStatus.OPEN:
         alert.status = AlertStatus.ACKNOWLEDGED

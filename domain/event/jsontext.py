@@ -1,10 +1,16 @@
 """JSON on the ingest path: orjson, several times faster than the alternatives at parsing a
 batch, and the standard library whenever orjson would not keep the value exactly (integers
 beyond 64 bits, which it reads as floats; NaN), so no event is refused or altered for the
-library's sake."""
+library's sake.
+
+Parsing is bounded: nesting deeper than orjson's 1,024 levels (or the standard library's
+recursion limit, below that) refuses the whole body, and an integer too long for Python to
+read (over 4,300 digits) becomes a `TooLongNumber` for the event's checks to refuse, so that
+it costs its own event and not the batch."""
 
 import json
 import math
+import sys
 from typing import Any
 
 import orjson
@@ -16,14 +22,49 @@ _DIGITS_ONLY = bytes(ord("0") if chr(i).isdigit() and i < 128 else ord(" ") for 
 _LONG_RUN = b"0" * 20
 
 
+PARSE_DEPTH_MAX = 1024  # orjson's own bound
+
+
+class TooDeep(ValueError):
+    def __init__(self) -> None:
+        super().__init__(
+            f"The JSON nests objects or arrays more than {PARSE_DEPTH_MAX} levels deep."
+        )
+
+
+class TooLongNumber:
+    """An integer longer than Python reads (`sys.get_int_max_str_digits`); no JSON encoder
+    takes it, so it never reaches the database unnoticed."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: str):
+        self.digits = len(digits)
+
+
+def _integer(digits: str) -> int | TooLongNumber:
+    if len(digits) > sys.get_int_max_str_digits():
+        return TooLongNumber(digits)
+    return int(digits)
+
+
 def loads(data: bytes) -> Any:
-    """The parsed JSON; ValueError when it is not JSON."""
+    """The parsed JSON; ValueError when it is not JSON, TooDeep when it nests too deeply."""
     if _LONG_RUN in data.translate(_DIGITS_ONLY):
-        return json.loads(data)
+        return _standard_loads(data)
     try:
         return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return json.loads(data)  # NaN and Infinity, which JavaScript senders produce
+    except orjson.JSONDecodeError as error:
+        if "depth" in str(error):
+            raise TooDeep() from None
+        return _standard_loads(data)  # NaN and Infinity, which JavaScript senders produce
+
+
+def _standard_loads(data: bytes) -> Any:
+    try:
+        return json.loads(data, parse_int=_integer)
+    except RecursionError:
+        raise TooDeep() from None
 
 
 def dumps(value: Any) -> str:
@@ -38,8 +79,8 @@ def size(value: Any) -> int:
     """How many bytes `value` takes as compact JSON."""
     try:
         return len(orjson.dumps(value))
-    except TypeError:
-        return len(dumps(value).encode())
+    except TypeError:  # as dumps, and lone surrogates counted as the 3 bytes they take
+        return len(dumps(value).encode(errors="surrogatepass"))
 
 
 def _finite(value: Any) -> Any:

@@ -22,8 +22,12 @@ PARTITION_SCHEMA = "event_partition"
 
 
 class EventType(StrEnum):
+    """Segment's calls that JourneyOps stores (domain.event.message says how it reads each)."""
+
     TRACK = "track"
     IDENTIFY = "identify"
+    PAGE = "page"
+    SCREEN = "screen"
 
 
 class Event(Base):
@@ -68,7 +72,7 @@ class PendingBatch(Base):
     # Every customer the batch names (distinct), for `customer` rows and last_seen_at.
     customer_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
     external_ids: Mapped[list[str]] = mapped_column(ARRAY(String(200)))
-    # The track events, for progress, reach and event name counts.
+    # The named events (track, page, screen), for progress, reach and event name counts.
     track_customer_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
     track_names: Mapped[list[str]] = mapped_column(ARRAY(String(200)))
     track_timestamps: Mapped[list[datetime]] = mapped_column(ARRAY(DateTime(timezone=True)))

@@ -1,5 +1,6 @@
 """Ingestion: the one use case every door (HTTP, GraphQL, file import) calls with a batch of
-events, answering for each whether it was stored, a duplicate, or rejected and why.
+events, answering for each whether it was stored, a duplicate, ignored (a call JourneyOps does
+not use) or rejected and why.
 
 Good events are stored even when others in the batch are bad; the batch is one transaction,
 so nothing is ever half-stored. What the answer waits for is only what it needs: checking,
@@ -22,8 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.customer.service import customer_id
 from domain.event import message as event_message
 from domain.event import partitions
-from domain.event.message import NO_PERSONA, Message, Reason, Rejected
-from domain.event.models import EventType
+from domain.event.message import NO_PERSONA, Ignored, Message, Reason, Rejected, shown
 from domain.pg import connection_of
 
 EVENT_COLUMNS = (
@@ -41,6 +41,7 @@ EVENT_COLUMNS = (
 class Status(StrEnum):
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"
+    IGNORED = "ignored"
     REJECTED = "rejected"
 
 
@@ -67,6 +68,10 @@ class IngestResult:
     @property
     def duplicates(self) -> int:
         return self.count(Status.DUPLICATE)
+
+    @property
+    def ignored(self) -> int:
+        return self.count(Status.IGNORED)
 
     @property
     def rejected(self) -> int:
@@ -98,6 +103,14 @@ async def ingest(
                 Status.REJECTED,
                 rejected.reason,
                 rejected.message,
+            )
+            continue
+        except Ignored as ignored:
+            results[index] = EventResult(
+                index,
+                event_message.message_id_of(raw),
+                Status.IGNORED,
+                message=ignored.message,
             )
             continue
         if message.message_id in seen:
@@ -149,8 +162,8 @@ async def _personas(
                 message.message_id,
                 Status.REJECTED,
                 Reason.UNKNOWN_PERSONA,
-                f"No persona “{persona}” exists in this workspace; create it first or fix the "
-                "persona trait.",
+                f"No persona “{shown(str(persona))}” exists in this workspace; create it first "
+                "or fix the persona trait.",
             )
     return chosen
 
@@ -219,7 +232,7 @@ async def _store(
             for m in stored.values()
         ],
     )
-    tracked = [m for m in stored.values() if m.type is EventType.TRACK]
+    tracked = [m for m in stored.values() if m.name is not None]  # track, page, screen
     identified = [(m, personas[i]) for i, m in stored.items() if i in personas]
     await connection.execute(
         """

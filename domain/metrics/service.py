@@ -26,7 +26,7 @@ from domain.metrics.periods import Granularity, bucket_of, period, rate
 from domain.pg import connection_of
 from domain.stage import service as stage_service
 from domain.stage.models import Stage
-from domain.validation import one_of
+from domain.validation import one_of, storable_time
 from domain.vocabulary import Channel
 
 PERIOD_DAYS_MAX = 731
@@ -116,6 +116,10 @@ async def _prepare(
     channel: Channel | str | None,
 ) -> _Query:
     journey = await journey_service.get(session, workspace_id=workspace_id, journey_id=journey_id)
+    storable_time(start, field="from", label="The period's first day")
+    storable_time(end, field="to", label="The period's end")
+    if as_of is not None:
+        storable_time(as_of, field="asOf", label="The evaluation time (asOf)")
     if end <= start:
         raise ValidationError("The period must end after it starts.", field="to")
     if end - start > timedelta(days=PERIOD_DAYS_MAX):

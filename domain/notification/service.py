@@ -202,6 +202,48 @@ async def renew_claim(
     return True
 
 
+async def renew_claims(
+    session: AsyncSession, notifications: Iterable[Notification], *, lease: timedelta
+) -> list[Notification]:
+    """Extend our claims on the messages still waiting to be delivered (a dispatcher's
+    heartbeat); those whose claim lapsed and was taken over since are returned, lost to us."""
+    ours = {(n.workspace_id, n.id): n for n in notifications}
+    if not ours:
+        return []
+    renewed = await session.execute(
+        sa.update(Notification)
+        .where(
+            sa.tuple_(Notification.workspace_id, Notification.id, Notification.claimed_until).in_(
+                [(n.workspace_id, n.id, n.claimed_until) for n in ours.values()]
+            ),
+            Notification.status == NotificationStatus.PENDING,
+        )
+        .values(claimed_until=func.now() + lease)
+        .returning(Notification.workspace_id, Notification.id, Notification.claimed_until)
+        .execution_options(synchronize_session=False)
+    )
+    for workspace_id, notification_id, claimed_until in renewed:
+        ours.pop((workspace_id, notification_id)).claimed_until = claimed_until
+    return list(ours.values())
+
+
+async def waiting(session: AsyncSession) -> tuple[int, timedelta | None]:
+    """How many messages wait to be delivered, and how long the most overdue has been due."""
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                sa.type_coerce(func.now() - func.min(Notification.next_attempt_at), sa.Interval),
+            ).where(Notification.status == NotificationStatus.PENDING)
+        )
+    ).one()
+    count: int = row[0]
+    overdue: timedelta | None = row[1]
+    if overdue is None:
+        return 0, None
+    return count, overdue if overdue > timedelta(0) else timedelta(0)
+
+
 async def parent_ts(session: AsyncSession, notification: Notification) -> str | None:
     """The Slack `ts` of the post an update or reply belongs to."""
     if notification.parent_id is None:

@@ -15,7 +15,7 @@ from domain.observation.models import Observation
 from domain.stage import service as stage_service
 from domain.team.models import Team
 from domain.touchpoint import service as touchpoint_service
-from domain.validation import TEXT_MAX, in_range, one_of, required_text
+from domain.validation import TEXT_MAX, in_range, one_of, required_text, storable_time
 from domain.vocabulary import Emotion, ObservationKind, ObservationSource
 
 PAGE_SIZE_MAX = 100
@@ -204,6 +204,9 @@ async def search(
 ) -> ObservationPage:
     """Observations newest first, a page at a time (keyset pagination on creation time)."""
     in_range(first, field="first", label="Page size (first)", low=1, high=PAGE_SIZE_MAX)
+    for moment, name in ((where.since, "since"), (where.until, "until")):
+        if moment is not None:
+            storable_time(moment, field=name, label=f"`{name}`")
     if where.since and where.until and where.since >= where.until:
         raise ValidationError("`since` must be before `until`.", field="since")
     query = select(Observation).where(Observation.workspace_id == workspace_id)

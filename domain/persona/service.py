@@ -8,7 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.errors import ValidationError
 from domain.lookup import ensure_name_free, find_by_name, get_in_workspace
 from domain.persona.models import Persona
-from domain.validation import TEXT_MAX, UNSET, Unset, optional_text, required_text
+from domain.validation import (
+    TEXT_MAX,
+    UNSET,
+    Unset,
+    optional_text,
+    required_text,
+    storable_json,
+)
 
 LIST_ITEMS_MAX = 50
 
@@ -30,7 +37,7 @@ def _attributes(value: dict[str, Any] | None) -> dict[str, Any]:
     attributes = dict(value or {})
     if len(attributes) > LIST_ITEMS_MAX:
         raise ValidationError(f"At most {LIST_ITEMS_MAX} attributes.", field="attributes")
-    return attributes
+    return storable_json(attributes, field="attributes", label="The attributes")
 
 
 async def get(session: AsyncSession, *, workspace_id: uuid.UUID, persona_id: uuid.UUID) -> Persona:

@@ -14,7 +14,15 @@ from domain.observation.models import Observation
 from domain.stage import service as stage_service
 from domain.team.models import Team
 from domain.touchpoint.models import Touchpoint
-from domain.validation import UNSET, Unset, one_of, required_text, slug, touchpoint_key
+from domain.validation import (
+    UNSET,
+    Unset,
+    one_of,
+    required_text,
+    slug,
+    storable_text,
+    touchpoint_key,
+)
 from domain.vocabulary import Channel
 
 NAME_MAX = 120
@@ -69,7 +77,7 @@ def clean_event_names(names: Iterable[str]) -> list[str]:
     pipelines send them ("Order Completed")."""
     cleaned: list[str] = []
     for name in names:
-        name = name.strip()
+        name = storable_text(name.strip(), field="eventNames", label="An event name")
         if not name:
             continue
         if len(name) > EVENT_NAME_MAX:

@@ -28,3 +28,16 @@ def test_nan_and_infinity_become_null_for_jsonb():
 def test_what_is_not_json_is_a_value_error():
     with pytest.raises(ValueError):
         jsontext.loads(b'{"batch": [')
+
+
+@pytest.mark.parametrize("filler", [b"", b'"n": NaN, '], ids=["orjson", "standard library"])
+def test_nesting_past_the_parsers_bound_is_too_deep_whichever_parser_reads_it(filler):
+    body = b"{" + filler + b'"p": ' + b"[" * 5_000 + b"]" * 5_000 + b"}"
+    with pytest.raises(jsontext.TooDeep, match="1024 levels"):
+        jsontext.loads(body)
+
+
+def test_an_integer_too_long_to_read_is_kept_for_its_event_to_refuse():
+    value = jsontext.loads(b'{"ok": 1, "n": ' + b"7" * 5_000 + b"}")
+    assert value["ok"] == 1
+    assert isinstance(value["n"], jsontext.TooLongNumber) and value["n"].digits == 5_000

@@ -35,7 +35,6 @@ pytestmark = pytest.mark.e2e
 ALERT_CHANNEL = demo_data.TEAMS["product"]  # the team owning Consideration's touchpoints
 TEAM_CHANNELS = set(demo_data.TEAMS.values())  # every team owns touchpoints: each gets a digest
 CLICKER = "U0001"  # Dana S. to local Slack's users.info
-GZIP_PENDING = "gzip decoding lands with the ingest branch"
 # The libraries wait this long for more events before sending a batch (default 0.5 s).
 LIBRARY_UPLOAD_INTERVAL = 0.1
 RUDDERSTACK_RETRIES = 1  # its default, 10 exponential backoffs, would outlast any bound
@@ -265,9 +264,7 @@ async def test_events_become_one_alert_acknowledged_in_place_and_one_digest_a_te
         assert at < 0, f"{process.name} logged a traceback:\n{log[max(0, at - 300) : at + 3000]}"
 
 
-@pytest.mark.parametrize(
-    "gzip", [False, pytest.param(True, marks=pytest.mark.xfail(strict=True, reason=GZIP_PENDING))]
-)
+@pytest.mark.parametrize("gzip", [False, True])
 async def test_segments_library_stores_every_track_and_identify_once(deployment, gzip):
     prefix = f"segment-gzip-{gzip}-{deployment.mode}"
     errors: list[str] = []
@@ -284,7 +281,6 @@ async def test_segments_library_stores_every_track_and_identify_once(deployment,
     await assert_stored_with_persona(deployment, prefix)
 
 
-@pytest.mark.xfail(strict=True, reason=GZIP_PENDING)
 async def test_rudderstacks_sdk_with_its_defaults_stores_every_track_and_identify_once(
     deployment,
 ):

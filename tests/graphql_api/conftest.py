@@ -1,5 +1,6 @@
 """An app on the test database, served in-process, and a client that speaks GraphQL to it."""
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from journeyops.settings import Settings
 from journeyops.web import create_app
 from tests import factories
 from tests.graphql_api.live import serving
+from tests.graphql_api.mutation_inputs import World, build_world
 
 
 @dataclass
@@ -19,10 +21,12 @@ class GraphQLClient:
 
     async def post(self, query: str, variables: dict[str, Any] | None = None, *, token=...):
         token = self.token if token is ... else token
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        # json.dumps escapes what UTF-8 cannot carry (lone surrogates) as JSON allows.
+        body = json.dumps({"query": query, "variables": variables or {}})
+        return await self.http.post("/graphql", content=body, headers=headers)
 
     async def run(self, query: str, variables: dict[str, Any] | None = None, **kw) -> dict:
         """The response's JSON; fails the test on an HTTP error."""
@@ -132,6 +136,12 @@ async def seed(db, workspace) -> Seeded:
 @pytest.fixture
 async def seeded(db, workspace) -> Seeded:
     return await seed(db, workspace)
+
+
+@pytest.fixture
+async def world(db, workspace) -> World:
+    """One of everything a mutation can point at, in `workspace`."""
+    return await build_world(db, workspace)
 
 
 @pytest.fixture

@@ -55,7 +55,8 @@ async def test_an_alert_the_worker_fires_reaches_a_subscriber_of_its_journey_onl
             )
         finally:
             await worker.close()
-        [fired] = [o.alert for o in evaluation.outcomes if o.rule_id == rule.id and o.alert is not None]
+        outcomes = evaluation.outcomes
+        [fired] = [o.alert for o in outcomes if o.rule_id == rule.id and o.alert is not None]
 
         message = await next_message(ws, timeout=5)
         assert message is not None and message["type"] == "next", message

@@ -2,7 +2,10 @@
 
 import asyncio
 import base64
+import gzip
 import json
+import logging
+import zlib
 
 import httpx
 import pytest
@@ -10,8 +13,10 @@ from sqlalchemy import func, select, text
 
 from domain.auth import service as auth_service
 from domain.event.models import Event
+from ingest_api import views
 from journeyops.settings import Settings
 from journeyops.web import create_app
+from tests.database_proxy import DatabaseProxy
 from tests.factories import identify, make_persona, track
 
 
@@ -214,3 +219,181 @@ async def test_a_revoked_token_is_refused_once_its_cached_check_expires(client, 
     assert cached.status_code == 200  # within CACHE_SECONDS the earlier check stands
     monkeypatch.setattr(auth, "CACHE_SECONDS", 0.0)  # as if CACHE_SECONDS had passed
     assert (await client.post("/v1/track", headers=basic(key), json=event)).status_code == 401
+
+
+# Issue 10's reproduction, byte for byte as curl sends it.
+ISSUE_10_BATCH = (
+    b'{"batch":[{"type":"track","messageId":"ok1","userId":"u","event":"e"},'
+    b'{"type":"track","messageId":"b","userId":"u\\u0000","event":"e"}]}'
+)
+
+
+async def test_a_nul_in_one_event_costs_that_event_and_not_its_batch(client, db):
+    response = await client.post(
+        "/v1/batch", headers=basic(await token(db)), content=ISSUE_10_BATCH
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["accepted"] == 1
+    assert body["events"] == [
+        {
+            "index": 1,
+            "messageId": "b",
+            "status": "rejected",
+            "reason": "invalid_field",
+            "message": "userId contains a NUL character (\\u0000), which cannot be stored; "
+            "remove it.",
+        }
+    ]
+    async with db() as session:
+        assert list(await session.scalars(select(Event.message_id))) == ["ok1"]
+
+
+def deeply_nested(levels: int) -> bytes:
+    return b'{"batch": [{"properties": %s}]}' % (b"[" * levels + b"]" * levels)
+
+
+@pytest.mark.parametrize("levels", [1_100, 100_000])
+async def test_json_nested_past_the_parsers_bound_is_refused_after_authentication(
+    client, db, caplog, levels
+):
+    body = deeply_nested(levels)
+    unauthenticated = await client.post("/v1/batch", content=body)
+    authenticated = await client.post("/v1/batch", headers=basic(await token(db)), content=body)
+    assert (unauthenticated.status_code, unauthenticated.json()["code"]) == (401, "unauthorized")
+    assert (authenticated.status_code, authenticated.json()["code"]) == (400, "invalid_json")
+    assert "1024 levels" in authenticated.json()["message"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_gzip_or_deflate_body_is_read_like_a_plain_one(client, db):
+    key = await token(db)
+    batch = json.dumps({"batch": [track("ann", "Product Viewed", "2026-11-20T10:00:00Z")]})
+    gzipped = await client.post(
+        "/v1/batch",
+        headers={**basic(key), "Content-Encoding": "gzip"},
+        content=gzip.compress(batch.encode()),
+    )
+    event = json.dumps(track("bob", "Product Viewed", "2026-11-20T10:00:00Z"))
+    deflated = await client.post(
+        "/v1/track",
+        headers={**basic(key), "Content-Encoding": "deflate"},
+        content=zlib.compress(event.encode()),
+    )
+    assert (gzipped.status_code, gzipped.json()["accepted"]) == (200, 1)
+    assert (deflated.status_code, deflated.json()["accepted"]) == (200, 1)
+    assert await stored(db) == 2
+
+
+async def test_a_gzip_bomb_is_413_and_a_corrupt_stream_400(client, db):
+    key = await token(db)
+    bomb = gzip.compress(b'{"batch": [' + b" " * (100 * 1024 * 1024) + b"]}")
+    refused = await client.post(
+        "/v1/batch", headers={**basic(key), "Content-Encoding": "gzip"}, content=bomb
+    )
+    corrupt = await client.post(
+        "/v1/batch",
+        headers={**basic(key), "Content-Encoding": "gzip"},
+        content=gzip.compress(b'{"batch": []}')[:-8],
+    )
+    assert (refused.status_code, refused.json()["code"]) == (413, "payload_too_large")
+    assert (corrupt.status_code, corrupt.json()["code"]) == (400, "invalid_body")
+    assert "not a valid gzip stream" in corrupt.json()["message"]
+
+
+async def test_an_unsupported_content_encoding_is_415(client, db):
+    response = await client.post(
+        "/v1/batch",
+        headers={**basic(await token(db)), "Content-Encoding": "br"},
+        content=b"\x0b\x02\x80{}\x03",
+    )
+    assert (response.status_code, response.json()["code"]) == (415, "unsupported_encoding")
+    assert "gzip or deflate" in response.json()["message"]
+
+
+async def test_every_refusal_carries_a_code_and_a_message_as_segment_answers(client, db):
+    key, reader = await token(db), await token(db, "read")
+    big = track("ann", "Product Viewed", "2026-11-20T10:00:00Z", blob="x" * 40_000)
+    answers = [
+        await client.post("/v1/batch", content=b"{}"),
+        await client.post("/v1/batch", headers=bearer(reader), content=b"{}"),
+        await client.post("/v1/batch", headers=basic(key), content=b"{not json"),
+        await client.post("/v1/batch", headers=basic(key), content=b"[]"),
+        await client.post("/v1/track", headers=basic(key), json=big),
+        await client.post("/v1/track", headers=basic(key), json={"userId": "ann"}),
+    ]
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [
+        (401, "unauthorized"),
+        (403, "forbidden"),
+        (400, "invalid_json"),
+        (400, "invalid_request"),
+        (413, "payload_too_large"),
+        (400, "missing_message_id"),
+    ]
+    assert all(a.json()["message"] and a.json()["success"] is False for a in answers)
+
+
+async def test_while_the_database_is_unreachable_the_answer_is_503_with_retry_after():
+    app = create_app(Settings(), database_url="postgresql+asyncpg://postgres@127.0.0.1:9/nowhere")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post(
+            "/v1/batch",
+            headers=basic("jo_never-seen-before"),
+            json={"batch": [track("ann", "Product Viewed", "2026-11-20T10:00:00Z")]},
+        )
+    await app.state.runtime.close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == str(views.RETRY_AFTER_SECONDS)
+    assert response.json()["code"] == "database_unavailable"
+
+
+async def test_a_database_lost_between_batches_answers_503_and_the_retry_is_stored(
+    database_url, db
+):
+    key = await token(db)
+    batch = {"batch": [track("ann", "Product Viewed", "2026-11-20T10:00:00Z")]}
+    async with DatabaseProxy(database_url) as proxy:
+        app = create_app(Settings(JOURNEYOPS_WEB_FOLD=False), database_url=proxy.url)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            earlier = track("bob", "Product Viewed", "2026-11-20T09:00:00Z")
+            first = await client.post("/v1/track", headers=basic(key), json=earlier)
+            await proxy.cut()  # the token is remembered and the pool holds a connection: both lost
+            during = await client.post("/v1/batch", headers=basic(key), json=batch)
+            await proxy.start()
+            after = await client.post("/v1/batch", headers=basic(key), json=batch)
+        await app.state.runtime.close()
+    assert [first.status_code, during.status_code, after.status_code] == [200, 503, 200]
+    assert during.headers["Retry-After"] == str(views.RETRY_AFTER_SECONDS)
+    assert after.json()["accepted"] == 1
+    assert await stored(db) == 2
+
+
+async def test_an_unforeseen_failure_is_a_json_500(client, db, monkeypatch, caplog):
+    async def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views.event_service, "ingest", broken)
+    response = await client.post("/v1/batch", headers=basic(await token(db)), json={"batch": []})
+    assert (response.status_code, response.json()["code"]) == (500, "internal_error")
+    assert "a bug" in caplog.text  # logged with its traceback for whoever fixes it
+
+
+async def test_page_screen_group_and_alias_have_their_endpoints(client, db):
+    key = await token(db)
+    at = "2026-11-20T10:00:00Z"
+    answers = {
+        call: await client.post(
+            f"/v1/{call}",
+            headers=basic(key),
+            json={"messageId": call, "userId": "ann", "timestamp": at, "name": "Pricing"},
+        )
+        for call in ("page", "screen", "group", "alias")
+    }
+    assert {call: a.status_code for call, a in answers.items()} == dict.fromkeys(answers, 200)
+    assert [answers[c].json()["accepted"] for c in answers] == [1, 1, 0, 0]
+    assert answers["alias"].json()["events"][0]["status"] == "ignored"
+    async with db() as session:
+        names = await session.scalars(select(Event.name).order_by(Event.name))
+    assert list(names) == ["Viewed Pricing Page", "Viewed Pricing Screen"]

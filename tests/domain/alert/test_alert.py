@@ -140,6 +140,34 @@ async def test_assign_to_me_acknowledges_and_a_second_click_changes_nothing(sess
     ]
 
 
+@pytest.mark.parametrize(
+    ("assignee", "name", "field"),
+    [
+        ("dana@example.com", "Dana", "assigneeSlackUserId"),
+        (" ", "Dana", "assigneeSlackUserId"),
+        ("U0ME", "Da\x00na", "assigneeName"),
+        ("U0ME", "x" * 121, "assigneeName"),
+    ],
+)
+async def test_assign_takes_only_a_slack_user_id_and_a_storable_name(
+    session, assignee, name, field
+):
+    """Every door assigns through here, so the check lives here (it was the GraphQL door's)."""
+    _workspace, _journey, stage, rule = await _setup(session)
+    alert = await make_alert(session, rule, stage)
+    with pytest.raises(ValidationError) as refused:
+        await alert_service.assign(
+            session,
+            workspace_id=alert.workspace_id,
+            alert_id=alert.id,
+            assignee_id=assignee,
+            assignee_name=name,
+            **ME,
+        )
+    assert refused.value.field == field
+    assert alert.assignee_id is None
+
+
 async def test_mute_24h_is_idempotent_and_a_resolved_alert_cannot_be_muted(session):
     _workspace, _journey, stage, rule = await _setup(session)
     alert = await make_alert(session, rule, stage)
