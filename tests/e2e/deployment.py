@@ -96,6 +96,9 @@ class Deployment:
             await self._install_slack_app()
         await asyncio.gather(*(web.wait_healthy() for web in self.webs))
         await self._map_the_journey()
+
+    def start_workers(self) -> None:
+        """The two workers, left to the test that needs them (a test can ready Slack first)."""
         for name in ("worker-a", "worker-b"):
             worker = Process(name, ["worker"], self.env(), self.log_path(name), self.directory)
             self.workers.append(worker)
