@@ -21,7 +21,16 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.ids import ActionId
-from bot.text import BLOCKS_MAX, PLAIN_TEXT_MAX, SECTION_MAX, escape, local_time, quote, shorten
+from bot.text import (
+    BLOCKS_MAX,
+    PLAIN_TEXT_MAX,
+    SECTION_MAX,
+    escape,
+    local_time,
+    quote,
+    shorten,
+    shorten_mrkdwn,
+)
 from domain.alert.models import AlertStatus
 from domain.alert.overview import AlertsOverview, NamedRule, OpenAlert
 from domain.journey.summary import JourneyMap, StageSummary
@@ -41,11 +50,11 @@ Blocks = list[dict[str, Any]]
 
 def section(mrkdwn: str) -> SectionBlock:
     """A section of already-escaped mrkdwn, cut at Slack's limit."""
-    return SectionBlock(text=MarkdownTextObject(text=shorten(mrkdwn, SECTION_MAX)))
+    return SectionBlock(text=MarkdownTextObject(text=shorten_mrkdwn(mrkdwn, SECTION_MAX)))
 
 
 def note(mrkdwn: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=shorten(mrkdwn, SECTION_MAX))])
+    return ContextBlock(elements=[MarkdownTextObject(text=shorten_mrkdwn(mrkdwn, SECTION_MAX))])
 
 
 def lines_within(
@@ -170,7 +179,7 @@ def touchpoint_choices(
         blocks.append(ActionsBlock(elements=buttons))
     keys = ", ".join(f"`{escape(p.key)}` ({escape(p.label)})" for p in places)
     if keys:
-        blocks.append(note(f"Keys: {shorten(keys, 2000)}"))
+        blocks.append(note(f"Keys: {shorten_mrkdwn(keys, 2000)}"))
     return fit(blocks)
 
 

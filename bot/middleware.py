@@ -17,6 +17,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.people import Names
+from bot.text import escape
 from domain.errors import DomainError
 from domain.workspace import service as workspace_service
 from journeyops.runtime import Runtime
@@ -90,7 +91,7 @@ def workspace_middleware(runtime: Runtime, *, one_workspace_per_team: bool) -> C
             workspace_id = await workspace_of(chat_team_id, body)
         except DomainError as error:
             # Shown to the person who typed the command; events simply go unanswered.
-            return BoltResponse(status=200, body=error.message)
+            return BoltResponse(status=200, body=escape(error.message))
         context["who"] = Who(
             runtime=runtime,
             workspace_id=workspace_id,

@@ -13,7 +13,7 @@ from bot.listeners import home
 from bot.middleware import Who, who
 from bot.modal import Context
 from bot.send import safely
-from bot.text import unescape
+from bot.text import escape, unescape
 from domain.errors import DomainError
 from domain.journey import service as journey_service
 from domain.member import service as member_service
@@ -155,7 +155,7 @@ async def submit(ack, body: dict, view: dict, client, context: AsyncBoltContext)
         return
     await ack()
     shown = blocks.logged_message(logged.observation, logged.where, logged.team_name)
-    text = f"Logged at {logged.where}"
+    text = escape(f"Logged at {logged.where}")
     if where.channel_id and await safely(
         client.chat_postEphemeral(
             channel=where.channel_id, user=person.user_id, blocks=shown, text=text

@@ -4,19 +4,20 @@ from dataclasses import dataclass
 
 from bot.blocks import Blocks
 from bot.send import safely
+from bot.text import escape
 
 
 @dataclass(frozen=True)
 class Reply:
     blocks: Blocks
-    text: str  # the notification and screen-reader text
+    text: str  # the notification and screen-reader text, as plain words (escaped when sent)
     public: bool = False
 
 
 async def send(respond, reply: Reply, *, replace_original: bool = False) -> None:
     await safely(
         respond(
-            text=reply.text,
+            text=escape(reply.text),
             blocks=reply.blocks,
             response_type="in_channel" if reply.public else "ephemeral",
             replace_original=replace_original,
