@@ -5,10 +5,12 @@ limits (50 blocks a message, 3,000 characters a section) with "…and N more".
 """
 
 import json
+import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -152,6 +154,23 @@ def pick_value(place_id: str, pending: dict[str, Any]) -> str | None:
     (None when it would not fit Slack's 2,000 characters)."""
     value = json.dumps({"touchpoint": place_id, **pending}, separators=(",", ":"))
     return value if len(value) <= BUTTON_VALUE_MAX else None
+
+
+class PendingLog(BaseModel):
+    """A candidate button's value read back (`pick_value`), every field of its type."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    touchpoint: uuid.UUID
+    text: str = ""
+    emotion: str | None = None
+    kind: str | None = None
+    key: str | None = None
+
+
+def read_pick_value(value: str | None) -> PendingLog:
+    """The quick log a candidate button carries; ValueError when the value is not one."""
+    return PendingLog.model_validate_json(value or "")
 
 
 def touchpoint_choices(

@@ -25,6 +25,9 @@ from journeyops.runtime import Runtime
 # How long a Slack team → workspace mapping is trusted; `journeyops slack-link` on another
 # process takes effect after this.
 LINK_TTL_SECONDS = 300.0
+# Events about the installation itself: nobody is asking, and a team that just left must not
+# be linked to a workspace (or given one).
+INSTALLATION_EVENTS = {"app_uninstalled", "tokens_revoked"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,9 @@ def workspace_middleware(runtime: Runtime, *, one_workspace_per_team: bool) -> C
     async def resolve(
         context: AsyncBoltContext, body: dict[str, Any], next: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
+        if (body.get("event") or {}).get("type") in INSTALLATION_EVENTS:
+            await next()
+            return None
         chat_team_id = context.team_id or context.enterprise_id
         if not chat_team_id:
             return BoltResponse(status=400, body="This request names no Slack workspace.")

@@ -43,7 +43,8 @@ async def open_modal(
 
 async def from_home(ack, body: dict, client, context: AsyncBoltContext) -> None:
     await ack()
-    await open_modal(client, body["trigger_id"], who(context), Context())
+    if body.get("trigger_id"):
+        await open_modal(client, body["trigger_id"], who(context), Context())
 
 
 async def from_message(ack, shortcut: dict, client, context: AsyncBoltContext) -> None:
@@ -65,12 +66,8 @@ async def from_message(ack, shortcut: dict, client, context: AsyncBoltContext) -
     )
 
 
-def _state(body: dict) -> dict[str, Any]:
-    return body.get("view", {}).get("state", {}).get("values", {})
-
-
 def _chosen(body: dict, block: modal.BlockId) -> Any:
-    return modal.as_uuid(modal.selected(_state(body), block))
+    return modal.as_uuid(modal.selected(modal.state_values(body.get("view")), block))
 
 
 async def journey_options(ack, body: dict, context: AsyncBoltContext) -> None:
@@ -114,7 +111,9 @@ async def touchpoint_options(ack, body: dict, context: AsyncBoltContext) -> None
 async def journey_chosen(ack, body: dict, action: dict, client) -> None:
     """A journey was picked: clear stage and touchpoint picked for another one."""
     await ack()
-    view = body["view"]
+    view = body.get("view")
+    if not view or not view.get("id"):
+        return
     await safely(
         client.views_update(
             view_id=view["id"],
@@ -154,6 +153,8 @@ async def submit(ack, body: dict, view: dict, client, context: AsyncBoltContext)
         )
         return
     await ack()
+    if logged.repeated:  # a retried submission: confirmed the first time
+        return
     shown = blocks.logged_message(logged.observation, logged.where, logged.team_name)
     text = escape(f"Logged at {logged.where}")
     if where.channel_id and await safely(
