@@ -119,6 +119,8 @@ class View(Part):
 
 class SubmittedView(View):
     id: str
+    type: str
+    callback_id: str
     state: State
 
 

@@ -21,6 +21,7 @@ from domain.observation import flows
 from domain.stage import service as stage_service
 from domain.team.models import Team
 from domain.touchpoint import service as touchpoint_service
+from domain.validation import unstorable_reason
 
 log = logging.getLogger(__name__)
 
@@ -79,15 +80,25 @@ async def journey_options(ack, body: dict, context: AsyncBoltContext) -> None:
     await ack(options=modal.options(pairs))
 
 
+def _searchable(body: dict) -> str | None:
+    """What the person typed into a picker; None when no stored name can hold it (a NUL…),
+    so there is nothing to look up."""
+    typed = body.get("value", "")
+    return None if unstorable_reason(typed) else typed
+
+
 async def stage_options(ack, body: dict, context: AsyncBoltContext) -> None:
     person = who(context)
     journey_id = _chosen(body, modal.BlockId.JOURNEY)
+    if (search := _searchable(body)) is None:
+        await ack(options=[])
+        return
     async with person.runtime.db.begin() as session:
         places = await stage_service.places(
             session,
             workspace_id=person.workspace_id,
             journey_id=journey_id,
-            search=body.get("value", ""),
+            search=search,
             limit=modal.OPTIONS_MAX,
         )
     pairs = [(str(p.id), p.name if journey_id else p.label) for p in places]
@@ -96,13 +107,16 @@ async def stage_options(ack, body: dict, context: AsyncBoltContext) -> None:
 
 async def touchpoint_options(ack, body: dict, context: AsyncBoltContext) -> None:
     person = who(context)
+    if (search := _searchable(body)) is None:
+        await ack(options=[])
+        return
     async with person.runtime.db.begin() as session:
         places = await touchpoint_service.places(
             session,
             workspace_id=person.workspace_id,
             journey_id=_chosen(body, modal.BlockId.JOURNEY),
             stage_id=_chosen(body, modal.BlockId.STAGE),
-            search=body.get("value", ""),
+            search=search,
             limit=modal.OPTIONS_MAX,
         )
     await ack(options=modal.options([(str(p.id), p.label) for p in places]))
