@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.ids import ActionId
+from bot.payload import Storable
 from bot.text import (
     BLOCKS_MAX,
     PLAIN_TEXT_MAX,
@@ -165,7 +166,7 @@ class PendingLog(BaseModel):
     text: str = ""
     emotion: str | None = None
     kind: str | None = None
-    key: str | None = None
+    key: Storable | None = None  # the idempotency key
 
 
 def read_pick_value(value: str | None) -> PendingLog:

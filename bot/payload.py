@@ -13,11 +13,13 @@ for a payload of a kind or shape this app does not serve (acknowledged and ignor
 """
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic import ValidationError as ShapeError
+
+from domain.validation import unstorable_reason
 
 
 class Unreadable(ValueError):
@@ -41,7 +43,19 @@ class Echoed(Part):
     model_config = ConfigDict(strict=True, extra="allow")
 
 
-Id = str | None
+def _storable(value: str) -> str:
+    reason = unstorable_reason(value)
+    if reason is not None:
+        raise ValueError(reason)
+    return value
+
+
+# Ids and names end up in SQL (a trigger id is an idempotency key, a handle an actor's name),
+# so they must be text PostgreSQL can store; what people typed is left to the use cases, which
+# answer with what to fix.
+Storable = Annotated[str, AfterValidator(_storable)]
+Id = Storable | None
+Typed = str | None
 
 
 class Team(Part):
@@ -80,7 +94,7 @@ class ResponseUrl(Part):
 
 
 class Option(Echoed):
-    value: str
+    value: Storable
     text: dict[str, Any] | None = None
 
 
@@ -88,7 +102,7 @@ class Input(Part):
     """What one input of a view holds: typed text, or the option chosen."""
 
     type: Id = None
-    value: Id = None
+    value: Typed = None
     selected_option: Option | None = None
 
 
@@ -109,7 +123,7 @@ class View(Part):
     app_installed_team_id: Id = None
     callback_id: Id = None
     hash: Id = None
-    private_metadata: Id = None
+    private_metadata: Typed = None
     title: dict[str, Any] | None = None
     submit: dict[str, Any] | None = None
     close: dict[str, Any] | None = None
@@ -118,9 +132,9 @@ class View(Part):
 
 
 class SubmittedView(View):
-    id: str
-    type: str
-    callback_id: str
+    id: Storable
+    type: Storable
+    callback_id: Storable
     state: State
 
 
@@ -131,7 +145,7 @@ class Message(Part):
     bot_id: Id = None
     ts: Id = None
     thread_ts: Id = None
-    text: Id = None
+    text: Typed = None
 
 
 class Container(Part):
@@ -143,7 +157,7 @@ class Container(Part):
 
 
 class Action(Part):
-    action_id: str
+    action_id: Storable
     block_id: Id = None
     type: Id = None
     value: Id = None
@@ -157,15 +171,15 @@ class Envelope(Part):
 
     token: Id = None
     api_app_id: Id = None
-    team: Team | str | None = None
+    team: Team | Storable | None = None
     team_id: Id = None
-    user: User | str | None = None
+    user: User | Storable | None = None
     user_id: Id = None
-    enterprise: Named | str | None = None
+    enterprise: Named | Storable | None = None
     enterprise_id: Id = None
-    channel: Named | str | None = None
+    channel: Named | Storable | None = None
     channel_id: Id = None
-    is_enterprise_install: bool | str | None = None
+    is_enterprise_install: bool | Storable | None = None
     authorizations: list[Authorization] | None = None
     response_url: Id = None
     response_urls: list[ResponseUrl] | None = None
@@ -182,9 +196,9 @@ class BlockActions(Envelope):
 
 class BlockSuggestion(Envelope):
     type: Literal["block_suggestion"]
-    action_id: str
+    action_id: Storable
     block_id: Id = None
-    value: str = ""
+    value: str = ""  # typed into a picker
     view: View | None = None
     container: Container | None = None
 
@@ -195,31 +209,31 @@ class ViewSubmission(Envelope):
 
 
 class Channel(Part):
-    id: str
+    id: Storable
     name: Id = None
 
 
 class MessageAction(Envelope):
     type: Literal["message_action"]
-    callback_id: str
-    trigger_id: str
+    callback_id: Storable
+    trigger_id: Storable
     channel: Channel
     message: Message
     message_ts: Id = None
 
 
 class Tokens(Part):
-    oauth: list[str] | None = None
-    bot: list[str] | None = None
+    oauth: list[Storable] | None = None
+    bot: list[Storable] | None = None
 
 
 class Event(Part):
-    type: str
+    type: Storable
     subtype: Id = None
-    user: User | str | None = None
+    user: User | Storable | None = None
     team: Id = None
     user_team: Id = None
-    channel: Named | str | None = None
+    channel: Named | Storable | None = None
     tab: Id = None
     bot_id: Id = None
     ts: Id = None
@@ -237,20 +251,20 @@ class EventCallback(Envelope):
 
 class UrlVerification(Part):
     type: Literal["url_verification"]
-    challenge: str
+    challenge: Storable
     token: Id = None
 
 
 class SlashCommand(Part):
     """A slash command: a form of strings (so only missing fields can be wrong)."""
 
-    command: str
-    text: str = ""
-    trigger_id: str
-    channel_id: str
-    user_id: str
-    team_id: str
-    response_url: str
+    command: Storable
+    text: str = ""  # what was typed after the command
+    trigger_id: Storable
+    channel_id: Storable
+    user_id: Storable
+    team_id: Storable
+    response_url: Storable
     user_name: Id = None
     team_domain: Id = None
     enterprise_id: Id = None
@@ -261,7 +275,7 @@ class SlashCommand(Part):
 
 
 class SslCheck(Part):
-    ssl_check: str
+    ssl_check: Storable
     token: Id = None
 
 

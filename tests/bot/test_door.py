@@ -122,6 +122,9 @@ ILL_TYPED = {
     "channel as a number": {**button_click(pick("{}")), "channel": 9},
     "type as a number": {**button_click(pick("{}")), "type": 1},
     "unknown type": {**button_click(pick("{}")), "type": "workflow_step_edit"},
+    "a NUL in a user name": {**button_click(pick("{}")), "user": {"id": USER, "name": "d\u0000"}},
+    "a NUL in an action id": button_click([{"action_id": "pick_touchpoint:\u0000"}]),
+    "a lone surrogate in a team id": {**button_click(pick("{}")), "team": {"id": "T\ud800"}},
 }
 
 
@@ -175,6 +178,7 @@ async def test_a_signed_submission_with_ill_typed_state_is_acknowledged_and_igno
         {"touchpoint": "00000000-0000-0000-0000-000000000001", "text": 5, "key": "k1"},
         {"touchpoint": "00000000-0000-0000-0000-000000000001", "text": "Costs", "key": 77},
         {"touchpoint": "00000000-0000-0000-0000-000000000001", "text": "x", "kind": ["insight"]},
+        {"touchpoint": "00000000-0000-0000-0000-000000000001", "text": "x", "key": "k\u0000"},
         ["not", "an", "object"],
         12345,
     ],
@@ -219,3 +223,14 @@ async def test_a_signed_body_that_is_not_utf8_is_refused_with_400(slack, caplog,
     response = await slack.http.post("/slack/events", content=body, headers=headers)
     assert response.status_code == 400
     assert errors_in(caplog) == []
+
+
+@pytest.mark.parametrize("text", ["log product-page Reviews are hidden", "log"])
+async def test_a_trigger_id_postgresql_cannot_store_is_ignored_with_a_warning(
+    slack, fake_slack, db, caplog, on_support, text
+):
+    response = await slack.settled(slack.command(text, trigger_id="trigger\u0000one"))
+    assert response.status_code == 200
+    assert errors_in(caplog) == []
+    assert fake_slack.calls == []
+    assert await stored_observations(db) == 0
