@@ -104,9 +104,8 @@ async def _unhandled_or_failed(error: Exception, body: dict[str, Any]) -> BoltRe
     """A request no listener takes is acknowledged (a 404 would have Slack retry it) and
     logged in one line; a listener that failed is logged with its traceback."""
     if isinstance(error, BoltUnhandledRequestError):
-        kind = body.get("type") or ("slash command" if "command" in body else "request")
-        event = body.get("event") or {}
-        log.warning("slack: no listener for this %s %s; acknowledged", kind, event.get("type", ""))
+        kind = (body.get("event") or {}).get("type") or body.get("type") or body.get("command")
+        log.warning("slack: acknowledged a %r request no listener takes", kind)
         return BoltResponse(status=200, body="")
     log.error("slack: a listener failed", exc_info=error)
     return None

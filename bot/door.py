@@ -1,11 +1,14 @@
 """`/slack/events`, checked in the order that keeps a hostile request cheap and quiet: its
-size, then its signature on the raw bytes (before anything parses them), then the shape of
-its payload (`bot.payload`); only then does Bolt see it.
+size, then its signature on the raw bytes (nothing parses a body before that, bar a look at
+the few bytes of Slack's certificate check), then the shape of its payload (`bot.payload`);
+only then does Bolt see it.
 
 A missing, stale or wrong signature is refused with 401 and one short log line (never the
-body: anyone can send a megabyte). A signed body that is no Slack payload is refused with 400;
-a signed payload this app does not serve, or of a shape Slack does not send, is acknowledged
-(200) and ignored with a warning, so Slack does not retry it and nothing is done with it.
+body: anyone can send a megabyte). The one unsigned request Slack sends, the `ssl_check=1` it
+posts to check a slash command URL's certificate, is answered 200 and does nothing. A signed
+body that is no Slack payload is refused with 400; a signed payload this app does not serve,
+or of a shape Slack does not send, is acknowledged (200) and ignored with a warning, so Slack
+does not retry it and nothing is done with it.
 """
 
 import hashlib
@@ -15,6 +18,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping
+from urllib.parse import parse_qsl
 
 from slack_bolt import BoltResponse
 from slack_bolt.adapter.starlette.async_handler import to_starlette_response
@@ -31,6 +35,7 @@ log = logging.getLogger(__name__)
 BODY_MAX_BYTES = 1_000_000
 # How old a signed request may be (Slack's advice: five minutes), against replays.
 FRESH_SECONDS = 5 * 60
+SSL_CHECK_MAX_BYTES = 200  # `ssl_check=1&token=…`
 TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
 SIGNATURE = re.compile(r"^v0=[0-9a-f]{64}$")
 
@@ -77,6 +82,8 @@ class SlackDoor:
     ) -> BoltResponse:
         """The answer to a request of at most BODY_MAX_BYTES."""
         headers = {name.lower(): value for name, value in headers.items()}
+        if is_ssl_check(body):
+            return BoltResponse(status=200, body="")
         if not self.signed(body, headers):
             log.warning(
                 "slack: refused a request without a fresh, valid signature (%d bytes from %s)",
@@ -96,3 +103,12 @@ class SlackDoor:
             body=json.dumps(checked), query=dict(query or {}), headers=headers
         )
         return await self.bolt.async_dispatch(request)
+
+
+def is_ssl_check(body: bytes) -> bool:
+    """Slack's unsigned certificate check (https://api.slack.com/interactivity/slash-commands):
+    a short form with `ssl_check=1` and nothing else of consequence."""
+    if len(body) > SSL_CHECK_MAX_BYTES:
+        return False
+    form = dict(parse_qsl(body.decode("utf-8", "replace")))
+    return form.get("ssl_check") == "1" and not {"command", "payload"} & form.keys()

@@ -274,11 +274,6 @@ class SlashCommand(Part):
     token: Id = None
 
 
-class SslCheck(Part):
-    ssl_check: Storable
-    token: Id = None
-
-
 # Events API bodies (JSON) and interactivity payloads (a form's `payload` field), by type.
 EVENTS: dict[str, type[Part]] = {
     "event_callback": EventCallback,
@@ -305,8 +300,6 @@ def read(body: bytes, content_type: str | None) -> dict[str, Any]:
         return _checked(_json_object(form["payload"]), INTERACTIONS)
     if "command" in form:
         return _shaped(SlashCommand, form, "slash command")
-    if "ssl_check" in form:
-        return _shaped(SslCheck, form, "ssl_check")
     raise Unreadable("The body holds no Slack payload.")
 
 

@@ -234,3 +234,18 @@ async def test_a_trigger_id_postgresql_cannot_store_is_ignored_with_a_warning(
     assert errors_in(caplog) == []
     assert fake_slack.calls == []
     assert await stored_observations(db) == 0
+
+
+async def test_slacks_unsigned_certificate_check_is_answered_and_does_nothing(
+    slack, fake_slack, caplog, acme
+):
+    body = "ssl_check=1&token=gIkuvaNzQIHg97ATvDxqgjtO"
+    response = await slack.http.post("/slack/events", content=body, headers=unsigned(body, FORM))
+    assert response.status_code == 200
+    assert errors_in(caplog) == []
+    assert fake_slack.calls == []
+    smuggled = "ssl_check=1&" + command_body("help", response_url=slack.response_url)
+    response = await slack.http.post(
+        "/slack/events", content=smuggled, headers=unsigned(smuggled, FORM)
+    )
+    assert response.status_code == 401
