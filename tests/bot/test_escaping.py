@@ -5,11 +5,20 @@ import pytest
 from sqlalchemy import select
 
 from bot import blocks
+from bot.alert_message import AlertView, render
 from bot.text import SECTION_MAX, escape, shorten_mrkdwn
 from domain.journey import service as journey_service
 from domain.touchpoint.models import Touchpoint
 from tests.bot.payloads import view_submission
-from tests.factories import make_journey, make_touchpoint, make_workspace, stages_of
+from tests.factories import (
+    make_alert,
+    make_alert_rule,
+    make_journey,
+    make_observation,
+    make_touchpoint,
+    make_workspace,
+    stages_of,
+)
 
 NAME = "<!channel> alert"
 TYPED = "&lt;!channel&gt; alert"  # how Slack sends what was typed in a slash command
@@ -120,3 +129,18 @@ def test_a_section_cut_at_the_limit_never_splits_an_entity(cut):
 )
 def test_shortening_mrkdwn_keeps_entities_and_links_whole(text, limit, expected):
     assert shorten_mrkdwn(text, limit) == expected
+
+
+async def test_an_alert_message_cut_to_the_section_limit_never_splits_an_entity(db, acme):
+    async with db.begin() as session:
+        for _ in range(3):
+            await make_observation(session, stage=acme.stages[1], text="<&>" * 100)
+        rule = await make_alert_rule(session, acme.online, acme.stages[1])
+        alert = await make_alert(session, rule, acme.stages[1])
+    _, shown = render(AlertView(alert, "Online purchase", "consideration", "https://jo.example"))
+    sections = [b["text"]["text"] for b in shown if b["type"] == "section"]
+    cut = [text for text in sections if text.endswith("…")]
+    assert cut and all(len(text) <= SECTION_MAX for text in sections)
+    for text in cut:
+        kept = text.removesuffix("…")
+        assert kept.replace("&lt;", "").replace("&amp;", "").replace("&gt;", "").count("&") == 0
