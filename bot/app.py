@@ -64,7 +64,8 @@ def create_bolt_app(runtime: Runtime) -> AsyncApp:
     settings = runtime.settings
     assert settings.slack_signing_secret is not None
     oauth_settings = None
-    if settings.slack_client_id and settings.slack_client_secret:
+    if installations.uses_oauth(settings):
+        assert settings.slack_client_id and settings.slack_client_secret
         store = installations.installation_store(runtime.engine, settings.slack_client_id)
         oauth_settings = AsyncOAuthSettings(
             client_id=settings.slack_client_id,
@@ -115,9 +116,7 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
     """`/slack/events`, `/slack/install`, `/slack/oauth_redirect`; while Slack is not
     configured they answer 503 saying what to set."""
     settings = runtime.settings
-    if settings.slack_signing_secret is None or not (
-        settings.slack_bot_token or (settings.slack_client_id and settings.slack_client_secret)
-    ):
+    if settings.slack_signing_secret is None or not installations.slack_connected(settings):
 
         async def not_configured(request: Request) -> Response:
             return PlainTextResponse(
