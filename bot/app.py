@@ -31,6 +31,7 @@ from bot.authorize import ConfiguredToken, StoredInstallation
 from bot.door import SlackDoor
 from bot.listeners import uninstalled
 from bot.middleware import workspace_middleware
+from journeyops.outage import RETRY_AFTER_SECONDS, database_unreachable
 from journeyops.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -103,11 +104,20 @@ def create_bolt_app(runtime: Runtime) -> AsyncApp:
 
 async def _unhandled_or_failed(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
     """A request no listener takes is acknowledged (a 404 would have Slack retry it) and
-    logged in one line; a listener that failed is logged with its traceback."""
+    logged in one line; one that met an unreachable database before its acknowledgement is
+    answered 503 with Retry-After (Slack retries it); a listener that failed is logged with
+    its traceback."""
     if isinstance(error, BoltUnhandledRequestError):
         kind = (body.get("event") or {}).get("type") or body.get("type") or body.get("command")
         log.warning("slack: acknowledged a %r request no listener takes", kind)
         return BoltResponse(status=200, body="")
+    if database_unreachable(error):
+        log.warning("slack: database unreachable (%s); asked Slack to retry", type(error).__name__)
+        return BoltResponse(
+            status=503,
+            body="The database cannot be reached just now; Slack will retry.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     log.error("slack: a listener failed", exc_info=error)
     return None
 
