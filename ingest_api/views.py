@@ -26,6 +26,7 @@ from domain.event import service as event_service
 from domain.event.message import BATCH_BYTES_MAX, DEPTH_MAX, EVENT_BYTES_MAX
 from domain.event.service import IngestResult, Status
 from ingest_api.auth import Refused, Writer, writer
+from journeyops import telemetry
 from journeyops.body import CorruptBody, UnsupportedEncoding, body_within, encoding_of
 from journeyops.outage import RETRY_AFTER_SECONDS, database_unreachable
 
@@ -113,6 +114,8 @@ async def _ingest(
         )
     if result.accepted:
         runtime.folder.nudge(token.workspace_id)  # committed: metrics take it in shortly
+    for status in Status:
+        telemetry.EVENTS.labels(status.value).inc(result.count(status))
     return result
 
 

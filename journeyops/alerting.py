@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from domain.alert.evaluation import CohortSource, Outcome, evaluate_rule
 from domain.alert_rule.models import AlertRule
+from journeyops import telemetry
 from journeyops.runtime import Runtime
 from journeyops.worker import Job
 
@@ -58,12 +59,17 @@ async def evaluate_all(
                 rule = await session.get(AlertRule, (workspace_id, rule_id))
                 if rule is None:  # deleted since
                     continue
-                evaluation.outcomes += await evaluate_rule(
+                outcomes = await evaluate_rule(
                     session, rule=rule, at=at, cohorts=cohorts, apply=apply
                 )
         except Exception:
             log.exception("alert rule %s failed to evaluate; its changes were rolled back", rule_id)
             evaluation.failed_rules.append(rule_id)
+            telemetry.ALERT_EVALUATIONS.labels("failed").inc()
+            continue
+        evaluation.outcomes += outcomes
+        for outcome in outcomes:
+            telemetry.ALERT_EVALUATIONS.labels(outcome.decision.step.value).inc()
     return evaluation
 
 

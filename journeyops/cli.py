@@ -1,8 +1,12 @@
 """The `journeyops` command: migrate, serve, worker, demo, token, alerts."""
 
 import asyncio
+import contextlib
 import logging
+import os
+import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -68,19 +72,47 @@ def serve(
             "several workers need DATABASE_URL (the embedded database serves one process)",
             param_hint="--workers",
         )
-    uvicorn.run("journeyops.web:create_app", factory=True, workers=workers, **options)
+    with _shared_counters():
+        uvicorn.run("journeyops.web:create_app", factory=True, workers=workers, **options)
+
+
+@contextlib.contextmanager
+def _shared_counters() -> Iterator[None]:
+    """Server processes sharing a port share their /metrics counters through files in one
+    directory (prometheus-client's multiprocess mode), set before they start."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="journeyops-metrics-") as directory:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            envvar="JOURNEYOPS_WORKER_METRICS_PORT",
+            help="Serve this worker's Prometheus counters on this port (default: not served).",
+        ),
+    ] = None,
+) -> None:
     """Run the worker: scheduled jobs such as alert evaluation and Slack delivery."""
     import signal
+
+    from prometheus_client import start_http_server
 
     from journeyops.jobs import scheduled_jobs
     from journeyops.runtime import Runtime
     from journeyops.worker import run_forever
 
     _setup_logging()
+    if metrics_port is not None:
+        start_http_server(metrics_port, addr=get_settings().host)
 
     async def main() -> None:
         runtime = Runtime.create(get_settings())

@@ -46,6 +46,7 @@ from domain.journey import service as journey_service
 from domain.notification import service as notification_service
 from domain.notification.models import Notification, NotificationKind
 from domain.stage import service as stage_service
+from journeyops import telemetry
 from journeyops.runtime import Runtime
 from journeyops.worker import Job
 
@@ -308,15 +309,18 @@ class Dispatcher:
                     session, notification, error=str(error), delay=timedelta(seconds=delay)
                 )
             report.retried += 1
+            telemetry.DELIVERIES.labels("retried").inc()
         except (Refused, DomainError) as error:  # DomainError: its alert is gone
             log.error("notification %s refused by Slack: %s", notification.id, error)
             async with self.runtime.db.begin() as session:
                 await notification_service.give_up(session, notification, error=str(error))
             report.failed += 1
+            telemetry.DELIVERIES.labels("failed").inc()
         else:
             async with self.runtime.db.begin() as session:
                 await notification_service.mark_sent(session, notification, ts=ts)
             report.sent += 1
+            telemetry.DELIVERIES.labels("sent").inc()
 
     def _backoff(self, notification: Notification) -> float:
         """Exponential in the attempts, capped, with jitter so retries do not stampede."""

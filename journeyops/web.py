@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 from bot.app import routes as slack_routes
 from graphql_api.app import graphql_routes
 from ingest_api import views as ingest
+from journeyops import telemetry
 from journeyops.health import healthz
 from journeyops.jobs import scheduled_jobs
 from journeyops.runtime import Runtime
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 def routes(runtime: Runtime) -> list[BaseRoute]:
     return [
         Route("/healthz", healthz),
+        Route("/metrics", telemetry.metrics),
         *graphql_routes(runtime),
         *journey_map.routes(),
         *ingest.routes(),

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from journeyops import telemetry
 from journeyops.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,15 @@ async def run_once(runtime: Runtime, job: Job) -> bool:
         locked = await connection.scalar(select(func.pg_try_advisory_lock(job.lock_key)))
         await connection.commit()
         if not locked:
+            telemetry.JOB_RUNS.labels(job.name, "skipped").inc()
             return False
         try:
             await job.run(runtime)
+        except BaseException:
+            telemetry.JOB_RUNS.labels(job.name, "failed").inc()
+            raise
+        else:
+            telemetry.JOB_RUNS.labels(job.name, "ok").inc()
         finally:
             await connection.execute(select(func.pg_advisory_unlock(job.lock_key)))
             await connection.commit()

@@ -12,18 +12,21 @@ and every reader of metrics catches up first.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 import asyncpg
+import sqlalchemy as sa
 from asyncpg.pgproto.pgproto import UUID as FastUUID
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.customer.service import customer_id
 from domain.event import message as event_message
 from domain.event import partitions
 from domain.event.message import NO_PERSONA, Ignored, Message, Reason, Rejected, shown
+from domain.event.models import PendingBatch
 from domain.pg import connection_of
 
 EVENT_COLUMNS = (
@@ -255,3 +258,18 @@ async def _store(
         [m.message_id for m, _ in identified],
         [persona for _, persona in identified],
     )
+
+
+async def fold_lag(session: AsyncSession) -> tuple[int, timedelta | None]:
+    """Stored batches that metrics have not taken in yet, and how long the oldest has waited."""
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                sa.type_coerce(func.now() - func.min(PendingBatch.received_at), sa.Interval),
+            )
+        )
+    ).one()
+    count: int = row[0]
+    waited: timedelta | None = row[1]
+    return count, waited
