@@ -14,12 +14,14 @@ message in place. Both Slack modes: one workspace's bot token, or an OAuth insta
 import asyncio
 import json
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from rudderstack.analytics import Client as RudderStackClient
 from segment.analytics.client import Client as SegmentClient
 
@@ -61,13 +63,36 @@ def messages(slack: LocalSlack, kind) -> dict[str, list[dict[str, Any]]]:
     return {channel: [m for m in slack.posted(channel) if kind(m)] for channel in slack.messages}
 
 
+async def scraped(url: str) -> dict[str, float]:
+    """`/metrics` of a web server: each sample by name and labels, as Prometheus reads it."""
+    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+        answer = await http.get("/metrics")
+    assert answer.status_code == 200, answer.text
+    return {
+        sample.name + _labels(sample.labels): sample.value
+        for family in text_string_to_metric_families(answer.text)
+        for sample in family.samples
+    }
+
+
+def _labels(labels: dict[str, str]) -> str:
+    inside = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    return f"{{{inside}}}" if inside else ""
+
+
 def seen_in_slack(slack: LocalSlack) -> list[str]:
     return [f"{c.method}({c.params.get('channel')}) {c.outcome}" for c in slack.calls]
 
 
-async def send_with_crashes(deployment: Deployment, events: list[shoppers.Event]) -> int:
+@dataclass(frozen=True)
+class Crash:
+    stored_before: int  # events stored when web A and worker A were killed
+    restarted_at: datetime  # what web A stored since carries a later received_at
+
+
+async def send_with_crashes(deployment: Deployment, events: list[shoppers.Event]) -> Crash:
     """Send `events` with Segment's library to web A; once a quarter are stored, kill web A
-    and worker A with SIGKILL and start them again. How many were stored at the kill."""
+    and worker A with SIGKILL and start them again."""
     web, worker = deployment.webs[0], deployment.workers[0]
     errors: list[str] = []
     client = SegmentClient(
@@ -95,12 +120,13 @@ async def send_with_crashes(deployment: Deployment, events: list[shoppers.Event]
     )
     web.kill()
     worker.kill()
+    restarted_at = datetime.now(UTC)
     web.start()
     worker.start()
     await web.wait_healthy()
     await asyncio.wait_for(sending, timeout=120)
     assert errors == [], errors
-    return at_kill
+    return Crash(at_kill, restarted_at)
 
 
 async def stage_figures(deployment: Deployment, now: datetime) -> dict[str, tuple]:
@@ -186,8 +212,8 @@ async def test_events_become_one_alert_acknowledged_in_place_and_one_digest_a_te
     now = datetime.now(UTC)
     crowd = shoppers.shoppers(now)
     events = shoppers.events(crowd)
-    at_kill = await send_with_crashes(deployment, events)
-    assert 0 < at_kill < len(events)  # the crash came in the middle of the stream
+    crash = await send_with_crashes(deployment, events)
+    assert 0 < crash.stored_before < len(events)  # the crash came in the middle of the stream
     assert await stored(deployment, "shopper-%") == len(events)  # every one, once
     receipts = "SELECT count(*) FROM event_receipt WHERE message_id LIKE 'shopper-%'"
     assert await deployment.scalar(receipts) == len(events)
@@ -252,6 +278,14 @@ async def test_events_become_one_alert_acknowledged_in_place_and_one_digest_a_te
     assert {c: len(m) for c, m in messages(slack, is_alert).items() if m} == {ALERT_CHANNEL: 1}
     assert await deployment.scalar("SELECT count(*) FROM notification WHERE status <> 'sent'") == 0
     assert await deployment.scalar("SELECT count(*) FROM pending_batch") == 0  # all folded
+    for web in deployment.webs:  # what an operator scraping /metrics would see
+        figures = await scraped(web.url)
+        assert figures["journeyops_outbox_messages"] == 0
+        assert figures["journeyops_fold_pending_batches"] == 0
+    # Web A's processes since its restart took the rest of the stream and count it together.
+    accepted = "SELECT count(*) FROM event WHERE message_id LIKE 'shopper-%' AND received_at >= :at"
+    counted = (await scraped(deployment.webs[0].url))['journeyops_events_total{result="accepted"}']
+    assert counted == await deployment.scalar(accepted, at=crash.restarted_at)
     assert {c.token for c in slack.calls if c.token} == {deployment.slack_token}
     for process in [*deployment.webs, *deployment.workers]:
         log = process.log()
