@@ -7,6 +7,7 @@ log file per process, kept across restarts, so a failing test can show what each
 """
 
 import asyncio
+import contextlib
 import os
 import shlex
 import signal
@@ -74,21 +75,23 @@ class Process:
     def kill(self) -> None:
         """Crash it: SIGKILL to the process and every child it started."""
         assert self.popen is not None
-        with self._log() as log:
+        with self.log_path.open("ab") as log:
             log.write(b"--- killed with SIGKILL\n")
         os.killpg(self.popen.pid, signal.SIGKILL)
         self.popen.wait()
 
     def stop(self) -> None:
-        """SIGTERM, as a platform stops a process; SIGKILL if it does not exit in time."""
-        if self.popen is None or self.popen.poll() is not None:
+        """SIGTERM, as a platform stops a process; SIGKILL if it does not exit in time, and to
+        whatever of its group outlived it."""
+        if self.popen is None:
             return
-        os.killpg(self.popen.pid, signal.SIGTERM)
-        try:
-            self.popen.wait(STOP_SECONDS)
-        except subprocess.TimeoutExpired:
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.popen.wait(STOP_SECONDS)
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, signal.SIGKILL)
-            self.popen.wait()
+        self.popen.wait()
 
     def check_running(self) -> None:
         assert self.popen is not None
@@ -100,9 +103,6 @@ class Process:
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         return "\n".join(self.log().splitlines()[-lines:])
-
-    def _log(self):
-        return self.log_path.open("ab")
 
 
 @dataclass
