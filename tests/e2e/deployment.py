@@ -64,6 +64,8 @@ class Deployment:
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": self.slack.api_url,
             "PYTHONUNBUFFERED": "1",
+            # What a killed process leaves in its temporary files stays with the test's.
+            "TMPDIR": str(self.directory),
             **WORKER_CLOCKS,
         }
         if self.mode == SINGLE_WORKSPACE:
