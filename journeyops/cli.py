@@ -5,7 +5,6 @@ import contextlib
 import logging
 import os
 import tempfile
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +14,7 @@ import typer
 from journeyops import migrations
 from journeyops.alerts_cli import alerts_app
 from journeyops.database import resolve_database_url
+from journeyops.logs import setup_logging
 from journeyops.settings import get_settings
 
 app = typer.Typer(help="JourneyOps: keep your customer journey map alive.", no_args_is_help=True)
@@ -23,16 +23,10 @@ app.add_typer(token_app, name="token")
 app.add_typer(alerts_app, name="alerts")
 
 
-def _setup_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs every initdb line
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-
-
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (safe to run again)."""
-    _setup_logging()
+    setup_logging()
     migrations.upgrade(resolve_database_url(get_settings()))
     typer.echo("database is up to date")
 
@@ -56,7 +50,7 @@ def serve(
 
     from journeyops.web import create_app
 
-    _setup_logging()
+    setup_logging()
     settings = get_settings()
     options: dict[str, Any] = dict(
         host=host or settings.host,
@@ -73,7 +67,16 @@ def serve(
             param_hint="--workers",
         )
     with _shared_counters():
-        uvicorn.run("journeyops.web:create_app", factory=True, workers=workers, **options)
+        uvicorn.run(
+            "journeyops.web:served_app",
+            factory=True,
+            workers=workers,
+            # A child imports the whole app before it answers the supervisor's first ping;
+            # on a busy machine that takes longer than uvicorn's 5 s, and a killed child's
+            # replacement only adds to the load.
+            timeout_worker_healthcheck=30,
+            **options,
+        )
 
 
 @contextlib.contextmanager
@@ -110,7 +113,7 @@ def worker(
     from journeyops.runtime import Runtime
     from journeyops.worker import run_forever
 
-    _setup_logging()
+    setup_logging()
     if metrics_port is not None:
         start_http_server(metrics_port, addr=get_settings().host)
 
@@ -120,8 +123,13 @@ def worker(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        jobs = scheduled_jobs(runtime.settings)
+        logging.getLogger("journeyops.worker").info(
+            "worker running: %s",
+            ", ".join(f"{job.name} every {job.every.total_seconds():g}s" for job in jobs),
+        )
         try:
-            await run_forever(runtime, scheduled_jobs(runtime.settings), stop)
+            await run_forever(runtime, jobs, stop)
         finally:
             await runtime.close()
 
@@ -139,7 +147,7 @@ def demo(
     from journeyops.runtime import Runtime
     from journeyops.web import create_app
 
-    _setup_logging()
+    setup_logging()
     # The demo always runs on the embedded database, never on a configured server.
     settings = get_settings().model_copy(update={"database_url": None})
     if port:

@@ -16,6 +16,7 @@ from ingest_api import views as ingest
 from journeyops import telemetry
 from journeyops.health import healthz
 from journeyops.jobs import scheduled_jobs
+from journeyops.logs import setup_logging
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings, get_settings
 from journeyops.worker import run_forever
@@ -94,3 +95,9 @@ def create_app(
     )
     app.state.runtime = runtime
     return app
+
+
+def served_app() -> Starlette:
+    """The app as each of `journeyops serve --workers N`'s processes builds it for itself."""
+    setup_logging()
+    return create_app()
