@@ -5,6 +5,8 @@ import pytest
 from domain.errors import ErrorCode, ValidationError
 from domain.validation import JSON_DEPTH_MAX, slack_user_id, storable_json, time_zone
 
+pytestmark = pytest.mark.pure
+
 
 def nested(depth: int) -> dict:
     value: dict = {}
