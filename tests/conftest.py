@@ -9,7 +9,6 @@ from journeyops import migrations
 from journeyops.database import create_engine, create_sessionmaker
 from tests.database import create_database, drop_database, server_url
 
-
 PURE_MARK = "pytest.mark.pure"
 
 
