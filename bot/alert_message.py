@@ -20,10 +20,8 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.text import local_time
+from bot.text import SECTION_MAX, escape, local_time, shorten_mrkdwn
 from domain.alert.models import Alert, AlertStatus, Resolution
-
-SECTION_TEXT_MAX = 3000
 
 
 class AlertButton(StrEnum):
@@ -57,11 +55,6 @@ class AlertView:
     journey_name: str
     stage_name: str
     map_url: str
-
-
-def escape(text: str) -> str:
-    """Slack's three control characters, so user text can ping or spoof nobody."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _percent(rate: float) -> str:
@@ -135,11 +128,13 @@ def render(view: AlertView) -> tuple[str, list[dict[str, Any]]]:
                 f"*{escape(view.journey_name)}* is losing customers"
             )
         ),
-        SectionBlock(text=MarkdownTextObject(text=_figures(alert)[:SECTION_TEXT_MAX])),
+        SectionBlock(text=MarkdownTextObject(text=shorten_mrkdwn(_figures(alert), SECTION_MAX))),
     ]
     observations = _observations(alert)
     if observations:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=observations[:SECTION_TEXT_MAX])))
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=shorten_mrkdwn(observations, SECTION_MAX)))
+        )
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_status(alert))]))
     buttons = [ButtonElement(text="Open map", action_id=AlertButton.OPEN_MAP, url=view.map_url)]
     if alert.status is not AlertStatus.RESOLVED:

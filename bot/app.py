@@ -1,15 +1,20 @@
 """Builds the Bolt app (HTTP mode) and the Starlette routes Slack talks to.
 
-One Request URL (`/slack/events`) takes slash commands, interactivity and events. With
-SLACK_CLIENT_ID/SECRET the app is installable into many Slack workspaces through OAuth
-(`/slack/install`, `/slack/oauth_redirect`), installations kept in our PostgreSQL; otherwise
-it serves the one workspace of SLACK_BOT_TOKEN.
+One Request URL (`/slack/events`) takes slash commands, interactivity and events, through
+`bot.door` (signature, then payload shape, then Bolt). With SLACK_CLIENT_ID/SECRET the app is
+installable into many Slack workspaces through OAuth (`/slack/install`,
+`/slack/oauth_redirect`), installations kept in our PostgreSQL; otherwise it serves the one
+workspace of SLACK_BOT_TOKEN. Either way a request is authorized without a Web API call
+(`bot.authorize`).
 """
 
 import logging
+from typing import Any
 
+from slack_bolt import BoltResponse
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -22,7 +27,11 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot import installations, listeners
+from bot.authorize import ConfiguredToken, StoredInstallation
+from bot.door import SlackDoor
+from bot.listeners import uninstalled
 from bot.middleware import workspace_middleware
+from journeyops.outage import RETRY_AFTER_SECONDS, database_unreachable
 from journeyops.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -37,20 +46,12 @@ BOT_SCOPES = [
     "users:read",
 ]
 RETRIES = 2
-# Slack's largest payloads (a view submission with its full state) stay far below this.
-BODY_MAX_BYTES = 1_000_000
 
 
-def web_client(runtime: Runtime, *, with_token: bool) -> AsyncWebClient:
-    """A Web API client on SLACK_API_URL that retries rate limits, 5xx and dropped connections
-    (with the bot token in single-workspace mode; OAuth mode finds each team's token)."""
-    settings = runtime.settings
-    token = (
-        settings.slack_bot_token.get_secret_value()
-        if with_token and settings.slack_bot_token
-        else None
-    )
-    client = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=10)
+def web_client(runtime: Runtime) -> AsyncWebClient:
+    """A Web API client on SLACK_API_URL that retries rate limits, 5xx and dropped connections;
+    each request's copy gets the token its authorization found (bot.authorize)."""
+    client = AsyncWebClient(base_url=runtime.settings.slack_api_url, timeout=10)
     client.retry_handlers = [
         AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
         AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
@@ -60,10 +61,12 @@ def web_client(runtime: Runtime, *, with_token: bool) -> AsyncWebClient:
 
 
 def create_bolt_app(runtime: Runtime) -> AsyncApp:
+    """The Bolt app behind the door: the door has checked the signature already."""
     settings = runtime.settings
     assert settings.slack_signing_secret is not None
     oauth_settings = None
-    if settings.slack_client_id and settings.slack_client_secret:
+    if installations.uses_oauth(settings):
+        assert settings.slack_client_id and settings.slack_client_secret
         store = installations.installation_store(runtime.engine, settings.slack_client_id)
         oauth_settings = AsyncOAuthSettings(
             client_id=settings.slack_client_id,
@@ -74,27 +77,56 @@ def create_bolt_app(runtime: Runtime) -> AsyncApp:
             install_path="/slack/install",
             redirect_uri_path="/slack/oauth_redirect",
         )
+        authorize: Any = StoredInstallation(store)
+    else:
+        assert settings.slack_bot_token is not None
+        authorize = ConfiguredToken(settings.slack_bot_token.get_secret_value())
     app = AsyncApp(
         signing_secret=settings.slack_signing_secret.get_secret_value(),
-        client=web_client(runtime, with_token=oauth_settings is None),
+        client=web_client(runtime),
+        authorize=authorize,
         oauth_settings=oauth_settings,
         installation_store=oauth_settings.installation_store if oauth_settings else None,
+        request_verification_enabled=False,
+        raise_error_for_unhandled_request=True,
     )
+    app.error(_unhandled_or_failed)
     app.middleware(workspace_middleware(runtime, one_workspace_per_team=oauth_settings is not None))
     listeners.register(app)
     if oauth_settings is not None:
         # An uninstalled app's tokens are deleted from our store, not kept around.
         app.enable_token_revocation_listeners()
+    else:
+        app.event("app_uninstalled")(uninstalled.uninstalled)
+        app.event("tokens_revoked")(uninstalled.tokens_revoked)
     return app
+
+
+async def _unhandled_or_failed(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+    """A request no listener takes is acknowledged (a 404 would have Slack retry it) and
+    logged in one line; one that met an unreachable database before its acknowledgement is
+    answered 503 with Retry-After (Slack retries it); a listener that failed is logged with
+    its traceback."""
+    if isinstance(error, BoltUnhandledRequestError):
+        kind = (body.get("event") or {}).get("type") or body.get("type") or body.get("command")
+        log.warning("slack: acknowledged a %r request no listener takes", kind)
+        return BoltResponse(status=200, body="")
+    if database_unreachable(error):
+        log.warning("slack: database unreachable (%s); asked Slack to retry", type(error).__name__)
+        return BoltResponse(
+            status=503,
+            body="The database cannot be reached just now; Slack will retry.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    log.error("slack: a listener failed", exc_info=error)
+    return None
 
 
 def routes(runtime: Runtime) -> list[BaseRoute]:
     """`/slack/events`, `/slack/install`, `/slack/oauth_redirect`; while Slack is not
     configured they answer 503 saying what to set."""
     settings = runtime.settings
-    if settings.slack_signing_secret is None or not (
-        settings.slack_bot_token or (settings.slack_client_id and settings.slack_client_secret)
-    ):
+    if settings.slack_signing_secret is None or not installations.slack_connected(settings):
 
         async def not_configured(request: Request) -> Response:
             return PlainTextResponse(
@@ -106,19 +138,11 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
         paths = ("/slack/events", "/slack/install", "/slack/oauth_redirect")
         return [Route(path, not_configured, methods=["GET", "POST"]) for path in paths]
 
-    handler = AsyncSlackRequestHandler(create_bolt_app(runtime))
-
-    async def endpoint(request: Request) -> Response:
-        if request.method == "POST":
-            size = request.headers.get("content-length")
-            if size is None or not size.isdigit():
-                return PlainTextResponse("Send a Content-Length.", status_code=411)
-            if int(size) > BODY_MAX_BYTES:
-                return PlainTextResponse("Request body too large.", status_code=413)
-        return await handler.handle(request)
-
+    bolt = create_bolt_app(runtime)
+    door = SlackDoor(bolt, settings.slack_signing_secret.get_secret_value())
+    oauth = AsyncSlackRequestHandler(bolt)
     return [
-        Route("/slack/events", endpoint, methods=["POST"]),
-        Route("/slack/install", endpoint, methods=["GET"]),
-        Route("/slack/oauth_redirect", endpoint, methods=["GET"]),
+        Route("/slack/events", door.handle, methods=["POST"]),
+        Route("/slack/install", oauth.handle, methods=["GET"]),
+        Route("/slack/oauth_redirect", oauth.handle, methods=["GET"]),
     ]

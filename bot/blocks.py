@@ -5,10 +5,12 @@ limits (50 blocks a message, 3,000 characters a section) with "…and N more".
 """
 
 import json
+import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -21,7 +23,17 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.ids import ActionId
-from bot.text import BLOCKS_MAX, PLAIN_TEXT_MAX, SECTION_MAX, escape, local_time, quote, shorten
+from bot.payload import Storable
+from bot.text import (
+    BLOCKS_MAX,
+    PLAIN_TEXT_MAX,
+    SECTION_MAX,
+    escape,
+    local_time,
+    quote,
+    shorten,
+    shorten_mrkdwn,
+)
 from domain.alert.models import AlertStatus
 from domain.alert.overview import AlertsOverview, NamedRule, OpenAlert
 from domain.journey.summary import JourneyMap, StageSummary
@@ -41,11 +53,11 @@ Blocks = list[dict[str, Any]]
 
 def section(mrkdwn: str) -> SectionBlock:
     """A section of already-escaped mrkdwn, cut at Slack's limit."""
-    return SectionBlock(text=MarkdownTextObject(text=shorten(mrkdwn, SECTION_MAX)))
+    return SectionBlock(text=MarkdownTextObject(text=shorten_mrkdwn(mrkdwn, SECTION_MAX)))
 
 
 def note(mrkdwn: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=shorten(mrkdwn, SECTION_MAX))])
+    return ContextBlock(elements=[MarkdownTextObject(text=shorten_mrkdwn(mrkdwn, SECTION_MAX))])
 
 
 def lines_within(
@@ -145,6 +157,23 @@ def pick_value(place_id: str, pending: dict[str, Any]) -> str | None:
     return value if len(value) <= BUTTON_VALUE_MAX else None
 
 
+class PendingLog(BaseModel):
+    """A candidate button's value read back (`pick_value`), every field of its type."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    touchpoint: uuid.UUID
+    text: str = ""
+    emotion: str | None = None
+    kind: str | None = None
+    key: Storable | None = None  # the idempotency key
+
+
+def read_pick_value(value: str | None) -> PendingLog:
+    """The quick log a candidate button carries; ValueError when the value is not one."""
+    return PendingLog.model_validate_json(value or "")
+
+
 def touchpoint_choices(
     message: str, places: Sequence[TouchpointPlace], pending: dict[str, Any]
 ) -> Blocks:
@@ -170,7 +199,7 @@ def touchpoint_choices(
         blocks.append(ActionsBlock(elements=buttons))
     keys = ", ".join(f"`{escape(p.key)}` ({escape(p.label)})" for p in places)
     if keys:
-        blocks.append(note(f"Keys: {shorten(keys, 2000)}"))
+        blocks.append(note(f"Keys: {shorten_mrkdwn(keys, 2000)}"))
     return fit(blocks)
 
 

@@ -17,6 +17,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.people import Names
+from bot.text import escape
 from domain.errors import DomainError
 from domain.workspace import service as workspace_service
 from journeyops.runtime import Runtime
@@ -24,6 +25,9 @@ from journeyops.runtime import Runtime
 # How long a Slack team → workspace mapping is trusted; `journeyops slack-link` on another
 # process takes effect after this.
 LINK_TTL_SECONDS = 300.0
+# Events about the installation itself: nobody is asking, and a team that just left must not
+# be linked to a workspace (or given one).
+INSTALLATION_EVENTS = {"app_uninstalled", "tokens_revoked"}
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,9 @@ def workspace_middleware(runtime: Runtime, *, one_workspace_per_team: bool) -> C
     async def resolve(
         context: AsyncBoltContext, body: dict[str, Any], next: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
+        if (body.get("event") or {}).get("type") in INSTALLATION_EVENTS:
+            await next()
+            return None
         chat_team_id = context.team_id or context.enterprise_id
         if not chat_team_id:
             return BoltResponse(status=400, body="This request names no Slack workspace.")
@@ -90,7 +97,7 @@ def workspace_middleware(runtime: Runtime, *, one_workspace_per_team: bool) -> C
             workspace_id = await workspace_of(chat_team_id, body)
         except DomainError as error:
             # Shown to the person who typed the command; events simply go unanswered.
-            return BoltResponse(status=200, body=error.message)
+            return BoltResponse(status=200, body=escape(error.message))
         context["who"] = Who(
             runtime=runtime,
             workspace_id=workspace_id,

@@ -64,11 +64,19 @@ class Context:
 
     @classmethod
     def load(cls, raw: str | None) -> "Context":
+        """What `dump` kept; anything else in `private_metadata` is ignored."""
         try:
             data = json.loads(raw or "{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             data = {}
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        if not isinstance(data, dict):
+            data = {}
+        channel_id, permalink, rev = data.get("channel_id"), data.get("permalink"), data.get("rev")
+        return cls(
+            channel_id=channel_id if isinstance(channel_id, str) else None,
+            permalink=permalink if isinstance(permalink, str) else None,
+            rev=rev if isinstance(rev, int) and not isinstance(rev, bool) else 0,
+        )
 
 
 def option(value: str, text: str) -> Option:
@@ -196,6 +204,11 @@ class Submission:
     team_id: uuid.UUID | None
 
 
+def state_values(view: dict[str, Any] | None) -> dict[str, Any]:
+    """What the inputs of a view hold, by block id (bot.payload has checked their types)."""
+    return ((view or {}).get("state") or {}).get("values") or {}
+
+
 def selected(values: dict[str, Any], block: BlockId) -> str | None:
     """The chosen value of a block, whatever its current `rev` suffix."""
     for block_id, actions in values.items():
@@ -217,7 +230,7 @@ def as_uuid(value: str | None) -> uuid.UUID | None:
 
 
 def read(view: dict[str, Any]) -> Submission:
-    values = view.get("state", {}).get("values", {})
+    values = state_values(view)
     sentiment = selected(values, BlockId.SENTIMENT)
     return Submission(
         journey_id=as_uuid(selected(values, BlockId.JOURNEY)),
@@ -234,9 +247,10 @@ def read(view: dict[str, Any]) -> Submission:
 def error_block(view: dict[str, Any], field: str | None) -> str:
     """The block id (with its current rev) that shows a domain error on `field`."""
     wanted = FIELD_BLOCKS.get(field or "", BlockId.TEXT)
-    for block in view.get("blocks", []):
-        if block.get("block_id", "").split(".")[0] == wanted:
-            return block["block_id"]
+    for block in view.get("blocks") or []:
+        block_id = block.get("block_id") or ""
+        if block_id.split(".")[0] == wanted:
+            return block_id
     return BlockId.TEXT
 
 
@@ -251,13 +265,13 @@ def rekeyed(view: dict[str, Any], journey: dict[str, Any] | None) -> dict[str, A
     context = Context.load(view.get("private_metadata"))
     rev = context.rev + 1
     blocks = []
-    for block in view.get("blocks", []):
+    for block in view.get("blocks") or []:
         block = json.loads(json.dumps(block))
-        base = block.get("block_id", "").split(".")[0]
+        base = (block.get("block_id") or "").split(".")[0]
         if base in (BlockId.STAGE, BlockId.TOUCHPOINT):
             block["block_id"] = f"{base}.{rev}"
-        if base == BlockId.JOURNEY:
-            element = block["element"]
+        element = block.get("element")
+        if base == BlockId.JOURNEY and isinstance(element, dict):
             element.pop("initial_option", None)
             if journey:
                 element["initial_option"] = journey
@@ -270,7 +284,7 @@ def rekeyed(view: dict[str, Any], journey: dict[str, Any] | None) -> dict[str, A
     return {
         "type": "modal",
         "callback_id": view.get("callback_id", CallbackId.LOG_MODAL),
-        "title": view["title"],
+        "title": view.get("title"),
         "submit": view.get("submit"),
         "close": view.get("close"),
         "private_metadata": updated.dump(),

@@ -4,11 +4,14 @@ Everything a person typed is escaped before it goes into mrkdwn, so `<!channel>`
 `<https://evil|bank>` in an observation shows as text and pings or spoofs nobody.
 """
 
+import re
 from datetime import UTC, datetime
 
 SECTION_MAX = 3000
 BLOCKS_MAX = 50
 PLAIN_TEXT_MAX = 75  # button and option labels
+# What a cut must not leave half of at its end: an entity (`&lt;`) or a token (`<@U1>`, a link).
+_OPEN_AT_END = re.compile(r"&[a-z]*$|<[^>]*$")
 
 
 def escape(text: str) -> str:
@@ -22,7 +25,16 @@ def unescape(text: str) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
+    """Plain text cut to `limit` characters, "…" included."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def shorten_mrkdwn(mrkdwn: str, limit: int) -> str:
+    """Escaped mrkdwn cut to `limit` characters, "…" included, never inside an entity or a
+    `<…>` token (half an `&lt;` shows as garbage, half a link breaks the rest)."""
+    if len(mrkdwn) <= limit:
+        return mrkdwn
+    return _OPEN_AT_END.sub("", mrkdwn[: limit - 1]).rstrip() + "…"
 
 
 def quote(text: str, limit: int = 280) -> str:

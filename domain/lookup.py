@@ -20,9 +20,19 @@ async def get_in_workspace(
     id: uuid.UUID,
     field: str,
     label: str,
+    for_update: bool = False,
 ) -> T:
-    """The row of `model` with this id in this workspace, or NotFound naming `field`."""
-    row = await session.get(model, (workspace_id, id))
+    """The row of `model` with this id in this workspace, or NotFound naming `field`.
+
+    `for_update` locks the row until the transaction ends (SELECT … FOR UPDATE) and reads it
+    afresh once the lock is granted, so changes to one row take turns and each sees the last.
+    """
+    row = await session.get(
+        model,
+        (workspace_id, id),
+        with_for_update=True if for_update else None,
+        populate_existing=for_update,
+    )
     if row is None:
         raise NotFound(f"No {label} with that id exists in this workspace.", field=field)
     return row

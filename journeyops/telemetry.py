@@ -19,6 +19,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    disable_created_metrics,
     generate_latest,
     multiprocess,
 )
@@ -30,6 +31,8 @@ from starlette.responses import Response
 from domain.event import service as event_service
 from domain.notification import service as notification_service
 from journeyops.outage import database_unreachable
+
+disable_created_metrics()  # a `_created` sample per series says nothing an operator needs
 
 EVENTS = Counter(
     "journeyops_events",

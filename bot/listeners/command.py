@@ -1,8 +1,6 @@
 """`/journey`: acknowledge at once, then parse → one use case → render, answered through the
 command's response_url (ephemeral unless asked to be public)."""
 
-import uuid
-
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot import blocks
@@ -25,6 +23,7 @@ from bot.commands import (
 from bot.listeners import log_modal, quick_log
 from bot.listeners.reply import Reply, send
 from bot.middleware import Who, who
+from bot.modal import as_uuid
 from domain import matching
 from domain.alert import overview as alert_overview
 from domain.errors import DomainError, ErrorCode, ValidationError
@@ -54,7 +53,8 @@ async def journey(ack, command: dict, respond, client, context: AsyncBoltContext
             reply = await answer(parsed, person, command.get("channel_id", ""))
         except DomainError as error:
             reply = Reply(blocks.error_message(error.message), error.message)
-    await send(respond, reply)
+    if reply is not None:
+        await send(respond, reply)
 
 
 async def answer(command: Command, person: Who, channel_id: str) -> Reply:
@@ -171,13 +171,15 @@ async def pick_stage(ack, action: dict, respond, context: AsyncBoltContext) -> N
     """A button from an ambiguous `stage <name>`: show that stage, in place of the question."""
     await ack()
     person = who(context)
+    stage_id = as_uuid(action.get("value"))
     try:
+        if stage_id is None:
+            raise ValidationError("That button is stale.")
         async with person.runtime.db.begin() as session:
             overview = await flows.stage_overview(
-                session, workspace_id=person.workspace_id, stage=uuid.UUID(action["value"])
+                session, workspace_id=person.workspace_id, stage=stage_id
             )
         reply = stage_reply(overview)
-    except (DomainError, ValueError) as error:
-        message = error.message if isinstance(error, DomainError) else "That button is stale."
-        reply = Reply(blocks.error_message(message), message)
+    except DomainError as error:
+        reply = Reply(blocks.error_message(error.message), error.message)
     await send(respond, reply, replace_original=True)

@@ -13,7 +13,7 @@ from bot.listeners import home
 from bot.middleware import Who, who
 from bot.modal import Context
 from bot.send import safely
-from bot.text import unescape
+from bot.text import escape, unescape
 from domain.errors import DomainError
 from domain.journey import service as journey_service
 from domain.member import service as member_service
@@ -21,6 +21,7 @@ from domain.observation import flows
 from domain.stage import service as stage_service
 from domain.team.models import Team
 from domain.touchpoint import service as touchpoint_service
+from domain.validation import unstorable_reason
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ async def open_modal(
 
 async def from_home(ack, body: dict, client, context: AsyncBoltContext) -> None:
     await ack()
-    await open_modal(client, body["trigger_id"], who(context), Context())
+    if body.get("trigger_id"):
+        await open_modal(client, body["trigger_id"], who(context), Context())
 
 
 async def from_message(ack, shortcut: dict, client, context: AsyncBoltContext) -> None:
@@ -65,12 +67,8 @@ async def from_message(ack, shortcut: dict, client, context: AsyncBoltContext) -
     )
 
 
-def _state(body: dict) -> dict[str, Any]:
-    return body.get("view", {}).get("state", {}).get("values", {})
-
-
 def _chosen(body: dict, block: modal.BlockId) -> Any:
-    return modal.as_uuid(modal.selected(_state(body), block))
+    return modal.as_uuid(modal.selected(modal.state_values(body.get("view")), block))
 
 
 async def journey_options(ack, body: dict, context: AsyncBoltContext) -> None:
@@ -82,15 +80,25 @@ async def journey_options(ack, body: dict, context: AsyncBoltContext) -> None:
     await ack(options=modal.options(pairs))
 
 
+def _searchable(body: dict) -> str | None:
+    """What the person typed into a picker; None when no stored name can hold it (a NUL…),
+    so there is nothing to look up."""
+    typed = body.get("value", "")
+    return None if unstorable_reason(typed) else typed
+
+
 async def stage_options(ack, body: dict, context: AsyncBoltContext) -> None:
     person = who(context)
     journey_id = _chosen(body, modal.BlockId.JOURNEY)
+    if (search := _searchable(body)) is None:
+        await ack(options=[])
+        return
     async with person.runtime.db.begin() as session:
         places = await stage_service.places(
             session,
             workspace_id=person.workspace_id,
             journey_id=journey_id,
-            search=body.get("value", ""),
+            search=search,
             limit=modal.OPTIONS_MAX,
         )
     pairs = [(str(p.id), p.name if journey_id else p.label) for p in places]
@@ -99,13 +107,16 @@ async def stage_options(ack, body: dict, context: AsyncBoltContext) -> None:
 
 async def touchpoint_options(ack, body: dict, context: AsyncBoltContext) -> None:
     person = who(context)
+    if (search := _searchable(body)) is None:
+        await ack(options=[])
+        return
     async with person.runtime.db.begin() as session:
         places = await touchpoint_service.places(
             session,
             workspace_id=person.workspace_id,
             journey_id=_chosen(body, modal.BlockId.JOURNEY),
             stage_id=_chosen(body, modal.BlockId.STAGE),
-            search=body.get("value", ""),
+            search=search,
             limit=modal.OPTIONS_MAX,
         )
     await ack(options=modal.options([(str(p.id), p.label) for p in places]))
@@ -114,7 +125,9 @@ async def touchpoint_options(ack, body: dict, context: AsyncBoltContext) -> None
 async def journey_chosen(ack, body: dict, action: dict, client) -> None:
     """A journey was picked: clear stage and touchpoint picked for another one."""
     await ack()
-    view = body["view"]
+    view = body.get("view")
+    if not view or not view.get("id"):
+        return
     await safely(
         client.views_update(
             view_id=view["id"],
@@ -154,8 +167,10 @@ async def submit(ack, body: dict, view: dict, client, context: AsyncBoltContext)
         )
         return
     await ack()
+    if logged.repeated:  # a retried submission: confirmed the first time
+        return
     shown = blocks.logged_message(logged.observation, logged.where, logged.team_name)
-    text = f"Logged at {logged.where}"
+    text = escape(f"Logged at {logged.where}")
     if where.channel_id and await safely(
         client.chat_postEphemeral(
             channel=where.channel_id, user=person.user_id, blocks=shown, text=text

@@ -6,9 +6,6 @@ command's trigger id is the idempotency key, so a double click, or a click on a 
 candidate, logs once.
 """
 
-import json
-import uuid
-
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot import blocks
@@ -35,7 +32,8 @@ def _error(message: str, text: str) -> Reply:
     return Reply(shown, message)
 
 
-async def log(command: QuickLog, person: Who, *, key: str) -> Reply:
+async def log(command: QuickLog, person: Who, *, key: str) -> Reply | None:
+    """The answer to a quick log; None when its key was logged (and answered) before."""
     try:
         async with person.runtime.db.begin() as session:
             logged = await flows.quick_log(
@@ -58,16 +56,15 @@ async def log(command: QuickLog, person: Who, *, key: str) -> Reply:
         )
     except DomainError as error:
         return _error(error.message, command.text)
-    return _logged(logged)
+    return None if logged.repeated else _logged(logged)
 
 
 async def pick_touchpoint(ack, action: dict, respond, context: AsyncBoltContext) -> None:
     await ack()
     person = who(context)
     try:
-        pending = json.loads(action["value"])
-        touchpoint = uuid.UUID(pending.pop("touchpoint"))
-    except (ValueError, KeyError, TypeError):
+        pending = blocks.read_pick_value(action.get("value"))
+    except ValueError:
         await send(respond, _error("That button is stale; log again.", ""))
         return
     try:
@@ -77,13 +74,14 @@ async def pick_touchpoint(ack, action: dict, respond, context: AsyncBoltContext)
                 workspace_id=person.workspace_id,
                 author_id=person.user_id,
                 author_name=await person.name(),
-                text=pending.get("text", ""),
-                kind=pending.get("kind"),
-                emotion=pending.get("emotion"),
-                touchpoint=touchpoint,
-                idempotency_key=pending.get("key"),
+                text=pending.text,
+                kind=pending.kind,
+                emotion=pending.emotion,
+                touchpoint=pending.touchpoint,
+                idempotency_key=pending.key,
             )
     except DomainError as error:
-        await send(respond, _error(error.message, pending.get("text", "")))
+        await send(respond, _error(error.message, pending.text))
         return
-    await send(respond, _logged(logged), replace_original=True)
+    if not logged.repeated:
+        await send(respond, _logged(logged), replace_original=True)

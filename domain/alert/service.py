@@ -2,7 +2,8 @@
 
 Every change records who did what in the activity log and queues the in-place update of the
 alert's Slack messages in the same transaction. Actions a double click could repeat are
-idempotent: repeating one changes nothing and logs nothing.
+idempotent: repeating one changes nothing and logs nothing. Each action locks the alert's row
+first, so concurrent ones (from Slack, GraphQL or the worker) take turns.
 """
 
 import uuid
@@ -40,6 +41,20 @@ MUTE_REPEAT_WINDOW = timedelta(minutes=5)
 async def get(session: AsyncSession, *, workspace_id: uuid.UUID, alert_id: uuid.UUID) -> Alert:
     return await get_in_workspace(
         session, Alert, workspace_id=workspace_id, id=alert_id, field="alertId", label="alert"
+    )
+
+
+async def _to_change(session: AsyncSession, workspace_id: uuid.UUID, alert_id: uuid.UUID) -> Alert:
+    """The alert, locked until the transaction ends: actions on one alert take turns, so the
+    same click arriving five times at once sees the first one's change and repeats nothing."""
+    return await get_in_workspace(
+        session,
+        Alert,
+        workspace_id=workspace_id,
+        id=alert_id,
+        field="alertId",
+        label="alert",
+        for_update=True,
     )
 
 
@@ -312,7 +327,7 @@ async def acknowledge(
     actor_name: str,
 ) -> Alert:
     """Someone has seen it and is on it; repeating it (or on a resolved alert) changes nothing."""
-    alert = await get(session, workspace_id=workspace_id, alert_id=alert_id)
+    alert = await _to_change(session, workspace_id, alert_id)
     if alert.status is not AlertStatus.OPEN:
         return alert
     alert.status = AlertStatus.ACKNOWLEDGED
@@ -340,7 +355,7 @@ async def assign(
         label="The assignee's name",
         max_length=ASSIGNEE_NAME_MAX,
     )
-    alert = await get(session, workspace_id=workspace_id, alert_id=alert_id)
+    alert = await _to_change(session, workspace_id, alert_id)
     if alert.assignee_id == assignee_id:
         return alert
     _refuse_if_resolved(alert, "assigned")
@@ -366,7 +381,7 @@ async def mute(
     """No new alert of this rule at this stage for `hours` from now, even after a resolution;
     muting again replaces the time. Every door mutes through here, so one set of limits holds."""
     _check_mute_hours(hours)
-    alert = await get(session, workspace_id=workspace_id, alert_id=alert_id)
+    alert = await _to_change(session, workspace_id, alert_id)
     until = (now or datetime.now(UTC)) + timedelta(hours=hours)
     if alert.muted_until is not None and abs(alert.muted_until - until) < MUTE_REPEAT_WINDOW:
         return alert
@@ -401,7 +416,7 @@ async def resolve(
     actor_name: str,
 ) -> Alert:
     """Close the alert by hand; the cooldown starts now. Repeating it changes nothing."""
-    alert = await get(session, workspace_id=workspace_id, alert_id=alert_id)
+    alert = await _to_change(session, workspace_id, alert_id)
     if alert.status is AlertStatus.RESOLVED:
         return alert
     alert.status, alert.resolution = AlertStatus.RESOLVED, Resolution.BY_HAND
@@ -418,7 +433,7 @@ async def resolve_recovered(
     at: datetime,
 ) -> Alert:
     """The stage recovered: close the alert and say so in its Slack thread."""
-    alert = await get(session, workspace_id=workspace_id, alert_id=alert_id)
+    alert = await _to_change(session, workspace_id, alert_id)
     if alert.status is AlertStatus.RESOLVED:
         return alert
     alert.status, alert.resolution = AlertStatus.RESOLVED, Resolution.RECOVERED

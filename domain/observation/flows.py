@@ -33,6 +33,9 @@ class Logged:
     observation: Observation
     team_name: str
     where: str  # "Touchpoint (Journey › stage)" or "Journey › stage"
+    # Logged earlier with the same idempotency key (a retried request, a double click): the
+    # door confirmed it then, and says nothing again.
+    repeated: bool = False
 
 
 async def log_as_member(
@@ -61,7 +64,7 @@ async def log_as_member(
             session, workspace_id=workspace_id, idempotency_key=idempotency_key
         )
         if earlier is not None:
-            return await _logged(session, earlier)
+            return await _logged(session, earlier, repeated=True)
     text = required_text(text, field="text", label="The observation", max_length=TEXT_MAX)
     if join_team_id is not None:
         await member_service.join(
@@ -194,7 +197,9 @@ def _placed(*columns: Any) -> Select:
     )
 
 
-async def _logged(session: AsyncSession, observation: Observation) -> Logged:
+async def _logged(
+    session: AsyncSession, observation: Observation, *, repeated: bool = False
+) -> Logged:
     query = _placed(Journey.name, Stage.name, Touchpoint.name, Team.name).where(
         Observation.workspace_id == observation.workspace_id, Observation.id == observation.id
     )
@@ -203,7 +208,7 @@ async def _logged(session: AsyncSession, observation: Observation) -> Logged:
     where = f"{journey_name} › {stage_name}"
     if touchpoint_name:
         where = f"{touchpoint_name} ({where})"
-    return Logged(observation=observation, team_name=team_name or "", where=where)
+    return Logged(observation, team_name or "", where, repeated)
 
 
 @dataclass(frozen=True)

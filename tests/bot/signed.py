@@ -1,7 +1,9 @@
 """Requests to /slack/events built and signed exactly as Slack builds and signs them."""
 
+import asyncio
 import json
 import time
+from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,6 +36,16 @@ class SlackClient:
         self.http = http
         self.response_url = response_url
         self._triggers = 0
+
+    async def settled(self, request: Awaitable[httpx.Response]) -> httpx.Response:
+        """Send, then wait (at most 5 s) for the work the request started: Bolt runs a
+        listener after the ack, in a task of its own, so what it sends Slack comes later."""
+        running = asyncio.all_tasks()
+        response = await request
+        started = asyncio.all_tasks() - running - {asyncio.current_task()}
+        if started:
+            await asyncio.wait(started, timeout=5)
+        return response
 
     def trigger(self) -> str:
         self._triggers += 1

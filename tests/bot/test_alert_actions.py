@@ -207,6 +207,28 @@ async def test_a_double_click_changes_nothing_twice(slack, fake_slack, db, acme,
     assert not fake_slack.calls_to("response_url")  # no error for a repeat
 
 
+@pytest.mark.parametrize(
+    "button",
+    [AlertButton.ACKNOWLEDGE, AlertButton.ASSIGN_TO_ME, AlertButton.MUTE, AlertButton.RESOLVE],
+)
+async def test_five_clicks_at_once_change_the_alert_once(slack, fake_slack, db, acme, button):
+    alert, blocks = await fired(db, acme)
+    await click(slack, blocks, AlertButton.OPEN_MAP)  # links our Slack team to Acme first
+    if button is AlertButton.MUTE:
+        payload = alert_menu(blocks, button, "24 hours", slack.response_url)
+    else:
+        payload = alert_button(blocks, button, slack.response_url)
+    running = asyncio.all_tasks()
+    responses = await asyncio.gather(*(slack.interaction(payload) for _ in range(5)))
+    assert all(response.status_code == 200 for response in responses)
+    listeners = asyncio.all_tasks() - running - {asyncio.current_task()}
+    await asyncio.wait(listeners, timeout=5)
+    _, activity, updates = await state(db, alert)
+    assert len(activity) == 2, [a.action for a in activity]
+    assert len(updates) == 1
+    assert not fake_slack.calls_to("response_url")
+
+
 async def test_an_alert_of_another_workspace_is_not_found_and_untouched(
     slack, fake_slack, db, acme
 ):
@@ -253,7 +275,7 @@ async def test_open_map_is_only_acknowledged(slack, fake_slack, db, acme):
     await click(slack, blocks, AlertButton.OPEN_MAP)
     _, activity, updates = await state(db, alert)
     assert len(activity) == 1 and not updates
-    assert [call.method for call in fake_slack.calls] == ["auth.test"]  # Bolt's, at start
+    assert fake_slack.calls == []
 
 
 async def test_a_click_on_the_posted_message_updates_it_in_place_once_delivered(

@@ -1,7 +1,9 @@
 """`/journey` subcommands end to end: signed request in, what the bot sent Slack out."""
 
 import json
+import logging
 
+import pytest
 from sqlalchemy import select
 
 from domain.member import service as member_service
@@ -100,15 +102,14 @@ async def test_quick_log_ambiguous_offers_buttons_and_logs_once_on_click(
     }
     online = next(b for b in buttons if "Online" in b["text"]["text"])
     for button in (online, online, buttons[1]):  # a double click, then the other candidate
-        response = await slack.interaction(block_action(button, slack.response_url))
+        response = await slack.settled(slack.interaction(block_action(button, slack.response_url)))
         assert response.status_code == 200
-    await fake_slack.wait_for("response_url", 3)
     [observation] = await observations(db)
     assert observation.touchpoint_id == on_support.checkout.id
     assert observation.text == "Shipping costs surprise people"
-    first = fake_slack.calls_to("response_url")[0].params
-    assert first["replace_original"] is True
-    assert "Logged" in shown(first["blocks"])
+    [confirmation] = fake_slack.calls_to("response_url")  # the repeats answer nothing
+    assert confirmation["replace_original"] is True
+    assert "Logged" in shown(confirmation["blocks"])
 
 
 def block_action(button: dict, response_url: str) -> dict:
@@ -311,3 +312,48 @@ async def test_quick_log_a_touchpoint_name_of_several_words_without_quotes(
     [observation] = await observations(db)
     assert observation.touchpoint_id == on_support.product_page.id
     assert observation.text == "Reviews are hard to find"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "log product-page customers\u0000 leave",
+        "log product-page\u0000 customers leave",
+        "log checkout customers\u0000 abandon the cart",
+        "log product-page customers leave #frustr\u0000ation",
+    ],
+)
+async def test_a_quick_log_with_text_postgresql_cannot_store_answers_privately_and_stores_nothing(
+    slack, fake_slack, db, caplog, on_support, text
+):
+    reply = await ask(slack, fake_slack, text)
+    assert reply["response_type"] == "ephemeral"
+    assert "cannot be stored" in shown(reply["blocks"])
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert await observations(db) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "map Online\u0000purchase",
+        "stage deci\u0000sion",
+        "team Sup\u0000port",
+        "subscribe Online purchase > deci\u0000sion",
+        "unsubscribe Online\u0000",
+        "metrics Online\u0000purchase",
+        "alerts Online\u0000purchase",
+        "alerts add Online purchase > \u0000",
+        "alerts remove \u0000",
+        'log "prod\u0000uct page" Reviews are hidden',
+        "log prod\u0000uct-page Reviews are hidden",
+        "he\u0000lp",
+    ],
+)
+async def test_any_command_with_a_nul_character_is_answered_privately(
+    slack, fake_slack, db, caplog, on_support, text
+):
+    reply = await ask(slack, fake_slack, text)
+    assert reply["response_type"] == "ephemeral"
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert await observations(db) == []

@@ -151,4 +151,28 @@ async def test_uninstalling_deletes_the_teams_tokens(database_url, fake_slack, d
         await app.state.runtime.close()
     async with db() as session:
         left = await session.scalar(text("SELECT count(*) FROM slack_bots"))
+        workspaces = await session.scalar(text("SELECT count(*) FROM workspace"))
     assert left == 0
+    assert workspaces == 0  # the team that left was not given a workspace on its way out
+
+
+async def test_single_workspace_uninstall_and_revocation_are_acknowledged_and_explained(
+    slack, fake_slack, db, caplog
+):
+    async with db.begin() as session:  # two unlinked workspaces: nobody to link the team to
+        await make_workspace(session, "acme")
+        await make_workspace(session, "globex")
+    events = [
+        {"type": "app_uninstalled", "event_ts": "1700000009.000100"},
+        {"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}, "event_ts": "1700000009.000200"},
+    ]
+    for event in events:
+        response = await slack.settled(slack.event(event))
+        assert response.status_code == 200, response.text
+    told = [r.getMessage() for r in caplog.records if "SLACK_BOT_TOKEN" in r.getMessage()]
+    assert len(told) == 2
+    assert all("reinstall" in message.lower() and "queued" in message for message in told)
+    assert fake_slack.calls == []
+    async with db() as session:
+        linked = await session.scalar(select(Workspace).where(Workspace.slack_team_id == TEAM_ID))
+    assert linked is None

@@ -30,11 +30,7 @@ async def app_behind(proxy: DatabaseProxy):
 
 
 @pytest.fixture
-async def proxy(database_url, monkeypatch):
-    # No TLS negotiation through the relay: asyncpg leaves the future of a negotiation that a
-    # cut interrupts unretrieved (the live listener's reconnect is cancelled at shutdown), and
-    # asyncio logs it as an error whenever it is collected, in whichever test runs then.
-    monkeypatch.setenv("PGSSLMODE", "disable")
+async def proxy(database_url):
     proxy = DatabaseProxy(database_url)
     await proxy.start()
     yield proxy
