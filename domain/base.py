@@ -2,7 +2,7 @@
 
 Every row carries its workspace id and every key includes it (`(workspace_id, id)` primary keys,
 composite foreign keys), so that tables can later be distributed by workspace and no row can
-point at another workspace's rows.
+point at another workspace's rows (docs/domain.md, "Invariants").
 """
 
 import uuid

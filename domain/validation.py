@@ -139,7 +139,13 @@ def optional_text(value: str | None, *, field: str, label: str, max_length: int)
     return cleaned
 
 
-def in_range(value: int, *, field: str, label: str, low: int, high: int) -> int:
+def in_range(value: int | None, *, field: str, label: str, low: int, high: int) -> int:
+    if value is None:  # a client that sent null where a number is needed
+        raise ValidationError(
+            f"{label} needs a value between {low} and {high}.",
+            field=field,
+            code=ErrorCode.REQUIRED,
+        )
     if not low <= value <= high:
         raise ValidationError(
             f"{label} must be between {low} and {high}, not {value}.",

@@ -9,6 +9,7 @@ import base64
 import binascii
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,22 +52,52 @@ class Writer:
     scope: TokenScope
 
 
-_checked: dict[str, tuple[float, Writer]] = {}  # secret → (checked at, what it was)
+class CheckedTokens:
+    """Writers whose tokens were checked, each trusted for `ttl` seconds of `clock` (monotonic
+    seconds; tests pass their own) after its check; at most `size` are kept (a full cache
+    starts over)."""
+
+    def __init__(
+        self,
+        *,
+        ttl: float = CACHE_SECONDS,
+        size: int = CACHE_MAX,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl, self.size, self.clock = ttl, size, clock
+        self._checked: dict[str, tuple[float, Writer]] = {}  # secret → (checked at, writer)
+
+    def get(self, secret: str, now: float) -> Writer | None:
+        """The writer checked for `secret` less than `ttl` before `now`, if any."""
+        entry = self._checked.get(secret)
+        if entry is not None and now - entry[0] < self.ttl:
+            return entry[1]
+        return None
+
+    def keep(self, secret: str, writer: Writer, checked_at: float) -> None:
+        if len(self._checked) >= self.size:
+            self._checked.clear()
+        self._checked[secret] = (checked_at, writer)
+
+    def forget(self, secret: str) -> None:
+        self._checked.pop(secret, None)
+
+
+checked = CheckedTokens()  # one per process, shared by every request
 
 
 async def _token(session: AsyncSession, secret: str) -> Writer | None:
-    now = time.monotonic()
-    cached = _checked.get(secret)
-    if cached is not None and now - cached[0] < CACHE_SECONDS:
-        return cached[1]
+    now = checked.clock()  # before asking: trust runs from the check, not from its answer
+    cached = checked.get(secret, now)
+    if cached is not None:
+        return cached
     token = await auth_service.authenticate(session, secret=secret)
     if token is None:
-        _checked.pop(secret, None)
+        checked.forget(secret)
         return None
-    if len(_checked) >= CACHE_MAX:
-        _checked.clear()
-    _checked[secret] = (now, Writer(token.workspace_id, token.scope))
-    return _checked[secret][1]
+    found = Writer(token.workspace_id, token.scope)
+    checked.keep(secret, found, now)
+    return found
 
 
 async def writer(session: AsyncSession, request: Request) -> Writer:

@@ -1,4 +1,5 @@
 import asyncio
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -7,6 +8,33 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from journeyops import migrations
 from journeyops.database import create_engine, create_sessionmaker
 from tests.database import create_database, drop_database, server_url
+
+PURE_MARK = "pytest.mark.pure"
+
+
+def _marks_pure(path: Path) -> bool:
+    """Whether a test module, or any below a folder, marks something pure."""
+    modules = [path] if path.is_file() else path.rglob("test_*.py")
+    return any(PURE_MARK in module.read_text() for module in modules)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """`-m pure` imports only the test modules (and the folders' conftest.py) that mark
+    something pure (`pytest.mark.pure`, as a decorator or a module's `pytestmark`): importing
+    the others would cost seconds, only to deselect every test in them."""
+    if config.getoption("markexpr") != "pure":
+        return None
+    if collection_path.is_file() and not collection_path.name.startswith("test_"):
+        return None
+    return not _marks_pure(collection_path)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fast tier (`pytest -m pure`) runs without a database server: a test marked pure
+    that asks for the database, however indirectly, is a mistake caught before anything runs."""
+    for item in items:
+        if item.get_closest_marker("pure") and "database_url" in getattr(item, "fixturenames", ()):
+            raise pytest.UsageError(f"{item.nodeid} is marked pure but needs the database")
 
 
 @pytest.fixture(scope="session")

@@ -1,3 +1,4 @@
+import pytest
 from typer.testing import CliRunner
 
 from domain.auth import service as auth_service
@@ -44,6 +45,7 @@ async def test_token_create_refuses_an_unknown_scope(monkeypatch, database_url):
     assert "is not one of: read, write, admin" in result.output
 
 
+@pytest.mark.pure
 def test_several_server_processes_need_a_shared_database(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("WEB_CONCURRENCY", "2")

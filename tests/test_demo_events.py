@@ -2,6 +2,8 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from domain.event import synthetic
 from domain.journey import service as journey_service
 from domain.metrics import service as metrics_service
@@ -10,6 +12,7 @@ from journeyops import demo
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 
 
+@pytest.mark.pure
 def test_the_generator_is_seeded_and_walks_customers_forward_in_time():
     plan = synthetic.Plan([["a"], ["b"], ["c"]], customers=200, start=NOW, days=14, seed=3)
     events = list(synthetic.events(plan))

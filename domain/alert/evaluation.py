@@ -34,9 +34,10 @@ class CohortSource(Protocol):
 
     Each cohort counts the customers whose first reach of the stage fell on that day (in the
     journey's time zone) and those of them who reached a later stage within `alert_window`
-    of their entry, as PRODUCT.md defines conversion with W = `alert_window`. Its `segments`
-    split the same customers by `Segment("persona", persona name)` and by
-    `Segment("channel", entry channel)`, so the alert can name what drives a fall.
+    of their entry: conversion as docs/metrics.md defines it ("Converted, dropped, pending"),
+    with W = `alert_window` (docs/alerts.md, "What is compared"). Its `segments` split the
+    same customers by `Segment("persona", persona name)` and by `Segment("channel", entry
+    channel)`, so the alert can name what drives a fall.
     """
 
     def __call__(

@@ -1,4 +1,5 @@
-"""When a stage's drop-off worsens for real: the pure decision behind every alert.
+"""When a stage's drop-off worsens for real: the pure decision behind every alert (described
+with worked examples in docs/alerts.md).
 
 A rule compares the *recent* cohorts of a stage (customers who entered it in the last few days)
 with a *baseline* of the cohorts before them. Both are judged only on matured cohorts:

@@ -1,5 +1,6 @@
-"""A plain, slow reference: stage metrics computed straight from PRODUCT.md's definitions over
-the raw events, with no stored state. The property test demands the real path agrees."""
+"""A plain, slow reference: stage metrics computed straight from the definitions in
+docs/metrics.md over the raw events, with no stored state. The property test demands the real
+path agrees."""
 
 import math
 from dataclasses import dataclass

@@ -31,6 +31,7 @@ async def test_an_unknown_scope_is_refused(session):
         await auth_service.create(session, workspace_name="Acme", scope="root")
 
 
+@pytest.mark.pure
 def test_scopes_include_the_ones_before_them():
     assert TokenScope.ADMIN.allows(TokenScope.WRITE)
     assert TokenScope.WRITE.allows(TokenScope.READ)

@@ -5,6 +5,8 @@ import pytest
 
 from domain.event import jsontext
 
+pytestmark = pytest.mark.pure
+
 
 def test_ordinary_json_round_trips():
     value = {"plan": "pro", "seats": 3, "price": 9.5, "tags": ["a", "é"], "ok": True, "no": None}

@@ -4,6 +4,8 @@ import pytest
 
 from domain import matching
 
+pytestmark = pytest.mark.pure
+
 NAMES = {
     "checkout": ["checkout", "Checkout"],
     "product-page": ["product-page", "Product page"],

@@ -3,7 +3,9 @@
 import pytest
 
 from domain.errors import ErrorCode, ValidationError
-from domain.validation import JSON_DEPTH_MAX, slack_user_id, storable_json, time_zone
+from domain.validation import JSON_DEPTH_MAX, in_range, slack_user_id, storable_json, time_zone
+
+pytestmark = pytest.mark.pure
 
 
 def nested(depth: int) -> dict:
@@ -79,3 +81,10 @@ def test_slack_user_id_refuses_anything_but_a_whole_id(value, code):
     with pytest.raises(ValidationError) as refused:
         slack_user_id(value, field="assignee")
     assert (refused.value.field, refused.value.code) == ("assignee", code)
+
+
+def test_in_range_refuses_a_missing_number_as_required():
+    with pytest.raises(ValidationError) as refused:
+        in_range(None, field="recentDays", label="The recent window (days)", low=1, high=30)
+    assert (refused.value.field, refused.value.code) == ("recentDays", ErrorCode.REQUIRED)
+    assert refused.value.message == "The recent window (days) needs a value between 1 and 30."

@@ -16,12 +16,14 @@ async def test_a_query_without_a_token_is_refused_with_401(gql):
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
     assert "Authorization: Bearer" in response.json()["message"]
+    assert response.json()["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED"}
 
 
 async def test_an_unknown_token_is_refused_with_401(gql):
     response = await gql.post(TEAMS, token="jo_not-a-real-token")
     assert response.status_code == 401
     assert "unknown or revoked" in response.json()["message"]
+    assert response.json()["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED"}
 
 
 async def test_graphiql_loads_without_a_token(gql):
@@ -34,7 +36,8 @@ async def test_queries_by_get_are_not_run(gql):
     response = await gql.http.get(
         "/graphql", params={"query": TEAMS}, headers={"Authorization": f"Bearer {gql.token}"}
     )
-    assert response.status_code != 200
+    assert response.status_code == 400
+    assert response.json() == {"errors": [{"message": "queries are not allowed when using GET"}]}
 
 
 async def test_a_read_token_can_query_but_not_mutate(gql, workspace, make_token):

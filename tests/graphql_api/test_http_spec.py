@@ -9,6 +9,7 @@ from graphql_api.media import GRAPHQL_RESPONSE_JSON as SPEC
 from graphql_api.media import JSON, response_media_type
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize(
     ("accept", "chosen"),
     [

@@ -83,6 +83,23 @@ async def test_update_and_delete_a_journey(gql):
     assert again["errors"][0]["code"] == "NOT_FOUND"
 
 
+async def test_a_null_conversion_window_is_refused_and_changes_nothing(gql):
+    # Found by the GraphQL fuzz test: `conversionWindowDays: null` answered "Unexpected error."
+    journey = await _journey(gql, conversionWindowDays=14)
+    refused = await gql.mutate(
+        "updateJourney",
+        {"id": journey["id"], "conversionWindowDays": None},
+        "journey { conversionWindowDays }",
+    )
+    assert refused["journey"] is None
+    [error] = refused["errors"]
+    assert (error["field"], error["code"]) == ("conversionWindowDays", "REQUIRED")
+    kept = await gql.data(
+        "query($id: ID!) { journey(id: $id) { conversionWindowDays } }", {"id": journey["id"]}
+    )
+    assert kept == {"journey": {"conversionWindowDays": 14}}
+
+
 async def test_add_stage_at_a_position_and_update_it(gql):
     journey = await _journey(gql)
     added = await gql.mutate(

@@ -1,9 +1,12 @@
 """schema.graphql is what frontends generate clients from; it must match the code."""
 
+import pytest
 from typer.testing import CliRunner
 
 from graphql_api.schema import SCHEMA_FILE, sdl
 from journeyops.cli import app
+
+pytestmark = pytest.mark.pure
 
 
 def test_schema_graphql_is_up_to_date():

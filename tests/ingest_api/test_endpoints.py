@@ -164,21 +164,21 @@ async def test_a_body_that_is_not_a_batch_is_400(client, db, body):
 
 async def test_an_accepted_batch_is_folded_into_metrics_in_the_background(client, db):
     key = await token(db)
+    running = asyncio.all_tasks()
     response = await client.post(
         "/v1/batch",
         headers=basic(key),
         json={"batch": [track("ann", "Product Viewed", "2026-11-20T10:00:00Z")]},
     )
     assert response.json()["accepted"] == 1
-    for _ in range(100):  # no reader asks: only the web process's folder takes it in
-        async with db() as session:
-            counted = await session.scalar(
-                text("SELECT sum(events) FROM event_name_count WHERE name = 'Product Viewed'")
-            )
-            waiting = await session.scalar(text("SELECT count(*) FROM pending_batch"))
-        if counted:
-            break
-        await asyncio.sleep(0.05)
+    folding = asyncio.all_tasks() - running  # what the request left running: the fold
+    assert folding
+    await asyncio.wait_for(asyncio.gather(*folding), timeout=10)
+    async with db() as session:  # no reader asked: only the web process's folder took it in
+        counted = await session.scalar(
+            text("SELECT sum(events) FROM event_name_count WHERE name = 'Product Viewed'")
+        )
+        waiting = await session.scalar(text("SELECT count(*) FROM pending_batch"))
     assert (counted, waiting) == (1, 0)
 
 
@@ -186,13 +186,15 @@ async def test_with_web_folding_off_the_batch_waits_for_the_worker_or_a_reader(d
     app = create_app(Settings(JOURNEYOPS_WEB_FOLD=False), database_url=database_url)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        key = await token(db, workspace="worker folds")
+        running = asyncio.all_tasks()
         response = await client.post(
             "/v1/batch",
-            headers=basic(await token(db, workspace="worker folds")),
+            headers=basic(key),
             json={"batch": [track("ann", "Product Viewed", "2026-11-20T10:00:00Z")]},
         )
         assert response.json()["accepted"] == 1
-        await asyncio.sleep(2.5)  # longer than the web folder ever waits
+        assert asyncio.all_tasks() - running == set()  # nothing left running to fold it
     await app.state.runtime.close()
     async with db() as session:
         waiting = await session.scalar(
@@ -204,9 +206,21 @@ async def test_with_web_folding_off_the_batch_waits_for_the_worker_or_a_reader(d
     assert waiting == 1
 
 
+class Clock:
+    """Monotonic seconds that pass only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 async def test_a_revoked_token_is_refused_once_its_cached_check_expires(client, db, monkeypatch):
     from ingest_api import auth
 
+    clock = Clock()
+    monkeypatch.setattr(auth, "checked", auth.CheckedTokens(clock=clock))
     async with db.begin() as session:
         api_token, key = await auth_service.create(session, workspace_name="acme", scope="write")
     event = track("ann", "Product Viewed", "2026-11-20T10:00:00Z")
@@ -215,10 +229,13 @@ async def test_a_revoked_token_is_refused_once_its_cached_check_expires(client, 
         await auth_service.revoke(
             session, workspace_id=api_token.workspace_id, token_id=api_token.id
         )
+    checked_at = clock.now
+    clock.now = checked_at + auth.CACHE_SECONDS - 0.5
     cached = await client.post("/v1/track", headers=basic(key), json=event)
     assert cached.status_code == 200  # within CACHE_SECONDS the earlier check stands
-    monkeypatch.setattr(auth, "CACHE_SECONDS", 0.0)  # as if CACHE_SECONDS had passed
-    assert (await client.post("/v1/track", headers=basic(key), json=event)).status_code == 401
+    clock.now = checked_at + auth.CACHE_SECONDS
+    refused = await client.post("/v1/track", headers=basic(key), json=event)
+    assert (refused.status_code, refused.json()["code"]) == (401, "unauthorized")
 
 
 # Issue 10's reproduction, byte for byte as curl sends it.

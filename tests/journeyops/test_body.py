@@ -8,6 +8,8 @@ import pytest
 
 from journeyops.body import CorruptBody, UnsupportedEncoding, body_within, encoding_of
 
+pytestmark = pytest.mark.pure
+
 LIMIT = 500 * 1024
 JSON = b'{"batch": [{"type": "track", "event": "Product Viewed"}]}' * 200
 

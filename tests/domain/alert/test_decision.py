@@ -1,8 +1,12 @@
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from domain.alert.decision import StageState, Step, decide
 from domain.alert.statistics import Cohort
 from tests.domain.alert.simulation import DEFAULT_POLICY
+
+pytestmark = pytest.mark.pure
 
 AT = datetime(2026, 3, 20, 6, tzinfo=UTC)
 WINDOWS = DEFAULT_POLICY.windows(AT)

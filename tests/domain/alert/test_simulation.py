@@ -9,8 +9,12 @@ is by the evaluation at which the whole recent window holds dropped cohorts.
 import random
 from datetime import timedelta
 
+import pytest
+
 from domain.alert.decision import Step
 from tests.domain.alert.simulation import DEFAULT_POLICY, cohorts, first_matured_evaluation, run
+
+pytestmark = pytest.mark.pure
 
 YEAR = 365
 WARM_UP = DEFAULT_POLICY.baseline_days + DEFAULT_POLICY.recent_days + 8  # baseline matured

@@ -16,6 +16,8 @@ from domain.alert.statistics import (
     recovery,
 )
 
+pytestmark = pytest.mark.pure
+
 DEFAULTS = Thresholds()
 
 

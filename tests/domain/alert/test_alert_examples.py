@@ -1,0 +1,112 @@
+"""The worked examples of docs/alerts.md, on the pure decision, so that the page and the code
+cannot drift apart unnoticed."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from domain.alert.decision import StageState, Step, decide
+from domain.alert.statistics import (
+    Cohort,
+    Days,
+    Proportion,
+    Segment,
+    Thresholds,
+    compare,
+    main_driver,
+    matured_windows,
+    recovery,
+)
+from domain.alert_rule.models import AlertRule
+from domain.alert_rule.service import alert_window_hours, cooldown_hours
+from tests.domain.alert.simulation import DEFAULT_POLICY
+
+pytestmark = pytest.mark.pure
+
+BASELINE = Proportion(1000, 500)
+
+
+def test_the_alert_window_and_cooldown_follow_the_journey_and_the_recent_window():
+    unset = AlertRule(alert_window_hours=None, recent_days=3, cooldown_hours=None)
+    assert alert_window_hours(unset, conversion_window_days=30) == 7 * 24
+    assert alert_window_hours(unset, conversion_window_days=10) == 120
+    outgrown = AlertRule(alert_window_hours=240)  # the conversion window shrank to 10 days
+    assert alert_window_hours(outgrown, conversion_window_days=10) == 120
+    assert cooldown_hours(unset) == 72
+
+
+@pytest.mark.parametrize(
+    ("at", "timezone", "recent", "baseline"),
+    [
+        (
+            datetime(2026, 3, 20, 6, tzinfo=UTC),
+            "UTC",
+            Days(date(2026, 3, 10), date(2026, 3, 12)),
+            Days(date(2026, 2, 10), date(2026, 3, 9)),
+        ),
+        (
+            datetime(2026, 3, 20, 3, tzinfo=UTC),
+            "America/New_York",
+            Days(date(2026, 3, 9), date(2026, 3, 11)),
+            Days(date(2026, 2, 9), date(2026, 3, 8)),
+        ),
+    ],
+)
+def test_only_matured_days_are_judged(at, timezone, recent, baseline):
+    windows = matured_windows(
+        at, alert_window=timedelta(days=7), recent_days=3, baseline_days=28, timezone=timezone
+    )
+    assert (windows.recent, windows.baseline) == (recent, baseline)
+
+
+def test_a_fall_that_matters_and_is_unlikely_to_be_chance_fires():
+    fell = compare(BASELINE, Proportion(300, 105), Thresholds())
+    assert fell.fires
+    assert fell.change_points == pytest.approx(-15.0)
+    assert fell.z == pytest.approx(-4.57, abs=0.005)
+    assert fell.p_value == pytest.approx(2.5e-6, rel=0.02)
+
+
+def test_a_fall_that_could_be_chance_or_too_few_customers_hold():
+    chance = compare(BASELINE, Proportion(100, 40), Thresholds())
+    assert not chance.fires
+    assert (round(chance.z, 2), round(chance.p_value, 3)) == (-1.91, 0.028)
+    assert "could be chance (p = 0.028; an alert needs p < 1e-05)" in chance.reason
+    few = compare(BASELINE, Proportion(40, 5), Thresholds())
+    assert (
+        few.reason == "Not enough customers to judge: 40 matured in the recent window, 50 needed."
+    )
+
+
+def test_the_driver_is_the_segment_that_accounts_for_the_fall():
+    web, email = Segment("channel", "web"), Segment("channel", "email")
+    driver = main_driver(
+        BASELINE,
+        Proportion(300, 110),
+        {web: Proportion(600, 300), email: Proportion(400, 200)},
+        {web: Proportion(200, 60), email: Proportion(100, 50)},
+    )
+    assert driver is not None
+    assert (driver.segment, round(driver.points, 1), round(driver.share, 6)) == (web, -13.3, 1)
+
+
+def test_an_alert_resolves_itself_within_half_the_change_that_fires():
+    assert DEFAULT_POLICY.recovery_tolerance_points == 2.5
+    back = recovery(
+        baseline_rate=0.5, recent=Proportion(200, 96), tolerance_points=2.5, min_sample=50
+    )
+    still = recovery(
+        baseline_rate=0.5, recent=Proportion(200, 94), tolerance_points=2.5, min_sample=50
+    )
+    assert (back.recovered, still.recovered) == (True, False)
+
+
+def test_a_mute_does_not_keep_an_open_alert_from_resolving_itself():
+    at = datetime(2026, 3, 20, 6, tzinfo=UTC)
+    windows = DEFAULT_POLICY.windows(at)
+    steady = [
+        Cohort(windows.baseline.first + timedelta(days=i), 300, 150)
+        for i in range(len(windows.baseline) + len(windows.recent))
+    ]
+    muted_open = StageState(open_alert_baseline_rate=0.5, muted_until=at + timedelta(days=1))
+    assert decide(steady, muted_open, DEFAULT_POLICY, at=at).step is Step.RESOLVE
