@@ -1,4 +1,4 @@
-"""Stage metrics, touchpoint reach and unmapped events, as PRODUCT.md defines them."""
+"""Stage metrics, touchpoint reach and unmapped events, as docs/metrics.md defines them."""
 
 from __future__ import annotations
 

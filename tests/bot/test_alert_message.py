@@ -1,8 +1,12 @@
 import uuid
 from datetime import UTC, date, datetime
 
+import pytest
+
 from bot.alert_message import AlertButton, AlertView, read_mute_value, render
 from domain.alert.models import Alert, AlertStatus, Resolution
+
+pytestmark = pytest.mark.pure
 
 
 def _alert(**changes) -> Alert:

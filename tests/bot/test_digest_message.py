@@ -3,12 +3,16 @@
 import uuid
 from datetime import UTC, date, datetime
 
+import pytest
+
 from bot.blocks import lines_within
 from bot.digest_message import render
 from bot.text import SECTION_MAX
 from domain.digest.service import SeenElsewhere, WeeklyDigest
 from domain.team.models import Team
 from domain.vocabulary import ObservationKind
+
+pytestmark = pytest.mark.pure
 
 
 def seen(n: int) -> SeenElsewhere:

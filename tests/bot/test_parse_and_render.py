@@ -24,6 +24,8 @@ from bot.commands import (
 )
 from bot.text import escape, unescape
 
+pytestmark = pytest.mark.pure
+
 
 @pytest.mark.parametrize(
     ("text", "command"),
