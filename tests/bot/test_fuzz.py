@@ -6,7 +6,6 @@ surrogates, huge numbers, nesting). Whatever arrives: never a 5xx, never an erro
 is one PostgreSQL cannot store, or of the wrong type)."""
 
 import json
-import logging
 import uuid
 from urllib.parse import urlencode
 
@@ -20,6 +19,7 @@ from bot.ids import ActionId, BlockId, CallbackId
 from domain.observation.models import Observation
 from tests.bot.signed import TEAM_ID, payload_body, team, user
 from tests.factories import make_alert, make_alert_rule
+from tests.logs import errors_logged
 
 EXAMPLES = 40  # per payload family: five families, 200 examples in about 5 s
 FUZZ = settings(
@@ -180,7 +180,7 @@ async def survives(slack, db, caplog, body: str, content_type: str) -> None:
     ignored = any("acknowledged and ignored" in line for line in logged)
     event(f"HTTP {response.status_code}, " + ("ignored at the door" if ignored else "passed on"))
     assert response.status_code < 500, response.text
-    errors = [r for r in caplog.records[seen:] if r.levelno >= logging.ERROR]
+    errors = errors_logged(caplog.records[seen:])
     assert errors == [], [r.getMessage() for r in errors]
     assert await observations(db) == 0
 

@@ -18,6 +18,7 @@ from hypothesis_graphql import nodes, strategies
 
 from graphql_api.schema import SCHEMA_FILE
 from tests.graphql_api.mutation_inputs import World, stored_state
+from tests.logs import errors_logged
 
 SDL = SCHEMA_FILE.read_text()
 MUTATIONS = [
@@ -81,7 +82,7 @@ def scalars(world: World) -> dict:
 
 def unexpected_failures(response, caplog) -> list[str]:
     """What is wrong with an answer to a generated operation, if anything."""
-    found = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]
+    found = [f"{r.name}: {r.getMessage()}" for r in errors_logged(caplog.records)]
     if response.status_code >= 500:
         found.append(f"HTTP {response.status_code}: {response.text[:300]}")
     body = response.json()
