@@ -1,4 +1,4 @@
-"""Stage metrics exactly as PRODUCT.md defines them, read from the daily rollups of the
+"""Stage metrics exactly as docs/metrics.md defines them, read from the daily rollups of the
 progress kept at ingest (domain.metrics.rollup), or counted live from that progress where a
 rollup cannot answer (a persona as of the evaluation time).
 
