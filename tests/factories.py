@@ -228,3 +228,27 @@ async def make_member(
     return await member_service.join(
         session, workspace_id=workspace.id, user_id=user_id, team=team.id
     )
+
+
+async def install_slack_app(
+    engine, *, client_id: str, team_id: str, bot_token: str, bot_user_id: str | None = None
+):
+    """An installation of the app into Slack team `team_id`, saved as the OAuth flow saves it;
+    returns the store it is in."""
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.installations import installation_store
+
+    store = installation_store(engine, client_id)
+    await store.async_save(
+        Installation(
+            app_id="A0001",
+            team_id=team_id,
+            user_id="U0ADMIN",
+            bot_token=bot_token,
+            bot_id=f"B{team_id}",
+            bot_user_id=bot_user_id or f"U{team_id}",
+            bot_scopes=["chat:write"],
+        )
+    )
+    return store

@@ -7,10 +7,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import func, select
 
-from bot.installations import bot_tokens, installation_store
+from bot.installations import bot_tokens
 from bot.local_slack import LocalSlack
 from domain.alert import service as alert_service
 from domain.notification.models import Notification, NotificationKind, NotificationStatus
@@ -28,6 +27,7 @@ from journeyops.runtime import Runtime
 from journeyops.settings import Settings
 from journeyops.worker import run_once
 from tests.factories import (
+    install_slack_app,
     make_alert,
     make_alert_rule,
     make_journey,
@@ -320,23 +320,6 @@ async def test_while_slack_is_not_connected_the_worker_says_once_how_many_messag
         await runtime.close()
 
 
-async def _install(runtime: Runtime, *, team_id: str, bot_token: str) -> None:
-    """An installation saved the way the OAuth flow saves it."""
-    assert runtime.settings.slack_client_id
-    store = installation_store(runtime.engine, runtime.settings.slack_client_id)
-    await store.async_save(
-        Installation(
-            app_id="A0JOURNEY",
-            team_id=team_id,
-            bot_token=bot_token,
-            bot_id=f"B{team_id}",
-            bot_user_id=f"U{team_id}",
-            bot_scopes=["chat:write"],
-            user_id="U0INSTALLER",
-        )
-    )
-
-
 async def test_oauth_installs_deliver_each_workspace_with_the_token_its_install_stored(
     db, database_url, slack
 ):
@@ -355,8 +338,10 @@ async def test_oauth_installs_deliver_each_workspace_with_the_token_its_install_
                     .values(slack_team_id=team)
                 )
         [not_installed] = await fire_alerts(runtime, 1, channels=("C0NOINST1",))
-        await _install(runtime, team_id="T0ACME", bot_token="xoxb-acme")
-        await _install(runtime, team_id="T0GLOBEX", bot_token="xoxb-globex")
+        for team, token in (("T0ACME", "xoxb-acme"), ("T0GLOBEX", "xoxb-globex")):
+            await install_slack_app(
+                runtime.engine, client_id="111.222", team_id=team, bot_token=token
+            )
 
         report = await deliver_due(runtime)
 

@@ -2,12 +2,11 @@
 from configuration (one workspace) or the installation store (OAuth), never `auth.test`."""
 
 import httpx
-from slack_sdk.oauth.installation_store import Installation
 
-from bot.installations import installation_store
 from journeyops.web import create_app
 from tests.bot.conftest import bot_settings
 from tests.bot.signed import TEAM_ID, SlackClient
+from tests.factories import install_slack_app
 
 
 async def test_a_command_is_acknowledged_while_auth_test_fails(slack, fake_slack, acme):
@@ -37,16 +36,12 @@ async def test_oauth_mode_acknowledges_from_the_installation_store_alone(
         fake_slack, slack_bot_token=None, slack_client_id="111.222", slack_client_secret="shh"
     )
     app = create_app(settings, database_url=database_url)
-    store = installation_store(app.state.runtime.engine, "111.222")
-    await store.async_save(
-        Installation(
-            app_id="A0001",
-            team_id=TEAM_ID,
-            user_id="U0ADMIN",
-            bot_token="xoxb-team-token",
-            bot_id="B0001",
-            bot_user_id="UBOT",
-        )
+    await install_slack_app(
+        app.state.runtime.engine,
+        client_id="111.222",
+        team_id=TEAM_ID,
+        bot_token="xoxb-team-token",
+        bot_user_id="UBOT",
     )
     transport = httpx.ASGITransport(app=app)
     try:

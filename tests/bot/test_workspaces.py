@@ -9,7 +9,7 @@ from domain.workspace.models import Workspace
 from journeyops.web import create_app
 from tests.bot.conftest import bot_settings
 from tests.bot.signed import TEAM_ID, shown
-from tests.factories import make_workspace
+from tests.factories import install_slack_app, make_workspace
 
 
 async def test_the_first_request_links_the_only_workspace(slack, fake_slack, db, acme):
@@ -86,20 +86,12 @@ async def test_oauth_mode_answers_installed_teams_with_their_own_token(
 ):
     settings = bot_settings(fake_slack, slack_client_id="111.222", slack_client_secret="shh")
     app = create_app(settings, database_url=database_url)
-    from slack_sdk.oauth.installation_store import Installation
-
-    from bot.installations import installation_store
-
-    store = installation_store(app.state.runtime.engine, "111.222")
-    await store.async_save(
-        Installation(
-            app_id="A0001",
-            team_id=TEAM_ID,
-            user_id="U0ADMIN",
-            bot_token="xoxb-team-token",
-            bot_id="B0001",
-            bot_user_id="UBOT",
-        )
+    await install_slack_app(
+        app.state.runtime.engine,
+        client_id="111.222",
+        team_id=TEAM_ID,
+        bot_token="xoxb-team-token",
+        bot_user_id="UBOT",
     )
     transport = httpx.ASGITransport(app=app)
     try:
@@ -123,18 +115,12 @@ async def test_oauth_mode_answers_installed_teams_with_their_own_token(
 
 
 async def test_uninstalling_deletes_the_teams_tokens(database_url, fake_slack, db):
-    from slack_sdk.oauth.installation_store import Installation
-
-    from bot.installations import installation_store
     from tests.bot.signed import SlackClient
 
     settings = bot_settings(fake_slack, slack_client_id="111.222", slack_client_secret="shh")
     app = create_app(settings, database_url=database_url)
-    store = installation_store(app.state.runtime.engine, "111.222")
-    await store.async_save(
-        Installation(
-            app_id="A0001", team_id=TEAM_ID, user_id="U0ADMIN", bot_token="xoxb-t", bot_id="B1"
-        )
+    store = await install_slack_app(
+        app.state.runtime.engine, client_id="111.222", team_id=TEAM_ID, bot_token="xoxb-t"
     )
     transport = httpx.ASGITransport(app=app)
     try:
