@@ -23,8 +23,8 @@ def database_url() -> str:
     url = config.attributes.get("url")
     if url:
         return url
-    from journeyops.database import resolve_database_url
-    from journeyops.settings import get_settings
+    from infrastructure.database import resolve_database_url
+    from infrastructure.settings import get_settings
 
     return resolve_database_url(get_settings())
 

@@ -31,7 +31,7 @@ from domain.event import synthetic
 from domain.event.service import EVENT_COLUMNS
 from domain.metrics import fold
 from domain.pg import connection_of
-from journeyops.database import create_engine, create_sessionmaker
+from infrastructure.database import create_engine, create_sessionmaker
 
 BATCH = 500
 IN_FLIGHT = 6

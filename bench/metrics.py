@@ -20,8 +20,8 @@ from domain.event import service as event_service
 from domain.event import synthetic
 from domain.metrics import rollup
 from domain.metrics import service as metrics_service
-from journeyops.database import create_engine, create_sessionmaker
-from journeyops.folding import fold_pending
+from infrastructure.database import create_engine, create_sessionmaker
+from infrastructure.folding import fold_pending
 
 END = datetime(2026, 11, 1, tzinfo=UTC)
 DAYS_OF_DATA = 90

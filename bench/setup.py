@@ -9,8 +9,8 @@ from domain.journey import service as journey_service
 from domain.journey.service import StageSpec
 from domain.touchpoint import service as touchpoint_service
 from domain.workspace import service as workspace_service
+from infrastructure.database import create_engine, create_sessionmaker
 from journeyops import migrations
-from journeyops.database import create_engine, create_sessionmaker
 from tests.database import create_database, drop_database, server_url
 
 STAGES = {

@@ -44,7 +44,7 @@ def free_port() -> int:
 
 
 async def seed(url: str) -> None:
-    from journeyops.database import create_engine, create_sessionmaker
+    from infrastructure.database import create_engine, create_sessionmaker
     from tests.factories import (
         make_journey,
         make_member,

@@ -16,12 +16,6 @@ from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
-from slack_sdk.web.async_client import AsyncWebClient
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -31,8 +25,9 @@ from bot.authorize import ConfiguredToken, StoredInstallation
 from bot.door import SlackDoor
 from bot.listeners import uninstalled
 from bot.middleware import workspace_middleware
-from journeyops.outage import RETRY_AFTER_SECONDS, database_unreachable
-from journeyops.runtime import Runtime
+from bot.web_api import web_client
+from infrastructure.outage import RETRY_AFTER_SECONDS, database_unreachable
+from infrastructure.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +40,6 @@ BOT_SCOPES = [
     "groups:history",
     "users:read",
 ]
-RETRIES = 2
-
-
-def web_client(runtime: Runtime) -> AsyncWebClient:
-    """A Web API client on SLACK_API_URL that retries rate limits, 5xx and dropped connections;
-    each request's copy gets the token its authorization found (bot.authorize)."""
-    client = AsyncWebClient(base_url=runtime.settings.slack_api_url, timeout=10)
-    client.retry_handlers = [
-        AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
-        AsyncServerErrorRetryHandler(max_retry_count=RETRIES),
-    ]
-    return client
 
 
 def create_bolt_app(runtime: Runtime) -> AsyncApp:
@@ -83,7 +65,7 @@ def create_bolt_app(runtime: Runtime) -> AsyncApp:
         authorize = ConfiguredToken(settings.slack_bot_token.get_secret_value())
     app = AsyncApp(
         signing_secret=settings.slack_signing_secret.get_secret_value(),
-        client=web_client(runtime),
+        client=web_client(settings.slack_api_url),
         authorize=authorize,
         oauth_settings=oauth_settings,
         installation_store=oauth_settings.installation_store if oauth_settings else None,

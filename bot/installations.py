@@ -13,7 +13,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from domain.workspace import service as workspace_service
-from journeyops.settings import Settings
+from infrastructure.settings import Settings
 
 STATE_EXPIRY_SECONDS = 600
 

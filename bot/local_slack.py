@@ -26,7 +26,7 @@ from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 if TYPE_CHECKING:
-    from journeyops.settings import Settings
+    from infrastructure.settings import Settings
 
 HANG_SECONDS = 30.0  # how long a lost or dark answer takes (clients time out first)
 BOT = {"team_id": "T0001", "team": "acme", "user_id": "UBOT", "bot_id": "BBOT"}
@@ -422,7 +422,7 @@ async def try_command(settings: "Settings", text: str, *, user: str) -> tuple[st
 
     from bot.app import create_bolt_app
     from bot.door import SlackDoor
-    from journeyops.runtime import Runtime
+    from infrastructure.runtime import Runtime
 
     slack = LocalSlack()
     await slack.start()

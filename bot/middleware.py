@@ -20,7 +20,7 @@ from bot.people import Names
 from bot.text import escape
 from domain.errors import DomainError
 from domain.workspace import service as workspace_service
-from journeyops.runtime import Runtime
+from infrastructure.runtime import Runtime
 
 # How long a Slack team → workspace mapping is trusted; `journeyops slack-link` on another
 # process takes effect after this.

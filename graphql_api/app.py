@@ -37,9 +37,9 @@ from graphql_api.media import (
     response_media_type,
 )
 from graphql_api.schema import schema
-from journeyops.body import body_within
-from journeyops.outage import RETRY_AFTER_SECONDS, database_unreachable
-from journeyops.runtime import Runtime
+from infrastructure.body import body_within
+from infrastructure.outage import RETRY_AFTER_SECONDS, database_unreachable
+from infrastructure.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

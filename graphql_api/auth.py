@@ -7,7 +7,7 @@ from strawberry.permission import BasePermission
 from domain.auth import service as auth_service
 from domain.vocabulary import TokenScope
 from graphql_api.context import Info, Viewer
-from journeyops.runtime import Runtime
+from infrastructure.runtime import Runtime
 
 MISSING_TOKEN = (
     "Send an API token as `Authorization: Bearer <token>`; create one with "

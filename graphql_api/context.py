@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from strawberry.types import Info as StrawberryInfo
 
 from domain.vocabulary import TokenScope
-from journeyops.runtime import Runtime
+from infrastructure.runtime import Runtime
 
 if TYPE_CHECKING:
     from graphql_api.loaders import Loaders

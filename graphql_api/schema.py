@@ -38,7 +38,7 @@ from graphql_api.types.persona import Persona
 from graphql_api.types.stage import Stage
 from graphql_api.types.team import Team
 from graphql_api.types.touchpoint import Touchpoint
-from journeyops.outage import database_unreachable
+from infrastructure.outage import database_unreachable
 
 # A whole journey map with observations is 7 levels deep; 10 leaves room, not recursion.
 MAX_DEPTH = 10

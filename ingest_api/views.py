@@ -10,7 +10,7 @@ libraries do the right thing with each answer.
   send it again.
 
 Limits as Segment's: 32 KB an event, 500 KB a batch (413 beyond), counted on the decoded body
-when it comes compressed (journeyops.body). The token is checked before the body is read or
+when it comes compressed (infrastructure.body). The token is checked before the body is read or
 parsed, so an unauthenticated sender costs no parsing.
 """
 
@@ -26,10 +26,10 @@ from domain.event import jsontext
 from domain.event import service as event_service
 from domain.event.message import BATCH_BYTES_MAX, DEPTH_MAX, EVENT_BYTES_MAX
 from domain.event.service import IngestResult, Status
+from infrastructure import telemetry
+from infrastructure.body import CorruptBody, UnsupportedEncoding, body_within, encoding_of
+from infrastructure.outage import RETRY_AFTER_SECONDS, database_unreachable
 from ingest_api.auth import Refused, Writer, writer
-from journeyops import telemetry
-from journeyops.body import CorruptBody, UnsupportedEncoding, body_within, encoding_of
-from journeyops.outage import RETRY_AFTER_SECONDS, database_unreachable
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-
 from domain.alert.evaluation import CohortSource, Outcome, evaluate_rule
-from domain.alert_rule.models import AlertRule
-from journeyops import telemetry
-from journeyops.runtime import Runtime
+from domain.alert_rule import service as alert_rule_service
+from domain.errors import NotFound
+from infrastructure import telemetry
+from infrastructure.runtime import Runtime
 from journeyops.worker import Job
 
 log = logging.getLogger(__name__)
@@ -45,19 +44,16 @@ async def evaluate_all(
     """Evaluate every enabled rule of every workspace as of `at` (default now)."""
     at = at or datetime.now(UTC)
     async with runtime.db() as session:
-        rules = list(
-            await session.execute(
-                select(AlertRule.workspace_id, AlertRule.id)
-                .where(AlertRule.enabled)
-                .order_by(AlertRule.created_at)
-            )
-        )
+        rules = await alert_rule_service.enabled_everywhere(session)
     evaluation = Evaluation()
     for workspace_id, rule_id in rules:
         try:
             async with runtime.db.begin() as session:
-                rule = await session.get(AlertRule, (workspace_id, rule_id))
-                if rule is None:  # deleted since
+                try:
+                    rule = await alert_rule_service.get(
+                        session, workspace_id=workspace_id, rule_id=rule_id
+                    )
+                except NotFound:  # deleted since
                     continue
                 outcomes = await evaluate_rule(
                     session, rule=rule, at=at, cohorts=cohorts, apply=apply

@@ -13,16 +13,13 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.alert.decision import Decision, Step
 from domain.alert.statistics import Days, Proportion
-from domain.alert_rule.models import AlertRule
+from domain.alert_rule import service as alert_rule_service
 from domain.errors import DomainError, NotFound
-from domain.journey.models import Journey
-from journeyops.runtime import Runtime
-from journeyops.settings import get_settings
+from infrastructure.runtime import Runtime
+from infrastructure.settings import get_settings
 
 alerts_app = typer.Typer(
     help="Try alert rules: evaluate now or as of a time, backtest.", no_args_is_help=True
@@ -130,18 +127,6 @@ def decision_line(
     }
 
 
-async def _journey_names(session: AsyncSession, rule_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    rows = await session.execute(
-        select(AlertRule.id, Journey.name)
-        .join(
-            Journey,
-            (Journey.workspace_id == AlertRule.workspace_id) & (Journey.id == AlertRule.journey_id),
-        )
-        .where(AlertRule.id.in_(rule_ids))
-    )
-    return {rule_id: name for rule_id, name in rows}
-
-
 @alerts_app.command()
 def evaluate(
     at: Annotated[
@@ -165,7 +150,9 @@ def evaluate(
         )
         outcomes = evaluation.outcomes
         async with runtime.db() as session:
-            journeys = await _journey_names(session, {o.rule_id for o in outcomes})
+            journeys = await alert_rule_service.journey_names(
+                session, rule_ids={o.rule_id for o in outcomes}
+            )
         lines = [
             decision_line(
                 at=when,
@@ -207,7 +194,7 @@ def backtest(
 
     async def work(runtime: Runtime) -> list[dict[str, Any]]:
         async with runtime.db() as session:
-            found = await session.scalar(select(AlertRule).where(AlertRule.id == rule_id))
+            found = await alert_rule_service.find_in_any_workspace(session, rule_id=rule_id)
             if found is None:
                 raise NotFound(f"No alert rule {rule_id}; list them with GraphQL `alertRules`.")
             events = await replay(
@@ -217,7 +204,9 @@ def backtest(
                 last_day=last_day,
                 cohorts=runtime.cohorts,
             )
-            journey = (await _journey_names(session, {found.id}))[found.id]
+            journey = (await alert_rule_service.journey_names(session, rule_ids={found.id}))[
+                found.id
+            ]
         return [
             decision_line(
                 at=e.at, rule_id=found.id, journey=journey, stage=e.stage_name, decision=e.decision

@@ -11,11 +11,11 @@ from typing import Annotated, Any
 
 import typer
 
+from infrastructure.database import resolve_database_url
+from infrastructure.settings import get_settings
 from journeyops import migrations
 from journeyops.alerts_cli import alerts_app
-from journeyops.database import resolve_database_url
 from journeyops.logs import setup_logging
-from journeyops.settings import get_settings
 
 app = typer.Typer(help="JourneyOps: keep your customer journey map alive.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for GraphQL and event ingestion.", no_args_is_help=True)
@@ -109,8 +109,8 @@ def worker(
 
     from prometheus_client import start_http_server
 
+    from infrastructure.runtime import Runtime
     from journeyops.jobs import scheduled_jobs
-    from journeyops.runtime import Runtime
     from journeyops.worker import run_forever
 
     setup_logging()
@@ -143,8 +143,8 @@ def demo(
     """A first look: embedded PostgreSQL, demo data, web and worker in one process."""
     import uvicorn
 
+    from infrastructure.runtime import Runtime
     from journeyops import demo as demo_workspace
-    from journeyops.runtime import Runtime
     from journeyops.web import create_app
 
     setup_logging()
@@ -219,7 +219,7 @@ def token_create(
     """Create an API token; its secret is printed once and stored only as a hash."""
     from domain.auth import service as auth_service
     from domain.errors import DomainError
-    from journeyops.runtime import Runtime
+    from infrastructure.runtime import Runtime
 
     async def create() -> str:
         runtime = Runtime.create(get_settings())
@@ -269,7 +269,7 @@ def slack_link(
     """Link a Slack workspace to a JourneyOps workspace (when several could be meant)."""
     from domain.errors import DomainError
     from domain.workspace import service as workspace_service
-    from journeyops.runtime import Runtime
+    from infrastructure.runtime import Runtime
 
     async def link() -> None:
         runtime = Runtime.create(get_settings())

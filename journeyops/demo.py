@@ -3,26 +3,23 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.action import service as action_service
 from domain.alert_rule import service as alert_rule_service
 from domain.auth import service as auth_service
-from domain.auth.models import ApiToken
 from domain.event import synthetic
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
 from domain.journey.service import StageSpec
 from domain.observation import service as observation_service
-from domain.observation.models import Observation
+from domain.observation.service import ObservationFilter
 from domain.persona import service as persona_service
 from domain.stage import service as stage_service
 from domain.team import service as team_service
 from domain.touchpoint import service as touchpoint_service
 from domain.touchpoint.models import Touchpoint
-from domain.vocabulary import TokenScope
+from domain.vocabulary import ObservationKind, TokenScope
 from domain.workspace import service as workspace_service
 from domain.workspace.models import Workspace
 from journeyops import demo_data
@@ -135,7 +132,7 @@ async def _observations(
     for index, (key, kind, emotion, sentiment, team, author, text, days_ago) in enumerate(
         demo_data.OBSERVATIONS
     ):
-        observation = await observation_service.log(
+        await observation_service.log(
             session,
             workspace_id=workspace_id,
             touchpoint_id=touchpoints[key].id,
@@ -147,12 +144,8 @@ async def _observations(
             author_name=author,
             author_team_id=teams[team],
             source="import",
-        )
-        # Spread over the past weeks so the map and filters look lived-in.
-        await session.execute(
-            sa.update(Observation)
-            .where(Observation.workspace_id == workspace_id, Observation.id == observation.id)
-            .values(created_at=now - timedelta(days=days_ago, hours=index % 9))
+            # Spread over the past weeks so the map and filters look lived-in.
+            logged_at=now - timedelta(days=days_ago, hours=index % 9),
         )
 
 
@@ -164,12 +157,11 @@ async def _actions(
 ) -> None:
     for title, _stage, team, status, key in demo_data.ACTIONS:
         touchpoint = touchpoints[key]
-        linked = await session.scalars(
-            select(Observation.id).where(
-                Observation.workspace_id == workspace_id,
-                Observation.touchpoint_id == touchpoint.id,
-                Observation.kind == "pain_point",
-            )
+        pain_points = await observation_service.search(
+            session,
+            workspace_id=workspace_id,
+            where=ObservationFilter(touchpoint_id=touchpoint.id, kind=ObservationKind.PAIN_POINT),
+            first=observation_service.PAGE_SIZE_MAX,
         )
         action = await action_service.create(
             session,
@@ -178,7 +170,7 @@ async def _actions(
             stage_id=touchpoint.stage_id,
             title=title,
             owner_team_id=teams[team],
-            observation_ids=list(linked),
+            observation_ids=[observation.id for observation in pain_points.observations],
         )
         await action_service.update(
             session, workspace_id=workspace_id, action_id=action.id, status=status
@@ -187,15 +179,7 @@ async def _actions(
 
 async def fresh_token(session: AsyncSession, workspace: Workspace) -> str:
     """A new admin token for the demo; earlier demo tokens are revoked."""
-    earlier = await session.scalars(
-        select(ApiToken).where(
-            ApiToken.workspace_id == workspace.id,
-            ApiToken.name == TOKEN_NAME,
-            ApiToken.revoked_at.is_(None),
-        )
-    )
-    for token in earlier:
-        await auth_service.revoke(session, workspace_id=workspace.id, token_id=token.id)
+    await auth_service.revoke_named(session, workspace_id=workspace.id, name=TOKEN_NAME)
     _, secret = await auth_service.create(
         session, workspace_name=workspace.name, scope=TokenScope.ADMIN, name=TOKEN_NAME
     )

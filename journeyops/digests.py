@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from bot import digest_message
 from domain.digest import service as digest_service
 from domain.notification import service as notification_service
-from journeyops.runtime import Runtime
+from infrastructure.runtime import Runtime
 from journeyops.worker import Job
 
 log = logging.getLogger(__name__)

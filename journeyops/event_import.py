@@ -9,10 +9,10 @@ import typer
 
 from domain.event import service as event_service
 from domain.workspace import service as workspace_service
+from infrastructure.folding import fold_pending
+from infrastructure.runtime import Runtime
+from infrastructure.settings import Settings
 from journeyops import event_file
-from journeyops.folding import fold_pending
-from journeyops.runtime import Runtime
-from journeyops.settings import Settings
 
 
 @dataclass

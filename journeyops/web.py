@@ -12,13 +12,13 @@ from starlette.routing import BaseRoute, Route
 
 from bot.app import routes as slack_routes
 from graphql_api.app import graphql_routes
+from infrastructure import telemetry
+from infrastructure.runtime import Runtime
+from infrastructure.settings import Settings, get_settings
 from ingest_api import views as ingest
-from journeyops import telemetry
 from journeyops.health import healthz
 from journeyops.jobs import scheduled_jobs
 from journeyops.logs import setup_logging
-from journeyops.runtime import Runtime
-from journeyops.settings import Settings, get_settings
 from journeyops.worker import run_forever
 from web import routes as journey_map
 

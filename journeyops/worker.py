@@ -15,8 +15,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from journeyops import telemetry
-from journeyops.runtime import Runtime
+from infrastructure import telemetry
+from infrastructure.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from infrastructure.database import create_engine, create_sessionmaker
 from journeyops import migrations
-from journeyops.database import create_engine, create_sessionmaker
 from tests.database import create_database, drop_database, server_url
 
 PURE_MARK = "pytest.mark.pure"

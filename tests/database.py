@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from journeyops.database import async_url, start_embedded_postgres
+from infrastructure.database import async_url, start_embedded_postgres
 
 EMBEDDED_TEST_DIR = Path(__file__).resolve().parent.parent / ".journeyops" / "test"
 

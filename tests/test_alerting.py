@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from bot.local_slack import LocalSlack
 from domain.alert.models import Alert
 from domain.notification.models import Notification
+from infrastructure.runtime import Runtime
+from infrastructure.settings import Settings
 from journeyops.alerting import evaluate_all, evaluation_job
-from journeyops.runtime import Runtime
-from journeyops.settings import Settings
 from journeyops.worker import run_once
 from tests.cohorts import at, cohort_source
 from tests.factories import (

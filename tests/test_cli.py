@@ -2,8 +2,8 @@ import pytest
 from typer.testing import CliRunner
 
 from domain.auth import service as auth_service
+from infrastructure.settings import get_settings
 from journeyops.cli import app
-from journeyops.settings import get_settings
 
 
 def run(monkeypatch, database_url, *args):

@@ -8,8 +8,8 @@ from sqlalchemy import text
 
 from domain.customer.service import customer_id
 from domain.pg import connection_of
+from infrastructure.database import create_engine, create_sessionmaker
 from journeyops import migrations
-from journeyops.database import create_engine, create_sessionmaker
 from tests.database import create_database, drop_database, server_url
 from tests.factories import make_journey, make_touchpoint, make_workspace, stages_of
 

@@ -9,22 +9,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.installations import bot_tokens
-from bot.local_slack import LocalSlack
-from domain.alert import service as alert_service
-from domain.notification.models import Notification, NotificationKind, NotificationStatus
-from domain.workspace.models import Workspace
-from journeyops.delivery import (
+from bot.delivery import (
     METADATA_EVENT,
     DeliverySettings,
     Dispatcher,
     SlackSender,
     deliver_due,
-    delivery_job,
 )
-from journeyops.jobs import scheduled_jobs
-from journeyops.runtime import Runtime
-from journeyops.settings import Settings
+from bot.installations import bot_tokens
+from bot.local_slack import LocalSlack
+from domain.alert import service as alert_service
+from domain.notification.models import Notification, NotificationKind, NotificationStatus
+from domain.workspace.models import Workspace
+from infrastructure.runtime import Runtime
+from infrastructure.settings import Settings
+from journeyops.jobs import delivery_job, scheduled_jobs
 from journeyops.worker import run_once
 from tests.factories import (
     install_slack_app,
@@ -307,10 +306,10 @@ async def test_while_slack_is_not_connected_the_worker_says_once_how_many_messag
     job = delivery_job()
     try:
         await fire_alerts(runtime, 1)  # 3 posts
-        with caplog.at_level("WARNING", logger="journeyops.delivery"):
+        with caplog.at_level("WARNING", logger="journeyops.jobs"):
             for _ in range(3):
                 await job.run(runtime)
-        warnings = [r.getMessage() for r in caplog.records if r.name == "journeyops.delivery"]
+        warnings = [r.getMessage() for r in caplog.records if r.name == "journeyops.jobs"]
         assert len(warnings) == 1
         assert warnings[0].startswith("3 Slack message(s) wait for Slack to be connected")
         assert "SLACK_BOT_TOKEN" in warnings[0] and "/slack/install" in warnings[0]

@@ -10,13 +10,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.delivery import deliver_due
 from bot.local_slack import LocalSlack
 from domain.alert.models import Alert
 from domain.metrics.cohorts import daily_cohorts
+from infrastructure.runtime import Runtime
+from infrastructure.settings import Settings
 from journeyops.alerting import evaluate_all
-from journeyops.delivery import deliver_due
-from journeyops.runtime import Runtime
-from journeyops.settings import Settings
 from tests.cohorts import at
 from tests.factories import (
     make_alert_rule,

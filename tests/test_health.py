@@ -3,9 +3,9 @@ import asyncio
 import httpx
 from sqlalchemy import text
 
+from infrastructure.settings import Settings
 from journeyops import migrations
 from journeyops.migrations import head_revision
-from journeyops.settings import Settings
 from journeyops.web import create_app
 
 

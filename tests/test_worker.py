@@ -1,8 +1,8 @@
 import asyncio
 from datetime import timedelta
 
-from journeyops.runtime import Runtime
-from journeyops.settings import Settings
+from infrastructure.runtime import Runtime
+from infrastructure.settings import Settings
 from journeyops.worker import Job, run_forever, run_once
 
 

@@ -93,6 +93,38 @@ async def get(session: AsyncSession, *, workspace_id: uuid.UUID, rule_id: uuid.U
     )
 
 
+async def enabled_everywhere(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(workspace id, rule id) of every enabled rule of every workspace, oldest first: what the
+    worker evaluates, each rule then in a transaction of its own."""
+    rows = await session.execute(
+        select(AlertRule.workspace_id, AlertRule.id)
+        .where(AlertRule.enabled)
+        .order_by(AlertRule.created_at, AlertRule.id)
+    )
+    return [(workspace_id, rule_id) for workspace_id, rule_id in rows]
+
+
+async def find_in_any_workspace(session: AsyncSession, *, rule_id: uuid.UUID) -> AlertRule | None:
+    """The rule with this id whichever workspace holds it: for the operator's command line,
+    which serves every workspace (no door reaches rules this way)."""
+    return await session.scalar(select(AlertRule).where(AlertRule.id == rule_id))
+
+
+async def journey_names(
+    session: AsyncSession, *, rule_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The name of each rule's journey, keyed by rule id, in one query."""
+    rows = await session.execute(
+        select(AlertRule.id, Journey.name)
+        .join(
+            Journey,
+            (Journey.workspace_id == AlertRule.workspace_id) & (Journey.id == AlertRule.journey_id),
+        )
+        .where(AlertRule.id.in_(list(rule_ids)))
+    )
+    return {rule_id: name for rule_id, name in rows}
+
+
 async def list_all(
     session: AsyncSession, *, workspace_id: uuid.UUID, journey_id: uuid.UUID | None = None
 ) -> list[AlertRule]:

@@ -58,3 +58,19 @@ async def revoke(session: AsyncSession, *, workspace_id: uuid.UUID, token_id: uu
     if token is None:
         raise NotFound("That token does not exist.", field="tokenId")
     token.revoked_at = datetime.now(UTC)
+
+
+async def revoke_named(session: AsyncSession, *, workspace_id: uuid.UUID, name: str) -> int:
+    """Revoke every live token of the workspace called `name`; how many there were."""
+    tokens = await session.scalars(
+        select(ApiToken).where(
+            ApiToken.workspace_id == workspace_id,
+            ApiToken.name == name,
+            ApiToken.revoked_at.is_(None),
+        )
+    )
+    revoked = 0
+    for token in tokens:
+        token.revoked_at = datetime.now(UTC)
+        revoked += 1
+    return revoked

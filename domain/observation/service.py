@@ -1,7 +1,7 @@
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Subquery, and_, func, or_, select
@@ -64,8 +64,12 @@ async def log(
     author_team_id: uuid.UUID | None = None,
     permalink: str | None = None,
     idempotency_key: str | None = None,
+    logged_at: datetime | None = None,
 ) -> Observation:
     """Log what a staff member saw at a touchpoint (or, without one, at a stage).
+
+    `logged_at` (default: now) lets an import keep when each observation was first logged; it
+    cannot lie in the future, where newest-first lists would keep it on top for ever.
 
     With an `idempotency_key` seen before in the workspace, the observation logged then is
     returned and nothing new is written: a retried Slack request or a double click logs once.
@@ -109,6 +113,8 @@ async def log(
         permalink=_permalink(permalink),
         idempotency_key=idempotency_key,
     )
+    if logged_at is not None:
+        observation.created_at = _logged_at(logged_at)
     session.add(observation)
     await session.flush()
     await live.publish(
@@ -137,6 +143,20 @@ async def logged_with_key(
             Observation.idempotency_key == idempotency_key,
         )
     )
+
+
+def _logged_at(value: datetime) -> datetime:
+    moment = storable_time(value, field="loggedAt", label="The time it was logged")
+    assert isinstance(moment, datetime)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if moment > datetime.now(UTC):
+        raise ValidationError(
+            "The time it was logged cannot lie in the future.",
+            field="loggedAt",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
+    return moment
 
 
 async def _where(

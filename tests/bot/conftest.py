@@ -9,7 +9,7 @@ from domain.stage.models import Stage
 from domain.team.models import Team
 from domain.touchpoint.models import Touchpoint
 from domain.workspace.models import Workspace
-from journeyops.settings import Settings
+from infrastructure.settings import Settings
 from journeyops.web import create_app
 from tests.bot.signed import SIGNING_SECRET, SlackClient
 from tests.factories import make_journey, make_member, make_team, make_touchpoint, stages_of

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.alert_message import AlertButton, AlertView, render
+from bot.delivery import deliver_due
 from domain.alert import service as alert_service
 from domain.alert.models import Alert, AlertAction, AlertActivity, AlertStatus, Resolution
 from domain.notification.models import Notification, NotificationKind, NotificationStatus
-from journeyops.delivery import deliver_due
-from journeyops.runtime import Runtime
-from journeyops.settings import Settings
+from infrastructure.runtime import Runtime
+from infrastructure.settings import Settings
 from tests.bot.conftest import USER, Acme
 from tests.bot.payloads import alert_button, alert_menu
 from tests.bot.signed import shown

@@ -4,7 +4,7 @@ import time
 
 import httpx
 
-from journeyops.settings import Settings
+from infrastructure.settings import Settings
 from journeyops.web import create_app
 from tests.bot.signed import command_body
 

@@ -12,7 +12,7 @@ from domain.event.service import Status
 from domain.metrics import fold
 from domain.metrics import service as metrics_service
 from domain.pg import connection_of
-from journeyops.folding import fold_pending
+from infrastructure.folding import fold_pending
 from tests.factories import (
     identify,
     make_journey,

@@ -56,12 +56,20 @@ async def test_an_observation_at_a_touchpoint_belongs_to_its_stage_and_journey(s
         ({"emotion": "hangry"}, "emotion", ErrorCode.INVALID),
         ({"sentiment": 3}, "sentiment", ErrorCode.OUT_OF_RANGE),
         ({"permalink": "javascript:alert(1)"}, "permalink", ErrorCode.INVALID),
+        ({"logged_at": datetime.now(UTC) + timedelta(hours=1)}, "loggedAt", ErrorCode.OUT_OF_RANGE),
+        ({"logged_at": datetime(1850, 1, 1, tzinfo=UTC)}, "loggedAt", ErrorCode.OUT_OF_RANGE),
     ],
 )
 async def test_bad_observations_are_refused_naming_the_field(session, map_, changes, field, code):
     with pytest.raises(ValidationError) as caught:
         await make_observation(session, touchpoint=map_[4], **changes)
     assert (caught.value.field, caught.value.code) == (field, code)
+
+
+async def test_an_import_keeps_when_an_observation_was_logged(session, map_):
+    three_weeks_ago = datetime.now(UTC) - timedelta(days=21)
+    observation = await make_observation(session, touchpoint=map_[4], logged_at=three_weeks_ago)
+    assert observation.created_at == three_weeks_ago
 
 
 async def test_an_observation_needs_a_place(session, map_):

@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import installations
 from bot.app import BOT_SCOPES
 from bot.local_slack import BOT, LocalSlack
+from infrastructure.database import create_engine
 from journeyops import demo_data
-from journeyops.database import create_engine
 from tests.e2e.processes import Process, WebServer, free_port, run_command
 
 SINGLE_WORKSPACE, OAUTH = "single-workspace", "oauth"

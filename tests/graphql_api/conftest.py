@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from journeyops.settings import Settings
+from infrastructure.settings import Settings
 from journeyops.web import create_app
 from tests import factories
 from tests.graphql_api.live import serving

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import uvicorn
 from websockets.asyncio.client import connect
 
-from journeyops.live import LiveListener
-from journeyops.settings import Settings
+from infrastructure.live import LiveListener
+from infrastructure.settings import Settings
 from journeyops.web import create_app
 
 

@@ -5,9 +5,9 @@ import asyncio
 from datetime import date
 
 from domain.live import Topic
+from infrastructure.runtime import Runtime
+from infrastructure.settings import Settings
 from journeyops.alerting import evaluate_all
-from journeyops.runtime import Runtime
-from journeyops.settings import Settings
 from tests import factories
 from tests.cohorts import at, cohort_source
 from tests.graphql_api.conftest import gid, seed

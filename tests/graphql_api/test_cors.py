@@ -2,7 +2,7 @@
 
 import httpx
 
-from journeyops.settings import Settings
+from infrastructure.settings import Settings
 from journeyops.web import create_app
 
 DASHBOARD = "https://dashboard.example.com"

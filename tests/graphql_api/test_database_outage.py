@@ -9,8 +9,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from journeyops.outage import RETRY_AFTER_SECONDS
-from journeyops.settings import Settings
+from infrastructure.outage import RETRY_AFTER_SECONDS
+from infrastructure.settings import Settings
 from journeyops.web import create_app
 from tests.database_proxy import DatabaseProxy
 from tests.graphql_api.mutation_inputs import build_world

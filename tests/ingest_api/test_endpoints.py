@@ -13,8 +13,8 @@ from sqlalchemy import func, select, text
 
 from domain.auth import service as auth_service
 from domain.event.models import Event
+from infrastructure.settings import Settings
 from ingest_api import views
-from journeyops.settings import Settings
 from journeyops.web import create_app
 from tests.database_proxy import DatabaseProxy
 from tests.factories import identify, make_persona, track

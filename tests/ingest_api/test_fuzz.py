@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from domain.event.message import DEPTH_MAX, Reason
 from domain.event.models import Event
-from journeyops.settings import Settings
+from infrastructure.settings import Settings
 from journeyops.web import create_app
 from tests.factories import make_token, make_workspace
 

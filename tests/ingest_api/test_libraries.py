@@ -22,8 +22,8 @@ from sqlalchemy import select
 from domain.customer.models import Customer
 from domain.event.models import Event
 from domain.metrics import fold
+from infrastructure.settings import Settings
 from ingest_api import views
-from journeyops.settings import Settings
 from journeyops.web import create_app
 from tests.database_proxy import DatabaseProxy
 from tests.factories import make_persona, make_token, make_workspace

@@ -12,7 +12,7 @@ from domain.alert.models import Alert
 from domain.notification.models import Notification
 from domain.workspace.models import Workspace
 from graphql_api import ids
-from journeyops.runtime import Runtime
+from infrastructure.runtime import Runtime
 from tests.cohorts import DROP_DAY, at, cohort_source
 from tests.factories import (
     make_alert_rule,

@@ -12,9 +12,9 @@ from bot.local_slack import LocalSlack
 from domain.digest.models import TeamDigest
 from domain.notification.models import Notification, NotificationKind
 from domain.observation.models import Observation
+from infrastructure.runtime import Runtime
+from infrastructure.settings import Settings
 from journeyops.digests import send_weekly_digests
-from journeyops.runtime import Runtime
-from journeyops.settings import Settings
 from tests.factories import (
     make_journey,
     make_observation,

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
+from infrastructure.settings import Settings
 from journeyops.jobs import scheduled_jobs
-from journeyops.settings import Settings
 
 
 def intervals(settings: Settings) -> dict[str, timedelta]:

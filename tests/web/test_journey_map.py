@@ -4,7 +4,7 @@ import uuid
 import httpx
 import pytest
 
-from journeyops.settings import Settings
+from infrastructure.settings import Settings
 from journeyops.web import create_app
 
 

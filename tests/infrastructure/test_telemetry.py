@@ -13,7 +13,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from journeyops.settings import Settings
+from infrastructure.settings import Settings
 from journeyops.web import create_app
 from tests.factories import (
     make_alert,

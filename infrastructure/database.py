@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 import domain.models  # noqa: F401  (every table registered wherever an engine is made)
-from journeyops.settings import Settings
+from infrastructure.settings import Settings
 
 log = logging.getLogger(__name__)
 

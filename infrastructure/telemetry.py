@@ -30,7 +30,7 @@ from starlette.responses import Response
 
 from domain.event import service as event_service
 from domain.notification import service as notification_service
-from journeyops.outage import database_unreachable
+from infrastructure.outage import database_unreachable
 
 disable_created_metrics()  # a `_created` sample per series says nothing an operator needs
 

@@ -6,10 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.alert.evaluation import CohortSource
 from domain.metrics.cohorts import daily_cohorts
-from journeyops.database import create_engine, create_sessionmaker, resolve_database_url
-from journeyops.folding import BackgroundFolder
-from journeyops.live import LiveListener
-from journeyops.settings import Settings
+from infrastructure.database import create_engine, create_sessionmaker, resolve_database_url
+from infrastructure.folding import BackgroundFolder
+from infrastructure.live import LiveListener
+from infrastructure.settings import Settings
 
 
 @dataclass

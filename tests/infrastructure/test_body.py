@@ -6,7 +6,7 @@ import zlib
 
 import pytest
 
-from journeyops.body import CorruptBody, UnsupportedEncoding, body_within, encoding_of
+from infrastructure.body import CorruptBody, UnsupportedEncoding, body_within, encoding_of
 
 pytestmark = pytest.mark.pure
 

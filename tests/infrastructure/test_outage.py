@@ -6,8 +6,8 @@ import socket
 import pytest
 from sqlalchemy import text
 
-from journeyops.database import create_engine
-from journeyops.outage import database_unreachable
+from infrastructure.database import create_engine
+from infrastructure.outage import database_unreachable
 
 
 async def test_a_refused_connection_is_an_unreachable_database():

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from domain import live
-from journeyops.live import APPLICATION_NAME, LiveListener
+from infrastructure.live import APPLICATION_NAME, LiveListener
 
 
 @pytest.fixture

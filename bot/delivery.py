@@ -38,7 +38,8 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import alert_message
-from bot.installations import TokenFor, bot_tokens, slack_connected
+from bot.installations import TokenFor, bot_tokens
+from bot.web_api import web_client
 from domain.alert import service as alert_service
 from domain.digest import service as digest_service
 from domain.errors import DomainError
@@ -46,9 +47,8 @@ from domain.journey import service as journey_service
 from domain.notification import service as notification_service
 from domain.notification.models import Notification, NotificationKind
 from domain.stage import service as stage_service
-from journeyops import telemetry
-from journeyops.runtime import Runtime
-from journeyops.worker import Job
+from infrastructure import telemetry
+from infrastructure.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -140,10 +140,10 @@ class SlackSender:
                 "no Slack bot token for this workspace: install the app into its Slack "
                 "workspace (/slack/install), or set SLACK_BOT_TOKEN in single-workspace mode"
             )
-        return AsyncWebClient(
-            base_url=self.base_url,
+        return web_client(
+            self.base_url,
             token=token,
-            timeout=self.settings.timeout_seconds,  # type: ignore[arg-type]  # aiohttp takes floats
+            timeout=self.settings.timeout_seconds,
             retry_handlers=self.idempotent_handlers if idempotent else self.post_handlers,
         )
 
@@ -390,31 +390,6 @@ class Dispatcher:
             map_url=f"{self.runtime.settings.base_url}/journeys/{journey.id}",
         )
         return self.render(view)
-
-
-def delivery_job(every: timedelta = timedelta(seconds=2)) -> Job:
-    """Delivers due messages; while Slack is not connected at all, it leaves them queued and
-    says so once (and again when their number changes), not once per message and retry."""
-    told = -1
-
-    async def run(runtime: Runtime) -> Report | None:
-        nonlocal told
-        if slack_connected(runtime.settings):
-            told = -1
-            return await deliver_due(runtime)
-        async with runtime.db() as session:
-            count, _ = await notification_service.waiting(session)
-        if count and count != told:
-            log.warning(
-                "%d Slack message(s) wait for Slack to be connected: set SLACK_SIGNING_SECRET "
-                "and SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
-                "(install through /slack/install), then restart; they are delivered then.",
-                count,
-            )
-        told = count
-        return None
-
-    return Job("slack-delivery", every, run)
 
 
 async def deliver_due(runtime: Runtime) -> Report:

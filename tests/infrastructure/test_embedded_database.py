@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 USER = """
 import sys
 from pathlib import Path
-from journeyops.database import start_embedded_postgres
+from infrastructure.database import start_embedded_postgres
 start_embedded_postgres(Path(sys.argv[1]), keep_running=sys.argv[2] == "keep")
 print("ready", flush=True)
 if sys.argv[2] == "hold":
