@@ -5,6 +5,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from domain.by_name import journey as journey_by_name
 from domain.journey import service as journey_service
 from domain.journey.service import StageSpec
 from domain.touchpoint import service as touchpoint_service
@@ -39,7 +40,7 @@ async def fresh_shop(url: str | None = None) -> Shop:
     try:
         async with create_sessionmaker(engine).begin() as session:
             workspace, _ = await workspace_service.get_or_create(session, name="bench")
-            journey = await journey_service.get_by_name(
+            journey = await journey_by_name.get_by_name(
                 session, workspace_id=workspace.id, name="shop"
             )
             if journey is None:

@@ -36,13 +36,13 @@ from bot.text import (
 )
 from domain.alert.models import AlertStatus
 from domain.alert.overview import AlertsOverview, NamedRule, OpenAlert
+from domain.by_name.stage import StagePlace
+from domain.by_name.touchpoint import TouchpointPlace
 from domain.journey.summary import JourneyMap, StageSummary
 from domain.metrics.recent import RecentMetrics, StageTrend
 from domain.observation.flows import TeamView
 from domain.observation.models import Observation
-from domain.stage.service import StagePlace
 from domain.team.models import Team
-from domain.touchpoint.service import TouchpointPlace
 from domain.vocabulary import Emotion, ObservationKind
 
 CHOICES_MAX = 10

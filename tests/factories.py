@@ -226,7 +226,7 @@ async def make_member(
     from domain.member import service as member_service
 
     return await member_service.join(
-        session, workspace_id=workspace.id, user_id=user_id, team=team.id
+        session, workspace_id=workspace.id, user_id=user_id, team_id=team.id
     )
 
 

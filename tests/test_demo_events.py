@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from domain.by_name import journey as journey_by_name
 from domain.event import synthetic
-from domain.journey import service as journey_service
 from domain.metrics import service as metrics_service
 from journeyops import demo
 
@@ -24,7 +24,7 @@ def test_the_generator_is_seeded_and_walks_customers_forward_in_time():
 
 async def test_the_demo_journeys_have_a_few_weeks_of_metrics(session):
     workspace, _ = await demo.load(session, now=NOW, customers=(800, 150))
-    journey = await journey_service.get_by_name(
+    journey = await journey_by_name.get_by_name(
         session, workspace_id=workspace.id, name="Online purchase"
     )
     metrics = await metrics_service.stage_metrics(
@@ -44,7 +44,7 @@ async def test_the_demo_journeys_have_a_few_weeks_of_metrics(session):
 
 async def test_sending_the_demo_events_again_stores_nothing_new(session):
     workspace, _ = await demo.load(session, now=NOW, customers=(800, 150))
-    journey = await journey_service.get_by_name(
+    journey = await journey_by_name.get_by_name(
         session, workspace_id=workspace.id, name="B2B trial"
     )
     again = await synthetic.send_demo_events(

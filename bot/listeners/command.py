@@ -24,14 +24,15 @@ from bot.listeners import log_modal, quick_log
 from bot.listeners.reply import Reply, send
 from bot.middleware import Who, who
 from bot.modal import as_uuid
-from domain import matching
 from domain.alert import overview as alert_overview
+from domain.by_name import journey as journey_by_name
+from domain.by_name import matching
+from domain.by_name import subscription as subscription_by_name
+from domain.by_name import team as team_by_name
 from domain.errors import DomainError, ErrorCode, ValidationError
-from domain.journey import summary
 from domain.member import service as member_service
 from domain.metrics import recent
 from domain.observation import flows
-from domain.subscription import service as subscription_service
 
 
 async def journey(ack, command: dict, respond, client, context: AsyncBoltContext) -> None:
@@ -65,7 +66,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
             return Reply(blocks.help_message(unknown), "How to use /journey")
         case ShowMap(journey=name):
             async with db.begin() as session:
-                journey_map = await summary.summarise_named(
+                journey_map = await journey_by_name.summarise(
                     session, workspace_id=person.workspace_id, journey=name
                 )
             url = f"{person.runtime.settings.base_url}/journeys/{journey_map.journey.id}"
@@ -86,7 +87,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
         case SetTeam(name=name):
             async with db.begin() as session:
                 if name:
-                    team = await member_service.join(
+                    team = await team_by_name.join(
                         session, workspace_id=person.workspace_id, user_id=person.user_id, team=name
                     )
                 else:
@@ -101,7 +102,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                     code=ErrorCode.REQUIRED,
                 )
             async with db.begin() as session:
-                _, covers = await subscription_service.subscribe(
+                _, covers = await subscription_by_name.subscribe(
                     session,
                     workspace_id=person.workspace_id,
                     channel_id=channel_id,
@@ -111,7 +112,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
             return Reply(blocks.subscribed_message(covers, channel_id), f"Subscribed to {covers}")
         case Unsubscribe(journey=journey_name):
             async with db.begin() as session:
-                removed = await subscription_service.unsubscribe(
+                removed = await subscription_by_name.unsubscribe(
                     session,
                     workspace_id=person.workspace_id,
                     channel_id=channel_id,

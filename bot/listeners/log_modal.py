@@ -14,13 +14,13 @@ from bot.middleware import Who, who
 from bot.modal import Context
 from bot.send import safely
 from bot.text import escape, unescape
+from domain.by_name import journey as journey_by_name
+from domain.by_name import stage as stage_by_name
+from domain.by_name import touchpoint as touchpoint_by_name
 from domain.errors import DomainError
-from domain.journey import service as journey_service
 from domain.member import service as member_service
 from domain.observation import flows
-from domain.stage import service as stage_service
 from domain.team.models import Team
-from domain.touchpoint import service as touchpoint_service
 from domain.validation import unstorable_reason
 
 log = logging.getLogger(__name__)
@@ -73,10 +73,11 @@ def _chosen(body: dict, block: modal.BlockId) -> Any:
 
 async def journey_options(ack, body: dict, context: AsyncBoltContext) -> None:
     person = who(context)
-    typed = body.get("value", "").strip().lower()
     async with person.runtime.db.begin() as session:
-        journeys = await journey_service.list_all(session, workspace_id=person.workspace_id)
-    pairs = [(str(j.id), j.name) for j in journeys if typed in j.name.lower()]
+        journeys = await journey_by_name.containing(
+            session, workspace_id=person.workspace_id, text=body.get("value", "")
+        )
+    pairs = [(str(j.id), j.name) for j in journeys]
     await ack(options=modal.options(pairs))
 
 
@@ -94,7 +95,7 @@ async def stage_options(ack, body: dict, context: AsyncBoltContext) -> None:
         await ack(options=[])
         return
     async with person.runtime.db.begin() as session:
-        places = await stage_service.places(
+        places = await stage_by_name.places(
             session,
             workspace_id=person.workspace_id,
             journey_id=journey_id,
@@ -111,7 +112,7 @@ async def touchpoint_options(ack, body: dict, context: AsyncBoltContext) -> None
         await ack(options=[])
         return
     async with person.runtime.db.begin() as session:
-        places = await touchpoint_service.places(
+        places = await touchpoint_by_name.places(
             session,
             workspace_id=person.workspace_id,
             journey_id=_chosen(body, modal.BlockId.JOURNEY),

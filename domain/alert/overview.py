@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.alert.models import Alert, AlertStatus
 from domain.alert_rule import service as rule_service
 from domain.alert_rule.models import AlertRule
+from domain.by_name import journey as journey_by_name
+from domain.by_name import stage as stage_by_name
+from domain.by_name.stage import StagePlace
 from domain.errors import NotFound
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
-from domain.stage import service as stage_service
-from domain.stage.service import StagePlace
 
 SHOWN_MAX = 50
 
@@ -41,7 +42,7 @@ class AlertsOverview:
 
 
 async def _places(session: AsyncSession, workspace_id: uuid.UUID) -> dict[uuid.UUID, StagePlace]:
-    return {p.id: p for p in await stage_service.places(session, workspace_id=workspace_id)}
+    return {p.id: p for p in await stage_by_name.places(session, workspace_id=workspace_id)}
 
 
 async def open_alerts(
@@ -69,7 +70,7 @@ async def overview(
 ) -> AlertsOverview:
     """The open alerts and the rules of one journey (forgiving name) or of the workspace."""
     found = (
-        await journey_service.find(session, workspace_id=workspace_id, name=journey)
+        await journey_by_name.find(session, workspace_id=workspace_id, name=journey)
         if journey
         else None
     )
@@ -97,7 +98,7 @@ async def add_rule(
     session: AsyncSession, *, workspace_id: uuid.UUID, journey: str, stage: str | None = None
 ) -> NamedRule:
     """A rule with the default settings for a journey (every stage) or one of its stages."""
-    found, place = await stage_service.find_in_journey(
+    found, place = await stage_by_name.find_in_journey(
         session, workspace_id=workspace_id, journey=journey, stage=stage
     )
     rule = await rule_service.create(
@@ -113,7 +114,7 @@ async def remove_rule(
     session: AsyncSession, *, workspace_id: uuid.UUID, journey: str, stage: str | None = None
 ) -> NamedRule:
     """Delete the rule of a journey (its every-stage rule) or of one stage, with its alerts."""
-    found, place = await stage_service.find_in_journey(
+    found, place = await stage_by_name.find_in_journey(
         session, workspace_id=workspace_id, journey=journey, stage=stage
     )
     stage_id = place.id if place else None

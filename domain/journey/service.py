@@ -6,8 +6,9 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.journey.models import DEFAULT_CONVERSION_WINDOW_DAYS, Journey
-from domain.lookup import ensure_name_free, find_by_name, get_in_workspace
+from domain.lookup import ensure_name_free, get_in_workspace
 from domain.persona import service as persona_service
+from domain.stage import service as stage_service
 from domain.validation import (
     TEXT_MAX,
     UNSET,
@@ -40,12 +41,6 @@ async def get(session: AsyncSession, *, workspace_id: uuid.UUID, journey_id: uui
     )
 
 
-async def get_by_name(
-    session: AsyncSession, *, workspace_id: uuid.UUID, name: str
-) -> Journey | None:
-    return await find_by_name(session, Journey, workspace_id=workspace_id, name=name)
-
-
 async def list_all(session: AsyncSession, *, workspace_id: uuid.UUID) -> list[Journey]:
     return list(
         await session.scalars(
@@ -72,8 +67,6 @@ async def create(
     stages: Sequence[StageSpec] = (),
 ) -> Journey:
     """Create a journey, with its stages in order when they are given."""
-    from domain.stage import service as stage_service
-
     name = required_text(name, field="name", label="Journey name")
     await ensure_name_free(session, Journey, workspace_id=workspace_id, name=name, label="journey")
     if persona_id is not None:
@@ -158,32 +151,6 @@ async def delete(session: AsyncSession, *, workspace_id: uuid.UUID, journey_id: 
     await session.flush()
 
 
-async def find(session: AsyncSession, *, workspace_id: uuid.UUID, name: str | None) -> Journey:
-    """The journey `name` means (forgiving case and typos); with no name, the only journey."""
-    from domain import matching
-    from domain.errors import ErrorCode, NotFound, ValidationError
-
-    journeys = await list_all(session, workspace_id=workspace_id)
-    if not (name or "").strip():
-        if len(journeys) == 1:
-            return journeys[0]
-        if not journeys:
-            raise NotFound("This workspace has no journey yet.", field="journey")
-        raise ValidationError(
-            "Say which journey: " + ", ".join(j.name for j in journeys) + ".",
-            field="journey",
-            code=ErrorCode.REQUIRED,
-        )
-    return matching.one(
-        name or "",
-        journeys,
-        lambda journey: [journey.name],
-        label="journey",
-        field="journey",
-        describe=lambda journey: journey.name,
-    )
-
-
 async def list_for_team(
     session: AsyncSession, *, workspace_id: uuid.UUID, team_id: uuid.UUID
 ) -> list[Journey]:
@@ -200,24 +167,3 @@ async def list_for_team(
             .order_by(Journey.name)
         )
     )
-
-
-async def find_with_stage(
-    session: AsyncSession, *, workspace_id: uuid.UUID, name: str | None, stage: str | None
-) -> tuple[Journey, str | None]:
-    """The journey and stage words meant by `name`: with no stage given, `online purchase
-    decision` is read as journey “Online purchase”, stage “decision” when the leading words
-    are exactly a journey's name; otherwise `name` is the journey (forgiving, as `find`)."""
-    from domain import matching
-
-    words = (name or "").split()
-    if stage is None and len(words) > 1:
-        by_name = {
-            matching.normalise(j.name): j
-            for j in await list_all(session, workspace_id=workspace_id)
-        }
-        for count in range(len(words) - 1, 0, -1):
-            journey = by_name.get(matching.normalise(" ".join(words[:count])))
-            if journey is not None and matching.normalise(" ".join(words)) not in by_name:
-                return journey, " ".join(words[count:])
-    return await find(session, workspace_id=workspace_id, name=name), stage

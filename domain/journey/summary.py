@@ -111,11 +111,3 @@ async def summarise(
             )
         )
     return JourneyMap(journey=journey, stages=summaries, days=days)
-
-
-async def summarise_named(
-    session: AsyncSession, *, workspace_id: uuid.UUID, journey: str | None, days: int = 90
-) -> JourneyMap:
-    """The map of the journey `journey` names (forgiving), or of the only journey."""
-    found = await journey_service.find(session, workspace_id=workspace_id, name=journey)
-    return await summarise(session, workspace_id=workspace_id, journey_id=found.id, days=days)

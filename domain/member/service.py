@@ -20,14 +20,11 @@ async def team_of(session: AsyncSession, *, workspace_id: uuid.UUID, user_id: st
 
 
 async def join(
-    session: AsyncSession, *, workspace_id: uuid.UUID, user_id: str, team: str | uuid.UUID
+    session: AsyncSession, *, workspace_id: uuid.UUID, user_id: str, team_id: uuid.UUID
 ) -> Team:
-    """Put a staff member on a team (by id, or by name forgiving case and typos)."""
+    """Put a staff member on a team (by name: `domain.by_name.team.join`)."""
     user_id = required_text(user_id, field="userId", label="User id", max_length=64)
-    if isinstance(team, uuid.UUID):
-        chosen = await team_service.get(session, workspace_id=workspace_id, team_id=team)
-    else:
-        chosen = await team_service.find(session, workspace_id=workspace_id, name=team)
+    chosen = await team_service.get(session, workspace_id=workspace_id, team_id=team_id)
     member = await session.scalar(
         select(Member).where(Member.workspace_id == workspace_id, Member.user_id == user_id)
     )

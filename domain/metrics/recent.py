@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.by_name import stage as stage_by_name
 from domain.journey.models import Journey
 from domain.metrics import service as metrics_service
 from domain.metrics.service import StageFigures
-from domain.stage import service as stage_service
 from domain.validation import in_range
 
 DAYS_MAX = 366
@@ -46,7 +46,7 @@ async def recent(
     """The journey's stage figures for the last `days` local days (today included) and for
     the `days` before them; `stage` (forgiving lookup) picks one stage to focus on."""
     in_range(days, field="days", label="The period (days)", low=1, high=DAYS_MAX)
-    found, focus = await stage_service.find_in_journey(
+    found, focus = await stage_by_name.find_in_journey(
         session, workspace_id=workspace_id, journey=journey, stage=stage
     )
     now = now or datetime.now(UTC)

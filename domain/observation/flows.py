@@ -10,7 +10,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from domain import matching
+from domain.by_name import matching
+from domain.by_name import stage as stage_by_name
+from domain.by_name import touchpoint as touchpoint_by_name
+from domain.by_name.stage import StagePlace
+from domain.by_name.touchpoint import TouchpointPlace
 from domain.errors import DomainError, ValidationError
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
@@ -19,11 +23,9 @@ from domain.observation import service as observation_service
 from domain.observation.models import Observation
 from domain.stage import service as stage_service
 from domain.stage.models import Stage
-from domain.stage.service import StagePlace
 from domain.team.models import Team
 from domain.touchpoint import service as touchpoint_service
 from domain.touchpoint.models import Touchpoint
-from domain.touchpoint.service import TouchpointPlace
 from domain.validation import TEXT_MAX, required_text
 from domain.vocabulary import Emotion, ObservationKind, ObservationSource
 
@@ -68,12 +70,12 @@ async def log_as_member(
     text = required_text(text, field="text", label="The observation", max_length=TEXT_MAX)
     if join_team_id is not None:
         await member_service.join(
-            session, workspace_id=workspace_id, user_id=author_id, team=join_team_id
+            session, workspace_id=workspace_id, user_id=author_id, team_id=join_team_id
         )
     team = await member_service.require_team(session, workspace_id=workspace_id, user_id=author_id)
     if isinstance(touchpoint, str):
         touchpoint = (
-            await touchpoint_service.find(session, workspace_id=workspace_id, query=touchpoint)
+            await touchpoint_by_name.find(session, workspace_id=workspace_id, query=touchpoint)
         ).id
     if journey_id is not None:
         await _ensure_in_journey(session, workspace_id, journey_id, touchpoint, stage_id)
@@ -122,7 +124,7 @@ async def quick_log(
     """One-line logging (`checkout Shipping costs surprise people`): with `name_may_continue`
     the touchpoint's name may run on into the text (`product page Reviews are hidden`)."""
     if name_may_continue:
-        touchpoint, text = await touchpoint_service.split_name(
+        touchpoint, text = await touchpoint_by_name.split_name(
             session, workspace_id=workspace_id, first=touchpoint, rest=text
         )
     try:
@@ -312,6 +314,6 @@ async def stage_overview(
     days: int = 30,
 ) -> StageOverview:
     """The stage named (forgiving lookup) or with that id, and what each team saw there."""
-    place = await stage_service.find(session, workspace_id=workspace_id, name=stage)
+    place = await stage_by_name.find(session, workspace_id=workspace_id, name=stage)
     teams = await stage_by_team(session, workspace_id=workspace_id, stage_id=place.id, days=days)
     return StageOverview(place=place, teams=teams, days=days)

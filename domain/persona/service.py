@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import ValidationError
-from domain.lookup import ensure_name_free, find_by_name, get_in_workspace
+from domain.lookup import ensure_name_free, get_in_workspace
 from domain.persona.models import Persona
 from domain.validation import (
     TEXT_MAX,
@@ -49,12 +49,6 @@ async def get(session: AsyncSession, *, workspace_id: uuid.UUID, persona_id: uui
         field="personaId",
         label="persona",
     )
-
-
-async def get_by_name(
-    session: AsyncSession, *, workspace_id: uuid.UUID, name: str
-) -> Persona | None:
-    return await find_by_name(session, Persona, workspace_id=workspace_id, name=name)
 
 
 async def list_all(session: AsyncSession, *, workspace_id: uuid.UUID) -> list[Persona]:

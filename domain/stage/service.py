@@ -1,16 +1,13 @@
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import Conflict, Duplicate, ErrorCode, NotFound, ValidationError
-from domain.journey import service as journey_service
+from domain.errors import Conflict, Duplicate, ErrorCode, ValidationError
 from domain.journey.models import Journey
 from domain.lookup import get_in_workspace
-from domain.matching import contains_pattern
 from domain.metrics import maintain
 from domain.observation.models import Observation
 from domain.stage.models import Stage
@@ -56,6 +53,19 @@ async def list_for_journeys(
     return grouped
 
 
+async def _journey(session: AsyncSession, workspace_id: uuid.UUID, journey_id: uuid.UUID) -> None:
+    """NotFound unless the journey exists in this workspace. Stages depend on journeys, never
+    the other way: the journey service creates a journey's first stages through this one."""
+    await get_in_workspace(
+        session,
+        Journey,
+        workspace_id=workspace_id,
+        id=journey_id,
+        field="journeyId",
+        label="journey",
+    )
+
+
 def _emotion(value: Emotion | str | None, field: str) -> Emotion | None:
     if value is None or value == "":
         return None
@@ -93,7 +103,7 @@ async def add(
     field_prefix: str = "",
 ) -> Stage:
     """Add a stage at `position` (0-based; default: after the last), shifting later ones."""
-    await journey_service.get(session, workspace_id=workspace_id, journey_id=journey_id)
+    await _journey(session, workspace_id, journey_id)
     name = required_text(name, field=f"{field_prefix}name", label="Stage name")
     await _ensure_unique_name(session, workspace_id, journey_id, name, f"{field_prefix}name")
     stages = await list_for_journey(session, workspace_id=workspace_id, journey_id=journey_id)
@@ -171,7 +181,7 @@ async def reorder(
     stage_ids: list[uuid.UUID],
 ) -> list[Stage]:
     """Put the journey's stages in the given order; every stage must be named exactly once."""
-    await journey_service.get(session, workspace_id=workspace_id, journey_id=journey_id)
+    await _journey(session, workspace_id, journey_id)
     stages = await list_for_journey(session, workspace_id=workspace_id, journey_id=journey_id)
     by_id = {stage.id: stage for stage in stages}
     if len(set(stage_ids)) != len(stage_ids):
@@ -278,91 +288,3 @@ async def _move_actions(
         .where(Action.workspace_id == workspace_id, Action.stage_id == from_id)
         .values(stage_id=to_id)
     )
-
-
-@dataclass(frozen=True)
-class StagePlace:
-    """A stage with the name of its journey, for telling same-named stages apart.
-    Plain values, so that it outlives its session (errors carry places past a rollback)."""
-
-    id: uuid.UUID
-    name: str
-    journey_id: uuid.UUID
-    journey_name: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.journey_name} › {self.name}"
-
-
-async def places(
-    session: AsyncSession,
-    *,
-    workspace_id: uuid.UUID,
-    journey_id: uuid.UUID | None = None,
-    stage_id: uuid.UUID | None = None,
-    search: str = "",
-    limit: int | None = None,
-) -> list[StagePlace]:
-    """Stages with their journey's name, narrowed by journey, id or a part of the name."""
-    from domain.journey.models import Journey
-
-    query = (
-        select(Stage.id, Stage.name, Stage.journey_id, Journey.name)
-        .join(
-            Journey,
-            (Journey.workspace_id == Stage.workspace_id) & (Journey.id == Stage.journey_id),
-        )
-        .where(Stage.workspace_id == workspace_id)
-        .order_by(Journey.name, Stage.position)
-    )
-    if journey_id is not None:
-        query = query.where(Stage.journey_id == journey_id)
-    if stage_id is not None:
-        query = query.where(Stage.id == stage_id)
-    if search.strip():
-        pattern = contains_pattern(search)
-        query = query.where(Stage.name.ilike(pattern) | Journey.name.ilike(pattern))
-    if limit is not None:
-        query = query.limit(limit)
-    return [StagePlace(*row) for row in await session.execute(query)]
-
-
-async def find(
-    session: AsyncSession,
-    *,
-    workspace_id: uuid.UUID,
-    name: str | uuid.UUID,
-    journey_id: uuid.UUID | None = None,
-) -> StagePlace:
-    """The stage `name` means (or the one with that id), in one journey or any; “journey ›
-    stage” tells same-named stages of different journeys apart."""
-    from domain import matching
-
-    if isinstance(name, uuid.UUID):
-        found = await places(session, workspace_id=workspace_id, stage_id=name)
-        if not found:
-            raise NotFound("That stage does not exist any more.", field="stage")
-        return found[0]
-    required_text(name, field="stage", label="Stage name")
-    return matching.one(
-        name.replace(">", "›"),
-        await places(session, workspace_id=workspace_id, journey_id=journey_id),
-        lambda place: [place.name, place.label, f"{place.journey_name} {place.name}"],
-        label="stage",
-        field="stage",
-        describe=lambda place: place.label,
-    )
-
-
-async def find_in_journey(
-    session: AsyncSession, *, workspace_id: uuid.UUID, journey: str | None, stage: str | None
-) -> tuple[Journey, StagePlace | None]:
-    """The journey and (when one is named) the stage that people's words mean, as in
-    `online purchase › decision` or `online purchase decision` (forgiving case and typos)."""
-    found, stage = await journey_service.find_with_stage(
-        session, workspace_id=workspace_id, name=journey, stage=stage
-    )
-    if not stage:
-        return found, None
-    return found, await find(session, workspace_id=workspace_id, name=stage, journey_id=found.id)

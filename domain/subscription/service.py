@@ -5,15 +5,14 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import ValidationError
-from domain.journey import service as journey_service
-from domain.stage import service as stage_service
 from domain.subscription.models import Subscription
 
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,20}$")
 SUBSCRIPTIONS_PER_CHANNEL_MAX = 50
 
 
-def _channel(channel_id: str) -> str:
+def checked_channel(channel_id: str) -> str:
+    """The channel's id; a direct message (D…) or anything else is refused."""
     if not CHANNEL_ID.match(channel_id or ""):
         raise ValidationError(
             "Subscribe from the channel that should receive the alerts, not a direct message.",
@@ -27,29 +26,23 @@ async def subscribe(
     *,
     workspace_id: uuid.UUID,
     channel_id: str,
-    journey: str,
-    stage: str | None = None,
-) -> tuple[Subscription, str]:
-    """Send a journey's (or one stage's) alerts and digests to a channel; again is a no-op.
-    Returns the subscription and what it covers in words."""
-    channel_id = _channel(channel_id)
-    found, stage_place = await stage_service.find_in_journey(
-        session, workspace_id=workspace_id, journey=journey, stage=stage
-    )
-    stage_id = stage_place.id if stage_place else None
-    covers = stage_place.label if stage_place else found.name
+    journey_id: uuid.UUID,
+    stage_id: uuid.UUID | None = None,
+) -> Subscription:
+    """Send a journey's (or one stage's) alerts and digests to a channel; again is a no-op."""
+    channel_id = checked_channel(channel_id)
     existing = await session.scalar(
         select(Subscription).where(
             Subscription.workspace_id == workspace_id,
             Subscription.channel_id == channel_id,
-            Subscription.journey_id == found.id,
+            Subscription.journey_id == journey_id,
             Subscription.stage_id.is_(None)
             if stage_id is None
             else Subscription.stage_id == stage_id,
         )
     )
     if existing is not None:
-        return existing, covers
+        return existing
     if len(await list_for_channel(session, workspace_id=workspace_id, channel_id=channel_id)) >= (
         SUBSCRIPTIONS_PER_CHANNEL_MAX
     ):
@@ -59,23 +52,26 @@ async def subscribe(
             field="channel",
         )
     subscription = Subscription(
-        workspace_id=workspace_id, channel_id=channel_id, journey_id=found.id, stage_id=stage_id
+        workspace_id=workspace_id, channel_id=channel_id, journey_id=journey_id, stage_id=stage_id
     )
     session.add(subscription)
     await session.flush()
-    return subscription, covers
+    return subscription
 
 
 async def unsubscribe(
-    session: AsyncSession, *, workspace_id: uuid.UUID, channel_id: str, journey: str | None = None
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    channel_id: str,
+    journey_id: uuid.UUID | None = None,
 ) -> int:
     """Stop a channel's subscriptions (to one journey, or all); how many were removed."""
     query = delete(Subscription).where(
         Subscription.workspace_id == workspace_id, Subscription.channel_id == channel_id
     )
-    if journey:
-        found = await journey_service.find(session, workspace_id=workspace_id, name=journey)
-        query = query.where(Subscription.journey_id == found.id)
+    if journey_id is not None:
+        query = query.where(Subscription.journey_id == journey_id)
     result = await session.execute(query)
     return result.rowcount  # type: ignore[attr-defined]
 

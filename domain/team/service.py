@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import ValidationError
-from domain.lookup import ensure_name_free, find_by_name, get_in_workspace
+from domain.lookup import ensure_name_free, get_in_workspace
 from domain.team.models import Team
 from domain.validation import UNSET, Unset, required_text
 
@@ -30,11 +30,6 @@ async def get(session: AsyncSession, *, workspace_id: uuid.UUID, team_id: uuid.U
     return await get_in_workspace(
         session, Team, workspace_id=workspace_id, id=team_id, field="teamId", label="team"
     )
-
-
-async def get_by_name(session: AsyncSession, *, workspace_id: uuid.UUID, name: str) -> Team | None:
-    """The team with this name, ignoring case."""
-    return await find_by_name(session, Team, workspace_id=workspace_id, name=name)
 
 
 async def list_all(session: AsyncSession, *, workspace_id: uuid.UUID) -> list[Team]:
@@ -110,18 +105,3 @@ async def delete(session: AsyncSession, *, workspace_id: uuid.UUID, team_id: uui
         )
     await session.delete(team)
     await session.flush()
-
-
-async def find(session: AsyncSession, *, workspace_id: uuid.UUID, name: str) -> Team:
-    """The team `name` means, forgiving case and small typos (Ambiguous / Unknown otherwise)."""
-    from domain import matching
-
-    required_text(name, field="team", label="Team name")
-    return matching.one(
-        name,
-        await list_all(session, workspace_id=workspace_id),
-        lambda team: [team.name],
-        label="team",
-        field="team",
-        describe=lambda team: team.name,
-    )

@@ -104,7 +104,7 @@ def test_candidates_for_a_text_too_long_for_buttons_list_their_keys():
     import uuid
 
     from bot.blocks import touchpoint_choices
-    from domain.touchpoint.service import TouchpointPlace
+    from domain.by_name.touchpoint import TouchpointPlace
 
     places = [
         TouchpointPlace(uuid.uuid4(), "checkout", "Checkout", "decision", "Online purchase"),
@@ -144,7 +144,7 @@ def test_the_alerts_list_is_escaped_and_within_slacks_limits():
     from bot.blocks import alerts_message
     from domain.alert.models import Alert, AlertStatus
     from domain.alert.overview import AlertsOverview, OpenAlert
-    from domain.stage.service import StagePlace
+    from domain.by_name.stage import StagePlace
 
     place = StagePlace(uuid.uuid4(), "<!channel> pay" * 10, uuid.uuid4(), "Online & co")
     alert = Alert(

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import update
 
 from domain.errors import ValidationError
-from domain.journey import summary
 from domain.observation import flows
 from domain.observation.models import Observation
 from domain.workspace import service as workspace_service
@@ -83,21 +82,6 @@ async def test_stage_by_team_counts_recent_observations_per_team(session):
         ("Sales", 1, 1),
     ]
     assert all(o.text.startswith("support") for o in views[0].latest)
-
-
-async def test_map_summary_reports_emotions_and_pain_points_per_stage(session):
-    workspace = await make_workspace(session)
-    journey = await make_journey(session, workspace, "Online purchase")
-    stages = await stages_of(session, journey)
-    await make_observation(session, stage=stages[2], emotion="anxiety", text="shipping")
-    await make_observation(session, stage=stages[2], emotion="anxiety", kind="insight")
-    journey_map = await summary.summarise_named(
-        session, workspace_id=workspace.id, journey="online purchase"
-    )
-    decision = journey_map.stages[2]
-    assert decision.emotions == [("anxiety", 2)]
-    assert [o.text for o in decision.pain_points] == ["shipping"]
-    assert journey_map.stages[0].observation_count == 0
 
 
 async def test_a_chat_team_links_once_and_can_be_relinked(session):

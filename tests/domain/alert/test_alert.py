@@ -290,17 +290,17 @@ async def test_alerts_go_to_subscribed_channels_and_the_owning_teams_channels_on
     )
 
     stages = await stages_of(session, journey)
-    for channel, stage_name in (
+    for channel, subscribed in (
         ("C0SUBSCRB", None),  # the whole journey
-        ("C0SALES01", stage.name),  # this stage, and an owner's channel too: listed once
-        ("C0OTHERST", stages[0].name if stages[0].id != stage.id else stages[-1].name),
+        ("C0SALES01", stage),  # this stage, and an owner's channel too: listed once
+        ("C0OTHERST", stages[0] if stages[0].id != stage.id else stages[-1]),
     ):
         await subscription_service.subscribe(
             session,
             workspace_id=workspace.id,
             channel_id=channel,
-            journey=journey.name,
-            stage=stage_name,
+            journey_id=journey.id,
+            stage_id=subscribed.id if subscribed else None,
         )
 
     channels = await channels_for_stage(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from domain import matching
+from domain.by_name import matching
 
 pytestmark = pytest.mark.pure
 
