@@ -11,7 +11,7 @@ from domain.touchpoint import service as touchpoint_service
 from domain.workspace import service as workspace_service
 from journeyops import migrations
 from journeyops.database import create_engine, create_sessionmaker
-from tests.database import create_database, drop_database, server_url
+from tests.support.database import create_database, drop_database, server_url
 
 STAGES = {
     "awareness": (("Ad Clicked", "ad"), ("Search Landing", "search")),

@@ -26,7 +26,7 @@ from journeyops.jobs import scheduled_jobs
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings
 from journeyops.worker import run_once
-from tests.factories import (
+from tests.support.factories import (
     install_slack_app,
     make_alert,
     make_alert_rule,

@@ -17,8 +17,8 @@ from journeyops.alerting import evaluate_all
 from journeyops.delivery import deliver_due
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings
-from tests.cohorts import at
-from tests.factories import (
+from tests.support.cohorts import at
+from tests.support.factories import (
     make_alert_rule,
     make_journey,
     make_team,

@@ -6,7 +6,7 @@ import json
 from sqlalchemy import func, select
 
 from domain.event.models import Event
-from tests.factories import make_workspace
+from tests.support.factories import make_workspace
 from tests.test_cli import run
 
 

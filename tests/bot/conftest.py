@@ -11,8 +11,8 @@ from domain.touchpoint.models import Touchpoint
 from domain.workspace.models import Workspace
 from journeyops.settings import Settings
 from journeyops.web import create_app
-from tests.bot.signed import SIGNING_SECRET, SlackClient
-from tests.factories import make_journey, make_member, make_team, make_touchpoint, stages_of
+from tests.support.factories import make_journey, make_member, make_team, make_touchpoint, stages_of
+from tests.support.slack_requests import SIGNING_SECRET, SlackClient
 
 PUBLIC_URL = "https://journeyops.example"
 USER = "U0001"
@@ -71,7 +71,7 @@ class Acme:
 
 @pytest.fixture
 async def acme(db) -> Acme:
-    from tests.factories import make_workspace
+    from tests.support.factories import make_workspace
 
     async with db.begin() as session:
         workspace = await make_workspace(session, "acme")

@@ -16,15 +16,15 @@ from journeyops.delivery import deliver_due
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings
 from tests.bot.conftest import USER, Acme
-from tests.bot.payloads import alert_button, alert_menu
-from tests.bot.signed import shown
-from tests.factories import (
+from tests.support.factories import (
     make_alert,
     make_alert_rule,
     make_journey,
     make_workspace,
     stages_of,
 )
+from tests.support.slack_payloads import alert_button, alert_menu
+from tests.support.slack_requests import shown
 
 
 async def fired(db, acme: Acme) -> tuple[Alert, list[dict]]:

@@ -5,8 +5,8 @@ import httpx
 
 from journeyops.web import create_app
 from tests.bot.conftest import bot_settings
-from tests.bot.signed import TEAM_ID, SlackClient
-from tests.factories import install_slack_app
+from tests.support.factories import install_slack_app
+from tests.support.slack_requests import TEAM_ID, SlackClient
 
 
 async def test_a_command_is_acknowledged_while_auth_test_fails(slack, fake_slack, acme):

@@ -11,8 +11,8 @@ from domain.observation.models import Observation
 from domain.subscription import service as subscription_service
 from domain.vocabulary import Emotion, ObservationKind, ObservationSource
 from tests.bot.conftest import PUBLIC_URL, USER
-from tests.bot.signed import shown
-from tests.factories import make_journey, make_observation
+from tests.support.factories import make_journey, make_observation
+from tests.support.slack_requests import shown
 
 
 async def ask(slack, fake_slack, text: str, **fields) -> dict:

@@ -3,9 +3,9 @@
 import json
 
 from tests.bot.conftest import PUBLIC_URL, USER
-from tests.bot.payloads import home_button
-from tests.bot.signed import shown
-from tests.factories import make_observation
+from tests.support.factories import make_observation
+from tests.support.slack_payloads import home_button
+from tests.support.slack_requests import shown
 
 HOME_OPENED = {
     "type": "app_home_opened",
@@ -70,7 +70,7 @@ async def test_the_log_button_opens_the_modal(slack, fake_slack, on_support):
 async def test_logging_from_home_confirms_by_message_and_refreshes_home(
     slack, fake_slack, db, on_support
 ):
-    from tests.bot.payloads import view_submission
+    from tests.support.slack_payloads import view_submission
 
     await slack.interaction(home_button("open_log_modal"))
     [opened] = await fake_slack.wait_for("views.open")

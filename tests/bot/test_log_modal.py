@@ -6,7 +6,7 @@ from domain.member import service as member_service
 from domain.observation.models import Observation
 from domain.vocabulary import ObservationKind
 from tests.bot.conftest import USER
-from tests.bot.payloads import (
+from tests.support.slack_payloads import (
     block_suggestion,
     message_action,
     view_select,

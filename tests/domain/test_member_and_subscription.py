@@ -7,7 +7,7 @@ from domain.matching import Ambiguous
 from domain.member import service as member_service
 from domain.subscription import service as subscription_service
 from domain.team import service as team_service
-from tests.factories import make_journey, make_team, make_workspace, stages_of
+from tests.support.factories import make_journey, make_team, make_workspace, stages_of
 
 
 async def test_joining_again_moves_the_member(session):

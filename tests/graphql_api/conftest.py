@@ -9,9 +9,9 @@ import pytest
 
 from journeyops.settings import Settings
 from journeyops.web import create_app
-from tests import factories
-from tests.graphql_api.live import serving
-from tests.graphql_api.mutation_inputs import World, build_world
+from tests.support import factories
+from tests.support.live_servers import serving
+from tests.support.mutation_inputs import World, build_world
 
 
 @dataclass

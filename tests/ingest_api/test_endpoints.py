@@ -16,8 +16,8 @@ from domain.event.models import Event
 from ingest_api import views
 from journeyops.settings import Settings
 from journeyops.web import create_app
-from tests.database_proxy import DatabaseProxy
-from tests.factories import identify, make_persona, track
+from tests.support.database_proxy import DatabaseProxy
+from tests.support.factories import identify, make_persona, track
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from domain.notification.models import Notification
 from domain.workspace.models import Workspace
 from graphql_api import ids
 from journeyops.runtime import Runtime
-from tests.cohorts import DROP_DAY, at, cohort_source
-from tests.factories import (
+from tests.support.cohorts import DROP_DAY, at, cohort_source
+from tests.support.factories import (
     make_alert_rule,
     make_journey,
     make_team,

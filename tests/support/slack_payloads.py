@@ -4,7 +4,7 @@
 from typing import Any
 
 from tests.bot.conftest import USER
-from tests.bot.signed import team, user
+from tests.support.slack_requests import team, user
 
 
 def view_state(view: dict[str, Any], chosen: dict[str, str]) -> dict[str, Any]:
