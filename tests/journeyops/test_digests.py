@@ -15,6 +15,7 @@ from domain.observation.models import Observation
 from journeyops.digests import send_weekly_digests
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings
+from tests.journeyops.test_delivery import dispatcher
 from tests.support.factories import (
     make_journey,
     make_observation,
@@ -25,7 +26,6 @@ from tests.support.factories import (
     stages_of,
     track,
 )
-from tests.test_delivery import dispatcher
 
 # The week of Mon 2 – Sun 8 November 2026 is reported on the Tuesday after.
 NOW = datetime(2026, 11, 10, 6, tzinfo=UTC)

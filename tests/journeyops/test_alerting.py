@@ -12,6 +12,7 @@ from journeyops.alerting import evaluate_all, evaluation_job
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings
 from journeyops.worker import run_once
+from tests.journeyops.test_delivery import FAST, assert_each_delivered_once, dispatcher
 from tests.support.cohorts import at, cohort_source
 from tests.support.factories import (
     make_alert_rule,
@@ -21,7 +22,6 @@ from tests.support.factories import (
     make_workspace,
     stages_of,
 )
-from tests.test_delivery import FAST, assert_each_delivered_once, dispatcher
 
 WHEN = at(date(2026, 3, 11))
 
