@@ -4,8 +4,8 @@ from configuration (one workspace) or the installation store (OAuth), never `aut
 import httpx
 
 from journeyops.web import create_app
-from tests.bot.conftest import bot_settings
 from tests.support.factories import install_slack_app
+from tests.support.slack_app import bot_settings
 from tests.support.slack_requests import TEAM_ID, SlackClient
 
 

@@ -2,18 +2,10 @@
 
 import json
 
-from tests.bot.conftest import PUBLIC_URL, USER
 from tests.support.factories import make_observation
-from tests.support.slack_payloads import home_button
-from tests.support.slack_requests import shown
-
-HOME_OPENED = {
-    "type": "app_home_opened",
-    "user": USER,
-    "channel": "D0HOME001",
-    "tab": "home",
-    "event_ts": "1700000005.000100",
-}
+from tests.support.slack_app import PUBLIC_URL
+from tests.support.slack_payloads import HOME_OPENED, home_button
+from tests.support.slack_requests import USER, shown
 
 
 async def test_home_shows_my_teams_journeys_and_recent_observations(

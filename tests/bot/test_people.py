@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alert_message import AlertButton
 from bot.people import Names, display_name
-from tests.bot.test_alert_actions import click, fired, state
+from tests.support.slack_alerts import click, fired, state
 
 
 @pytest.fixture

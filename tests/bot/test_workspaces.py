@@ -7,8 +7,8 @@ from sqlalchemy import select, text
 
 from domain.workspace.models import Workspace
 from journeyops.web import create_app
-from tests.bot.conftest import bot_settings
 from tests.support.factories import install_slack_app, make_workspace
+from tests.support.slack_app import bot_settings
 from tests.support.slack_requests import TEAM_ID, shown
 
 

@@ -8,9 +8,9 @@ from domain.live import Topic
 from journeyops.alerting import evaluate_all
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings
-from tests.graphql_api.conftest import gid, seed
 from tests.support import factories
 from tests.support.cohorts import at, cohort_source
+from tests.support.graphql_data import gid, seed
 from tests.support.live_servers import next_message, subscribed
 
 SUBSCRIBE = """subscription($id: ID!) {

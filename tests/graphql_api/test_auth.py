@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.graphql_api.conftest import gid, seed
+from tests.support.graphql_data import gid, seed
 
 TEAMS = "{ teams { name } }"
 CREATE_TEAM = (

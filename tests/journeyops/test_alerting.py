@@ -12,8 +12,8 @@ from journeyops.alerting import evaluate_all, evaluation_job
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings
 from journeyops.worker import run_once
-from tests.journeyops.test_delivery import FAST, assert_each_delivered_once, dispatcher
 from tests.support.cohorts import at, cohort_source
+from tests.support.delivery import FAST, assert_each_delivered_once, dispatcher
 from tests.support.factories import (
     make_alert_rule,
     make_journey,

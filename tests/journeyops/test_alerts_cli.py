@@ -13,7 +13,7 @@ from domain.notification.models import Notification
 from domain.workspace.models import Workspace
 from graphql_api import ids
 from journeyops.runtime import Runtime
-from tests.journeyops.test_cli import run
+from tests.support.cli import run
 from tests.support.cohorts import DROP_DAY, at, cohort_source
 from tests.support.factories import (
     make_alert_rule,

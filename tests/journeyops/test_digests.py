@@ -15,7 +15,7 @@ from domain.observation.models import Observation
 from journeyops.digests import send_weekly_digests
 from journeyops.runtime import Runtime
 from journeyops.settings import Settings
-from tests.journeyops.test_delivery import dispatcher
+from tests.support.delivery import dispatcher
 from tests.support.factories import (
     make_journey,
     make_observation,

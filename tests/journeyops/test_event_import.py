@@ -6,7 +6,7 @@ import json
 from sqlalchemy import func, select
 
 from domain.event.models import Event
-from tests.journeyops.test_cli import run
+from tests.support.cli import run
 from tests.support.factories import make_workspace
 
 
