@@ -12,7 +12,7 @@ from domain.touchpoint import service as touchpoint_service
 from domain.workspace import service as workspace_service
 from infrastructure.database import create_engine, create_sessionmaker
 from journeyops import migrations
-from tests.database import create_database, drop_database, server_url
+from tests.support.database import create_database, drop_database, server_url
 
 STAGES = {
     "awareness": (("Ad Clicked", "ad"), ("Search Landing", "search")),

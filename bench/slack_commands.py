@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.local_slack import LocalSlack  # noqa: E402
 from journeyops import migrations  # noqa: E402
-from tests.bot.signed import SIGNING_SECRET, command_body, signed_headers  # noqa: E402
-from tests.database import create_database, drop_database, server_url  # noqa: E402
+from tests.support.database import create_database, drop_database, server_url  # noqa: E402
+from tests.support.slack_requests import SIGNING_SECRET, command_body, signed_headers  # noqa: E402
 
 CONCURRENCY = 50
 ROUNDS = 6  # the first is a warm-up and not counted
@@ -45,7 +45,7 @@ def free_port() -> int:
 
 async def seed(url: str) -> None:
     from infrastructure.database import create_engine, create_sessionmaker
-    from tests.factories import (
+    from tests.support.factories import (
         make_journey,
         make_member,
         make_team,

@@ -11,6 +11,7 @@ unreachable) the handle stands in, remembered for a minute so a rate limit is no
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,19 +36,21 @@ def display_name(user: dict[str, Any]) -> str | None:
 
 @dataclass
 class Names:
-    """Display names by (Slack team, user id), each trusted for `ttl` seconds."""
+    """Display names by (Slack team, user id), each trusted for `ttl` seconds of `clock`
+    (monotonic seconds; tests pass their own)."""
 
     ttl: float = NAME_TTL_SECONDS
     fallback_ttl: float = FALLBACK_TTL_SECONDS
     timeout: float = LOOKUP_SECONDS
     size: int = NAMES_MAX
+    clock: Callable[[], float] = time.monotonic
     _known: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
 
     async def of(self, client: AsyncWebClient, *, team_id: str, user_id: str, handle: str) -> str:
         """The person's display name; their handle when Slack cannot say in time."""
         key = (team_id, user_id)
         known = self._known.get(key)
-        if known and known[1] > time.monotonic():
+        if known and known[1] > self.clock():
             return known[0]
         found = None
         if user_id:
@@ -61,4 +64,4 @@ class Names:
         self._known.pop(key, None)
         if len(self._known) >= self.size:
             del self._known[next(iter(self._known))]  # the longest remembered
-        self._known[key] = (name, time.monotonic() + ttl)
+        self._known[key] = (name, self.clock() + ttl)

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from infrastructure.database import create_engine, create_sessionmaker
 from journeyops import migrations
-from tests.database import create_database, drop_database, server_url
+from tests.support.database import create_database, drop_database, server_url
 
 PURE_MARK = "pytest.mark.pure"
 

@@ -6,70 +6,25 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from bot.alert_message import AlertButton, AlertView, render
 from bot.delivery import deliver_due
-from domain.alert import service as alert_service
-from domain.alert.models import Alert, AlertAction, AlertActivity, AlertStatus, Resolution
-from domain.notification.models import Notification, NotificationKind, NotificationStatus
+from domain.alert.models import AlertAction, AlertActivity, AlertStatus, Resolution
+from domain.notification.models import NotificationStatus
 from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings
-from tests.bot.conftest import USER, Acme
-from tests.bot.payloads import alert_button, alert_menu
-from tests.bot.signed import shown
-from tests.factories import (
+from tests.support.factories import (
     make_alert,
     make_alert_rule,
     make_journey,
     make_workspace,
     stages_of,
 )
-
-
-async def fired(db, acme: Acme) -> tuple[Alert, list[dict]]:
-    """An open alert at Online purchase › consideration, and its message as Slack shows it."""
-    async with db.begin() as session:
-        rule = await make_alert_rule(session, acme.online, acme.stages[1])
-        alert = await make_alert(session, rule, acme.stages[1])
-    view = AlertView(alert, "Online purchase", "consideration", "https://jo.example/map")
-    return alert, render(view)[1]
-
+from tests.support.slack_alerts import click, fired, state
+from tests.support.slack_payloads import alert_button, alert_menu
+from tests.support.slack_requests import USER, shown
 
 DANA = "Dana S."  # U0001's display name in Slack (bot/local_slack.py); "dana" is the handle
-
-
-async def click(slack, blocks, button: AlertButton, *, label: str = "24 hours", **kwargs):
-    """Click (on the mute menu: choose `label`), and wait for the listener: Bolt runs it after
-    the ack, in a task of its own."""
-    running = asyncio.all_tasks()
-    if button is AlertButton.MUTE:
-        payload = alert_menu(blocks, button, label, slack.response_url, **kwargs)
-    else:
-        payload = alert_button(blocks, button, slack.response_url, **kwargs)
-    response = await slack.interaction(payload)
-    assert response.status_code == 200, response.text
-    started = asyncio.all_tasks() - running - {asyncio.current_task()}
-    if started:
-        await asyncio.wait(started, timeout=5)
-    return response
-
-
-async def state(db, alert: Alert) -> tuple[Alert, list[AlertActivity], list[Notification]]:
-    async with db() as session:
-        now = await alert_service.get(session, workspace_id=alert.workspace_id, alert_id=alert.id)
-        activity = await alert_service.activity(
-            session, workspace_id=alert.workspace_id, alert_id=alert.id
-        )
-        updates = list(
-            await session.scalars(
-                select(Notification).where(
-                    Notification.alert_id == alert.id,
-                    Notification.kind == NotificationKind.UPDATE,
-                )
-            )
-        )
-    return now, activity, updates
 
 
 def done_by_dana(activity: list[AlertActivity]) -> list[AlertAction]:

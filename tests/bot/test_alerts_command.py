@@ -6,11 +6,9 @@ from sqlalchemy import select
 
 from domain.alert import service as alert_service
 from domain.alert_rule.models import DEFAULT_MIN_CHANGE_POINTS, DEFAULT_RECENT_DAYS, AlertRule
-from tests.bot.conftest import USER
-from tests.bot.signed import shown
-from tests.bot.test_commands import ask
-from tests.bot.test_home import HOME_OPENED
-from tests.factories import make_alert, make_alert_rule, stages_of
+from tests.support.factories import make_alert, make_alert_rule, stages_of
+from tests.support.slack_payloads import HOME_OPENED
+from tests.support.slack_requests import USER, ask, shown
 
 
 async def rules(db) -> list[AlertRule]:

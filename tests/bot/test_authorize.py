@@ -4,9 +4,9 @@ from configuration (one workspace) or the installation store (OAuth), never `aut
 import httpx
 
 from journeyops.web import create_app
-from tests.bot.conftest import bot_settings
-from tests.bot.signed import TEAM_ID, SlackClient
-from tests.factories import install_slack_app
+from tests.support.factories import install_slack_app
+from tests.support.slack_app import bot_settings
+from tests.support.slack_requests import TEAM_ID, SlackClient
 
 
 async def test_a_command_is_acknowledged_while_auth_test_fails(slack, fake_slack, acme):

@@ -10,18 +10,9 @@ from domain.member import service as member_service
 from domain.observation.models import Observation
 from domain.subscription import service as subscription_service
 from domain.vocabulary import Emotion, ObservationKind, ObservationSource
-from tests.bot.conftest import PUBLIC_URL, USER
-from tests.bot.signed import shown
-from tests.factories import make_journey, make_observation
-
-
-async def ask(slack, fake_slack, text: str, **fields) -> dict:
-    """Run a command; the reply the bot sent to the response_url."""
-    response = await slack.command(text, **fields)
-    assert response.status_code == 200, response.text
-    calls = await fake_slack.wait_for("response_url")
-    fake_slack.calls.clear()
-    return calls[-1].params
+from tests.support.factories import make_journey, make_observation
+from tests.support.slack_app import PUBLIC_URL
+from tests.support.slack_requests import USER, ask, shown
 
 
 async def observations(db) -> list[Observation]:

@@ -4,9 +4,9 @@ than answered with a 500; once it is back, commands are answered again."""
 import httpx
 
 from journeyops.web import create_app
-from tests.bot.conftest import bot_settings
-from tests.bot.signed import SlackClient
-from tests.database_proxy import DatabaseProxy
+from tests.support.database_proxy import DatabaseProxy
+from tests.support.slack_app import bot_settings
+from tests.support.slack_requests import SlackClient
 
 
 async def test_a_command_during_a_database_outage_asks_slack_to_retry(

@@ -13,9 +13,15 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.observation.models import Observation
-from tests.bot.conftest import USER
-from tests.bot.payloads import view_submission
-from tests.bot.signed import SIGNING_SECRET, command_body, signed_headers, team, user
+from tests.support.slack_payloads import view_submission
+from tests.support.slack_requests import (
+    SIGNING_SECRET,
+    USER,
+    command_body,
+    signed_headers,
+    team,
+    user,
+)
 
 FORM = "application/x-www-form-urlencoded"
 MALFORMED = [

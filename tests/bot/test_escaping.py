@@ -9,8 +9,7 @@ from bot.alert_message import AlertView, render
 from bot.text import SECTION_MAX, escape, shorten_mrkdwn
 from domain.journey import service as journey_service
 from domain.touchpoint.models import Touchpoint
-from tests.bot.payloads import view_submission
-from tests.factories import (
+from tests.support.factories import (
     make_alert,
     make_alert_rule,
     make_journey,
@@ -19,6 +18,7 @@ from tests.factories import (
     make_workspace,
     stages_of,
 )
+from tests.support.slack_payloads import view_submission
 
 NAME = "<!channel> alert"
 TYPED = "&lt;!channel&gt; alert"  # how Slack sends what was typed in a slash command

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from bot.alert_message import AlertButton, mute_value
 from bot.ids import ActionId, BlockId, CallbackId
 from domain.observation.models import Observation
-from tests.bot.signed import TEAM_ID, payload_body, team, user
-from tests.factories import make_alert, make_alert_rule
-from tests.logs import errors_logged
+from tests.support.factories import make_alert, make_alert_rule
+from tests.support.logs import errors_logged
+from tests.support.slack_requests import TEAM_ID, payload_body, team, user
 
 EXAMPLES = 40  # per payload family: five families, 200 examples in about 5 s
 FUZZ = settings(

@@ -2,18 +2,10 @@
 
 import json
 
-from tests.bot.conftest import PUBLIC_URL, USER
-from tests.bot.payloads import home_button
-from tests.bot.signed import shown
-from tests.factories import make_observation
-
-HOME_OPENED = {
-    "type": "app_home_opened",
-    "user": USER,
-    "channel": "D0HOME001",
-    "tab": "home",
-    "event_ts": "1700000005.000100",
-}
+from tests.support.factories import make_observation
+from tests.support.slack_app import PUBLIC_URL
+from tests.support.slack_payloads import HOME_OPENED, home_button
+from tests.support.slack_requests import USER, shown
 
 
 async def test_home_shows_my_teams_journeys_and_recent_observations(
@@ -70,7 +62,7 @@ async def test_the_log_button_opens_the_modal(slack, fake_slack, on_support):
 async def test_logging_from_home_confirms_by_message_and_refreshes_home(
     slack, fake_slack, db, on_support
 ):
-    from tests.bot.payloads import view_submission
+    from tests.support.slack_payloads import view_submission
 
     await slack.interaction(home_button("open_log_modal"))
     [opened] = await fake_slack.wait_for("views.open")

@@ -5,13 +5,13 @@ from sqlalchemy import select
 from domain.member import service as member_service
 from domain.observation.models import Observation
 from domain.vocabulary import ObservationKind
-from tests.bot.conftest import USER
-from tests.bot.payloads import (
+from tests.support.slack_payloads import (
     block_suggestion,
     message_action,
     view_select,
     view_submission,
 )
+from tests.support.slack_requests import USER
 
 
 async def open_modal(slack, fake_slack) -> dict:

@@ -9,8 +9,8 @@ from bot.app import BOT_SCOPES
 from bot.ids import CallbackId
 from bot.local_slack import readable, try_command
 from domain.observation.models import Observation
-from tests.bot.conftest import bot_settings
-from tests.factories import make_member
+from tests.support.factories import make_member
+from tests.support.slack_app import bot_settings
 
 MANIFEST = Path(__file__).resolve().parents[2] / "bot" / "manifest.yml"
 

@@ -4,9 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.bot.signed import shown
-from tests.bot.test_commands import ask
-from tests.factories import make_touchpoint, send, track
+from tests.support.factories import make_touchpoint, send, track
+from tests.support.slack_requests import ask, shown
 
 
 def at(days_ago: float) -> str:

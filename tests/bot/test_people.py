@@ -1,7 +1,6 @@
 """People's Slack display names on what they do: looked up with users.info, remembered per
 (Slack team, user), and never in the way when Slack cannot answer."""
 
-import asyncio
 import logging
 import time
 
@@ -9,8 +8,9 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alert_message import AlertButton
-from bot.people import Names, display_name
-from tests.bot.test_alert_actions import click, fired, state
+from bot.people import FALLBACK_TTL_SECONDS, NAME_TTL_SECONDS, Names, display_name
+from tests.support.clock import Clock
+from tests.support.slack_alerts import click, fired, state
 
 
 @pytest.fixture
@@ -40,13 +40,17 @@ async def test_names_are_looked_up_once_per_team_and_user(fake_slack, client):
 
 
 async def test_a_name_changed_in_slack_shows_once_the_remembered_one_expires(fake_slack, client):
-    names = Names(ttl=0.2)
+    clock = Clock()
+    names = Names(clock=clock)
     assert await names.of(client, team_id="T0001", user_id="U0001", handle="dana") == "Dana S."
     fake_slack.add_user("U0001", "dana", "Dana Scully-Mulder", "Dana Scully-Mulder")
+    looked_up_at = clock.now
+    clock.now = looked_up_at + NAME_TTL_SECONDS - 0.001
     assert await names.of(client, team_id="T0001", user_id="U0001", handle="dana") == "Dana S."
-    await asyncio.sleep(0.25)
+    clock.now = looked_up_at + NAME_TTL_SECONDS
     got = await names.of(client, team_id="T0001", user_id="U0001", handle="dana")
     assert got == "Dana Scully-Mulder"
+    assert len(fake_slack.calls_to("users.info")) == 2
 
 
 async def test_the_longest_remembered_name_makes_room_when_full(fake_slack, client):
@@ -65,16 +69,22 @@ async def test_the_longest_remembered_name_makes_room_when_full(fake_slack, clie
 async def test_an_unknown_user_keeps_their_handle_and_it_is_logged_without_the_token(
     fake_slack, client, caplog
 ):
-    names = Names()
+    clock = Clock()
+    names = Names(clock=clock)
     with caplog.at_level(logging.WARNING):
         got = await names.of(client, team_id="T0001", user_id="U0GONE", handle="ghost")
     assert got == "ghost"
     [record] = [r for r in caplog.records if "users.info" in r.getMessage()]
     assert record.levelno == logging.WARNING
     assert "user_not_found" in record.getMessage() and "xoxb" not in caplog.text
-    # Remembered for a moment, so a failing Slack is not asked again on every click.
+    # Remembered for a minute, so a failing Slack is not asked again on every click.
+    failed_at = clock.now
+    clock.now = failed_at + FALLBACK_TTL_SECONDS - 0.001
     assert await names.of(client, team_id="T0001", user_id="U0GONE", handle="ghost") == "ghost"
     assert len(fake_slack.calls_to("users.info")) == 1
+    clock.now = failed_at + FALLBACK_TTL_SECONDS
+    assert await names.of(client, team_id="T0001", user_id="U0GONE", handle="ghost") == "ghost"
+    assert len(fake_slack.calls_to("users.info")) == 2
 
 
 async def test_a_slack_that_does_not_answer_costs_at_most_the_timeout(fake_slack, client):

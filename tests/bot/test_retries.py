@@ -4,9 +4,8 @@ confirmed once: the second answer posts nothing anyone would see."""
 from sqlalchemy import select
 
 from domain.observation.models import Observation
-from tests.bot.conftest import USER
-from tests.bot.payloads import view_submission
-from tests.bot.signed import command_body, payload_body, team, user
+from tests.support.slack_payloads import view_submission
+from tests.support.slack_requests import USER, command_body, payload_body, team, user
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -6,7 +6,7 @@ import httpx
 
 from infrastructure.settings import Settings
 from journeyops.web import create_app
-from tests.bot.signed import command_body
+from tests.support.slack_requests import command_body
 
 
 async def test_a_signed_command_is_answered(slack, fake_slack, acme):
@@ -31,7 +31,7 @@ async def test_a_request_older_than_five_minutes_is_refused(slack, fake_slack, a
 
 
 async def test_a_body_changed_after_signing_is_refused(slack, fake_slack, acme):
-    from tests.bot.signed import signed_headers
+    from tests.support.slack_requests import signed_headers
 
     body = command_body("help", response_url=fake_slack.response_url())
     headers = signed_headers(body, "application/x-www-form-urlencoded")

@@ -7,9 +7,9 @@ from sqlalchemy import select, text
 
 from domain.workspace.models import Workspace
 from journeyops.web import create_app
-from tests.bot.conftest import bot_settings
-from tests.bot.signed import TEAM_ID, shown
-from tests.factories import install_slack_app, make_workspace
+from tests.support.factories import install_slack_app, make_workspace
+from tests.support.slack_app import bot_settings
+from tests.support.slack_requests import TEAM_ID, shown
 
 
 async def test_the_first_request_links_the_only_workspace(slack, fake_slack, db, acme):
@@ -96,7 +96,7 @@ async def test_oauth_mode_answers_installed_teams_with_their_own_token(
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            from tests.bot.signed import SlackClient
+            from tests.support.slack_requests import SlackClient
 
             slack = SlackClient(http, fake_slack.response_url())
             response = await slack.command("log", trigger_id="trigger.oauth")
@@ -115,7 +115,7 @@ async def test_oauth_mode_answers_installed_teams_with_their_own_token(
 
 
 async def test_uninstalling_deletes_the_teams_tokens(database_url, fake_slack, db):
-    from tests.bot.signed import SlackClient
+    from tests.support.slack_requests import SlackClient
 
     settings = bot_settings(fake_slack, slack_client_id="111.222", slack_client_secret="shh")
     app = create_app(settings, database_url=database_url)

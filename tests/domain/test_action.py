@@ -2,7 +2,7 @@ import pytest
 
 from domain.action import service as action_service
 from domain.errors import NotFound, ValidationError
-from tests.factories import (
+from tests.support.factories import (
     make_journey,
     make_observation,
     make_team,

@@ -14,7 +14,7 @@ from domain.event.models import Event
 from domain.event.service import Status
 from domain.metrics import fold
 from domain.metrics import service as metrics_service
-from tests.factories import (
+from tests.support.factories import (
     identify,
     make_journey,
     make_persona,

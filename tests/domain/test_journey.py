@@ -3,7 +3,7 @@ import pytest
 from domain.errors import DomainError, Duplicate, ErrorCode, NotFound
 from domain.journey import service as journey_service
 from domain.journey.service import StageSpec
-from tests.factories import make_journey, make_persona, make_workspace, stages_of
+from tests.support.factories import make_journey, make_persona, make_workspace, stages_of
 
 
 async def test_creating_a_journey_with_inline_stages_keeps_their_order(session):
@@ -87,7 +87,7 @@ async def test_deleting_a_journey_removes_everything_in_it(session):
     from sqlalchemy import func, select
 
     from domain.observation.models import Observation
-    from tests.factories import make_observation, make_touchpoint
+    from tests.support.factories import make_observation, make_touchpoint
 
     workspace = await make_workspace(session)
     journey = await make_journey(session, workspace)

@@ -1,7 +1,7 @@
 """Team membership (joining by a team's name: tests/domain/by_name/test_team.py)."""
 
 from domain.member import service as member_service
-from tests.factories import make_team, make_workspace
+from tests.support.factories import make_team, make_workspace
 
 
 async def test_membership_is_per_workspace(session):

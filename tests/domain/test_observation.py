@@ -10,7 +10,7 @@ from domain.errors import ErrorCode, NotFound, ValidationError
 from domain.live import Topic
 from domain.observation import service as observation_service
 from domain.observation.service import ObservationFilter
-from tests.factories import (
+from tests.support.factories import (
     make_journey,
     make_observation,
     make_team,

@@ -9,7 +9,7 @@ from domain.errors import ValidationError
 from domain.observation import flows
 from domain.observation.models import Observation
 from domain.workspace import service as workspace_service
-from tests.factories import (
+from tests.support.factories import (
     make_journey,
     make_member,
     make_observation,

@@ -2,7 +2,7 @@ import pytest
 
 from domain.errors import Conflict, ErrorCode, NotFound, ValidationError
 from domain.stage import service as stage_service
-from tests.factories import (
+from tests.support.factories import (
     make_journey,
     make_observation,
     make_touchpoint,

@@ -3,7 +3,7 @@ import pytest
 from domain.errors import Duplicate, ValidationError
 from domain.persona import service as persona_service
 from domain.team import service as team_service
-from tests.factories import (
+from tests.support.factories import (
     make_journey,
     make_observation,
     make_persona,

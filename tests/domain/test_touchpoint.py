@@ -3,7 +3,7 @@ import pytest
 from domain.errors import Duplicate, ErrorCode, NotFound, ValidationError
 from domain.touchpoint import service as touchpoint_service
 from domain.workspace.models import Workspace
-from tests.factories import (
+from tests.support.factories import (
     make_journey,
     make_observation,
     make_team,

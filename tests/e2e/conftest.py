@@ -1,8 +1,8 @@
 import pytest
 
 from bot.local_slack import LocalSlack
-from tests.database import create_database, drop_database, server_url
-from tests.e2e.deployment import OAUTH, SINGLE_WORKSPACE, Deployment
+from tests.support.database import create_database, drop_database, server_url
+from tests.support.deployment import OAUTH, SINGLE_WORKSPACE, Deployment
 
 
 @pytest.fixture(scope="module", params=[SINGLE_WORKSPACE, OAUTH])

@@ -28,9 +28,9 @@ from segment.analytics.client import Client as SegmentClient
 from bot.alert_message import AlertButton
 from bot.local_slack import Call, LocalSlack, signed_headers
 from journeyops import demo_data
-from tests.e2e import shoppers
-from tests.e2e.deployment import SIGNING_SECRET, SLACK_TEAM, Deployment
-from tests.e2e.waiting import eventually
+from tests.support import shoppers
+from tests.support.deployment import SIGNING_SECRET, SLACK_TEAM, Deployment
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 

@@ -9,9 +9,10 @@ import pytest
 
 from infrastructure.settings import Settings
 from journeyops.web import create_app
-from tests import factories
-from tests.graphql_api.live import serving
-from tests.graphql_api.mutation_inputs import World, build_world
+from tests.support import factories
+from tests.support.graphql_data import Seeded, seed
+from tests.support.live_servers import serving
+from tests.support.mutation_inputs import World, build_world
 
 
 @dataclass
@@ -83,54 +84,10 @@ async def gql(app, workspace, make_token):
         yield GraphQLClient(http, await make_token(workspace, "write"))
 
 
-def gid(type_name: str, row) -> str:
-    """The global id clients see for a domain row."""
-    from graphql_api.ids import encode
-
-    return encode(type_name, row.id)
-
-
 @pytest.fixture
 async def other_workspace(db):
     async with db.begin() as session:
         return await factories.make_workspace(session)
-
-
-@dataclass
-class Seeded:
-    """One small journey map: a team, a journey with three stages, two touchpoints."""
-
-    team: Any
-    journey: Any
-    stages: list
-    touchpoints: list
-    observation: Any
-
-
-async def seed(db, workspace) -> Seeded:
-    async with db.begin() as session:
-        team = await factories.make_team(session, workspace, name="support")
-        journey = await factories.make_journey(
-            session, workspace, name="Online shop", stages=("awareness", "decision", "retention")
-        )
-        stages = await factories.stages_of(session, journey)
-        touchpoints = [
-            await factories.make_touchpoint(
-                session, stages[0], name="Social ad", channel="social", event_names=("Ad Clicked",)
-            ),
-            await factories.make_touchpoint(
-                session,
-                stages[1],
-                name="Checkout",
-                key="checkout",
-                owner=team,
-                event_names=("Order Completed",),
-            ),
-        ]
-        observation = await factories.make_observation(
-            session, touchpoint=touchpoints[1], team=team
-        )
-    return Seeded(team, journey, stages, touchpoints, observation)
 
 
 @pytest.fixture

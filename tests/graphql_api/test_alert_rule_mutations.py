@@ -1,7 +1,7 @@
 """Alert rules over GraphQL: defaults that do the right thing, settings checked, one workspace."""
 
-from tests import factories
-from tests.graphql_api.conftest import gid, seed
+from tests.support import factories
+from tests.support.graphql_data import gid, seed
 
 RULE = """alertRule {
   id enabled recentDays baselineDays alertWindowHours minChangePoints alpha minSample

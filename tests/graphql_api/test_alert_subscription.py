@@ -8,10 +8,10 @@ from domain.live import Topic
 from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings
 from journeyops.alerting import evaluate_all
-from tests import factories
-from tests.cohorts import at, cohort_source
-from tests.graphql_api.conftest import gid, seed
-from tests.graphql_api.live import next_message, subscribed
+from tests.support import factories
+from tests.support.cohorts import at, cohort_source
+from tests.support.graphql_data import gid, seed
+from tests.support.live_servers import next_message, subscribed
 
 SUBSCRIBE = """subscription($id: ID!) {
   alertFired(journeyId: $id) {

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 from domain.alert import service as alert_service
 from domain.alert.evaluation import evaluate_rule
 from domain.alert.models import AlertStatus
-from tests import factories
-from tests.cohorts import at, cohort_source
-from tests.graphql_api.conftest import gid, seed
+from tests.support import factories
+from tests.support.cohorts import at, cohort_source
+from tests.support.graphql_data import gid, seed
 
 ALERT = """alert {
   id status acknowledgedBy resolvedBy resolution assigneeId assigneeName mutedUntil

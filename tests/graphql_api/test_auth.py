@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.graphql_api.conftest import gid, seed
+from tests.support.graphql_data import gid, seed
 
 TEAMS = "{ teams { name } }"
 CREATE_TEAM = (
@@ -128,7 +128,7 @@ async def test_mutations_cannot_reach_another_workspace_and_say_not_found(
 
 
 async def _fresh_workspace(db):
-    from tests import factories
+    from tests.support import factories
 
     async with db.begin() as session:
         return await factories.make_workspace(session)

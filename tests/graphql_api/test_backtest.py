@@ -2,9 +2,9 @@
 stored events by default; a synthetic stand-in where a test needs a drop)."""
 
 from domain.metrics.cohorts import daily_cohorts
-from tests import factories
-from tests.cohorts import cohort_source
-from tests.graphql_api.conftest import gid, seed
+from tests.support import factories
+from tests.support.cohorts import cohort_source
+from tests.support.graphql_data import gid, seed
 
 BACKTEST = """query($rule: ID!, $from: Date!, $to: Date!) {
   backtestAlertRule(ruleId: $rule, from: $from, to: $to) {

@@ -5,8 +5,8 @@ import asyncio
 
 import pytest
 
-from tests import factories
-from tests.graphql_api.conftest import gid
+from tests.support import factories
+from tests.support.graphql_data import gid
 
 MUTATIONS = {
     "acknowledgeAlert": ({}, "ACKNOWLEDGED"),

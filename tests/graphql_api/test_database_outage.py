@@ -12,8 +12,8 @@ from sqlalchemy import text
 from infrastructure.outage import RETRY_AFTER_SECONDS
 from infrastructure.settings import Settings
 from journeyops.web import create_app
-from tests.database_proxy import DatabaseProxy
-from tests.graphql_api.mutation_inputs import build_world
+from tests.support.database_proxy import DatabaseProxy
+from tests.support.mutation_inputs import build_world
 
 BACKTEST = """query($rule: ID!) {
   backtestAlertRule(ruleId: $rule, from: "2026-03-01", to: "2026-03-02") { errors { code } }

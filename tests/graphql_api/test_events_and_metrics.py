@@ -1,7 +1,7 @@
 """ingestEvents, Journey.stageMetrics and unmappedEvents over GraphQL."""
 
-from tests.factories import track
-from tests.graphql_api.conftest import gid
+from tests.support.factories import track
+from tests.support.graphql_data import gid
 
 INGEST = "accepted duplicates rejected problems { index status reason message }"
 

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from hypothesis_graphql import nodes, strategies
 
 from graphql_api.schema import SCHEMA_FILE
-from tests.graphql_api.mutation_inputs import World, stored_state
-from tests.logs import errors_logged
+from tests.support.logs import errors_logged
+from tests.support.mutation_inputs import World, stored_state
 
 SDL = SCHEMA_FILE.read_text()
 MUTATIONS = [

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.validation import unstorable_reason
-from tests.graphql_api.mutation_inputs import (
+from tests.support.mutation_inputs import (
     VALID_INPUTS,
     holding,
     mutation_document,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.graphql_api.live import serving
+from tests.support.live_servers import serving
 
 AUDIT = Path(__file__).resolve().parent / "audit"
 

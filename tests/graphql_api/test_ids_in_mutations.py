@@ -49,7 +49,7 @@ async def test_unknown_and_malformed_ids_are_payload_errors(gql, mutation):
 
 
 async def test_remove_stage_names_an_unknown_target_stage(gql, seeded):
-    from tests.graphql_api.conftest import gid
+    from tests.support.graphql_data import gid
 
     payload = await gql.mutate(
         "removeStage",

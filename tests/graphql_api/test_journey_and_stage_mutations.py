@@ -1,4 +1,4 @@
-from tests.graphql_api.conftest import gid
+from tests.support.graphql_data import gid
 
 STAGES = "journey { id name stages { id name position customerGoal expectedEmotion } }"
 

@@ -1,4 +1,4 @@
-from tests.graphql_api.conftest import gid
+from tests.support.graphql_data import gid
 
 OBSERVATION = (
     "observation { id text kind emotion sentiment source authorName authorId "
@@ -100,7 +100,7 @@ async def test_create_update_and_delete_an_action(gql, seeded):
 
 
 async def test_create_action_refuses_bad_input(gql, seeded, db, other_workspace):
-    from tests.graphql_api.conftest import seed
+    from tests.support.graphql_data import seed
 
     theirs = await seed(db, other_workspace)
     journey = gid("Journey", seeded.journey)

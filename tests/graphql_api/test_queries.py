@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from tests import factories
-from tests.graphql_api.conftest import gid
+from tests.support import factories
+from tests.support.graphql_data import gid
 
 JOURNEY_MAP = """
 query Map($id: ID!) {

@@ -5,7 +5,7 @@ import contextlib
 from sqlalchemy import event
 
 from domain.alert import service as alert_service
-from tests import factories
+from tests.support import factories
 
 MAP = """
 {

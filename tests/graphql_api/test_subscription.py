@@ -11,8 +11,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from domain.live import Topic
-from tests.graphql_api.conftest import gid
-from tests.graphql_api.live import Served, next_message, subscribed
+from tests.support.graphql_data import gid
+from tests.support.live_servers import Served, next_message, subscribed
 
 SUBSCRIBE = "subscription($id: ID!) { observationLogged(journeyId: $id) { text stage { name } } }"
 LOG = (
@@ -73,8 +73,8 @@ async def test_an_observation_logged_on_one_server_reaches_a_subscriber_on_anoth
 async def test_a_subscriber_hears_nothing_of_other_journeys_or_workspaces(
     servers, db, seeded, workspace, other_workspace, make_token
 ):
-    from tests import factories
-    from tests.graphql_api.conftest import seed
+    from tests.support import factories
+    from tests.support.graphql_data import seed
 
     a, b = servers
     token = await make_token(workspace)
@@ -105,7 +105,7 @@ async def test_a_subscriber_hears_nothing_of_other_journeys_or_workspaces(
 async def test_subscribing_to_another_workspaces_journey_is_an_error(
     servers, db, workspace, other_workspace, make_token, query
 ):
-    from tests.graphql_api.conftest import seed
+    from tests.support.graphql_data import seed
 
     a, _ = servers
     theirs = await seed(db, other_workspace)

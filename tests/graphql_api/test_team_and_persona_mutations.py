@@ -1,6 +1,6 @@
 import pytest
 
-from tests.graphql_api.conftest import gid
+from tests.support.graphql_data import gid
 
 
 async def test_create_update_and_delete_a_team(gql):

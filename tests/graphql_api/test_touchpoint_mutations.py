@@ -1,4 +1,4 @@
-from tests.graphql_api.conftest import gid
+from tests.support.graphql_data import gid
 
 TOUCHPOINT = "touchpoint { id key name channel eventNames ownerTeam { name } stage { name } }"
 

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from domain import live
 from infrastructure.live import APPLICATION_NAME, LiveListener
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
@@ -32,12 +33,21 @@ async def _first(messages, timeout: float = 2.0):
 
 
 async def test_every_subscriber_of_a_topic_gets_each_message(listener, engine):
+    def registered() -> tuple[int, ...]:
+        topics = (live.Topic.OBSERVATION_LOGGED, live.Topic.ALERT_FIRED)
+        return tuple(listener.subscriber_count(topic) for topic in topics)
+
     one = listener.messages(live.Topic.OBSERVATION_LOGGED)
     two = listener.messages(live.Topic.OBSERVATION_LOGGED)
     alerts = listener.messages(live.Topic.ALERT_FIRED)
     first, second = asyncio.ensure_future(_first(one)), asyncio.ensure_future(_first(two))
     alert = asyncio.ensure_future(_first(alerts, timeout=0.5))
-    await asyncio.sleep(0.05)  # let the subscribers register their queues
+    await eventually(
+        lambda: registered() == (2, 1),
+        within=5,
+        what="subscribers registered with the listener",
+        seen=registered,
+    )
 
     await _publish(engine, {"n": 1})
 

@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from infrastructure.settings import Settings
 from journeyops.web import create_app
-from tests.factories import (
+from tests.support.factories import (
     make_alert,
     make_alert_rule,
     make_journey,

@@ -16,8 +16,9 @@ from domain.event.models import Event
 from infrastructure.settings import Settings
 from ingest_api import views
 from journeyops.web import create_app
-from tests.database_proxy import DatabaseProxy
-from tests.factories import identify, make_persona, track
+from tests.support.clock import Clock
+from tests.support.database_proxy import DatabaseProxy
+from tests.support.factories import identify, make_persona, track
 
 
 @pytest.fixture
@@ -204,16 +205,6 @@ async def test_with_web_folding_off_the_batch_waits_for_the_worker_or_a_reader(d
             )
         )
     assert waiting == 1
-
-
-class Clock:
-    """Monotonic seconds that pass only when a test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def test_a_revoked_token_is_refused_once_its_cached_check_expires(client, db, monkeypatch):

@@ -20,7 +20,7 @@ from domain.event.message import DEPTH_MAX, Reason
 from domain.event.models import Event
 from infrastructure.settings import Settings
 from journeyops.web import create_app
-from tests.factories import make_token, make_workspace
+from tests.support.factories import make_token, make_workspace
 
 HUGE = "__a number of 5000 digits__"  # json.dumps cannot write one; put in after dumping
 UNSTORABLE = st.sampled_from(["\x00", "\ud800", "\udbff", "\udc00", "\udfff"])

@@ -25,8 +25,8 @@ from domain.metrics import fold
 from infrastructure.settings import Settings
 from ingest_api import views
 from journeyops.web import create_app
-from tests.database_proxy import DatabaseProxy
-from tests.factories import make_persona, make_token, make_workspace
+from tests.support.database_proxy import DatabaseProxy
+from tests.support.factories import make_persona, make_token, make_workspace
 
 AT = datetime(2026, 11, 20, 10, tzinfo=UTC)
 

@@ -13,8 +13,9 @@ from domain.notification.models import Notification
 from domain.workspace.models import Workspace
 from graphql_api import ids
 from infrastructure.runtime import Runtime
-from tests.cohorts import DROP_DAY, at, cohort_source
-from tests.factories import (
+from tests.support.cli import run
+from tests.support.cohorts import DROP_DAY, at, cohort_source
+from tests.support.factories import (
     make_alert_rule,
     make_journey,
     make_team,
@@ -24,7 +25,6 @@ from tests.factories import (
     stages_of,
     track,
 )
-from tests.test_cli import run
 
 WHEN = at(date(2026, 3, 11)).isoformat()
 

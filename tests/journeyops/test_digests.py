@@ -15,7 +15,8 @@ from domain.observation.models import Observation
 from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings
 from journeyops.digests import send_weekly_digests
-from tests.factories import (
+from tests.support.delivery import dispatcher
+from tests.support.factories import (
     make_journey,
     make_observation,
     make_team,
@@ -25,7 +26,6 @@ from tests.factories import (
     stages_of,
     track,
 )
-from tests.test_delivery import dispatcher
 
 # The week of Mon 2 – Sun 8 November 2026 is reported on the Tuesday after.
 NOW = datetime(2026, 11, 10, 6, tzinfo=UTC)

@@ -15,8 +15,8 @@ from domain.errors import Conflict, ErrorCode, ValidationError
 from domain.live import Topic
 from domain.notification.models import Notification, NotificationKind
 from domain.subscription import service as subscription_service
-from tests.database import _libpq
-from tests.factories import (
+from tests.support.database import _libpq
+from tests.support.factories import (
     dropped_evaluation,
     make_alert,
     make_alert_rule,

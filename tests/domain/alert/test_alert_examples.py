@@ -19,7 +19,7 @@ from domain.alert.statistics import (
 )
 from domain.alert_rule.models import AlertRule
 from domain.alert_rule.service import alert_window_hours, cooldown_hours
-from tests.domain.alert.simulation import DEFAULT_POLICY
+from tests.support.alert_simulation import DEFAULT_POLICY
 
 pytestmark = pytest.mark.pure
 

@@ -5,7 +5,7 @@ import pytest
 from domain.alert_rule import service as rule_service
 from domain.errors import Duplicate, NotFound, ValidationError
 from domain.journey import service as journey_service
-from tests.factories import make_alert_rule, make_journey, make_workspace, stages_of
+from tests.support.factories import make_alert_rule, make_journey, make_workspace, stages_of
 
 
 async def test_a_rule_with_only_a_journey_watches_every_stage_but_the_last_with_defaults(session):

@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 from domain.alert import service as alert_service
 from domain.alert.models import AlertAction, AlertActivity, AlertStatus
 from domain.errors import Conflict
-from tests.factories import make_alert, make_alert_rule, make_journey, make_workspace, stages_of
+from tests.support.factories import (
+    make_alert,
+    make_alert_rule,
+    make_journey,
+    make_workspace,
+    stages_of,
+)
 
 ME = {"actor_id": "U0ME", "actor_name": "Dana"}
 ACTIONS = {

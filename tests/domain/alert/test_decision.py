@@ -4,7 +4,7 @@ import pytest
 
 from domain.alert.decision import StageState, Step, decide
 from domain.alert.statistics import Cohort
-from tests.domain.alert.simulation import DEFAULT_POLICY
+from tests.support.alert_simulation import DEFAULT_POLICY
 
 pytestmark = pytest.mark.pure
 

@@ -8,8 +8,8 @@ from domain.alert.evaluation import backtest, evaluate_rule
 from domain.alert.models import Alert, AlertStatus
 from domain.errors import ValidationError
 from domain.notification.models import Notification
-from tests.cohorts import at, cohort_source
-from tests.factories import (
+from tests.support.cohorts import at, cohort_source
+from tests.support.factories import (
     make_alert_rule,
     make_journey,
     make_team,

@@ -5,7 +5,13 @@ import sqlalchemy as sa
 from domain.alert import service as alert_service
 from domain.notification import service as notification_service
 from domain.notification.models import Notification, NotificationKind
-from tests.factories import make_alert, make_alert_rule, make_journey, make_workspace, stages_of
+from tests.support.factories import (
+    make_alert,
+    make_alert_rule,
+    make_journey,
+    make_workspace,
+    stages_of,
+)
 
 LEASE = timedelta(minutes=1)
 ME = {"actor_id": "U0ME", "actor_name": "Dana"}

@@ -1,4 +1,5 @@
-"""Synthetic stages evaluated day after day with the default rule (see simulation.py).
+"""Synthetic stages evaluated day after day with the default rule
+(tests/support/alert_simulation.py).
 
 Figures these seeds give (quoted in the README): steady conversion at 200–400 customers a day
 and at 20–40 a day fires nothing over 20 stage-years of daily evaluations each (7,300); a
@@ -12,7 +13,7 @@ from datetime import timedelta
 import pytest
 
 from domain.alert.decision import Step
-from tests.domain.alert.simulation import DEFAULT_POLICY, cohorts, first_matured_evaluation, run
+from tests.support.alert_simulation import DEFAULT_POLICY, cohorts, first_matured_evaluation, run
 
 pytestmark = pytest.mark.pure
 

@@ -4,7 +4,7 @@ import pytest
 
 from domain.by_name import journey as journey_by_name
 from domain.errors import NotFound, ValidationError
-from tests.factories import make_journey, make_observation, make_workspace, stages_of
+from tests.support.factories import make_journey, make_observation, make_workspace, stages_of
 
 
 async def test_map_summary_reports_emotions_and_pain_points_per_stage(session):

@@ -4,7 +4,7 @@ import pytest
 
 from domain.by_name import stage as stage_by_name
 from domain.by_name.matching import Ambiguous
-from tests.factories import make_journey, make_workspace, stages_of
+from tests.support.factories import make_journey, make_workspace, stages_of
 
 
 async def test_same_named_stages_are_told_apart_by_their_journey(session):

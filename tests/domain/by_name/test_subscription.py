@@ -6,7 +6,7 @@ from domain.by_name import subscription as subscription_by_name
 from domain.by_name.matching import Ambiguous
 from domain.errors import ValidationError
 from domain.subscription import service as subscription_service
-from tests.factories import make_journey, make_workspace, stages_of
+from tests.support.factories import make_journey, make_workspace, stages_of
 
 
 async def test_subscribing_twice_keeps_one_subscription(session):

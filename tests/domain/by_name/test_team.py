@@ -3,7 +3,7 @@
 from domain.by_name import team as team_by_name
 from domain.member import service as member_service
 from domain.team import service as team_service
-from tests.factories import make_team, make_workspace
+from tests.support.factories import make_team, make_workspace
 
 
 async def test_joining_again_moves_the_member(session):

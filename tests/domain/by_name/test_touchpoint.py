@@ -4,7 +4,7 @@ import pytest
 
 from domain.by_name import touchpoint as touchpoint_by_name
 from domain.by_name.matching import Unknown
-from tests.factories import make_journey, make_touchpoint, make_workspace, stages_of
+from tests.support.factories import make_journey, make_touchpoint, make_workspace, stages_of
 
 
 async def test_a_touchpoint_by_key_or_name_and_its_name_run_on_into_the_text(session):

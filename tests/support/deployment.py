@@ -29,7 +29,7 @@ from bot.app import BOT_SCOPES
 from bot.local_slack import BOT, LocalSlack
 from infrastructure.database import create_engine
 from journeyops import demo_data
-from tests.e2e.processes import Process, WebServer, free_port, run_command
+from tests.support.processes import Process, WebServer, free_port, run_command
 
 SINGLE_WORKSPACE, OAUTH = "single-workspace", "oauth"
 SIGNING_SECRET = "e2e-signing-secret"

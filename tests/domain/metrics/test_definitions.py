@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from domain.metrics import service as metrics_service
-from tests.domain import metrics_reference as reference
-from tests.factories import (
+from tests.support import metrics_reference as reference
+from tests.support.factories import (
     identify,
     make_journey,
     make_persona,

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from domain.action import service as action_service
 from graphql_api.ids import encode
 from graphql_api.schema import schema
-from tests import factories
+from tests.support import factories
 
 _numbers = itertools.count(1)
 

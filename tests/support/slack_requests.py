@@ -13,6 +13,7 @@ from bot import local_slack
 
 SIGNING_SECRET = "test-signing-secret"
 TEAM_ID = "T0001"
+USER = "U0001"  # Dana: handle "dana", display name "Dana S." (bot/local_slack.py)
 
 
 def signed_headers(
@@ -83,7 +84,7 @@ class SlackClient:
         return await self.post(body, "application/json", **headers)
 
 
-def user(user_id: str = "U0001") -> dict[str, Any]:
+def user(user_id: str = USER) -> dict[str, Any]:
     return {"id": user_id, "username": "dana", "name": "dana", "team_id": TEAM_ID}
 
 
@@ -94,3 +95,12 @@ def team() -> dict[str, Any]:
 def shown(blocks: list[dict[str, Any]]) -> str:
     """All text a person would read in these blocks, one piece a line."""
     return local_slack.readable(blocks)
+
+
+async def ask(slack: SlackClient, fake_slack: local_slack.LocalSlack, text: str, **fields) -> dict:
+    """Run a command; the reply the bot sent to the response_url."""
+    response = await slack.command(text, **fields)
+    assert response.status_code == 200, response.text
+    calls = await fake_slack.wait_for("response_url")
+    fake_slack.calls.clear()
+    return calls[-1].params

@@ -17,8 +17,8 @@ from domain.metrics.cohorts import daily_cohorts
 from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings
 from journeyops.alerting import evaluate_all
-from tests.cohorts import at
-from tests.factories import (
+from tests.support.cohorts import at
+from tests.support.factories import (
     make_alert_rule,
     make_journey,
     make_team,

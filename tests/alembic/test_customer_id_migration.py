@@ -10,8 +10,8 @@ from domain.customer.service import customer_id
 from domain.pg import connection_of
 from infrastructure.database import create_engine, create_sessionmaker
 from journeyops import migrations
-from tests.database import create_database, drop_database, server_url
-from tests.factories import make_journey, make_touchpoint, make_workspace, stages_of
+from tests.support.database import create_database, drop_database, server_url
+from tests.support.factories import make_journey, make_touchpoint, make_workspace, stages_of
 
 AT = datetime(2026, 11, 10, tzinfo=UTC)
 TABLES = ("customer", "event", "stage_progress", "touchpoint_reach", "customer_persona")

@@ -6,8 +6,8 @@ import json
 from sqlalchemy import func, select
 
 from domain.event.models import Event
-from tests.factories import make_workspace
-from tests.test_cli import run
+from tests.support.cli import run
+from tests.support.factories import make_workspace
 
 
 async def events_named(session, name: str) -> int:

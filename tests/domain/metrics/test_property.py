@@ -16,9 +16,15 @@ from domain.journey import service as journey_service
 from domain.metrics import rollup
 from domain.metrics import service as metrics_service
 from domain.touchpoint import service as touchpoint_service
-from tests.domain import metrics_reference as reference
-from tests.domain.rollups import assert_rollups_fresh
-from tests.factories import make_journey, make_persona, make_touchpoint, make_workspace, send
+from tests.support import metrics_reference as reference
+from tests.support.factories import (
+    make_journey,
+    make_persona,
+    make_touchpoint,
+    make_workspace,
+    send,
+)
+from tests.support.rollups import assert_rollups_fresh
 
 TIMEZONES = ("UTC", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe", "Europe/Paris")
 BASE = datetime(2026, 3, 5, tzinfo=UTC)  # around the 2026 clock changes in NY, Paris, Lord Howe
@@ -181,7 +187,7 @@ async def run_real_path(session, scenario: Scenario):
         timezone=timezone,
         conversion_window_days=window_days,
     )
-    from tests.factories import stages_of
+    from tests.support.factories import stages_of
 
     stages = await stages_of(session, journey)
     touchpoints = {}

@@ -3,7 +3,7 @@
 from datetime import date
 
 from domain.metrics import service as metrics_service
-from tests.factories import make_journey, make_touchpoint, make_workspace, stages_of
+from tests.support.factories import make_journey, make_touchpoint, make_workspace, stages_of
 
 NOVEMBER = (date(2026, 11, 1), date(2026, 12, 1))
 

@@ -13,7 +13,7 @@ from domain.metrics import fold
 from domain.metrics import service as metrics_service
 from domain.pg import connection_of
 from infrastructure.folding import fold_pending
-from tests.factories import (
+from tests.support.factories import (
     identify,
     make_journey,
     make_persona,

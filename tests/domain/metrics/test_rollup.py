@@ -13,9 +13,16 @@ from domain.metrics import service as metrics_service
 from domain.pg import connection_of
 from domain.stage import service as stage_service
 from domain.touchpoint import service as touchpoint_service
-from tests.domain.rollups import assert_rollups_fresh
-from tests.domain.shop import NOVEMBER, make_shop, metrics
-from tests.factories import make_journey, make_touchpoint, make_workspace, send, stages_of, track
+from tests.support.factories import (
+    make_journey,
+    make_touchpoint,
+    make_workspace,
+    send,
+    stages_of,
+    track,
+)
+from tests.support.rollups import assert_rollups_fresh
+from tests.support.shop import NOVEMBER, make_shop, metrics
 
 
 @pytest.fixture

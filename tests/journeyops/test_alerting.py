@@ -12,8 +12,9 @@ from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings
 from journeyops.alerting import evaluate_all, evaluation_job
 from journeyops.worker import run_once
-from tests.cohorts import at, cohort_source
-from tests.factories import (
+from tests.support.cohorts import at, cohort_source
+from tests.support.delivery import FAST, assert_each_delivered_once, dispatcher
+from tests.support.factories import (
     make_alert_rule,
     make_journey,
     make_team,
@@ -21,7 +22,6 @@ from tests.factories import (
     make_workspace,
     stages_of,
 )
-from tests.test_delivery import FAST, assert_each_delivered_once, dispatcher
 
 WHEN = at(date(2026, 3, 11))
 

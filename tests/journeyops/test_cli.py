@@ -4,15 +4,7 @@ from typer.testing import CliRunner
 from domain.auth import service as auth_service
 from infrastructure.settings import get_settings
 from journeyops.cli import app
-
-
-def run(monkeypatch, database_url, *args):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    try:
-        return CliRunner().invoke(app, list(args))
-    finally:
-        get_settings.cache_clear()
+from tests.support.cli import run
 
 
 async def test_token_create_prints_a_working_secret_once(monkeypatch, database_url, session):

@@ -25,7 +25,7 @@ async def test_healthz_reports_the_database_and_schema_revision(database_url):
 
 
 async def test_healthz_says_when_migrations_are_pending(database_url):
-    from tests.database import create_database, drop_database
+    from tests.support.database import create_database, drop_database
 
     url = await create_database(database_url)
     await asyncio.to_thread(migrations.upgrade, url, "0001")

@@ -1,10 +1,17 @@
-"""Interaction payloads shaped like the ones Slack sends
-(api.slack.com/reference/interaction-payloads)."""
+"""Interaction payloads and events shaped like the ones Slack sends
+(api.slack.com/reference/interaction-payloads, api.slack.com/events)."""
 
 from typing import Any
 
-from tests.bot.conftest import USER
-from tests.bot.signed import team, user
+from tests.support.slack_requests import USER, team, user
+
+HOME_OPENED = {
+    "type": "app_home_opened",
+    "user": USER,
+    "channel": "D0HOME001",
+    "tab": "home",
+    "event_ts": "1700000005.000100",
+}
 
 
 def view_state(view: dict[str, Any], chosen: dict[str, str]) -> dict[str, Any]:

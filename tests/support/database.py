@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from infrastructure.database import async_url, start_embedded_postgres
 
-EMBEDDED_TEST_DIR = Path(__file__).resolve().parent.parent / ".journeyops" / "test"
+EMBEDDED_TEST_DIR = Path(__file__).resolve().parents[2] / ".journeyops" / "test"
 
 
 def server_url() -> str:

@@ -7,8 +7,7 @@ import pytest
 from domain.errors import ValidationError
 from domain.metrics import service as metrics_service
 from domain.stage import service as stage_service
-from tests.domain.shop import NOVEMBER, make_shop, metrics
-from tests.factories import (
+from tests.support.factories import (
     identify,
     make_journey,
     make_persona,
@@ -18,6 +17,7 @@ from tests.factories import (
     stages_of,
     track,
 )
+from tests.support.shop import NOVEMBER, make_shop, metrics
 
 
 @pytest.fixture

@@ -8,21 +8,24 @@ from journeyops.worker import Job, run_forever, run_once
 
 async def test_two_workers_never_run_the_same_job_at_once(database_url):
     runtime_a, runtime_b = (Runtime.create(Settings(), database_url) for _ in range(2))
-    running, overlaps, runs = 0, 0, 0
+    inside, release = asyncio.Event(), asyncio.Event()
+    runs = 0
 
-    async def slow_job(_runtime):
-        nonlocal running, overlaps, runs
-        running += 1
-        overlaps += running > 1
-        await asyncio.sleep(0.2)
-        running -= 1
+    async def held_job(_runtime):
+        """Runs until the test releases it, so the other worker tries while it runs."""
+        nonlocal runs
         runs += 1
+        inside.set()
+        await release.wait()
 
-    job = Job("test-slow-job", timedelta(seconds=1), slow_job)
+    job = Job("test-slow-job", timedelta(seconds=1), held_job)
     try:
-        ran = await asyncio.gather(run_once(runtime_a, job), run_once(runtime_b, job))
-        assert sorted(ran) == [False, True]
-        assert (overlaps, runs) == (0, 1)
+        first = asyncio.create_task(run_once(runtime_a, job))
+        await asyncio.wait_for(inside.wait(), timeout=10)
+        assert not await run_once(runtime_b, job)  # skipped while worker A runs the job
+        release.set()
+        assert await first
+        assert runs == 1
         assert await run_once(runtime_b, job)  # the lock was released after the run
     finally:
         await runtime_a.close()

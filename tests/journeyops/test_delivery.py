@@ -9,14 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.delivery import (
-    METADATA_EVENT,
-    DeliverySettings,
-    Dispatcher,
-    SlackSender,
-    deliver_due,
-)
-from bot.installations import bot_tokens
+from bot.delivery import deliver_due
 from bot.local_slack import LocalSlack
 from domain.alert import service as alert_service
 from domain.notification.models import Notification, NotificationKind, NotificationStatus
@@ -25,7 +18,8 @@ from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings
 from journeyops.jobs import delivery_job, scheduled_jobs
 from journeyops.worker import run_once
-from tests.factories import (
+from tests.support.delivery import FAST, assert_each_delivered_once, dispatcher, notifications
+from tests.support.factories import (
     install_slack_app,
     make_alert,
     make_alert_rule,
@@ -34,15 +28,6 @@ from tests.factories import (
     stages_of,
 )
 
-FAST = DeliverySettings(
-    batch_size=10,
-    lease=timedelta(seconds=1),
-    backoff_base=timedelta(milliseconds=50),
-    backoff_cap=timedelta(milliseconds=200),
-    timeout_seconds=0.5,
-    inline_retries=1,
-    inline_wait_max=1,
-)
 CHANNELS = ("C0SALES01", "C0SUPPORT", "C0PRODUCT")
 ME = {"actor_id": "U0ME", "actor_name": "Dana"}
 
@@ -59,15 +44,6 @@ async def runtime(db, database_url, slack):
     runtime = Runtime.create(settings, database_url)
     yield runtime
     await runtime.close()
-
-
-def dispatcher(runtime: Runtime, settings: DeliverySettings = FAST) -> Dispatcher:
-    sender = SlackSender(
-        base_url=runtime.settings.slack_api_url,
-        token_for=bot_tokens(runtime.settings, runtime.engine, runtime.db),
-        settings=settings,
-    )
-    return Dispatcher(runtime, sender, settings)
 
 
 async def fire_alerts(runtime: Runtime, count: int, channels=CHANNELS) -> list:
@@ -101,31 +77,6 @@ async def pending(runtime: Runtime) -> int:
             .select_from(Notification)
             .where(Notification.status == NotificationStatus.PENDING)
         )
-
-
-def delivered_ids(slack: LocalSlack) -> Counter:
-    """How often each notification reached Slack, from the messages Slack holds."""
-    seen: Counter = Counter()
-    for messages in slack.messages.values():
-        for message in messages:
-            metadata = message.get("metadata") or {}
-            assert metadata.get("event_type") == METADATA_EVENT
-            seen[metadata["event_payload"]["notification_id"]] += 1
-    return seen
-
-
-async def notifications(runtime: Runtime) -> list[Notification]:
-    async with runtime.db() as session:
-        return list(await session.scalars(select(Notification)))
-
-
-async def assert_each_delivered_once(runtime: Runtime, slack: LocalSlack) -> None:
-    rows = await notifications(runtime)
-    posts = [n for n in rows if n.kind is not NotificationKind.UPDATE]
-    assert all(n.status is NotificationStatus.SENT and n.slack_ts for n in rows)
-    seen = delivered_ids(slack)
-    assert sorted(seen) == sorted(str(n.id) for n in posts)
-    assert set(seen.values()) == {1}, [i for i, n in seen.items() if n > 1]
 
 
 async def test_an_alert_is_posted_to_each_channel_updated_in_place_and_resolved_in_thread(
