@@ -4,6 +4,7 @@ Pure, so that the worker, `alerts evaluate --at`, backtests and the simulation t
 exactly the same decision from the same figures.
 """
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -114,9 +115,17 @@ def replay(
 ) -> list[Replayed]:
     """Evaluate at each of `times` in turn, as the worker would, carrying the alert's life
     along (fired, open, resolved itself, cooling down); the fires and resolutions."""
+    ordered = sorted(cohorts, key=lambda cohort: cohort.day)
+    days = [cohort.day for cohort in ordered]
     events = []
     for at in times:
-        decision = decide(cohorts, state, policy, at=at)
+        # Only the cohorts of this evaluation's windows: a year replayed day by day then costs
+        # a year of windows, not a year of years.
+        windows = policy.windows(at)
+        judged = ordered[
+            bisect_left(days, windows.baseline.first) : bisect_right(days, windows.recent.last)
+        ]
+        decision = decide(judged, state, policy, at=at)
         if decision.step is Step.FIRE:
             baseline = decision.evaluation.comparison.baseline.rate
             state = StageState(open_alert_baseline_rate=baseline)
