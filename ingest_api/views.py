@@ -101,20 +101,17 @@ def _answer(result: IngestResult, status_code: int = 200) -> JSONResponse:
 
 
 async def _writer(request: Request) -> Writer:
-    async with request.app.state.runtime.db() as session:
+    async with request.app.state.runtime.transaction() as session:
         return await writer(session, request)  # remembered: usually no query at all
 
 
 async def _ingest(
     request: Request, token: Writer, events: list[Any], default_type: str | None
 ) -> IngestResult:
-    runtime = request.app.state.runtime
-    async with runtime.db.begin() as session:
+    async with request.app.state.runtime.transaction() as session:
         result = await event_service.ingest(
             session, workspace_id=token.workspace_id, events=events, default_type=default_type
         )
-    if result.accepted:
-        runtime.folder.nudge(token.workspace_id)  # committed: metrics take it in shortly
     for status, count in Counter(r.status for r in result.results).items():
         telemetry.EVENTS.labels(status.value).inc(count)
     return result

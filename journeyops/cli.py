@@ -158,7 +158,7 @@ def demo(
     async def prepare() -> tuple[str, bool]:
         runtime = Runtime.create(settings, url)
         try:
-            async with runtime.db.begin() as session:
+            async with runtime.transaction() as session:
                 workspace, loaded = await demo_workspace.load(session)
                 return await demo_workspace.fresh_token(session, workspace), loaded
         finally:
@@ -224,7 +224,7 @@ def token_create(
     async def create() -> str:
         runtime = Runtime.create(get_settings())
         try:
-            async with runtime.db.begin() as session:
+            async with runtime.transaction() as session:
                 _, secret = await auth_service.create(
                     session, workspace_name=workspace, scope=scope, name=name
                 )
@@ -274,7 +274,7 @@ def slack_link(
     async def link() -> None:
         runtime = Runtime.create(get_settings())
         try:
-            async with runtime.db.begin() as session:
+            async with runtime.transaction() as session:
                 await workspace_service.link_chat_team(session, name=workspace, chat_team_id=team)
         finally:
             await runtime.close()

@@ -22,6 +22,7 @@ from asyncpg.pgproto.pgproto import UUID as FastUUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import unit_of_work
 from domain.customer.service import customer_id
 from domain.event import message as event_message
 from domain.event import partitions
@@ -130,6 +131,7 @@ async def ingest(
     stored = await _claim(connection, workspace_id, messages, results)
     if stored:
         await _store(connection, workspace_id, stored, personas, received_at)
+        unit_of_work.batch_stored(session, workspace_id)
     return IngestResult([r for r in results if r is not None])
 
 

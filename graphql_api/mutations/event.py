@@ -56,8 +56,6 @@ class EventMutations:
             )
 
         result, errors = await in_transaction(info, use_case)
-        if result is not None and result.accepted:
-            info.context.runtime.folder.nudge(info.context.workspace_id)
         if result is None:
             return IngestEventsPayload(
                 accepted=0, duplicates=0, rejected=0, problems=[], errors=errors
