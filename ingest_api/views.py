@@ -10,8 +10,9 @@ libraries do the right thing with each answer.
   send it again.
 
 Limits as Segment's: 32 KB an event, 500 KB a batch (413 beyond), counted on the decoded body
-when it comes compressed (journeyops.body). The token is checked before the body is read or
-parsed, so an unauthenticated sender costs no parsing.
+when it comes compressed (journeyops.body); and, as every door, 500 events a batch (413). The
+token is checked before the body is read or parsed, so an unauthenticated sender costs no
+parsing.
 """
 
 import logging
@@ -22,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from domain.errors import DomainError, ErrorCode
 from domain.event import jsontext
 from domain.event import service as event_service
 from domain.event.message import BATCH_BYTES_MAX, DEPTH_MAX, EVENT_BYTES_MAX
@@ -108,10 +110,14 @@ async def _writer(request: Request) -> Writer:
 async def _ingest(
     request: Request, token: Writer, events: list[Any], default_type: str | None
 ) -> IngestResult:
-    async with request.app.state.runtime.transaction() as session:
-        result = await event_service.ingest(
-            session, workspace_id=token.workspace_id, events=events, default_type=default_type
-        )
+    try:
+        async with request.app.state.runtime.transaction() as session:
+            result = await event_service.ingest(
+                session, workspace_id=token.workspace_id, events=events, default_type=default_type
+            )
+    except DomainError as error:  # the batch as a whole, e.g. too many events
+        answer = 413 if error.code is ErrorCode.PAYLOAD_TOO_LARGE else 400
+        raise Refused(answer, error.message, code=error.code.value.lower()) from None
     for status, count in Counter(r.status for r in result.results).items():
         telemetry.EVENTS.labels(status.value).inc(count)
     return result

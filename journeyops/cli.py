@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from domain.event.message import BATCH_EVENTS_MAX
 from journeyops import migrations
 from journeyops.alerts_cli import alerts_app
 from journeyops.database import resolve_database_url
@@ -192,7 +193,7 @@ def import_events(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     workspace: Annotated[str, typer.Option(help="Workspace name (must exist)")],
     format: Annotated[str | None, typer.Option(help="csv or jsonl (default: by extension)")] = None,
-    batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 500,
+    batch_size: Annotated[int, typer.Option(min=1, max=BATCH_EVENTS_MAX)] = BATCH_EVENTS_MAX,
 ) -> None:
     """Import events from a CSV or JSON-lines file, reporting every bad line by number."""
     from journeyops.event_import import import_file

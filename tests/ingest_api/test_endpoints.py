@@ -140,6 +140,23 @@ async def test_a_batch_over_500_kb_is_413_and_nothing_is_stored(client, db):
     assert await stored(db) == 0
 
 
+async def test_a_batch_of_more_than_500_events_is_413_and_nothing_is_stored(client, db):
+    """The ingestion use case's limit, the same as ingestEvents meets, on a batch well under
+    500 KB."""
+    key = await token(db)
+    events = [track("ann", "Ad Clicked", "2026-11-20T10:00:00Z") for _ in range(501)]
+    response = await client.post("/v1/batch", headers=basic(key), json={"batch": events})
+    assert response.status_code == 413
+    assert response.json() == {
+        "success": False,
+        "code": "payload_too_large",
+        "message": "Send at most 500 events at a time.",
+    }
+    assert await stored(db) == 0
+    accepted = await client.post("/v1/batch", headers=basic(key), json={"batch": events[:500]})
+    assert accepted.json()["accepted"] == 500
+
+
 async def test_an_event_over_32_kb_is_413_alone_and_rejected_inside_a_batch(client, db):
     key = await token(db)
     big = track("ann", "Product Viewed", "2026-11-20T10:00:00Z", blob="x" * 40_000)
