@@ -18,6 +18,7 @@ from sqlalchemy import text
 from bench.setup import Clock, Shop, fresh_shop
 from domain.event import service as event_service
 from domain.event import synthetic
+from domain.event.message import BATCH_EVENTS_MAX
 from domain.metrics import rollup
 from domain.metrics import service as metrics_service
 from infrastructure.database import create_engine, create_sessionmaker
@@ -26,7 +27,7 @@ from infrastructure.folding import fold_pending
 END = datetime(2026, 11, 1, tzinfo=UTC)
 DAYS_OF_DATA = 90
 EVENTS_PER_CUSTOMER = 5.3  # what the synthetic funnel averages
-BATCH = 5000
+BATCH = BATCH_EVENTS_MAX
 
 NAIVE = """
 WITH mapped AS (

@@ -257,7 +257,7 @@ class Dispatcher:
         """Deliver what is due now, batch after batch, until nothing is due."""
         report = Report()
         for _ in range(max_batches):
-            async with self.runtime.db.begin() as session:
+            async with self.runtime.transaction() as session:
                 batch = await notification_service.claim_due(
                     session, limit=self.settings.batch_size, lease=self.settings.lease
                 )
@@ -276,7 +276,7 @@ class Dispatcher:
         async def heartbeat() -> None:
             while True:
                 await asyncio.sleep(self.settings.lease.total_seconds() / 3)
-                async with renewing, self.runtime.db.begin() as session:
+                async with renewing, self.runtime.transaction() as session:
                     gone = await notification_service.renew_claims(
                         session, list(waiting.values()), lease=self.settings.lease
                     )
@@ -286,7 +286,7 @@ class Dispatcher:
         try:
             for notification in batch:
                 # The claim is checked right before sending.
-                async with renewing, self.runtime.db.begin() as session:
+                async with renewing, self.runtime.transaction() as session:
                     ours = await notification_service.renew_claim(
                         session, notification, lease=self.settings.lease
                     )
@@ -304,7 +304,7 @@ class Dispatcher:
         except TryLater as error:
             delay = error.delay if error.delay is not None else self._backoff(notification)
             log.warning("notification %s: %s; retrying in %.1fs", notification.id, error, delay)
-            async with self.runtime.db.begin() as session:
+            async with self.runtime.transaction() as session:
                 await notification_service.retry_later(
                     session, notification, error=str(error), delay=timedelta(seconds=delay)
                 )
@@ -312,12 +312,12 @@ class Dispatcher:
             telemetry.DELIVERIES.labels("retried").inc()
         except (Refused, DomainError) as error:  # DomainError: its alert is gone
             log.error("notification %s refused by Slack: %s", notification.id, error)
-            async with self.runtime.db.begin() as session:
+            async with self.runtime.transaction() as session:
                 await notification_service.give_up(session, notification, error=str(error))
             report.failed += 1
             telemetry.DELIVERIES.labels("failed").inc()
         else:
-            async with self.runtime.db.begin() as session:
+            async with self.runtime.transaction() as session:
                 await notification_service.mark_sent(session, notification, ts=ts)
             report.sent += 1
             telemetry.DELIVERIES.labels("sent").inc()
@@ -330,7 +330,7 @@ class Dispatcher:
         return capped * (0.5 + random.random() / 2)
 
     async def _send(self, notification: Notification) -> str | None:
-        async with self.runtime.db() as session:
+        async with self.runtime.transaction() as session:
             parent_ts = await notification_service.parent_ts(session, notification)
             text, blocks = await self._content(session, notification)
         sender, workspace_id = self.sender, notification.workspace_id

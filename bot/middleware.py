@@ -74,7 +74,7 @@ def workspace_middleware(runtime: Runtime, *, one_workspace_per_team: bool) -> C
         known = linked.get(chat_team_id)
         if known and known[1] > time.monotonic():
             return known[0]
-        async with runtime.db.begin() as session:
+        async with runtime.transaction() as session:
             workspace = await workspace_service.for_chat_team(
                 session,
                 chat_team_id=chat_team_id,

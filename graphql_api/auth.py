@@ -30,7 +30,7 @@ async def authenticate(runtime: Runtime, authorization: str | None) -> Viewer | 
     secret = bearer_token(authorization)
     if secret is None:
         return None
-    async with runtime.db() as session:
+    async with runtime.transaction() as session:
         token = await auth_service.authenticate(session, secret=secret)
     if token is None:
         return None

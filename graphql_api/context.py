@@ -47,7 +47,9 @@ class Context:
         if self._loaders is None:
             if self.viewer is None:
                 raise PermissionError("not authenticated")
-            self._loaders = Loaders(self.runtime.db, self.viewer.workspace_id, cache=self.cache)
+            self._loaders = Loaders(
+                self.runtime.transaction, self.viewer.workspace_id, cache=self.cache
+            )
         return self._loaders
 
     def forget_loaded(self) -> None:

@@ -1,6 +1,6 @@
 """Per-request DataLoaders: every list a query walks is fetched in one batched statement.
 
-Each batch runs in a short session of its own, so loaders may run concurrently and no
+Each batch runs in a short unit of work of its own, so loaders may run concurrently and no
 connection stays checked out while a response is written or a subscription waits. A whole
 journey map (journeys → stages → touchpoints → owner teams and observation counts) costs one
 statement per level, however big the journey is.
@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from domain.action import service as action_service
@@ -31,6 +31,7 @@ from domain.stage.models import Stage as StageRow
 from domain.team.models import Team as TeamRow
 from domain.touchpoint import service as touchpoint_service
 from domain.touchpoint.models import Touchpoint as TouchpointRow
+from domain.unit_of_work import Transactions
 from graphql_api.types.action import Action
 from graphql_api.types.alert import Alert, AlertActivity
 from graphql_api.types.alert_rule import AlertRule
@@ -47,10 +48,8 @@ Batch = Callable[[AsyncSession, uuid.UUID, list[K]], Awaitable[dict[K, Any]]]
 
 
 class Loaders:
-    def __init__(
-        self, db: async_sessionmaker[AsyncSession], workspace_id: uuid.UUID, *, cache: bool
-    ) -> None:
-        self._db = db
+    def __init__(self, transaction: Transactions, workspace_id: uuid.UUID, *, cache: bool) -> None:
+        self._transaction = transaction
         self._workspace_id = workspace_id
         self._cache = cache
 
@@ -117,7 +116,7 @@ class Loaders:
         for stage_id, first in keys:
             by_size[first].append(stage_id)
         pages: dict[tuple[K, int], Any] = {}
-        async with self._db() as session:
+        async with self._transaction() as session:
             for first, stage_ids in by_size.items():
                 try:
                     found = await observation_service.first_pages_for_stages(
@@ -130,7 +129,7 @@ class Loaders:
 
     def _loader(self, batch: Batch, *, default: Callable[[], Any] = lambda: None) -> DataLoader:
         async def load(keys: list[K]) -> Sequence[Any]:
-            async with self._db() as session:
+            async with self._transaction() as session:
                 found = await batch(session, self._workspace_id, keys)
             return [found.get(key, default()) for key in keys]
 

@@ -82,8 +82,8 @@ class Query:
         "mapping one in a touchpoint counts its past events too."
     )
     async def unmapped_events(self, info: Info) -> list[UnmappedEvent]:
-        # begin(): the catch-up fold a read may do (domain.metrics.fold) is kept.
-        async with info.context.runtime.db.begin() as session:
+        # The read may fold pending batches first (domain.metrics.fold): committed with it.
+        async with info.context.runtime.transaction() as session:
             rows = await metrics_service.unmapped_events(
                 session, workspace_id=info.context.workspace_id
             )
@@ -94,7 +94,7 @@ class Query:
 
     @strawberry.field(description="The workspace's journeys, by name.")
     async def journeys(self, info: Info) -> list[Journey]:
-        async with info.context.runtime.db() as session:
+        async with info.context.runtime.transaction() as session:
             rows = await journey_service.list_all(session, workspace_id=info.context.workspace_id)
         return [Journey.from_row(row) for row in rows]
 
@@ -106,13 +106,13 @@ class Query:
 
     @strawberry.field(description="The workspace's personas, by name.")
     async def personas(self, info: Info) -> list[Persona]:
-        async with info.context.runtime.db() as session:
+        async with info.context.runtime.transaction() as session:
             rows = await persona_service.list_all(session, workspace_id=info.context.workspace_id)
         return [Persona.from_row(row) for row in rows]
 
     @strawberry.field(description="The workspace's teams, by name.")
     async def teams(self, info: Info) -> list[Team]:
-        async with info.context.runtime.db() as session:
+        async with info.context.runtime.transaction() as session:
             rows = await team_service.list_all(session, workspace_id=info.context.workspace_id)
         return [Team.from_row(row) for row in rows]
 
@@ -137,7 +137,7 @@ class Query:
     ) -> list[AlertRule]:
         with domain_errors_as_graphql_errors():
             journey = ids.decode_optional(journey_id, "Journey", field="journeyId")
-        async with info.context.runtime.db() as session:
+        async with info.context.runtime.transaction() as session:
             rows = await alert_rule_service.list_all(
                 session, workspace_id=info.context.workspace_id, journey_id=journey
             )

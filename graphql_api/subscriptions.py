@@ -28,7 +28,7 @@ async def journey_messages(
     workspace_id = context.workspace_id
     with domain_errors_as_graphql_errors():
         journey = ids.decode(journey_id, "Journey", field="journeyId")
-        async with context.runtime.db() as session:
+        async with context.runtime.transaction() as session:
             await journey_service.get(session, workspace_id=workspace_id, journey_id=journey)
     async for message in context.runtime.live.messages(topic):
         if message["workspace_id"] == str(workspace_id) and message["journey_id"] == str(journey):

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.alert.evaluation import CohortSource
 from domain.metrics.cohorts import daily_cohorts
+from domain.unit_of_work import Transactions
 from infrastructure.database import create_engine, create_sessionmaker, resolve_database_url
 from infrastructure.folding import BackgroundFolder
 from infrastructure.live import LiveListener
@@ -17,9 +18,11 @@ class Runtime:
     settings: Settings
     database_url: str
     engine: AsyncEngine
-    db: async_sessionmaker[AsyncSession]
+    db: async_sessionmaker[AsyncSession]  # the folder's and the token stores' own sessions
+    # everything else opens `transaction()`
     live: LiveListener  # started by the web app's lifespan; processes that do not serve skip it
     folder: BackgroundFolder  # folds ingested batches into metrics after they commit
+    transaction: Transactions  # one unit of work per use case, for every door
     # Daily cohorts of a stage for alerts and backtests (tests swap in synthetic ones).
     cohorts: CohortSource = daily_cohorts
 
@@ -28,13 +31,16 @@ class Runtime:
         url = database_url or resolve_database_url(settings)
         engine = create_engine(url)
         db = create_sessionmaker(engine)
+        folder = BackgroundFolder(db, enabled=settings.web_fold)
         return cls(
             settings=settings,
             database_url=url,
             engine=engine,
             db=db,
             live=LiveListener(url),
-            folder=BackgroundFolder(db, enabled=settings.web_fold),
+            folder=folder,
+            # A batch stored through any door is folded soon after it commits.
+            transaction=Transactions(db, on_batch_stored=folder.nudge),
         )
 
     async def close(self) -> None:

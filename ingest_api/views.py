@@ -10,21 +10,26 @@ libraries do the right thing with each answer.
   send it again.
 
 Limits as Segment's: 32 KB an event, 500 KB a batch (413 beyond), counted on the decoded body
-when it comes compressed (infrastructure.body). The token is checked before the body is read or
-parsed, so an unauthenticated sender costs no parsing.
+when it comes compressed (infrastructure.body). Segment bounds a batch by its bytes, not its
+count; the ingestion use case takes at most BATCH_EVENTS_MAX events at a time (as every door
+meets it), so a longer batch is stored in parts. The token is checked before the body is read
+or parsed, so an unauthenticated sender costs no parsing.
 """
 
 import logging
 from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from domain.errors import DomainError, ErrorCode
 from domain.event import jsontext
 from domain.event import service as event_service
-from domain.event.message import BATCH_BYTES_MAX, DEPTH_MAX, EVENT_BYTES_MAX
+from domain.event.message import BATCH_BYTES_MAX, BATCH_EVENTS_MAX, DEPTH_MAX, EVENT_BYTES_MAX
 from domain.event.service import IngestResult, Status
 from infrastructure import telemetry
 from infrastructure.body import CorruptBody, UnsupportedEncoding, body_within, encoding_of
@@ -101,20 +106,31 @@ def _answer(result: IngestResult, status_code: int = 200) -> JSONResponse:
 
 
 async def _writer(request: Request) -> Writer:
-    async with request.app.state.runtime.db() as session:
+    async with request.app.state.runtime.transaction() as session:
         return await writer(session, request)  # remembered: usually no query at all
 
 
 async def _ingest(
     request: Request, token: Writer, events: list[Any], default_type: str | None
 ) -> IngestResult:
-    runtime = request.app.state.runtime
-    async with runtime.db.begin() as session:
-        result = await event_service.ingest(
-            session, workspace_id=token.workspace_id, events=events, default_type=default_type
-        )
-    if result.accepted:
-        runtime.folder.nudge(token.workspace_id)  # committed: metrics take it in shortly
+    """The events stored BATCH_EVENTS_MAX at a time, each part a unit of work of its own. A
+    part lost to an outage answers 503 and the library sends the whole batch again: the parts
+    already stored are then acknowledged as duplicates, so nothing is stored twice."""
+    received_at, result = datetime.now(UTC), IngestResult()
+    for start in range(0, len(events), BATCH_EVENTS_MAX):
+        try:
+            async with request.app.state.runtime.transaction() as session:
+                part = await event_service.ingest(
+                    session,
+                    workspace_id=token.workspace_id,
+                    events=events[start : start + BATCH_EVENTS_MAX],
+                    default_type=default_type,
+                    received_at=received_at,
+                )
+        except DomainError as error:  # a part as a whole
+            answer = 413 if error.code is ErrorCode.PAYLOAD_TOO_LARGE else 400
+            raise Refused(answer, error.message, code=error.code.value.lower()) from None
+        result.results += [replace(r, index=r.index + start) for r in part.results]
     for status, count in Counter(r.status for r in result.results).items():
         telemetry.EVENTS.labels(status.value).inc(count)
     return result

@@ -43,12 +43,12 @@ async def evaluate_all(
 ) -> Evaluation:
     """Evaluate every enabled rule of every workspace as of `at` (default now)."""
     at = at or datetime.now(UTC)
-    async with runtime.db() as session:
+    async with runtime.transaction() as session:
         rules = await alert_rule_service.enabled_everywhere(session)
     evaluation = Evaluation()
     for workspace_id, rule_id in rules:
         try:
-            async with runtime.db.begin() as session:
+            async with runtime.transaction() as session:
                 try:
                     rule = await alert_rule_service.get(
                         session, workspace_id=workspace_id, rule_id=rule_id

@@ -149,7 +149,7 @@ def evaluate(
             runtime, cohorts=runtime.cohorts, at=when, apply=not dry_run
         )
         outcomes = evaluation.outcomes
-        async with runtime.db() as session:
+        async with runtime.transaction() as session:
             journeys = await alert_rule_service.journey_names(
                 session, rule_ids={o.rule_id for o in outcomes}
             )
@@ -193,7 +193,7 @@ def backtest(
     first_day, last_day = _parse_day(first, "--from"), _parse_day(last, "--to")
 
     async def work(runtime: Runtime) -> list[dict[str, Any]]:
-        async with runtime.db() as session:
+        async with runtime.transaction() as session:
             found = await alert_rule_service.find_in_any_workspace(session, rule_id=rule_id)
             if found is None:
                 raise NotFound(f"No alert rule {rule_id}; list them with GraphQL `alertRules`.")

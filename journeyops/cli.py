@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from domain.event.message import BATCH_EVENTS_MAX
 from infrastructure.database import resolve_database_url
 from infrastructure.settings import get_settings
 from journeyops import migrations
@@ -158,7 +159,7 @@ def demo(
     async def prepare() -> tuple[str, bool]:
         runtime = Runtime.create(settings, url)
         try:
-            async with runtime.db.begin() as session:
+            async with runtime.transaction() as session:
                 workspace, loaded = await demo_workspace.load(session)
                 return await demo_workspace.fresh_token(session, workspace), loaded
         finally:
@@ -192,7 +193,7 @@ def import_events(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     workspace: Annotated[str, typer.Option(help="Workspace name (must exist)")],
     format: Annotated[str | None, typer.Option(help="csv or jsonl (default: by extension)")] = None,
-    batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 500,
+    batch_size: Annotated[int, typer.Option(min=1, max=BATCH_EVENTS_MAX)] = BATCH_EVENTS_MAX,
 ) -> None:
     """Import events from a CSV or JSON-lines file, reporting every bad line by number."""
     from journeyops.event_import import import_file
@@ -224,7 +225,7 @@ def token_create(
     async def create() -> str:
         runtime = Runtime.create(get_settings())
         try:
-            async with runtime.db.begin() as session:
+            async with runtime.transaction() as session:
                 _, secret = await auth_service.create(
                     session, workspace_name=workspace, scope=scope, name=name
                 )
@@ -274,7 +275,7 @@ def slack_link(
     async def link() -> None:
         runtime = Runtime.create(get_settings())
         try:
-            async with runtime.db.begin() as session:
+            async with runtime.transaction() as session:
                 await workspace_service.link_chat_team(session, name=workspace, chat_team_id=team)
         finally:
             await runtime.close()

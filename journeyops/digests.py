@@ -22,12 +22,12 @@ async def send_weekly_digests(runtime: Runtime, *, now: datetime | None = None) 
     """Queue last week's digest for every team with a channel that has not had it; how many."""
     now = now or datetime.now(UTC)
     week_start = digest_service.week_reported(now)
-    async with runtime.db() as session:
+    async with runtime.transaction() as session:
         teams = await digest_service.teams_due(session, week_start=week_start)
     queued = 0
     for team in teams:
         try:
-            async with runtime.db.begin() as session:
+            async with runtime.transaction() as session:
                 digest = await digest_service.claim(session, team=team, week_start=week_start)
                 if digest is None:  # another worker wrote it meanwhile
                     continue

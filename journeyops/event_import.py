@@ -33,16 +33,17 @@ async def import_file(
         fmt = event_file.file_format(path, fmt)
     except event_file.LineError as error:
         raise ValueError(str(error)) from None
-    runtime = Runtime.create(settings)
+    # Nothing folds while the import runs: it folds everything itself once done.
+    runtime = Runtime.create(settings.model_copy(update={"web_fold": False}))
     totals = Totals()
     try:
-        async with runtime.db() as session:
+        async with runtime.transaction() as session:
             workspace = await workspace_service.get_by_name(session, name=workspace_name)
         if workspace is None:
             raise ValueError(f"No workspace called “{workspace_name}”; check the name.")
 
         async def flush(batch: list[tuple[int, dict[str, Any]]]) -> None:
-            async with runtime.db.begin() as session:
+            async with runtime.transaction() as session:
                 result = await event_service.ingest(
                     session, workspace_id=workspace.id, events=[event for _, event in batch]
                 )

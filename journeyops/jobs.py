@@ -40,7 +40,7 @@ def delivery_job(every: timedelta = timedelta(seconds=2)) -> Job:
         if slack_connected(runtime.settings):
             told = -1
             return await deliver_due(runtime)
-        async with runtime.db() as session:
+        async with runtime.transaction() as session:
             count, _ = await notification_service.waiting(session)
         if count and count != told:
             log.warning(

@@ -57,7 +57,7 @@ async def clicked(ack, action: dict, respond, context: AsyncBoltContext) -> None
     if button is AlertButton.ASSIGN_TO_ME:
         arguments = {"assignee_id": person.user_id, "assignee_name": name}
     try:
-        async with person.runtime.db.begin() as session:
+        async with person.runtime.transaction() as session:
             await USE_CASES[button](
                 session,
                 workspace_id=person.workspace_id,

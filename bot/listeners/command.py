@@ -60,12 +60,12 @@ async def journey(ack, command: dict, respond, client, context: AsyncBoltContext
 
 async def answer(command: Command, person: Who, channel_id: str) -> Reply:
     """Everything but logging; DomainErrors are left to the caller to show."""
-    db = person.runtime.db
+    transaction = person.runtime.transaction
     match command:
         case Help(unknown=unknown):
             return Reply(blocks.help_message(unknown), "How to use /journey")
         case ShowMap(journey=name):
-            async with db.begin() as session:
+            async with transaction() as session:
                 journey_map = await journey_by_name.summarise(
                     session, workspace_id=person.workspace_id, journey=name
                 )
@@ -77,7 +77,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                     "Say which stage: `/journey stage decision`.", code=ErrorCode.REQUIRED
                 )
             try:
-                async with db.begin() as session:
+                async with transaction() as session:
                     overview = await flows.stage_overview(
                         session, workspace_id=person.workspace_id, stage=name
                     )
@@ -85,7 +85,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                 return Reply(blocks.stage_choices(error.message, error.candidates), error.message)
             return stage_reply(overview)
         case SetTeam(name=name):
-            async with db.begin() as session:
+            async with transaction() as session:
                 if name:
                     team = await team_by_name.join(
                         session, workspace_id=person.workspace_id, user_id=person.user_id, team=name
@@ -101,7 +101,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                     "Say which journey: `/journey subscribe Online purchase > checkout`.",
                     code=ErrorCode.REQUIRED,
                 )
-            async with db.begin() as session:
+            async with transaction() as session:
                 _, covers = await subscription_by_name.subscribe(
                     session,
                     workspace_id=person.workspace_id,
@@ -111,7 +111,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                 )
             return Reply(blocks.subscribed_message(covers, channel_id), f"Subscribed to {covers}")
         case Unsubscribe(journey=journey_name):
-            async with db.begin() as session:
+            async with transaction() as session:
                 removed = await subscription_by_name.unsubscribe(
                     session,
                     workspace_id=person.workspace_id,
@@ -120,7 +120,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                 )
             return Reply(blocks.unsubscribed_message(removed, channel_id), "Unsubscribed")
         case ShowMetrics(journey=journey_name, stage=stage, days=days, public=public):
-            async with db.begin() as session:
+            async with transaction() as session:
                 metrics = await recent.recent(
                     session,
                     workspace_id=person.workspace_id,
@@ -135,7 +135,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                 public=public,
             )
         case ShowAlerts(journey=journey_name):
-            async with db.begin() as session:
+            async with transaction() as session:
                 alerts = await alert_overview.overview(
                     session, workspace_id=person.workspace_id, journey=journey_name
                 )
@@ -152,7 +152,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                     code=ErrorCode.REQUIRED,
                 )
             change = alert_overview.add_rule if adding else alert_overview.remove_rule
-            async with db.begin() as session:
+            async with transaction() as session:
                 named = await change(
                     session, workspace_id=person.workspace_id, journey=journey_name, stage=stage
                 )
@@ -176,7 +176,7 @@ async def pick_stage(ack, action: dict, respond, context: AsyncBoltContext) -> N
     try:
         if stage_id is None:
             raise ValidationError("That button is stale.")
-        async with person.runtime.db.begin() as session:
+        async with person.runtime.transaction() as session:
             overview = await flows.stage_overview(
                 session, workspace_id=person.workspace_id, stage=stage_id
             )

@@ -13,7 +13,7 @@ HOME_ALERTS_MAX = 10
 
 
 async def publish(person: Who, client) -> None:
-    async with person.runtime.db.begin() as session:
+    async with person.runtime.transaction() as session:
         overview = await flows.staff_overview(
             session, workspace_id=person.workspace_id, user_id=person.user_id
         )

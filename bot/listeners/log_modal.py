@@ -30,7 +30,7 @@ async def open_modal(
     client, trigger_id: str, person: Who, context: Context, *, text: str = ""
 ) -> None:
     async def team_choices() -> list[Team] | None:
-        async with person.runtime.db.begin() as session:
+        async with person.runtime.transaction() as session:
             # Someone not on a team yet is asked once, inside the modal, rather than refused.
             return await member_service.team_choices(
                 session, workspace_id=person.workspace_id, user_id=person.user_id
@@ -73,7 +73,7 @@ def _chosen(body: dict, block: modal.BlockId) -> Any:
 
 async def journey_options(ack, body: dict, context: AsyncBoltContext) -> None:
     person = who(context)
-    async with person.runtime.db.begin() as session:
+    async with person.runtime.transaction() as session:
         journeys = await journey_by_name.containing(
             session, workspace_id=person.workspace_id, text=body.get("value", "")
         )
@@ -94,7 +94,7 @@ async def stage_options(ack, body: dict, context: AsyncBoltContext) -> None:
     if (search := _searchable(body)) is None:
         await ack(options=[])
         return
-    async with person.runtime.db.begin() as session:
+    async with person.runtime.transaction() as session:
         places = await stage_by_name.places(
             session,
             workspace_id=person.workspace_id,
@@ -111,7 +111,7 @@ async def touchpoint_options(ack, body: dict, context: AsyncBoltContext) -> None
     if (search := _searchable(body)) is None:
         await ack(options=[])
         return
-    async with person.runtime.db.begin() as session:
+    async with person.runtime.transaction() as session:
         places = await touchpoint_by_name.places(
             session,
             workspace_id=person.workspace_id,
@@ -145,7 +145,7 @@ async def submit(ack, body: dict, view: dict, client, context: AsyncBoltContext)
     submission = modal.read(view)
     where = Context.load(view.get("private_metadata"))
     try:
-        async with person.runtime.db.begin() as session:
+        async with person.runtime.transaction() as session:
             logged = await flows.log_as_member(
                 session,
                 workspace_id=person.workspace_id,

@@ -35,7 +35,7 @@ def _error(message: str, text: str) -> Reply:
 async def log(command: QuickLog, person: Who, *, key: str) -> Reply | None:
     """The answer to a quick log; None when its key was logged (and answered) before."""
     try:
-        async with person.runtime.db.begin() as session:
+        async with person.runtime.transaction() as session:
             logged = await flows.quick_log(
                 session,
                 workspace_id=person.workspace_id,
@@ -68,7 +68,7 @@ async def pick_touchpoint(ack, action: dict, respond, context: AsyncBoltContext)
         await send(respond, _error("That button is stale; log again.", ""))
         return
     try:
-        async with person.runtime.db.begin() as session:
+        async with person.runtime.transaction() as session:
             logged = await flows.log_as_member(
                 session,
                 workspace_id=person.workspace_id,

@@ -35,6 +35,7 @@ from domain.validation import storable_time, unstorable_reason
 
 EVENT_BYTES_MAX = 32 * 1024
 BATCH_BYTES_MAX = 500 * 1024
+BATCH_EVENTS_MAX = 500  # through any door; Segment's and RudderStack's libraries send 100
 ID_MAX = 200
 NAME_MAX = 200
 # Objects and arrays nested in an event, `properties` being the first level: plenty for real

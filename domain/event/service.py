@@ -22,10 +22,20 @@ from asyncpg.pgproto.pgproto import UUID as FastUUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import unit_of_work
 from domain.customer.service import customer_id
+from domain.errors import ErrorCode, ValidationError
 from domain.event import message as event_message
 from domain.event import partitions
-from domain.event.message import NO_PERSONA, Ignored, Message, Reason, Rejected, shown
+from domain.event.message import (
+    BATCH_EVENTS_MAX,
+    NO_PERSONA,
+    Ignored,
+    Message,
+    Reason,
+    Rejected,
+    shown,
+)
 from domain.event.models import PendingBatch
 from domain.pg import connection_of
 
@@ -91,7 +101,14 @@ async def ingest(
 ) -> IngestResult:
     """Store a batch of Segment-shaped events (dicts with messageId, userId or anonymousId,
     type, event, timestamp, properties, traits); a messageId seen before is acknowledged and
-    ignored; `default_type` applies to events without a `type` (as /v1/track implies)."""
+    ignored; `default_type` applies to events without a `type` (as /v1/track implies).
+    A batch of more than BATCH_EVENTS_MAX events is refused whole."""
+    if len(events) > BATCH_EVENTS_MAX:
+        raise ValidationError(
+            f"Send at most {BATCH_EVENTS_MAX} events at a time.",
+            field="events",
+            code=ErrorCode.PAYLOAD_TOO_LARGE,
+        )
     received_at = received_at or datetime.now(UTC)
     results: list[EventResult | None] = [None] * len(events)
     messages: dict[int, Message] = {}
@@ -130,6 +147,7 @@ async def ingest(
     stored = await _claim(connection, workspace_id, messages, results)
     if stored:
         await _store(connection, workspace_id, stored, personas, received_at)
+        unit_of_work.batch_stored(session, workspace_id)
     return IngestResult([r for r in results if r is not None])
 
 

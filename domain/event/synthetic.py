@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.event import service as event_service
+from domain.event.message import BATCH_EVENTS_MAX
 from domain.event.service import IngestResult
 from domain.stage import service as stage_service
 from domain.touchpoint import service as touchpoint_service
@@ -163,7 +164,7 @@ async def send_demo_events(
     for item in events(plan):
         if datetime.fromisoformat(item["timestamp"]) <= end:  # nothing from the future
             batch.append(item)
-        if len(batch) >= 500:
+        if len(batch) >= BATCH_EVENTS_MAX:
             result.results.extend((await _send(session, workspace_id, batch)).results)
             batch = []
     result.results.extend((await _send(session, workspace_id, batch)).results)

@@ -6,10 +6,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DomainError, ErrorCode
+from domain.errors import DomainError
 from domain.validation import UNSET
 from graphql_api import ids
 from graphql_api.auth import CanWrite
@@ -17,9 +16,6 @@ from graphql_api.context import Info
 from graphql_api.errors import UserError
 
 T = TypeVar("T")
-
-UNIQUE_VIOLATION = "23505"
-RACE_LOST = "Someone made the same change at the same moment; reload and try again."
 
 write_mutation = functools.partial(strawberry.mutation, permission_classes=[CanWrite])
 
@@ -30,23 +26,18 @@ async def in_transaction(
     *,
     id_field: str | None = None,
 ) -> tuple[T | None, list[UserError]]:
-    """Run `use_case(session, workspace_id)` in its own transaction: committed when it returns,
-    rolled back when it raises. A DomainError becomes the payload's errors.
+    """Run `use_case(session, workspace_id)` in its own unit of work (domain.unit_of_work):
+    committed when it returns, rolled back when it raises. A DomainError (a lost race too)
+    becomes the payload's errors.
 
     `id_field` is the domain's name (e.g. "teamId") for what the input calls `id`."""
     context = info.context
     try:
-        async with context.runtime.db.begin() as session:
+        async with context.runtime.transaction() as session:
             result = await use_case(session, context.workspace_id)
     except DomainError as error:
         field = "id" if id_field is not None and error.field == id_field else error.field
         return None, [UserError(field=field, message=error.message, code=error.code)]
-    except IntegrityError as error:
-        # Two requests passed the use case's uniqueness check at the same moment; the
-        # database let one win. Anything else is a bug and stays an (unexpected) error.
-        if getattr(error.orig, "sqlstate", None) != UNIQUE_VIOLATION:
-            raise
-        return None, [UserError(field=None, message=RACE_LOST, code=ErrorCode.CONFLICT)]
     context.forget_loaded()
     return result, []
 

@@ -3,20 +3,18 @@
 import strawberry
 from strawberry.scalars import JSON
 
-from domain.errors import ErrorCode, ValidationError
 from domain.event import service as event_service
+from domain.event.message import BATCH_EVENTS_MAX
 from graphql_api.context import Info
 from graphql_api.errors import UserError
 from graphql_api.mutations.base import in_transaction, write_mutation
-
-EVENTS_MAX = 500
 
 
 @strawberry.input
 class IngestEventsInput:
     events: list[JSON] = strawberry.field(
         description="Segment-shaped events: type (track | identify), messageId, userId or "
-        "anonymousId, event, timestamp, properties, traits. At most 500."
+        f"anonymousId, event, timestamp, properties, traits. At most {BATCH_EVENTS_MAX}."
     )
 
 
@@ -44,20 +42,12 @@ class IngestEventsPayload:
 class EventMutations:
     @write_mutation(description="Store customer events; a messageId seen before is ignored.")
     async def ingest_events(self, info: Info, input: IngestEventsInput) -> IngestEventsPayload:
-        async def use_case(session, workspace_id):
-            if len(input.events) > EVENTS_MAX:
-                raise ValidationError(
-                    f"Send at most {EVENTS_MAX} events at a time.",
-                    field="events",
-                    code=ErrorCode.PAYLOAD_TOO_LARGE,
-                )
-            return await event_service.ingest(
+        result, errors = await in_transaction(
+            info,
+            lambda session, workspace_id: event_service.ingest(
                 session, workspace_id=workspace_id, events=input.events
-            )
-
-        result, errors = await in_transaction(info, use_case)
-        if result is not None and result.accepted:
-            info.context.runtime.folder.nudge(info.context.workspace_id)
+            ),
+        )
         if result is None:
             return IngestEventsPayload(
                 accepted=0, duplicates=0, rejected=0, problems=[], errors=errors

@@ -231,7 +231,7 @@ class AlertConnection(relay.Connection[Alert]):
     ) -> AlertConnection:
         """One keyset page from the domain, shaped as a Relay connection."""
         with domain_errors_as_graphql_errors():
-            async with info.context.runtime.db() as session:
+            async with info.context.runtime.transaction() as session:
                 page = await alert_service.search(
                     session,
                     workspace_id=info.context.workspace_id,

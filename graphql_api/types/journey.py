@@ -79,8 +79,8 @@ class Journey(relay.Node):
         channel: Channel | None = None,
     ) -> StageMetrics:
         with domain_errors_as_graphql_errors():
-            # begin(): the catch-up fold a read may do (domain.metrics.fold) is kept.
-            async with info.context.runtime.db.begin() as session:
+            # The read may fold pending batches first (domain.metrics.fold): committed with it.
+            async with info.context.runtime.transaction() as session:
                 metrics = await metrics_service.stage_metrics(
                     session,
                     workspace_id=info.context.workspace_id,

@@ -72,7 +72,7 @@ class ObservationConnection(relay.Connection[Observation]):
     ) -> ObservationConnection:
         """One keyset page from the domain, shaped as a Relay connection."""
         with domain_errors_as_graphql_errors():
-            async with info.context.runtime.db() as session:
+            async with info.context.runtime.transaction() as session:
                 page = await observation_service.search(
                     session,
                     workspace_id=info.context.workspace_id,

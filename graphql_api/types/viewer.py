@@ -17,6 +17,6 @@ class Viewer:
 
     @strawberry.field
     async def workspace(self, info: Info) -> Workspace:
-        async with info.context.runtime.db() as session:
+        async with info.context.runtime.transaction() as session:
             row = await workspace_service.get(session, workspace_id=info.context.workspace_id)
         return Workspace(name=row.name)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from domain.customer.models import Customer
+from domain.errors import ErrorCode, ValidationError
 from domain.event import jsontext
 from domain.event.message import EVENT_BYTES_MAX, Reason
 from domain.event.models import Event
@@ -66,6 +67,16 @@ async def test_each_bad_event_is_rejected_with_its_reason_and_the_good_ones_are_
     assert all(r.message for r in result.results[1:])
     assert "32 KB" in result.results[5].message
     assert await stored_events(session, workspace) == 1
+
+
+async def test_more_than_500_events_at_once_are_refused_whole(session):
+    workspace = await make_workspace(session)
+    events = [track("ann", "Ad Clicked", "2026-11-20T10:00:00Z") for _ in range(501)]
+    with pytest.raises(ValidationError) as refused:
+        await send(session, workspace, *events)
+    assert (refused.value.field, refused.value.code) == ("events", ErrorCode.PAYLOAD_TOO_LARGE)
+    assert await stored_events(session, workspace) == 0
+    assert (await send(session, workspace, *events[:500])).accepted == 500
 
 
 async def test_a_message_id_seen_before_is_acknowledged_and_not_stored_again(session):

@@ -141,6 +141,26 @@ async def test_a_batch_over_500_kb_is_413_and_nothing_is_stored(client, db):
     assert await stored(db) == 0
 
 
+async def test_a_batch_of_more_events_than_one_unit_of_work_takes_is_stored_whole(client, db):
+    """Segment bounds a batch by its 500 KB, not by a count: 1,200 small events are stored in
+    parts of at most 500, and each event is answered for at its own index."""
+    key = await token(db)
+    events = [
+        track("ann", "Ad Clicked", "2026-11-20T10:00:00Z", message_id=f"m{i}") for i in range(1200)
+    ]
+    events[700] = {**events[3], "timestamp": "2026-11-20T10:05:00Z"}  # m3 again, in a later part
+    events[1100] = {"type": "track", "messageId": "bad"}  # no user, no event name
+    response = await client.post("/v1/batch", headers=basic(key), json={"batch": events})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["accepted"], body["duplicates"], body["rejected"]) == (1198, 1, 1)
+    assert [(e["index"], e["status"]) for e in body["events"]] == [
+        (700, "duplicate"),
+        (1100, "rejected"),
+    ]
+    assert await stored(db) == 1198
+
+
 async def test_an_event_over_32_kb_is_413_alone_and_rejected_inside_a_batch(client, db):
     key = await token(db)
     big = track("ann", "Product Viewed", "2026-11-20T10:00:00Z", blob="x" * 40_000)

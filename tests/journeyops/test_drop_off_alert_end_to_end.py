@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.delivery import deliver_due
 from bot.local_slack import LocalSlack
 from domain.alert.models import Alert
+from domain.event.message import BATCH_EVENTS_MAX
 from domain.metrics.cohorts import daily_cohorts
 from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings
@@ -75,8 +76,8 @@ async def test_a_real_fall_in_conversion_fires_once_and_reaches_the_owning_team(
                 await make_touchpoint(session, buy, event_names=("Order Completed",))
                 await make_alert_rule(session, journey)
             events = customer_events(random.Random(5))
-            for start in range(0, len(events), 2_000):
-                batch = events[start : start + 2_000]
+            for start in range(0, len(events), BATCH_EVENTS_MAX):
+                batch = events[start : start + BATCH_EVENTS_MAX]
                 async with runtime.db.begin() as session:
                     assert (await send(session, workspace, *batch)).accepted == len(batch)
 
