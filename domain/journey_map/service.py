@@ -28,7 +28,6 @@ from domain.metrics.periods import period as utc_period
 from domain.metrics.recent import StageTrend
 from domain.metrics.service import StageFigures, StageMetrics
 from domain.observation import service as observation_service
-from domain.observation.models import Observation
 from domain.persona import service as persona_service
 from domain.persona.models import Persona
 from domain.stage import service as stage_service
@@ -81,10 +80,8 @@ class StageEmotions:
 @dataclass(frozen=True, slots=True)
 class ObservationGroup:
     kind: ObservationKind
-    observations: list[Observation]  # newest first, the first few
+    page: observation_service.ObservationPage  # the newest few; `search` after it: the rest
     total: int
-    end_cursor: str | None  # `observation_service.search` from here gives the rest
-    has_more: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,12 +267,7 @@ class _Parts:
         for kind in ObservationKind:
             found = self.pages.get((stage_id, kind))
             if found is not None:
-                page = found.page
-                groups.append(
-                    ObservationGroup(
-                        kind, page.observations, found.total, page.end_cursor, page.has_next_page
-                    )
-                )
+                groups.append(ObservationGroup(kind, found.page, found.total))
         return groups
 
     def actions(self, stage_id: uuid.UUID | None) -> list[MapAction]:

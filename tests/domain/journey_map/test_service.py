@@ -129,22 +129,22 @@ async def test_observations_are_grouped_by_kind_newest_first_with_a_cursor_for_m
         ObservationKind.PRAISE,
     ]
     pains = groups[ObservationKind.PAIN_POINT]
-    assert [o.text for o in pains.observations] == [
+    assert [o.text for o in pains.page.observations] == [
         "Basket is slow on phones",
         "The basket forgets items",
         "Coupon field confuses people",
     ]
-    assert (pains.total, pains.has_more) == (4, True)
+    assert (pains.total, pains.page.has_next_page) == (4, True)
     rest = await observation_service.search(
         session,
         workspace_id=world.workspace.id,
         where=observation_service.ObservationFilter(
             stage_id=cart.stage.id, kind=ObservationKind.PAIN_POINT
         ),
-        after=pains.end_cursor,
+        after=pains.page.end_cursor,
     )
     assert [o.text for o in rest.observations] == ["Shipping costs appear late"]
-    assert groups[ObservationKind.PRAISE].has_more is False
+    assert groups[ObservationKind.PRAISE].page.has_next_page is False
 
 
 async def test_open_alerts_and_actions_sit_on_their_stage(session, world):
