@@ -88,7 +88,7 @@ def spec(
     stage_axis = {
         "field": "stage",
         "type": "ordinal",
-        "sort": {"field": "position"},
+        "sort": {"field": "position", "op": "min"},
         "title": None,
         "axis": {"labelAngle": 0, "labelLimit": 160, "labelFontSize": 12},
     }
