@@ -92,7 +92,9 @@ async def _loaded(page, query_part: str = "") -> None:
         )
     except Exception:
         message = await page.text_content("#message")
-        raise AssertionError(f"the map did not load: {message!r}, console: {page.console}")
+        raise AssertionError(
+            f"the map did not load: {message!r}, console: {page.console}"
+        ) from None
 
 
 async def _shown_figures(page) -> list[dict]:
