@@ -7,6 +7,7 @@ from strawberry.permission import BasePermission
 from domain.auth import service as auth_service
 from domain.vocabulary import TokenScope
 from graphql_api.context import Info, Viewer
+from infrastructure.bearer import bearer_token
 from infrastructure.runtime import Runtime
 
 MISSING_TOKEN = (
@@ -16,13 +17,6 @@ MISSING_TOKEN = (
 INVALID_TOKEN = (
     "That API token is unknown or revoked; create a new one with `journeyops token create`."
 )
-
-
-def bearer_token(authorization: str | None) -> str | None:
-    scheme, _, token = (authorization or "").strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
 
 
 async def authenticate(runtime: Runtime, authorization: str | None) -> Viewer | None:

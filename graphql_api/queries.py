@@ -10,6 +10,7 @@ from domain.alert import service as alert_service
 from domain.alert_rule import service as alert_rule_service
 from domain.errors import ValidationError
 from domain.journey import service as journey_service
+from domain.journey_map import service as map_service
 from domain.metrics import service as metrics_service
 from domain.observation import service as observation_service
 from domain.persona import service as persona_service
@@ -18,11 +19,13 @@ from graphql_api import ids
 from graphql_api.backtest import backtest_rule
 from graphql_api.context import Info
 from graphql_api.errors import domain_errors_as_graphql_errors, query_error
+from graphql_api.mutations.base import in_transaction
 from graphql_api.types.alert import AlertConnection
 from graphql_api.types.alert_rule import AlertRule
 from graphql_api.types.backtest import AlertRuleBacktest
-from graphql_api.types.enums import AlertStatus, Emotion, ObservationKind
+from graphql_api.types.enums import AlertStatus, Channel, Emotion, ObservationKind
 from graphql_api.types.journey import Journey
+from graphql_api.types.journey_map import JourneyMap, JourneyMapResult, PeriodStart
 from graphql_api.types.metrics import UnmappedEvent
 from graphql_api.types.observation import ObservationConnection
 from graphql_api.types.persona import Persona
@@ -174,6 +177,40 @@ class Query:
         to: date,
     ) -> AlertRuleBacktest:
         return await backtest_rule(info, rule_id, first_day=from_, last_day=to)
+
+    @strawberry.field(
+        description="One journey's map for a period: the last `days` (default 30, today "
+        "included) or [from, to), optionally for one persona and entry channel; each stage's "
+        "figures against the period before, touchpoints, emotions, observations, alerts and "
+        "actions (docs/journey_map.md). Expected failures are in the result's `errors`."
+    )
+    async def journey_map(
+        self,
+        info: Info,
+        journey_id: strawberry.ID,
+        days: int | None = None,
+        from_: PeriodStart = None,
+        to: date | None = None,
+        persona_id: strawberry.ID | None = None,
+        channel: Channel | None = None,
+        observations_per_kind: int = map_service.OBSERVATIONS_PER_KIND_DEFAULT,
+    ) -> JourneyMapResult:
+        async def read(session, workspace_id):
+            return await map_service.journey_map(
+                session,
+                workspace_id=workspace_id,
+                journey_id=ids.decode(journey_id, "Journey", field="journeyId"),
+                days=days,
+                start=from_,
+                end=to,
+                persona_id=ids.decode_optional(persona_id, "Persona", field="personaId"),
+                channel=channel,
+                observations_per_kind=observations_per_kind,
+            )
+
+        # A transaction: the catch-up fold a read may do (domain.metrics.fold) is kept.
+        found, errors = await in_transaction(info, read)
+        return JourneyMapResult(map=JourneyMap.of(found) if found else None, errors=errors)
 
     @strawberry.field(description="Any object by its global id; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:

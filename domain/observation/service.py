@@ -326,3 +326,72 @@ async def count_by_touchpoint(
         if touchpoint_id is not None:
             counts[touchpoint_id] = count
     return counts
+
+
+@dataclass(frozen=True)
+class GroupPage:
+    page: ObservationPage
+    total: int  # observations in the group, on every page
+
+
+async def first_pages_by_stage_and_kind(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    journey_id: uuid.UUID,
+    since: datetime,
+    until: datetime,
+    first: int,
+) -> dict[tuple[uuid.UUID, ObservationKind], GroupPage]:
+    """The first page of each (stage, kind) of a journey's observations logged in
+    [since, until), newest first, with the group's size, in one query; later pages come from
+    `search` with the page's end cursor. Groups without observations are left out."""
+    in_range(first, field="first", label="Page size (first)", low=1, high=PAGE_SIZE_MAX)
+    ranked = newest_per_group(
+        (Observation.stage_id, Observation.kind),
+        Observation.workspace_id == workspace_id,
+        Observation.journey_id == journey_id,
+        Observation.created_at >= since,
+        Observation.created_at < until,
+    )
+    observation = aliased(Observation, ranked)
+    rows = await session.execute(
+        select(observation, ranked.c.total)
+        .where(ranked.c.rank <= first + 1)
+        .order_by(ranked.c.rank)
+    )
+    grouped: dict[tuple[uuid.UUID, ObservationKind], list[Observation]] = {}
+    totals: dict[tuple[uuid.UUID, ObservationKind], int] = {}
+    for row, total in rows:
+        key = (row.stage_id, row.kind)
+        grouped.setdefault(key, []).append(row)
+        totals[key] = total
+    return {key: GroupPage(_page(rows_, first), totals[key]) for key, rows_ in grouped.items()}
+
+
+async def emotions_by_stage(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    journey_id: uuid.UUID,
+    since: datetime,
+    until: datetime,
+) -> dict[uuid.UUID, dict[Emotion, int]]:
+    """How many observations logged in [since, until) recorded each emotion, per stage of a
+    journey, in one query; stages and emotions nobody recorded are left out."""
+    rows = await session.execute(
+        select(Observation.stage_id, Observation.emotion, func.count())
+        .where(
+            Observation.workspace_id == workspace_id,
+            Observation.journey_id == journey_id,
+            Observation.emotion.is_not(None),
+            Observation.created_at >= since,
+            Observation.created_at < until,
+        )
+        .group_by(Observation.stage_id, Observation.emotion)
+    )
+    counts: dict[uuid.UUID, dict[Emotion, int]] = {}
+    for stage_id, emotion, count in rows:
+        if emotion is not None:  # the query leaves them out; this tells the type checker
+            counts.setdefault(stage_id, {})[emotion] = count
+    return counts

@@ -1,25 +1,78 @@
-// The journey map page: reads one journey over GraphQL and follows new observations live.
+// The journey map page: reads `journeyMap` over GraphQL for the period, persona and entry
+// channel in the address, draws stages as columns and lanes as rows, the funnel and emotion
+// curve with vega-embed, and follows new observations live.
 // Every piece of user text goes in through textContent, never innerHTML.
 "use strict";
 
 const JOURNEY_ID = document.body.dataset.journeyId;
 const TOKEN_KEY = "journeyops.token";
+const MORE_PAGE = 10;
 
-const QUERY = `query JourneyMap($id: ID!) {
-  journey(id: $id) {
-    name description timezone conversionWindowDays
-    persona { name }
-    stages {
-      id name customerGoal expectedEmotion
-      touchpoints { name channel eventNames observationCount ownerTeam { name } }
-      observations(first: 3) { edges { node { text kind emotion authorName createdAt } } }
+const FIGURES = `entered converted dropped pending conversionRate dropOffRate
+  medianTimeToConvert p90TimeToConvert`;
+
+const MAP = `query JourneyMap($id: ID!, $days: Int, $from: Date, $to: Date, $personaId: ID,
+    $channel: Channel) {
+  journeyMap(journeyId: $id, days: $days, from: $from, to: $to, personaId: $personaId,
+             channel: $channel) {
+    map {
+      from to previousFrom previousTo since until asOf
+      journey { name timezone conversionWindowDays }
+      persona { id name } channel
+      stages {
+        stage { id name customerGoal expectedEmotion }
+        figures { ${FIGURES} }
+        change { ${FIGURES} }
+        touchpoints { reach touchpoint { name channel eventNames ownerTeam { name } } }
+        emotions { counts { emotion observations } recorded sentiment expected expectedScore }
+        observations { kind total observations {
+          edges { node { ...Seen } } pageInfo { hasNextPage endCursor } } }
+        alerts { status pValue assigneeName driver { dimension label }
+                 recent { dropOffRate } baseline { dropOffRate } }
+        actions { observationCount action { title status ownerTeam { name } } }
+      }
+      journeyActions { observationCount action { title status ownerTeam { name } } }
+      picture
     }
+    errors { field message }
+  }
+  personas { id name }
+  channels: __type(name: "Channel") { enumValues { name } }
+}
+fragment Seen on Observation { text authorName createdAt permalink authorTeam { name } }`;
+
+const MORE = `query More($filter: ObservationFilter, $after: String, $first: Int!) {
+  observations(filter: $filter, first: $first, after: $after) {
+    edges { node { text authorName createdAt permalink authorTeam { name } } }
+    pageInfo { hasNextPage endCursor }
   }
 }`;
 
 const SUBSCRIPTION = `subscription Live($id: ID!) {
   observationLogged(journeyId: $id) { id }
 }`;
+
+const LANES = [
+  ["goal", "Goal and expected emotion"],
+  ["funnel", "Funnel"],
+  ["touchpoints", "Touchpoints"],
+  ["emotions", "Emotions recorded"],
+  ["observations", "Observations"],
+  ["alerts", "Open alerts"],
+  ["actions", "Actions"],
+];
+
+const KINDS = {
+  PAIN_POINT: "Pain points",
+  OPPORTUNITY: "Opportunities",
+  INSIGHT: "Insights",
+  PRAISE: "Praise",
+  QUESTION: "Questions",
+};
+
+let token = null;
+let shownStage = 0;
+let stageCount = 0;
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -38,11 +91,115 @@ function words(value) {
   return value ? String(value).toLowerCase().replaceAll("_", " ") : "";
 }
 
-async function graphql(token, query, variables) {
+function percent(value) {
+  return value === null || value === undefined ? "–" : `${(value * 100).toFixed(1)}%`;
+}
+
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "–";
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 2 * 86400) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86400).toFixed(1)} d`;
+}
+
+// The change against the period before, in words and arrows (never colour alone).
+function change(delta, kind) {
+  if (delta === null || delta === undefined) return "no figure before";
+  let size;
+  if (kind === "rate") size = `${Math.abs(delta * 100).toFixed(1)} pts`;
+  else if (kind === "time") size = duration(Math.abs(delta));
+  else size = Math.abs(delta).toLocaleString();
+  if (Math.abs(delta) < 1e-9) return "same as before";
+  return `${delta > 0 ? "▲ up" : "▼ down"} ${size} vs before`;
+}
+
+// ---- the address: period, persona and channel live in the query string ----
+
+function viewFromAddress() {
+  const query = new URLSearchParams(location.search);
+  const view = { persona: query.get("persona") || "", channel: query.get("channel") || "" };
+  if (query.get("from") && query.get("to")) {
+    Object.assign(view, { from: query.get("from"), to: query.get("to") });
+  } else {
+    view.days = Number(query.get("days")) || 30;
+  }
+  return view;
+}
+
+function variables(view) {
+  return {
+    id: JOURNEY_ID,
+    days: view.days || null,
+    from: view.from || null,
+    to: view.to || null,
+    personaId: view.persona || null,
+    channel: view.channel || null,
+  };
+}
+
+function addressOf(view) {
+  const query = new URLSearchParams();
+  if (view.from && view.to) {
+    query.set("from", view.from);
+    query.set("to", view.to);
+  } else {
+    query.set("days", String(view.days || 30));
+  }
+  if (view.persona) query.set("persona", view.persona);
+  if (view.channel) query.set("channel", view.channel);
+  return `?${query}`;
+}
+
+function viewFromForm() {
+  const period = document.getElementById("period").value;
+  const view = {
+    persona: document.getElementById("persona").value,
+    channel: document.getElementById("channel").value,
+  };
+  const from = document.getElementById("from").value;
+  const to = document.getElementById("to").value;
+  if (period === "custom" && from && to) Object.assign(view, { from, to });
+  else view.days = period === "custom" ? 30 : Number(period);
+  return view;
+}
+
+function fillForm(view, data) {
+  const period = document.getElementById("period");
+  period.value = view.from ? "custom" : String(view.days);
+  if (period.value === "") period.value = "custom";
+  document.getElementById("from").value = data.map ? data.map.from : view.from || "";
+  document.getElementById("to").value = data.map ? data.map.to : view.to || "";
+  const custom = period.value === "custom";
+  document.getElementById("from-label").hidden = !custom;
+  document.getElementById("to-label").hidden = !custom;
+  const persona = document.getElementById("persona");
+  persona.replaceChildren(el("option", null, "All customers"));
+  persona.firstChild.value = "";
+  for (const p of data.personas) {
+    const option = el("option", null, p.name);
+    option.value = p.id;
+    persona.append(option);
+  }
+  persona.value = view.persona;
+  const channel = document.getElementById("channel");
+  channel.replaceChildren(el("option", null, "Any"));
+  channel.firstChild.value = "";
+  for (const { name } of data.channels.enumValues) {
+    const option = el("option", null, words(name));
+    option.value = name;
+    channel.append(option);
+  }
+  channel.value = view.channel;
+  document.getElementById("view").hidden = false;
+}
+
+// ---- GraphQL ----
+
+async function graphql(query, vars) {
   const response = await fetch("/graphql", {
     method: "POST",
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query, variables: vars }),
   });
   if (response.status === 401) throw Object.assign(new Error("unauthorised"), { status: 401 });
   const body = await response.json();
@@ -50,50 +207,266 @@ async function graphql(token, query, variables) {
   return body.data;
 }
 
-function renderStage(stage) {
-  const column = el("section", "stage");
-  column.append(el("h2", null, stage.name));
-  if (stage.customerGoal) column.append(el("p", "goal", `Goal: ${stage.customerGoal}`));
-  if (stage.expectedEmotion) {
-    column.append(el("p", "emotion", `Customers expect to feel ${words(stage.expectedEmotion)}`));
+// ---- lanes ----
+
+function figure(name, label, value, shown, delta, kind) {
+  const box = el("div", "figure");
+  box.dataset.figure = name;
+  box.dataset.value = value === null || value === undefined ? "" : String(value);
+  box.append(el("span", "label", label), el("span", "value", shown));
+  box.append(el("span", "change", change(delta, kind)));
+  return box;
+}
+
+function funnel(stage, last) {
+  const f = stage.figures;
+  const c = stage.change;
+  const cell = [figure("entered", "Entered", f.entered, f.entered.toLocaleString(), c.entered)];
+  if (last) {
+    cell.push(el("p", "note", "The last stage: customers who reach it have arrived."));
+    return cell;
   }
-  for (const touchpoint of stage.touchpoints) {
+  cell.push(
+    figure("conversionRate", "Conversion", f.conversionRate, percent(f.conversionRate),
+      c.conversionRate, "rate"),
+    figure("dropOffRate", "Drop-off", f.dropOffRate, percent(f.dropOffRate), c.dropOffRate, "rate"),
+    figure("converted", "Converted", f.converted, f.converted.toLocaleString(), c.converted),
+    figure("dropped", "Dropped", f.dropped, f.dropped.toLocaleString(), c.dropped),
+    figure("pending", "Pending", f.pending, f.pending.toLocaleString(), c.pending),
+    figure("medianTimeToConvert", "Median time to convert", f.medianTimeToConvert,
+      duration(f.medianTimeToConvert), c.medianTimeToConvert, "time"),
+    figure("p90TimeToConvert", "90th percentile", f.p90TimeToConvert,
+      duration(f.p90TimeToConvert), c.p90TimeToConvert, "time"),
+  );
+  return cell;
+}
+
+function goal(stage) {
+  const cell = [];
+  cell.push(el("p", "goal", stage.stage.customerGoal ? `Goal: ${stage.stage.customerGoal}` : "No goal written yet."));
+  if (stage.stage.expectedEmotion) {
+    cell.push(el("p", "emotion", `Expected to feel ${words(stage.stage.expectedEmotion)}`));
+  }
+  return cell;
+}
+
+function touchpoints(stage) {
+  if (!stage.touchpoints.length) return [el("p", "note", "No touchpoints.")];
+  return stage.touchpoints.map(({ touchpoint, reach }) => {
     const card = el("div", "touchpoint");
     card.append(el("strong", null, touchpoint.name));
     card.append(el("span", "tag", words(touchpoint.channel)));
-    if (touchpoint.ownerTeam) card.append(el("span", "tag", touchpoint.ownerTeam.name));
-    const count = touchpoint.observationCount;
-    card.append(el("span", "tag", `${count} observation${count === 1 ? "" : "s"}`));
-    column.append(card);
-  }
-  for (const { node } of stage.observations.edges) {
-    const quote = el("blockquote", `observation ${node.kind.toLowerCase()}`, node.text);
-    const when = new Date(node.createdAt).toLocaleDateString();
-    quote.append(el("cite", null, `${words(node.kind)} · ${node.authorName} · ${when}`));
-    column.append(quote);
-  }
-  return column;
+    if (touchpoint.ownerTeam) card.append(el("span", "tag", `team ${touchpoint.ownerTeam.name}`));
+    const reached = reach === null ? "other channel" : `${reach.toLocaleString()} reached`;
+    card.append(el("span", "tag", reached));
+    if (touchpoint.eventNames.length) {
+      card.append(el("span", "events", `Events: ${touchpoint.eventNames.join(", ")}`));
+    }
+    return card;
+  });
 }
 
-async function show(token) {
-  const data = await graphql(token, QUERY, { id: JOURNEY_ID });
-  if (!data.journey) {
-    say("This journey does not exist, or your token's workspace cannot see it.", true);
+function emotions(stage) {
+  const e = stage.emotions;
+  const cell = [];
+  const sentiment = e.sentiment === null ? "none recorded" : e.sentiment.toFixed(1);
+  let line = `Sentiment ${sentiment}`;
+  if (e.expectedScore !== null) line += ` (expected ${words(e.expected)}: ${e.expectedScore.toFixed(1)})`;
+  cell.push(el("p", "sentiment", line));
+  if (e.counts.length) {
+    const list = el("ul", "counts");
+    for (const { emotion, observations } of e.counts) {
+      list.append(el("li", null, `${words(emotion)} × ${observations}`));
+    }
+    cell.push(list);
+  }
+  return cell;
+}
+
+function quote(node) {
+  const item = el("blockquote", "observation", node.text);
+  const who = [node.authorName];
+  if (node.authorTeam) who.push(node.authorTeam.name);
+  who.push(new Date(node.createdAt).toLocaleDateString());
+  const cite = el("cite", null, who.join(" · "));
+  if (node.permalink) {
+    const link = el("a", null, "in Slack");
+    link.href = node.permalink;
+    link.rel = "noopener noreferrer";
+    cite.append(" · ", link);
+  }
+  item.append(cite);
+  return item;
+}
+
+function observations(stage, map) {
+  if (!stage.observations.length) return [el("p", "note", "Nothing logged in this period.")];
+  return stage.observations.map((group) => {
+    const box = el("section", `kind ${group.kind.toLowerCase()}`);
+    box.append(el("h4", null, `${KINDS[group.kind]} (${group.total})`));
+    const list = el("div", "quotes");
+    for (const { node } of group.observations.edges) list.append(quote(node));
+    box.append(list);
+    let page = group.observations.pageInfo;
+    if (page.hasNextPage) {
+      const more = el("button", "more", "Show more");
+      more.type = "button";
+      more.onclick = async () => {
+        const filter = { stageId: stage.stage.id, kind: group.kind, since: map.since, until: map.until };
+        const data = await graphql(MORE, { filter, after: page.endCursor, first: MORE_PAGE });
+        for (const { node } of data.observations.edges) list.append(quote(node));
+        page = data.observations.pageInfo;
+        more.hidden = !page.hasNextPage;
+      };
+      box.append(more);
+    }
+    return box;
+  });
+}
+
+function alerts(stage) {
+  if (!stage.alerts.length) return [el("p", "note", "None open.")];
+  return stage.alerts.map((alert) => {
+    const box = el("div", "alert");
+    box.append(el("strong", null, `⚠ Alert: ${words(alert.status)}`));
+    box.append(el("p", null, `Drop-off ${percent(alert.recent.dropOffRate)} now vs ${percent(alert.baseline.dropOffRate)} baseline`));
+    box.append(el("p", null, `p-value ${alert.pValue.toExponential(1)}`));
+    if (alert.driver) box.append(el("p", null, `Driven by ${alert.driver.dimension} ${alert.driver.label}`));
+    box.append(el("p", null, alert.assigneeName ? `Assigned to ${alert.assigneeName}` : "Not assigned"));
+    return box;
+  });
+}
+
+function actionCard({ action, observationCount }) {
+  const box = el("div", "action");
+  box.append(el("strong", null, action.title));
+  const team = action.ownerTeam ? `team ${action.ownerTeam.name}` : "no team";
+  const linked = `${observationCount} observation${observationCount === 1 ? "" : "s"}`;
+  box.append(el("p", null, `${words(action.status)} · ${team} · ${linked}`));
+  return box;
+}
+
+function actions(stage) {
+  if (!stage.actions.length) return [el("p", "note", "No actions.")];
+  return stage.actions.map(actionCard);
+}
+
+const LANE_CELLS = { goal, funnel, touchpoints, emotions, observations, alerts, actions };
+
+function row(className, header, cells) {
+  const line = el("div", `row ${className}`);
+  line.setAttribute("role", "row");
+  line.append(header, ...cells);
+  return line;
+}
+
+function renderMap(map) {
+  const grid = document.getElementById("map");
+  stageCount = map.stages.length;
+  grid.style.setProperty("--stages", String(Math.max(stageCount, 1)));
+  const corner = el("div", "corner", "Lane");
+  corner.setAttribute("role", "columnheader");
+  const heads = map.stages.map((stage, n) => {
+    const head = el("h2", "cell stage-name", `${n + 1}. ${stage.stage.name}`);
+    head.setAttribute("role", "columnheader");
+    head.dataset.stageIndex = String(n);
+    return head;
+  });
+  const rows = [row("stages", corner, heads)];
+  for (const [lane, label] of LANES) {
+    const header = el("h3", "lane", label);
+    header.setAttribute("role", "rowheader");
+    const cells = map.stages.map((stage, n) => {
+      const cell = el("div", `cell ${lane}`);
+      cell.setAttribute("role", "cell");
+      cell.dataset.stageIndex = String(n);
+      cell.dataset.stage = stage.stage.name;
+      cell.append(...LANE_CELLS[lane](stage, lane === "funnel" ? n === stageCount - 1 : map));
+      return cell;
+    });
+    rows.push(row(lane, header, cells));
+  }
+  grid.replaceChildren(...rows);
+  if (map.journeyActions.length) {
+    const wide = el("section", "journey-actions");
+    wide.append(el("h3", null, "Actions on the whole journey"), ...map.journeyActions.map(actionCard));
+    grid.append(wide);
+  }
+  showStage(Math.min(shownStage, Math.max(stageCount - 1, 0)));
+}
+
+function showStage(n) {
+  shownStage = n;
+  for (const cell of document.querySelectorAll("[data-stage-index]")) {
+    cell.classList.toggle("current", cell.dataset.stageIndex === String(n));
+  }
+  const head = document.querySelector(`.stage-name[data-stage-index="${n}"]`);
+  document.getElementById("stage-shown").textContent = head ? head.textContent : "";
+  document.getElementById("previous-stage").disabled = n <= 0;
+  document.getElementById("next-stage").disabled = n >= stageCount - 1;
+  document.getElementById("stage-picker").hidden = stageCount < 2;
+}
+
+async function drawPicture(spec) {
+  const figure = document.getElementById("picture");
+  figure.hidden = false;
+  // ast: Vega's expressions are interpreted, not compiled with eval (the CSP forbids it);
+  // defaultStyle: false adds no inline stylesheet; no actions menu, no tooltip styles.
+  await vegaEmbed(figure, spec, {
+    ast: true,
+    defaultStyle: false,
+    actions: false,
+    tooltip: false,
+    renderer: "svg",
+  });
+}
+
+async function show() {
+  const view = viewFromAddress();
+  const data = await graphql(MAP, variables(view));
+  const result = data.journeyMap;
+  fillForm(view, { ...data, map: result.map });
+  if (!result.map) {
+    say(result.errors.map((e) => e.message).join(" "), true);
     return false;
   }
-  const journey = data.journey;
-  document.title = `${journey.name} · JourneyOps`;
-  document.getElementById("title").textContent = journey.name;
-  const who = journey.persona ? journey.persona.name : "all customers";
+  const map = result.map;
+  document.title = `${map.journey.name} · JourneyOps`;
+  document.getElementById("title").textContent = map.journey.name;
+  const who = map.persona ? map.persona.name : "all customers";
+  const channel = map.channel ? ` entering by ${words(map.channel)}` : "";
   document.getElementById("subtitle").textContent =
-    `${who} · conversion window ${journey.conversionWindowDays} days · ${journey.timezone}`;
-  document.getElementById("map").replaceChildren(...journey.stages.map(renderStage));
-  say(journey.stages.length ? "" : "This journey has no stages yet.");
+    `${who}${channel} · ${map.from} to ${map.to} (excluded), against ${map.previousFrom} to ` +
+    `${map.previousTo} · ${map.journey.timezone}`;
+  renderMap(map);
+  await drawPicture(map.picture);
+  say(map.stages.length ? "" : "This journey has no stages yet.");
+  document.body.dataset.asOf = map.asOf;
+  document.body.dataset.loaded = addressOf(view);
   return true;
 }
 
+async function download(format) {
+  say(`Drawing the ${format.toUpperCase()}…`);
+  const response = await fetch(`/journeys/${JOURNEY_ID}.${format}${addressOf(viewFromAddress())}`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({ errors: [{ message: response.statusText }] }));
+    say(`Could not export: ${body.errors[0].message}`, true);
+    return;
+  }
+  const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  const link = el("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = name ? name[1] : `journey.${format}`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  say("");
+}
+
 // graphql-transport-ws: connection_init → connection_ack → subscribe → next…
-function follow(token) {
+function follow() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const socket = new WebSocket(`${scheme}://${location.host}/graphql`, "graphql-transport-ws");
   socket.onopen = () =>
@@ -107,14 +480,14 @@ function follow(token) {
         payload: { query: SUBSCRIPTION, variables: { id: JOURNEY_ID } },
       }));
     } else if (message.type === "next") {
-      show(token).catch((error) => say(error.message, true));
+      show().catch((error) => say(error.message, true));
     } else if (message.type === "ping") {
       socket.send(JSON.stringify({ type: "pong" }));
     }
   };
   socket.onclose = () => {
     document.getElementById("live").hidden = true;
-    setTimeout(() => follow(token), 5000);
+    setTimeout(follow, 5000);
   };
 }
 
@@ -124,17 +497,18 @@ function askForToken(reason) {
   form.hidden = false;
   form.onsubmit = (event) => {
     event.preventDefault();
-    const token = document.getElementById("token").value.trim();
-    localStorage.setItem(TOKEN_KEY, token);
+    const given = document.getElementById("token").value.trim();
+    localStorage.setItem(TOKEN_KEY, given);
     form.hidden = true;
-    start(token);
+    start(given);
   };
 }
 
-async function start(token) {
+async function start(given) {
+  token = given;
   say("Loading…");
   try {
-    if (await show(token)) follow(token);
+    if (await show()) follow();
     document.getElementById("sign-out").hidden = false;
   } catch (error) {
     if (error.status === 401) {
@@ -146,6 +520,25 @@ async function start(token) {
   }
 }
 
+function changeView() {
+  const period = document.getElementById("period").value;
+  const custom = period === "custom";
+  document.getElementById("from-label").hidden = !custom;
+  document.getElementById("to-label").hidden = !custom;
+  history.replaceState(null, "", addressOf(viewFromForm()));
+  say("Loading…");
+  show().catch((error) => say(`Could not load the map: ${error.message}`, true));
+}
+
+for (const id of ["period", "from", "to", "persona", "channel"]) {
+  document.getElementById(id).onchange = changeView;
+}
+document.getElementById("view").onsubmit = (event) => event.preventDefault();
+for (const button of document.querySelectorAll("[data-export]")) {
+  button.onclick = () => download(button.dataset.export).catch((error) => say(error.message, true));
+}
+document.getElementById("previous-stage").onclick = () => showStage(Math.max(shownStage - 1, 0));
+document.getElementById("next-stage").onclick = () => showStage(Math.min(shownStage + 1, stageCount - 1));
 document.getElementById("sign-out").onclick = () => {
   localStorage.removeItem(TOKEN_KEY);
   location.reload();

@@ -1,0 +1,215 @@
+"""The map page in a real browser (Debian's chromium, driven by Playwright): the demo's map
+shows the figures `stageMetrics` gives, a persona's when one is chosen, fits 1440 px without
+scrolling sideways, shows one stage at a time at 390 px, breaks no CSP rule, passes axe-core,
+and downloads its PNG."""
+
+import json
+import shutil
+from pathlib import Path
+from urllib.parse import unquote
+
+import httpx
+import pytest
+from playwright.async_api import async_playwright
+from sqlalchemy import select
+
+from domain.models import Journey, Persona
+from journeyops import demo
+from tests.support import factories
+from tests.support.graphql_data import gid
+from tests.support.live_servers import serving
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.11.0" / "axe.min.js"
+FIGURES = [
+    "entered",
+    "converted",
+    "dropped",
+    "pending",
+    "conversionRate",
+    "dropOffRate",
+    "medianTimeToConvert",
+    "p90TimeToConvert",
+]
+METRICS = """
+query($id: ID!, $from: Date!, $to: Date!, $asOf: DateTime, $personaId: ID) {
+  journey(id: $id) { stageMetrics(from: $from, to: $to, asOf: $asOf, personaId: $personaId) {
+    stages { entered converted dropped pending conversionRate dropOffRate
+             medianTimeToConvert p90TimeToConvert } } }
+}
+"""
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("chromium") is None, reason="needs Debian's chromium (.ci/run installs it)"
+)
+
+
+@pytest.fixture
+async def demo_map(db):
+    """The demo workspace (a smaller crowd), its online-purchase journey and a read token."""
+    async with db.begin() as session:
+        workspace, _ = await demo.load(session, customers=(800, 150))
+        token = await factories.make_token(session, workspace, "read")
+        journey = await session.scalar(select(Journey).where(Journey.name == "Online purchase"))
+        persona = await session.scalar(select(Persona).order_by(Persona.name).limit(1))
+    return journey, persona, token
+
+
+@pytest.fixture
+async def browser():
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield browser
+        await browser.close()
+
+
+async def _page(browser, address, token, width, height=900):
+    context = await browser.new_context(
+        viewport={"width": width, "height": height}, accept_downloads=True
+    )
+    await context.add_init_script(f"localStorage.setItem('journeyops.token', {json.dumps(token)})")
+    page = await context.new_page()
+    page.violations = []
+    page.console = []
+    page.on("console", lambda m: page.console.append(m.text))
+    page.on("pageerror", lambda e: page.console.append(str(e)))
+    page.on(
+        "console",
+        lambda m: page.violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    return page
+
+
+async def _loaded(page, query_part: str = "") -> None:
+    try:
+        await page.wait_for_function(
+            "want => decodeURIComponent(document.body.dataset.loaded || '').includes(want) && "
+            "document.querySelector('#picture svg')",
+            arg=query_part,
+            timeout=15_000,
+        )
+    except Exception:
+        message = await page.text_content("#message")
+        raise AssertionError(
+            f"the map did not load: {message!r}, console: {page.console}"
+        ) from None
+
+
+async def _shown_figures(page) -> list[dict]:
+    return await page.evaluate(
+        """figures => [...document.querySelectorAll('.row.funnel .cell')].map(cell =>
+            Object.fromEntries(figures.map(name => {
+                const box = cell.querySelector(`[data-figure="${name}"]`);
+                return [name, box ? box.dataset.value : null];
+            })))""",
+        FIGURES,
+    )
+
+
+def _as_shown(stages: list[dict]) -> list[dict]:
+    """stageMetrics' figures as the page keeps them (text; the last stage only `entered`)."""
+    shown = []
+    for n, stage in enumerate(stages):
+        last = n == len(stages) - 1
+        shown.append(
+            {
+                name: (None if last and name != "entered" else "" if v is None else str(v))
+                for name, v in stage.items()
+            }
+        )
+    return shown
+
+
+async def _stage_metrics(address, token, journey, page, persona=None) -> list[dict]:
+    period = await page.evaluate(
+        "() => [document.getElementById('from').value, document.getElementById('to').value,"
+        " document.body.dataset.asOf]"
+    )
+    async with httpx.AsyncClient(base_url=f"http://{address}") as http:
+        response = await http.post(
+            "/graphql",
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                "query": METRICS,
+                "variables": {
+                    "id": gid("Journey", journey),
+                    "from": period[0],
+                    "to": period[1],
+                    "asOf": period[2],
+                    "personaId": gid("Persona", persona) if persona else None,
+                },
+            },
+        )
+    return response.json()["data"]["journey"]["stageMetrics"]["stages"]
+
+
+def _same(shown: list[dict], expected: list[dict]) -> None:
+    """Figures equal, floats compared as numbers (JavaScript and Python print them alike, but
+    the last digit of a float's text is not worth a failure)."""
+    assert len(shown) == len(expected) == 5
+    for page_stage, metric_stage in zip(shown, _as_shown(expected), strict=True):
+        for name in FIGURES:
+            a, b = page_stage[name], metric_stage[name]
+            if a and b and "." in a + b:
+                assert float(a) == pytest.approx(float(b), rel=1e-12), name
+            else:
+                assert a == b, name
+
+
+async def test_the_demo_map_in_a_browser(database_url, demo_map, browser, tmp_path):
+    journey, persona, token = demo_map
+    async with serving(database_url) as served:
+        address = f"http://{served.address}/journeys/{journey.id}?days=30"
+        page = await _page(browser, address, token, 1440)
+        await page.goto(address)
+        await _loaded(page, "days=30")
+
+        _same(
+            await _shown_figures(page), await _stage_metrics(served.address, token, journey, page)
+        )
+        assert int((await _shown_figures(page))[0]["entered"]) > 0
+        await page.screenshot(path=tmp_path / "map-1440.png", full_page=True)
+        assert await page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+
+        everyone = await _shown_figures(page)
+        await page.select_option("#persona", label=persona.name)
+        await _loaded(page, f"persona={gid('Persona', persona)}")
+        for_persona = await _shown_figures(page)
+        assert for_persona != everyone
+        _same(
+            for_persona,
+            await _stage_metrics(served.address, token, journey, page, persona=persona),
+        )
+        assert gid("Persona", persona) in unquote(page.url)
+
+        async with page.expect_download() as downloading:
+            await page.click("[data-export=png]")
+        download = await downloading.value
+        assert download.suggested_filename.endswith(".png")
+        assert Path(await download.path()).read_bytes().startswith(b"\x89PNG")
+
+        await page.evaluate(AXE.read_text())
+        found = await page.evaluate("async () => (await axe.run()).violations")
+        serious = [v["id"] for v in found if v["impact"] in ("serious", "critical")]
+        assert serious == []
+        assert page.violations == []
+
+        phone = await _page(browser, address, token, 390, 844)
+        await phone.goto(page.url)
+        await _loaded(phone)
+        visible = await phone.eval_on_selector_all(
+            ".row.funnel .cell", "cells => cells.filter(c => c.offsetParent).length"
+        )
+        assert visible == 1
+        await phone.click("#next-stage")
+        assert "2." in await phone.text_content("#stage-shown")
+        await phone.screenshot(path=tmp_path / "map-390.png", full_page=True)
+        assert await phone.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+        assert phone.violations == []
+        print(f"screenshots: {tmp_path}")
