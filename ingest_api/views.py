@@ -117,7 +117,7 @@ async def _ingest(
     part lost to an outage answers 503 and the library sends the whole batch again: the parts
     already stored are then acknowledged as duplicates, so nothing is stored twice."""
     received_at, result = datetime.now(UTC), IngestResult()
-    for start in range(0, len(events), BATCH_EVENTS_MAX):
+    for start in range(0, max(len(events), 1), BATCH_EVENTS_MAX):  # an empty batch is judged too
         try:
             async with request.app.state.runtime.transaction() as session:
                 part = await event_service.ingest(
