@@ -1,0 +1,75 @@
+"""Stage metrics for the last N days against the N days before: what `/journey metrics`
+shows. The earlier period is evaluated as of N days ago, so both cohorts had the same time to
+convert and the change compares like with like; both are read in one snapshot."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.journey.models import Journey
+from domain.metrics import stage_metrics
+from domain.metrics.evaluation import asked
+from domain.metrics.figures import StageFigures
+from domain.metrics.snapshot import snapshot
+from domain.stage import service as stage_service
+from domain.validation import in_range
+
+DAYS_MAX = 366
+
+
+@dataclass(frozen=True)
+class StageTrend:
+    current: StageFigures
+    previous: StageFigures
+
+
+@dataclass(frozen=True)
+class RecentMetrics:
+    journey: Journey
+    days: int
+    start: date  # local days [start, end) in the journey's time zone
+    end: date
+    stages: list[StageTrend]  # every stage, in order
+    stage_id: uuid.UUID | None  # the stage asked about, if one was
+
+
+async def recent(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    journey: str | None,
+    stage: str | None = None,
+    days: int = 7,
+    now: datetime | None = None,
+) -> RecentMetrics:
+    """The journey's stage figures for the last `days` local days (today included) and for
+    the `days` before them; `stage` (forgiving lookup) picks one stage to focus on."""
+    in_range(days, field="days", label="The period (days)", low=1, high=DAYS_MAX)
+    found, focus = await stage_service.find_in_journey(
+        session, workspace_id=workspace_id, journey=journey, stage=stage
+    )
+    now = now or datetime.now(UTC)
+    end = now.astimezone(ZoneInfo(found.timezone)).date() + timedelta(days=1)
+    start = end - timedelta(days=days)
+    questions = [
+        asked(start - shift, end - shift, now - shift)
+        for shift in (timedelta(0), timedelta(days=days))
+    ]
+    async with snapshot(session, workspace_id=workspace_id) as reading:
+        current, previous = [
+            await stage_metrics.read(
+                reading, workspace_id=workspace_id, journey_id=found.id, asked=question
+            )
+            for question in questions
+        ]
+    return RecentMetrics(
+        journey=found,
+        days=days,
+        start=start,
+        end=end,
+        stages=[StageTrend(c, p) for c, p in zip(current.stages, previous.stages, strict=True)],
+        stage_id=focus.id if focus else None,
+    )
