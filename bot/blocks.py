@@ -37,7 +37,7 @@ from bot.text import (
 from domain.alert.models import AlertStatus
 from domain.alert.overview import AlertsOverview, NamedRule, OpenAlert
 from domain.journey.summary import JourneyMap, StageSummary
-from domain.metrics.recent import RecentMetrics, StageTrend
+from domain.metrics.trend import RecentMetrics, StageTrend
 from domain.observation.flows import TeamView
 from domain.observation.models import Observation
 from domain.stage.service import StagePlace

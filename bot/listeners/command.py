@@ -29,7 +29,7 @@ from domain.alert import overview as alert_overview
 from domain.errors import DomainError, ErrorCode, ValidationError
 from domain.journey import summary
 from domain.member import service as member_service
-from domain.metrics import recent
+from domain.metrics import trend
 from domain.observation import flows
 from domain.subscription import service as subscription_service
 
@@ -120,7 +120,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
             return Reply(blocks.unsubscribed_message(removed, channel_id), "Unsubscribed")
         case ShowMetrics(journey=journey_name, stage=stage, days=days, public=public):
             async with db.begin() as session:
-                metrics = await recent.recent(
+                metrics = await trend.recent(
                     session,
                     workspace_id=person.workspace_id,
                     journey=journey_name,

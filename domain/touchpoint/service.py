@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.errors import Duplicate, ErrorCode, ValidationError
 from domain.lookup import get_in_workspace
 from domain.matching import contains_pattern
-from domain.metrics import maintain
+from domain.metrics import remap
 from domain.observation.models import Observation
 from domain.stage import service as stage_service
 from domain.team.models import Team
@@ -214,7 +214,7 @@ async def add(
     session.add(touchpoint)
     await session.flush()
     if names:  # events already received under these names now count (a backfill)
-        await maintain.remap(
+        await remap.remap(
             session, workspace_id=workspace_id, journey_id=stage.journey_id, event_names=names
         )
     return touchpoint
@@ -264,7 +264,7 @@ async def update(
         remapped |= set(touchpoint.event_names)
     await session.flush()
     if remapped:
-        await maintain.remap(
+        await remap.remap(
             session,
             workspace_id=workspace_id,
             journey_id=touchpoint.journey_id,
@@ -309,7 +309,7 @@ async def delete(
     await session.delete(touchpoint)
     await session.flush()
     if names:
-        await maintain.remap(
+        await remap.remap(
             session, workspace_id=workspace_id, journey_id=journey_id, event_names=names
         )
 

@@ -91,6 +91,7 @@ async def test_map_summary_reports_emotions_and_pain_points_per_stage(session):
     stages = await stages_of(session, journey)
     await make_observation(session, stage=stages[2], emotion="anxiety", text="shipping")
     await make_observation(session, stage=stages[2], emotion="anxiety", kind="insight")
+    await session.commit()
     journey_map = await summary.summarise_named(
         session, workspace_id=workspace.id, journey="online purchase"
     )
