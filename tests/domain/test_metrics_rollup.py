@@ -10,6 +10,7 @@ import pytest
 from domain.journey import service as journey_service
 from domain.metrics import daily_rollups, fold
 from domain.metrics.breakdown import stage_breakdown
+from domain.metrics.snapshot import snapshot
 from domain.pg import connection_of
 from domain.stage import service as stage_service
 from domain.touchpoint import service as touchpoint_service
@@ -268,3 +269,17 @@ async def test_a_fold_committed_between_the_statements_of_a_reading_changes_none
         )
         assert {s.key: s.stages[0].entered for s in by_channel} == {"ad": 3, "web": 1}
         assert look(await metrics(session, journey, as_of=as_of)) == (4, 3, 1, 0, 3600.0)
+
+
+async def test_a_reading_is_one_read_only_snapshot_of_what_was_committed(db):
+    async with db.begin() as session:
+        workspace, _, _ = await make_shop(session)
+        await send(session, workspace, track("ann", "Ad Clicked", "2026-11-02T08:00:00Z"))
+    async with db() as session, snapshot(session, workspace_id=workspace.id) as reading:
+        connection = await connection_of(reading)
+        assert await connection.fetchrow(
+            "SELECT current_setting('transaction_isolation') AS isolation, "
+            "current_setting('transaction_read_only') AS read_only, "
+            "(SELECT count(*) FROM pending_batch WHERE workspace_id = $1) AS pending",
+            workspace.id,
+        ) == ("repeatable read", "on", 0)
