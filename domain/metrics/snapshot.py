@@ -5,7 +5,9 @@ A reading takes several statements (the rollup cells, then the ranks their histo
 to, then reach); in one snapshot, a fold committing meanwhile changes none of them, so the
 figures agree with one another without row versions or retries. The fold runs in a
 transaction of its own, committed before the snapshot begins (the snapshot sees it), which is
-also why the reading cannot be the caller's transaction, and sees only what is committed.
+also why the reading cannot be the caller's transaction, and sees only what is committed. So a
+caller reads before it writes metrics in its own transaction, or after it commits: a fold or
+rollup lock its transaction held would keep the reader's fold waiting for it.
 
 Everything runs on one connection, checked out for the reading alone; leaving the block by an
 exception or a cancellation (graphql-core cancels a field's siblings when one fails) rolls back
