@@ -15,7 +15,6 @@ from sqlalchemy import select
 from domain.journey.models import Journey
 from domain.journey_map import picture
 from domain.journey_map import service as map_service
-from domain.metrics import service as metrics_service
 from infrastructure.database import create_engine, create_sessionmaker
 from journeyops import demo, migrations
 from tests.support.database import create_database, drop_database, server_url
@@ -49,7 +48,7 @@ async def main() -> None:
 
         async def stage_metrics():
             async with db.begin() as session:
-                await metrics_service.stage_metrics(
+                await stage_metrics(
                     session,
                     workspace_id=workspace.id,
                     journey_id=journey.id,

@@ -19,8 +19,8 @@ from bench.setup import Clock, Shop, fresh_shop
 from domain.event import service as event_service
 from domain.event import synthetic
 from domain.event.message import BATCH_EVENTS_MAX
-from domain.metrics import rollup
-from domain.metrics import service as metrics_service
+from domain.metrics import daily_rollups
+from domain.metrics.stage_metrics import stage_metrics
 from infrastructure.database import create_engine, create_sessionmaker
 from infrastructure.folding import fold_pending
 
@@ -117,7 +117,7 @@ async def measure(shop: Shop, runs: int) -> None:
     for _ in range(runs):
         async with db() as session:
             clock = Clock()
-            figures = await metrics_service.stage_metrics(
+            figures = await stage_metrics(
                 session,
                 workspace_id=shop.workspace_id,
                 journey_id=shop.journey_id,
@@ -142,7 +142,7 @@ async def measure(shop: Shop, runs: int) -> None:
                 NAIVE, shop.workspace_id, shop.journey_id, low, high, END, 30 * 86400.0
             )
             naive.append(clock.seconds)
-        read = await rollup.cells(
+        read = await daily_rollups.cells(
             connection,
             workspace_id=shop.workspace_id,
             journey_id=shop.journey_id,
@@ -190,10 +190,11 @@ async def measure(shop: Shop, runs: int) -> None:
             )
         )
         same = same and mine == theirs and close
+    ranks = sum(len(daily_rollups.ranks(s.converted)) for s in figures.stages if s.converted)
     print(
         f"\nread: {len(read.cells)} rollup rows (stage, day, entry touchpoint), "
         f"{read.taken_back} progress rows counted after the evaluation time taken back, "
-        f"{sum(len(rollup.ranks(s.converted)) for s in figures.stages if s.converted)} ranks "
+        f"{ranks} ranks "
         f"looked up; the period holds {progress_rows:,} progress rows"
     )
     ours_p50 = statistics.median(ours)

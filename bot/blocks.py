@@ -39,7 +39,7 @@ from domain.alert.overview import AlertsOverview, NamedRule, OpenAlert
 from domain.by_name.stage import StagePlace
 from domain.by_name.touchpoint import TouchpointPlace
 from domain.journey.summary import JourneyMap, StageSummary
-from domain.metrics.recent import RecentMetrics, StageTrend
+from domain.metrics.trend import RecentMetrics, StageTrend
 from domain.observation.flows import TeamView
 from domain.observation.models import Observation
 from domain.team.models import Team

@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 from bot.blocks import Blocks, change, fit, label, lines_within, note, percent, section
 from bot.text import escape, quote, shorten
 from domain.digest.service import JourneyMovement, SeenElsewhere, WeeklyDigest
-from domain.metrics.recent import StageTrend
+from domain.metrics.trend import StageTrend
 
 QUOTE_MAX = 200
 

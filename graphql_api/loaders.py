@@ -6,6 +6,7 @@ journey map (journeys → stages → touchpoints → owner teams and observation
 statement per level, however big the journey is.
 """
 
+import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -44,7 +45,21 @@ from graphql_api.types.touchpoint import Touchpoint
 
 K = uuid.UUID
 V = TypeVar("V")
+Key = TypeVar("Key")
 Batch = Callable[[AsyncSession, uuid.UUID, list[K]], Awaitable[dict[K, Any]]]
+
+
+class Loader(DataLoader[Key, V]):
+    """A DataLoader each resolver awaits through a shield of its own.
+
+    Resolvers asking for the same key await one future (the load cached for the request), and
+    cancelling a task cancels the future it awaits. graphql-core cancels the other fields of a
+    parent when one of them fails: unshielded, one cancelled field cancelled the load under
+    every other field waiting for it, which then failed with CancelledError. Shielded, the
+    load runs on and a cancelled field only stops waiting."""
+
+    def load(self, key: Key) -> Awaitable[V]:
+        return asyncio.shield(super().load(key))
 
 
 class Loaders:
@@ -101,7 +116,7 @@ class Loaders:
             ),
             default=list,
         )
-        self.first_observation_pages = DataLoader(load_fn=self._first_pages, cache=cache)
+        self.first_observation_pages = Loader(load_fn=self._first_pages, cache=cache)
         self.observation_count = self._loader(
             lambda s, ws, ids: observation_service.count_by_touchpoint(
                 s, workspace_id=ws, touchpoint_ids=ids
@@ -127,15 +142,15 @@ class Loaders:
                 pages.update({(stage_id, first): page for stage_id, page in found.items()})
         return [pages[key] for key in keys]
 
-    def _loader(self, batch: Batch, *, default: Callable[[], Any] = lambda: None) -> DataLoader:
+    def _loader(self, batch: Batch, *, default: Callable[[], Any] = lambda: None) -> Loader:
         async def load(keys: list[K]) -> Sequence[Any]:
             async with self._transaction() as session:
                 found = await batch(session, self._workspace_id, keys)
             return [found.get(key, default()) for key in keys]
 
-        return DataLoader(load_fn=load, cache=self._cache)
+        return Loader(load_fn=load, cache=self._cache)
 
-    def _by_id(self, model: type, convert: Callable[[Any], V]) -> DataLoader[K, V | None]:
+    def _by_id(self, model: type, convert: Callable[[Any], V]) -> Loader[K, V | None]:
         """Rows by id; an id of another workspace loads as None, like an unknown one."""
 
         async def batch(session: AsyncSession, workspace_id: uuid.UUID, ids: list[K]) -> dict:
@@ -144,7 +159,7 @@ class Loaders:
 
         return self._loader(batch)
 
-    def _grouped(self, batch: Batch, convert: Callable[[Any], V]) -> DataLoader[K, list[V]]:
+    def _grouped(self, batch: Batch, convert: Callable[[Any], V]) -> Loader[K, list[V]]:
         async def converted(session: AsyncSession, workspace_id: uuid.UUID, ids: list[K]) -> dict:
             grouped = await batch(session, workspace_id, ids)
             return {key: [convert(row) for row in rows] for key, rows in grouped.items()}

@@ -11,7 +11,7 @@ from domain.alert_rule import service as alert_rule_service
 from domain.errors import ValidationError
 from domain.journey import service as journey_service
 from domain.journey_map import service as map_service
-from domain.metrics import service as metrics_service
+from domain.metrics.unmapped_events import unmapped_events
 from domain.observation import service as observation_service
 from domain.persona import service as persona_service
 from domain.team import service as team_service
@@ -85,11 +85,9 @@ class Query:
         "mapping one in a touchpoint counts its past events too."
     )
     async def unmapped_events(self, info: Info) -> list[UnmappedEvent]:
-        # The read may fold pending batches first (domain.metrics.fold): committed with it.
+        # The reader folds and reads on a connection of its own (domain.metrics.snapshot).
         async with info.context.runtime.transaction() as session:
-            rows = await metrics_service.unmapped_events(
-                session, workspace_id=info.context.workspace_id
-            )
+            rows = await unmapped_events(session, workspace_id=info.context.workspace_id)
         return [
             UnmappedEvent(name=r.name, events=r.events, last_received_at=r.last_received_at)
             for r in rows

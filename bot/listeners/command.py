@@ -31,7 +31,7 @@ from domain.by_name import subscription as subscription_by_name
 from domain.by_name import team as team_by_name
 from domain.errors import DomainError, ErrorCode, ValidationError
 from domain.member import service as member_service
-from domain.metrics import recent
+from domain.metrics import trend
 from domain.observation import flows
 
 
@@ -121,7 +121,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
             return Reply(blocks.unsubscribed_message(removed, channel_id), "Unsubscribed")
         case ShowMetrics(journey=journey_name, stage=stage, days=days, public=public):
             async with transaction() as session:
-                metrics = await recent.recent(
+                metrics = await trend.recent(
                     session,
                     workspace_id=person.workspace_id,
                     journey=journey_name,

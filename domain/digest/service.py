@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.digest.models import TeamDigest
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
-from domain.metrics import service as metrics_service
-from domain.metrics.recent import StageTrend
+from domain.metrics.stage_metrics import stage_metrics
+from domain.metrics.trend import StageTrend
 from domain.observation.models import Observation
 from domain.stage.models import Stage
 from domain.team.models import Team
@@ -124,7 +124,7 @@ async def _movements(
     for journey in journeys[:JOURNEYS_MAX]:
         # The week before is judged as of a week earlier: both had the same time to convert.
         current, previous = [
-            await metrics_service.stage_metrics(
+            await stage_metrics(
                 session,
                 workspace_id=team.workspace_id,
                 journey_id=journey.id,

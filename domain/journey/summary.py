@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
-from domain.metrics import service as metrics_service
+from domain.metrics.stage_metrics import stage_metrics
 from domain.observation.models import Observation
 from domain.stage import service as stage_service
 from domain.stage.models import Stage
@@ -68,7 +68,7 @@ async def summarise(
     now = now or datetime.now(UTC)
     since = now - timedelta(days=days)
     end = now.astimezone(ZoneInfo(journey.timezone)).date() + timedelta(days=1)
-    metrics = await metrics_service.stage_metrics(
+    metrics = await stage_metrics(
         session,
         workspace_id=workspace_id,
         journey_id=journey_id,

@@ -23,10 +23,10 @@ from domain.errors import ErrorCode, ValidationError
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
 from domain.journey_map import emotions
-from domain.metrics import service as metrics_service
+from domain.metrics import trend
+from domain.metrics.figures import StageFigures
 from domain.metrics.periods import period as utc_period
-from domain.metrics.recent import StageTrend
-from domain.metrics.service import StageFigures, StageMetrics
+from domain.metrics.trend import StageTrend
 from domain.observation import service as observation_service
 from domain.persona import service as persona_service
 from domain.persona.models import Persona
@@ -178,10 +178,16 @@ async def journey_map(
     wanted = one_of(Channel, channel, field="channel", label="Channel") if channel else None
     now = now or datetime.now(UTC)
     period = choose_period(timezone=journey.timezone, now=now, days=days, start=start, end=end)
-    current, previous = [
-        await _figures(session, journey, shown, now - timedelta(days=shift), persona_id, wanted)
-        for shown, shift in ((period, 0), (period.before(), period.days))
-    ]
+    current, previous = await trend.against_the_period_before(
+        session,
+        workspace_id=workspace_id,
+        journey_id=journey.id,
+        start=period.start,
+        end=period.end,
+        as_of=now,
+        persona_id=persona_id,
+        channel=wanted,
+    )
     since, until = utc_period(period.start, period.end, journey.timezone)
     parts = await _stage_parts(session, journey, since, until, observations_per_kind)
     reach = {r.touchpoint_id: r.customers for r in current.reach}
@@ -214,26 +220,6 @@ async def journey_map(
         channel=wanted,
         stages=stages,
         journey_actions=parts.actions(None),
-    )
-
-
-async def _figures(
-    session: AsyncSession,
-    journey: Journey,
-    period: Period,
-    as_of: datetime,
-    persona_id: uuid.UUID | None,
-    channel: Channel | None,
-) -> StageMetrics:
-    return await metrics_service.stage_metrics(
-        session,
-        workspace_id=journey.workspace_id,
-        journey_id=journey.id,
-        start=period.start,
-        end=period.end,
-        as_of=as_of,
-        persona_id=persona_id,
-        channel=channel,
     )
 
 

@@ -1,7 +1,7 @@
-"""Daily stage cohorts for drop-off alerts (domain.alert.evaluation.CohortSource), read from
-the stored progress like every stage metric: per local day of entry, who entered and who
-reached a later stage within the alert window (and by the evaluation time), split by persona
-(as of that time) and by entry channel."""
+"""Daily stage cohorts for drop-off alerts (domain.alert.evaluation.CohortSource), counted from
+the stored progress in one snapshot like every stage metric: per local day of entry, who
+entered and who converted within the alert window (and by the evaluation time), split by
+persona (as of that time) and by entry channel (docs/alerts.md)."""
 
 import uuid
 from collections import defaultdict
@@ -11,10 +11,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.alert.statistics import Cohort, Days, Proportion, Segment
 from domain.journey import service as journey_service
-from domain.metrics import fold
+from domain.metrics.definitions import converted_by, entered_in, persona_as_of
 from domain.metrics.periods import period
-from domain.metrics.service import PERSONA_AS_OF
+from domain.metrics.snapshot import snapshot
 from domain.pg import connection_of
+
+# $2 stage, $3 low, $4 high, $5 T, $6 the alert window in seconds, $7 the time zone, $8 journey
+COHORTS = f"""
+SELECT (p.entered_at AT TIME ZONE $7)::date AS day, persona.name AS persona,
+       t.channel, count(*) AS entered, count(*) FILTER (WHERE {converted_by("$6", "$5", "p")})
+       AS converted
+FROM stage_progress p
+JOIN customer c ON c.workspace_id = p.workspace_id AND c.id = p.customer_id
+LEFT JOIN touchpoint t ON t.workspace_id = p.workspace_id AND t.id = p.entry_touchpoint_id
+LEFT JOIN persona
+  ON persona.workspace_id = p.workspace_id AND persona.id = ({persona_as_of("$5")})
+WHERE p.workspace_id = $1 AND p.journey_id = $8 AND p.stage_id = $2
+  AND {entered_in("$3", "$4", "$5", "p")}
+GROUP BY 1, 2, 3
+"""
 
 
 async def daily_cohorts(
@@ -28,34 +43,23 @@ async def daily_cohorts(
     as_of: datetime,
 ) -> list[Cohort]:
     """One cohort per day in `days` (days nobody entered included, with zeros)."""
-    await fold.catch_up(session, workspace_id=workspace_id)
-    journey = await journey_service.get(session, workspace_id=workspace_id, journey_id=journey_id)
-    low, high = period(days.first, days.last + timedelta(days=1), journey.timezone)
-    connection = await connection_of(session)
-    rows = await connection.fetch(
-        f"""
-        SELECT (p.entered_at AT TIME ZONE $7)::date AS day, persona.name AS persona,
-               t.channel, count(*) AS entered,
-               count(*) FILTER (WHERE p.converted_at <= p.entered_at + make_interval(secs => $6)
-                                  AND p.converted_at <= $5) AS converted
-        FROM stage_progress p
-        JOIN customer c ON c.workspace_id = p.workspace_id AND c.id = p.customer_id
-        LEFT JOIN touchpoint t ON t.workspace_id = p.workspace_id AND t.id = p.entry_touchpoint_id
-        LEFT JOIN persona
-          ON persona.workspace_id = p.workspace_id AND persona.id = ({PERSONA_AS_OF})
-        WHERE p.workspace_id = $1 AND p.journey_id = $8 AND p.stage_id = $2
-          AND p.entered_at >= $3 AND p.entered_at < $4 AND p.entered_at <= $5
-        GROUP BY 1, 2, 3
-        """,
-        workspace_id,
-        stage_id,
-        low,
-        high,
-        as_of,
-        alert_window.total_seconds(),
-        journey.timezone,
-        journey_id,
-    )
+    async with snapshot(session, workspace_id=workspace_id) as reading:
+        journey = await journey_service.get(
+            reading, workspace_id=workspace_id, journey_id=journey_id
+        )
+        low, high = period(days.first, days.last + timedelta(days=1), journey.timezone)
+        connection = await connection_of(reading)
+        rows = await connection.fetch(
+            COHORTS,
+            workspace_id,
+            stage_id,
+            low,
+            high,
+            as_of,
+            alert_window.total_seconds(),
+            journey.timezone,
+            journey_id,
+        )
     totals: dict = defaultdict(lambda: [0, 0])
     segments: dict = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for row in rows:

@@ -2,7 +2,7 @@
 
 Ingest stores raw events and one pending batch row per batch (domain.event.service); the fold
 takes a workspace's pending batches, many at once, into customers, personas, stage progress,
-touchpoint reach and event name counts (domain.metrics.maintain), and deletes them, in one
+touchpoint reach and event name counts (domain.metrics.progress_rows), and deletes them, in one
 transaction. A per-workspace advisory lock lets one folder at a time work on a workspace, so
 the rows it writes need no row locks against other folders; remapping takes the same lock.
 
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.customer import service as customer_service
 from domain.customer.service import PersonaChange
-from domain.metrics import maintain
+from domain.metrics import progress_rows
 from domain.pg import connection_of
 
 # Batches per fold transaction (at most 500 events each): big statements, bounded memory, and
@@ -113,7 +113,7 @@ async def fold(
     caller holds the fold lock. Returns how many were folded.
 
     The order does not matter for the result: events earlier than what is known of a customer
-    make their progress be recomputed from raw events (domain.metrics.maintain)."""
+    make their progress be recomputed from raw events (domain.metrics.progress_rows)."""
     with _no_cyclic_gc():
         return await _fold(connection, workspace_id=workspace_id, batches=batches)
 
@@ -132,7 +132,7 @@ async def _fold(connection: asyncpg.Connection, *, workspace_id: uuid.UUID, batc
     if not rows:
         return 0
     seen: dict[uuid.UUID, tuple[str, datetime]] = {}
-    tracked = maintain.Tracked([], [], [], [])
+    tracked = progress_rows.Tracked([], [], [], [])
     changes: list[PersonaChange] = []
     named: Counter[str] = Counter()  # name → events
     last_named: dict[str, datetime] = {}  # name → when last received
@@ -163,7 +163,7 @@ async def _fold(connection: asyncpg.Connection, *, workspace_id: uuid.UUID, batc
         )
     await customer_service.record_seen(connection, workspace_id=workspace_id, seen=seen)
     await customer_service.record_personas(connection, workspace_id=workspace_id, changes=changes)
-    await maintain.record(connection, workspace_id=workspace_id, events=tracked)
+    await progress_rows.record(connection, workspace_id=workspace_id, events=tracked)
     await _count_names(connection, workspace_id, named, last_named)
     await connection.execute(
         "DELETE FROM pending_batch WHERE workspace_id = $1 AND id = ANY($2::bigint[])",

@@ -14,16 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.base import Base
-
-# The duration of a conversion in log-spaced buckets, 16 an octave: 0 below one second, then
-# 1 + floor(16 log2(seconds)). Monotonic in the duration, so the rank of a duration among a
-# period's conversions lies in the bucket the summed histograms point to. Also in migration 0006.
-DURATION_BUCKET = (
-    "CASE WHEN converted_at IS NULL THEN NULL "
-    "WHEN extract(epoch FROM converted_at - entered_at) < 1 THEN 0 "
-    "ELSE 1 + floor(16 * ln(extract(epoch FROM converted_at - entered_at)::float8) "
-    "/ 0.6931471805599453)::int END"
-)
+from domain.metrics.definitions import DURATION_BUCKET
 
 
 class StageProgress(Base):
@@ -105,7 +96,7 @@ class StageDay(Base):
     touchpoint, summed: entries, conversions within the journey's window, and their durations
     as a dense histogram (element b + 1 counts `duration_bucket` b). `latest` bounds every
     entry and counted conversion time from above, so the row holds as of any time at or after
-    it. Kept by statement triggers on stage_progress (migration 0006); rebuilt for a journey by
+    it. Kept by statement triggers on stage_progress (migration 0010); rebuilt for a journey by
     `journey_rollup_rebuild` when its time zone or window changes. No touchpoint foreign key:
     progress keeps its entry touchpoint until the remap that follows a touchpoint's deletion."""
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.errors import Conflict, Duplicate, ErrorCode, ValidationError
 from domain.journey.models import Journey
 from domain.lookup import get_in_workspace
-from domain.metrics import maintain
+from domain.metrics import remap
 from domain.observation.models import Observation
 from domain.stage.models import Stage
 from domain.touchpoint.models import Touchpoint
@@ -203,7 +203,7 @@ async def reorder(
     for position, stage_id in enumerate(stage_ids):
         by_id[stage_id].position = position
     await session.flush()  # the position constraint is deferred to commit, so swaps are fine
-    await maintain.remap(session, workspace_id=workspace_id, journey_id=journey_id)
+    await remap.remap(session, workspace_id=workspace_id, journey_id=journey_id)
     return [by_id[stage_id] for stage_id in stage_ids]
 
 
@@ -258,7 +258,7 @@ async def remove(
         .execution_options(synchronize_session="fetch")
     )
     await session.flush()
-    await maintain.remap(session, workspace_id=workspace_id, journey_id=stage.journey_id)
+    await remap.remap(session, workspace_id=workspace_id, journey_id=stage.journey_id)
 
 
 async def _count(

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Duplicate, ErrorCode, ValidationError
 from domain.lookup import get_in_workspace
-from domain.metrics import maintain
+from domain.metrics import remap
 from domain.observation.models import Observation
 from domain.stage import service as stage_service
 from domain.team.models import Team
@@ -212,7 +212,7 @@ async def add(
     session.add(touchpoint)
     await session.flush()
     if names:  # events already received under these names now count (a backfill)
-        await maintain.remap(
+        await remap.remap(
             session, workspace_id=workspace_id, journey_id=stage.journey_id, event_names=names
         )
     return touchpoint
@@ -262,7 +262,7 @@ async def update(
         remapped |= set(touchpoint.event_names)
     await session.flush()
     if remapped:
-        await maintain.remap(
+        await remap.remap(
             session,
             workspace_id=workspace_id,
             journey_id=touchpoint.journey_id,
@@ -307,6 +307,6 @@ async def delete(
     await session.delete(touchpoint)
     await session.flush()
     if names:
-        await maintain.remap(
+        await remap.remap(
             session, workspace_id=workspace_id, journey_id=journey_id, event_names=names
         )

@@ -8,7 +8,7 @@ import strawberry
 from strawberry import relay
 
 from domain.journey.models import Journey as JourneyRow
-from domain.metrics import service as metrics_service
+from domain.metrics.stage_metrics import stage_metrics as read_stage_metrics
 from graphql_api import ids
 from graphql_api.context import Info
 from graphql_api.errors import domain_errors_as_graphql_errors
@@ -79,9 +79,9 @@ class Journey(relay.Node):
         channel: Channel | None = None,
     ) -> StageMetrics:
         with domain_errors_as_graphql_errors():
-            # The read may fold pending batches first (domain.metrics.fold): committed with it.
+            # The reader folds and reads on a connection of its own (domain.metrics.snapshot).
             async with info.context.runtime.transaction() as session:
-                metrics = await metrics_service.stage_metrics(
+                metrics = await read_stage_metrics(
                     session,
                     workspace_id=info.context.workspace_id,
                     journey_id=self.id,

@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 
 from domain.journey_map import picture
 from domain.journey_map import service as map_service
-from domain.metrics.recent import StageTrend
+from domain.metrics.trend import StageTrend
 from graphql_api.errors import UserError
 from graphql_api.types.action import Action
 from graphql_api.types.alert import Alert

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import strawberry
 
-from domain.metrics import service as metrics_service
+from domain.metrics import figures
 from domain.metrics.periods import Granularity as DomainGranularity
 from graphql_api import ids
 
@@ -28,7 +28,7 @@ class StageFigures:
     p90_time_to_convert: float | None = strawberry.field(description="Seconds.")
 
     @classmethod
-    def from_domain(cls, s: metrics_service.StageFigures) -> StageFigures:
+    def from_domain(cls, s: figures.StageFigures) -> StageFigures:
         return cls(
             stage_id=ids.encode("Stage", s.stage_id),
             stage=s.stage,
@@ -68,7 +68,7 @@ class StageMetrics:
     reach: list[TouchpointReach]
 
     @classmethod
-    def from_domain(cls, m: metrics_service.StageMetrics) -> StageMetrics:
+    def from_domain(cls, m: figures.StageMetrics) -> StageMetrics:
         return cls(
             start=m.start,
             end=m.end,

@@ -14,7 +14,8 @@ from domain.event.message import EVENT_BYTES_MAX, Reason
 from domain.event.models import Event
 from domain.event.service import Status
 from domain.metrics import fold
-from domain.metrics import service as metrics_service
+from domain.metrics.stage_metrics import stage_metrics
+from domain.metrics.unmapped_events import unmapped_events
 from tests.support.factories import (
     identify,
     make_journey,
@@ -167,13 +168,16 @@ async def test_unmapped_events_are_counted_and_included_once_a_touchpoint_maps_t
         track("bob", "Order Completed", "2026-11-12T10:00:00Z"),
         received_at=NOW,
     )
-    unmapped = await metrics_service.unmapped_events(session, workspace_id=workspace.id)
+    await session.commit()
+    unmapped = await unmapped_events(session, workspace_id=workspace.id)
     assert [(u.name, u.events) for u in unmapped] == [("Order Completed", 2)]
 
     await make_touchpoint(session, buy, event_names=("Order Completed",))
 
-    assert await metrics_service.unmapped_events(session, workspace_id=workspace.id) == []
-    metrics = await metrics_service.stage_metrics(
+    await session.commit()
+    assert await unmapped_events(session, workspace_id=workspace.id) == []
+    await session.commit()
+    metrics = await stage_metrics(
         session,
         workspace_id=workspace.id,
         journey_id=journey.id,
@@ -397,7 +401,8 @@ async def test_a_page_view_reaches_the_touchpoint_that_maps_its_name(session):
         view("page", "bob", "2026-11-12T10:00:00Z", name="Pricing"),
         received_at=NOW,
     )
-    metrics = await metrics_service.stage_metrics(
+    await session.commit()
+    metrics = await stage_metrics(
         session,
         workspace_id=workspace.id,
         journey_id=journey.id,

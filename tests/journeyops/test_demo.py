@@ -46,6 +46,7 @@ async def test_a_first_look_at_the_demo_finds_the_drop_at_consideration(session)
     moving on two weeks ago, and on no other."""
     now = datetime(2026, 11, 23, 9, tzinfo=UTC)
     await demo.load(session, now=now)
+    await session.commit()  # readers read what is committed (domain.metrics.snapshot)
     fired = []
     for rule in await session.scalars(select(AlertRule)):
         outcomes = await evaluate_rule(

@@ -6,7 +6,7 @@ import pytest
 
 from domain.by_name import journey as journey_by_name
 from domain.event import synthetic
-from domain.metrics import service as metrics_service
+from domain.metrics.stage_metrics import stage_metrics
 from journeyops import demo
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
@@ -27,7 +27,8 @@ async def test_the_demo_journeys_have_a_few_weeks_of_metrics(session):
     journey = await journey_by_name.get_by_name(
         session, workspace_id=workspace.id, name="Online purchase"
     )
-    metrics = await metrics_service.stage_metrics(
+    await session.commit()  # readers read what is committed (domain.metrics.snapshot)
+    metrics = await stage_metrics(
         session,
         workspace_id=workspace.id,
         journey_id=journey.id,

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from domain.metrics import service as metrics_service
+from domain.metrics.stage_metrics import stage_metrics
 from tests.support.factories import make_journey, make_touchpoint, make_workspace, stages_of
 
 NOVEMBER = (date(2026, 11, 1), date(2026, 12, 1))
@@ -27,7 +27,8 @@ async def make_shop(session):
 
 async def metrics(session, journey, period=NOVEMBER, **options):
     """The journey's stage metrics for `period` (November by default)."""
-    return await metrics_service.stage_metrics(
+    await session.commit()  # readers read what is committed (domain.metrics.snapshot)
+    return await stage_metrics(
         session,
         workspace_id=journey.workspace_id,
         journey_id=journey.id,

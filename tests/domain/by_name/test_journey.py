@@ -13,6 +13,7 @@ async def test_map_summary_reports_emotions_and_pain_points_per_stage(session):
     stages = await stages_of(session, journey)
     await make_observation(session, stage=stages[2], emotion="anxiety", text="shipping")
     await make_observation(session, stage=stages[2], emotion="anxiety", kind="insight")
+    await session.commit()  # the figures are read in a snapshot of what is committed
     journey_map = await journey_by_name.summarise(
         session, workspace_id=workspace.id, journey="online purchase"
     )

@@ -10,6 +10,7 @@ from tests.support.journey_map_world import build_map_world
 @pytest.fixture
 async def journey_map(session):
     world = await build_map_world(session)
+    await session.commit()  # metrics are read in a snapshot of what is committed
     return await map_service.journey_map(
         session, workspace_id=world.workspace.id, journey_id=world.journey.id, now=world.now
     )

@@ -8,7 +8,7 @@ import pytest
 from domain.errors import ErrorCode, ValidationError
 from domain.journey_map import emotions
 from domain.journey_map import service as map_service
-from domain.metrics import service as metrics_service
+from domain.metrics.stage_metrics import stage_metrics
 from domain.observation import service as observation_service
 from domain.vocabulary import Emotion, ObservationKind
 from tests.support.journey_map_world import build_map_world
@@ -32,7 +32,7 @@ async def _map(session, world, **options):
 
 
 async def _metrics(session, world, period, as_of, **options):
-    found = await metrics_service.stage_metrics(
+    found = await stage_metrics(
         session,
         workspace_id=world.workspace.id,
         journey_id=world.journey.id,

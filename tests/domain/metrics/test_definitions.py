@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from domain.metrics import service as metrics_service
+from domain.metrics.breakdown import stage_breakdown
+from domain.metrics.stage_metrics import stage_metrics
 from tests.support import metrics_reference as reference
 from tests.support.factories import (
     identify,
@@ -186,7 +187,8 @@ async def send_tracks(session, workspace, events):
 
 
 async def metrics(session, journey, *, as_of=T, period=PERIOD, **options):
-    return await metrics_service.stage_metrics(
+    await session.commit()  # readers read what is committed (domain.metrics.snapshot)
+    return await stage_metrics(
         session,
         workspace_id=journey.workspace_id,
         journey_id=journey.id,
@@ -198,7 +200,8 @@ async def metrics(session, journey, *, as_of=T, period=PERIOD, **options):
 
 
 async def breakdown(session, journey, by, as_of=T):
-    return await metrics_service.stage_breakdown(
+    await session.commit()  # readers read what is committed (domain.metrics.snapshot)
+    return await stage_breakdown(
         session,
         workspace_id=journey.workspace_id,
         journey_id=journey.id,

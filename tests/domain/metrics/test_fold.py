@@ -10,7 +10,7 @@ from domain.customer import service as customer_service
 from domain.event import synthetic
 from domain.event.service import Status
 from domain.metrics import fold
-from domain.metrics import service as metrics_service
+from domain.metrics.stage_metrics import stage_metrics
 from domain.pg import connection_of
 from infrastructure.folding import fold_pending
 from tests.support.factories import (
@@ -142,7 +142,7 @@ async def test_a_reader_sees_events_committed_just_before(db):
             received_at=NOW,
         )
     async with db.begin() as session:
-        metrics = await metrics_service.stage_metrics(
+        metrics = await stage_metrics(
             session,
             workspace_id=workspace.id,
             journey_id=journey.id,

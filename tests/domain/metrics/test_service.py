@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from domain.errors import ValidationError
-from domain.metrics import service as metrics_service
+from domain.metrics.breakdown import stage_breakdown
 from domain.stage import service as stage_service
 from tests.support.factories import (
     identify,
@@ -90,7 +90,8 @@ async def test_a_late_event_moves_a_customer_into_the_past_period_it_belongs_to(
     assert (await metrics(session, journey, week_two)).stages[0].entered == 0
     first = await metrics(session, journey, week_one, as_of=datetime(2026, 11, 20, tzinfo=UTC))
     assert figures(first)[0] == ("look", 1, 0, 1, 0)  # the cart came after her 2-day window
-    by_channel = await metrics_service.stage_breakdown(
+    await session.commit()
+    by_channel = await stage_breakdown(
         session,
         workspace_id=workspace.id,
         journey_id=journey.id,
@@ -131,7 +132,8 @@ async def test_the_persona_breakdown_uses_the_persona_as_of_the_evaluation_time(
     )
 
     async def persona_keys(as_of):
-        segments = await metrics_service.stage_breakdown(
+        await session.commit()
+        segments = await stage_breakdown(
             session,
             workspace_id=workspace.id,
             journey_id=journey.id,
@@ -203,6 +205,7 @@ async def test_daily_cohorts_for_alerts_count_conversions_within_the_alert_windo
         track("bob", "Page Viewed", "2026-11-02T11:00:00Z"),
         track("bob", "Cart Viewed", "2026-11-03T11:00:00Z"),
     )
+    await session.commit()
     cohorts = await daily_cohorts(
         session,
         workspace_id=workspace.id,

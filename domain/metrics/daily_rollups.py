@@ -26,9 +26,17 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from domain.metrics.periods import start_of_day
-
-PERCENTILES = (0.5, 0.9)
+from domain.metrics.definitions import (
+    PERCENTILES,
+    converted_by,
+    converted_within,
+    dropped_by,
+    duration_seconds,
+    entered_in,
+)
+from domain.metrics.evaluation import Evaluation
+from domain.metrics.figures import Grouped, Reach, touchpoint_reach
+from domain.metrics.periods import Granularity, bucket_of, period, start_of_day
 
 
 @dataclass(slots=True)
@@ -76,29 +84,23 @@ def _add_into(total: list[int], histogram: list[int]) -> None:
     total[: len(histogram)] = map(operator.add, total, histogram)
 
 
-class Changed(Exception):
-    """The rollup changed between the statements of one reading (a concurrent commit)."""
-
-
 @dataclass(frozen=True, slots=True)
 class Cells:
     cells: list[Cell]
-    version: frozenset[str]  # the row versions (ctid) of the rollup rows read
     taken_back: int  # progress rows the rollup counted that lie after the evaluation time
 
 
 # The rollup rows of the period (kind r), what those up to the day holding the evaluation time T
 # counted after T (kind c: entries after it; conversions after it of entries before it), and
-# the dropped entries of the day holding the cutoff T - W (kind d): one statement, one snapshot.
-CELLS = """
+# the dropped entries of the day holding the cutoff T - W (kind d). $7 is T, $8 W in seconds.
+CELLS = f"""
 SELECT 'r' AS kind, day, stage_id, entry_touchpoint_id, entered AS n, converted, histogram,
-       latest, ctid::text AS version, NULL::bool AS later, NULL::int AS bucket
+       NULL::bool AS later, NULL::int AS bucket
 FROM stage_day WHERE workspace_id = $1 AND journey_id = $2 AND day >= $3 AND day < $4
 UNION ALL
 SELECT 'c', (entered_at AT TIME ZONE $9)::date, stage_id, entry_touchpoint_id, count(*), NULL,
-       NULL, NULL, NULL, entered_at > $7,
-       CASE WHEN converted_at <= entered_at + make_interval(secs => $8)
-            THEN duration_bucket ELSE -1 END
+       NULL, entered_at > $7,
+       CASE WHEN {converted_within("$8")} THEN duration_bucket ELSE -1 END
 FROM (
     SELECT entered_at, converted_at, stage_id, entry_touchpoint_id, duration_bucket
     FROM stage_progress
@@ -109,16 +111,13 @@ FROM (
     FROM stage_progress
     WHERE workspace_id = $1 AND journey_id = $2 AND converted_at IS NOT NULL
       AND converted_at > $7 AND converted_at <= $6::timestamptz + make_interval(secs => $8)
-      AND entered_at >= $5 AND entered_at < $6 AND entered_at <= $7
-      AND converted_at <= entered_at + make_interval(secs => $8)
+      AND {entered_in("$5", "$6", "$7")} AND {converted_within("$8")}
 ) p
-GROUP BY 2, 3, 4, 10, 11
+GROUP BY 2, 3, 4, 8, 9
 UNION ALL
-SELECT 'd', $10, stage_id, entry_touchpoint_id, count(*), NULL, NULL, NULL, NULL, NULL, NULL
+SELECT 'd', $10, stage_id, entry_touchpoint_id, count(*), NULL, NULL, NULL, NULL
 FROM stage_progress
-WHERE workspace_id = $1 AND journey_id = $2 AND entered_at >= $11
-  AND entered_at <= $7::timestamptz - make_interval(secs => $8)
-  AND NOT (converted_at <= entered_at + make_interval(secs => $8)) IS TRUE
+WHERE workspace_id = $1 AND journey_id = $2 AND entered_at >= $11 AND {dropped_by("$8", "$7")}
 GROUP BY 3, 4
 """
 
@@ -154,11 +153,10 @@ async def cells(
         min(start_of_day(today + timedelta(days=1), timezone), start_of_day(end, timezone)),
     )
     by_key: dict[tuple[uuid.UUID, date, uuid.UUID], Cell] = {}
-    version, taken_back = [], 0
+    taken_back = 0
     for row in rows:
         key = (row["stage_id"], row["day"], row["entry_touchpoint_id"])
         if row["kind"] == "r":
-            version.append(row["version"])
             if row["day"] > today:  # nobody had entered yet
                 continue
             cell = by_key[key] = Cell(*key, row["n"], row["converted"], 0, row["histogram"])
@@ -166,8 +164,6 @@ async def cells(
                 cell.dropped = cell.entered - cell.converted
     for row in rows:
         key = (row["stage_id"], row["day"], row["entry_touchpoint_id"])
-        if row["kind"] != "r" and key not in by_key:  # a time zone changed since the journey
-            raise Changed()  # was read: its rollup rows are cut by other days now
         if row["kind"] == "c":  # what the rollup counted that lies after the evaluation time
             cell = by_key[key]
             taken_back += row["n"]
@@ -178,7 +174,7 @@ async def cells(
                 cell.histogram[row["bucket"]] -= row["n"]
         elif row["kind"] == "d":
             by_key[key].dropped = row["n"]
-    return Cells(list(by_key.values()), frozenset(version), taken_back)
+    return Cells(list(by_key.values()), taken_back)
 
 
 def group(
@@ -229,15 +225,11 @@ async def percentiles(
     journey_id: uuid.UUID,
     window: timedelta,
     as_of: datetime,
-    start: date,
-    end: date,
-    version: frozenset[str],
     wanted: list[tuple[Scope, uuid.UUID, Totals]],
 ) -> list[list[float] | None]:
     """The median and 90th percentile of the conversion times of each (scope, stage, totals),
-    None where nobody converted, fetching only the ranks they interpolate between. Raises
-    Changed when the rollup rows of the period are no longer the `version` the totals came
-    from (then the histograms may not match the progress rows this statement sees)."""
+    None where nobody converted, fetching only the ranks they interpolate between (the
+    totals read in the same snapshot: domain.metrics.snapshot)."""
     scopes: dict[frozenset[uuid.UUID], int] = {}
     # one lookup per stage, bucket and scope, reading the run of offsets its ranks fall on
     lookups: dict[tuple[uuid.UUID, int, datetime, datetime, int | None], list[int]] = {}
@@ -265,25 +257,20 @@ async def percentiles(
         columns: list[list[Any]] = [list(column) for column in zip(*lookups, strict=True)]
         takes = [max(offsets) - min(offsets) + 1 for offsets in lookups.values()]
         rows = await connection.fetch(
-            """
+            f"""
             WITH allowed AS (SELECT * FROM unnest($5::int[], $6::uuid[]) AS a(scope, touchpoint))
-            SELECT q.i, x.seconds, (
-                SELECT array_agg(ctid::text) FROM stage_day
-                WHERE workspace_id = $1 AND journey_id = $2 AND day >= $14 AND day < $15
-            ) AS version
+            SELECT q.i, x.seconds
             FROM unnest($7::uuid[], $8::int[], $9::timestamptz[], $10::timestamptz[],
                         $11::int[], $12::int[], $13::int[])
                  WITH ORDINALITY AS q(stage_id, bucket, low, high, scope, skip, take, i)
             CROSS JOIN LATERAL (
                 SELECT array_agg(seconds ORDER BY seconds) AS seconds FROM (
-                    SELECT (extract(epoch FROM p.converted_at)
-                            - extract(epoch FROM p.entered_at))::float8 AS seconds
+                    SELECT {duration_seconds("p")} AS seconds
                     FROM stage_progress p
                     WHERE p.workspace_id = $1 AND p.journey_id = $2 AND p.stage_id = q.stage_id
                       AND p.duration_bucket = q.bucket AND p.converted_at IS NOT NULL
-                      AND p.entered_at >= q.low AND p.entered_at < q.high
-                      AND p.entered_at <= $3 AND p.converted_at <= $3
-                      AND p.converted_at <= p.entered_at + make_interval(secs => $4)
+                      AND {entered_in("q.low", "q.high", "$3", "p")}
+                      AND {converted_by("$4", "$3", "p")}
                       AND (q.scope IS NULL OR p.entry_touchpoint_id IN (
                           SELECT a.touchpoint FROM allowed a WHERE a.scope = q.scope))
                     ORDER BY 1 OFFSET q.skip LIMIT q.take
@@ -300,12 +287,8 @@ async def percentiles(
             *columns,
             skips,
             takes,
-            start,
-            end,
         )
         found = [row["seconds"] or [] for row in rows]
-        if [len(run) for run in found] != takes or frozenset(rows[0]["version"] or ()) != version:
-            raise Changed()
     result: list[list[float] | None] = []
     for (_, _, totals), indexes in zip(wanted, where, strict=True):
         if not indexes:
@@ -331,7 +314,7 @@ async def reach(
 ) -> dict[uuid.UUID, int]:
     """Customers who first reached each touchpoint of the journey in [start, end) as of
     `as_of`: the rollup rows up to the day holding it, less the first reaches they counted
-    after it (one statement, one snapshot)."""
+    after it."""
     today = as_of.astimezone(ZoneInfo(timezone)).date()
     customers: dict[uuid.UUID, int] = defaultdict(int)
     for row in await connection.fetch(
@@ -357,3 +340,143 @@ async def reach(
     ):
         customers[row["touchpoint_id"]] += row["customers"]
     return customers
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One evaluation read from the daily rollups: every stage, day and entry touchpoint of the
+    period as of the evaluation time, grouped as asked; statements of one snapshot."""
+
+    evaluation: Evaluation
+    connection: asyncpg.Connection
+    cells: list[Cell]
+    touchpoint_rows: list[asyncpg.Record]  # the journey's touchpoints: id, stage_id, channel
+    channels: dict[uuid.UUID, str]
+
+    @classmethod
+    async def read(cls, connection: asyncpg.Connection, evaluation: Evaluation) -> "Reading":
+        journey = evaluation.journey
+        await connection.execute("SELECT set_config('jit', 'off', true)")
+        touchpoints = await connection.fetch(
+            "SELECT id, stage_id, channel FROM touchpoint WHERE workspace_id = $1 "
+            "AND journey_id = $2",
+            journey.workspace_id,
+            journey.id,
+        )
+        read = await cells(
+            connection,
+            workspace_id=journey.workspace_id,
+            journey_id=journey.id,
+            timezone=journey.timezone,
+            window=evaluation.window,
+            start=evaluation.start,
+            end=evaluation.end,
+            as_of=evaluation.as_of,
+        )
+        channels = {row["id"]: row["channel"] for row in touchpoints}
+        return cls(evaluation, connection, read.cells, touchpoints, channels)
+
+    def channel(self, cell: Cell) -> str | None:
+        return self.channels.get(cell.touchpoint_id)
+
+    def keep(self, cell: Cell) -> bool:
+        wanted = self.evaluation.filters.channel
+        return wanted is None or self.channel(cell) == wanted.value
+
+    def total(self, cell: Cell) -> bool | None:
+        """The one group (None) of every cell the filters keep (the others: False)."""
+        return self.keep(cell) and None
+
+    def series(self, granularity: Granularity) -> Callable[[Cell], str | bool]:
+        """Group by day or week (ISO date of its start), cells the filters keep."""
+        return lambda cell: self.keep(cell) and bucket_of(cell.day, granularity).isoformat()
+
+    def series_scope(self, granularity: Granularity) -> Callable[[Any], Scope]:
+        return lambda key: self.days(date.fromisoformat(key), granularity)
+
+    def touchpoints(self, channel: str | None) -> frozenset[uuid.UUID]:
+        return frozenset(c.touchpoint_id for c in self.cells if self.channel(c) == channel)
+
+    def _filtered(self) -> frozenset[uuid.UUID] | None:
+        wanted = self.evaluation.filters.channel
+        return None if wanted is None else self.touchpoints(wanted.value)
+
+    def scope(self, _key: object) -> Scope:
+        return Scope(self.evaluation.low, self.evaluation.high, self._filtered())
+
+    def channel_scope(self, key: object) -> Scope:
+        assert key is None or isinstance(key, str)
+        return Scope(self.evaluation.low, self.evaluation.high, self.touchpoints(key))
+
+    def days(self, first: date, granularity: Granularity) -> Scope:
+        after = first + timedelta(days=7 if granularity is Granularity.WEEK else 1)
+        evaluation = self.evaluation
+        low, high = period(
+            max(first, evaluation.start), min(after, evaluation.end), evaluation.journey.timezone
+        )
+        return Scope(low, high, self._filtered())
+
+    async def figures(
+        self,
+        key: Callable[[Cell], Any],
+        scope: Callable[[Any], Scope] | None = None,
+    ) -> Grouped:
+        """Figures per group key and stage; a key of False leaves a cell out; groups nobody
+        entered are left out."""
+        groups = {
+            k: stages
+            for k, stages in group(self.cells, key).items()
+            if k is not False and any(t.entered for t in stages.values())
+        }
+        evaluation = self.evaluation
+        last = evaluation.stages[-1].id if evaluation.stages else None
+        wanted = [
+            ((scope or self.scope)(k), stage_id, totals)
+            for k, stages in groups.items()
+            for stage_id, totals in stages.items()
+            if stage_id != last
+        ]
+        journey = evaluation.journey
+        values = await percentiles(
+            self.connection,
+            workspace_id=journey.workspace_id,
+            journey_id=journey.id,
+            window=evaluation.window,
+            as_of=evaluation.as_of,
+            wanted=wanted,
+        )
+        found = iter(values)
+        return {
+            k: {
+                stage_id: {
+                    "entered": totals.entered,
+                    "converted": totals.converted,
+                    "dropped": totals.dropped,
+                    "percentiles": None if stage_id == last else next(found),
+                }
+                for stage_id, totals in stages.items()
+            }
+            for k, stages in groups.items()
+        }
+
+    async def reach(self) -> list[Reach]:
+        evaluation = self.evaluation
+        journey = evaluation.journey
+        customers = await reach(
+            self.connection,
+            workspace_id=journey.workspace_id,
+            journey_id=journey.id,
+            timezone=journey.timezone,
+            start=evaluation.start,
+            end=evaluation.end,
+            as_of=evaluation.as_of,
+        )
+        wanted = evaluation.filters.channel
+        return touchpoint_reach(
+            evaluation.stages,
+            [
+                (row["id"], row["stage_id"], customers.get(row["id"], 0))
+                for row in self.touchpoint_rows
+                if wanted is None or row["channel"] == wanted.value
+            ],
+        )

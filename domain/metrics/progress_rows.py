@@ -1,6 +1,6 @@
-"""Keeping stage progress and touchpoint reach current as stored events are folded in
-(domain.metrics.fold) and as touchpoints change which events mark them, so that reading metrics
-never scans raw events.
+"""The stored stage progress and touchpoint reach (domain.metrics.models), written as events are
+folded in (domain.metrics.fold) and recomputed from raw events when touchpoints change which
+events mark them (domain.metrics.remap), so that reading metrics never scans raw events.
 
 Events later than everything known about a customer in a journey (the usual case) advance the
 stored progress directly; a late or out-of-order event makes that customer's progress be
@@ -15,10 +15,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.metrics.progress import Progress, Reach, advance, from_reaches
-from domain.pg import connection_of
 
 RECOMPUTE_CHUNK = 5000
 
@@ -43,7 +41,7 @@ class Mark(NamedTuple):
     touchpoint_id: uuid.UUID
 
 
-async def _marks(
+async def touchpoint_marks(
     connection: asyncpg.Connection,
     workspace_id: uuid.UUID,
     *,
@@ -78,7 +76,7 @@ async def record(
     """Take newly stored track events (any number of batches, in any order) into progress and
     reach; the caller holds the workspace's fold lock (domain.metrics.fold), so nobody else
     writes these customers' progress meanwhile."""
-    marks = await _marks(connection, workspace_id, names=sorted(set(events.names)))
+    marks = await touchpoint_marks(connection, workspace_id, names=sorted(set(events.names)))
     reaches: dict[tuple[uuid.UUID, uuid.UUID], list[Reach]] = defaultdict(list)
     for customer_id, name, at, message_id in zip(*events, strict=True):
         for journey_id, stage_id, position, touchpoint_id in marks.get(name, ()):
@@ -112,7 +110,7 @@ async def record(
     await _insert(connection, workspace_id, added)
     await _update(connection, workspace_id, changed)
     for journey_id, customer_ids in late.items():
-        await _recompute(connection, workspace_id, journey_id, customer_ids)
+        await recompute(connection, workspace_id, journey_id, customer_ids)
 
 
 REACH_COLUMNS = ("workspace_id", "touchpoint_id", "customer_id", "first_reached_at")
@@ -239,7 +237,7 @@ async def _insert(
 ) -> None:
     """Progress rows not stored yet (the caller knows: it loaded or deleted them), by COPY:
     cheaper for the database than INSERT from unnest, no dearer to encode, and it fires the
-    same statement trigger (migration 0006) once."""
+    same statement trigger (migration 0010) once."""
     if not rows:
         return
     await connection.copy_records_to_table(
@@ -274,14 +272,14 @@ async def _update(
     )
 
 
-async def _recompute(
+async def recompute(
     connection: asyncpg.Connection,
     workspace_id: uuid.UUID,
     journey_id: uuid.UUID,
     customer_ids: list[uuid.UUID],
 ) -> None:
     """Progress and reach of these customers in this journey, from their raw events."""
-    marks = await _marks(connection, workspace_id, journey_id=journey_id)
+    marks = await touchpoint_marks(connection, workspace_id, journey_id=journey_id)
     for start in range(0, len(customer_ids), RECOMPUTE_CHUNK):
         chunk = customer_ids[start : start + RECOMPUTE_CHUNK]
         events = await connection.fetch(
@@ -333,38 +331,3 @@ async def _recompute(
         )
         by_pair = {(journey_id, c): items for c, items in reaches.items()}
         await _record_reach(connection, workspace_id, by_pair, fresh=by_pair.keys())
-
-
-async def remap(
-    session: AsyncSession,
-    *,
-    workspace_id: uuid.UUID,
-    journey_id: uuid.UUID,
-    event_names: Iterable[str] | None = None,
-) -> None:
-    """After touchpoints of a journey changed which events mark them (or stages moved),
-    recompute the customers who sent `event_names` (default: every customer of the journey).
-
-    Pending batches are folded first, under the fold lock kept until commit: none is taken in
-    with the old mapping after this, and none is missed by the recompute."""
-    from domain.metrics.fold import catch_up  # the fold builds on this module
-
-    await catch_up(session, workspace_id=workspace_id, lock=True)
-    connection = await connection_of(session)
-    if event_names is None:
-        names = list(await _marks(connection, workspace_id, journey_id=journey_id))
-    else:
-        names = sorted(set(event_names))
-    rows = await connection.fetch(
-        """
-        SELECT customer_id FROM event WHERE workspace_id = $1 AND name = ANY($2::varchar[])
-        UNION
-        SELECT customer_id FROM stage_progress
-        WHERE workspace_id = $1 AND journey_id = $3 AND $4
-        """,
-        workspace_id,
-        names,
-        journey_id,
-        event_names is None,
-    )
-    await _recompute(connection, workspace_id, journey_id, [row["customer_id"] for row in rows])

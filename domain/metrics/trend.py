@@ -1,6 +1,6 @@
 """Stage metrics for the last N days against the N days before: what `/journey metrics`
 shows. The earlier period is evaluated as of N days ago, so both cohorts had the same time to
-convert and the change compares like with like."""
+convert and the change compares like with like; both are read in one snapshot."""
 
 import uuid
 from dataclasses import dataclass
@@ -11,9 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.by_name import stage as stage_by_name
 from domain.journey.models import Journey
-from domain.metrics import service as metrics_service
-from domain.metrics.service import StageFigures
+from domain.metrics import stage_metrics
+from domain.metrics.evaluation import asked
+from domain.metrics.figures import StageFigures, StageMetrics
+from domain.metrics.snapshot import snapshot
 from domain.validation import in_range
+from domain.vocabulary import Channel
 
 DAYS_MAX = 366
 
@@ -52,17 +55,9 @@ async def recent(
     now = now or datetime.now(UTC)
     end = now.astimezone(ZoneInfo(found.timezone)).date() + timedelta(days=1)
     start = end - timedelta(days=days)
-    current, previous = [
-        await metrics_service.stage_metrics(
-            session,
-            workspace_id=workspace_id,
-            journey_id=found.id,
-            start=start - timedelta(days=shift),
-            end=end - timedelta(days=shift),
-            as_of=now - timedelta(days=shift),
-        )
-        for shift in (0, days)
-    ]
+    current, previous = await against_the_period_before(
+        session, workspace_id=workspace_id, journey_id=found.id, start=start, end=end, as_of=now
+    )
     return RecentMetrics(
         journey=found,
         days=days,
@@ -71,3 +66,31 @@ async def recent(
         stages=[StageTrend(c, p) for c, p in zip(current.stages, previous.stages, strict=True)],
         stage_id=focus.id if focus else None,
     )
+
+
+async def against_the_period_before(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    journey_id: uuid.UUID,
+    start: date,
+    end: date,
+    as_of: datetime,
+    persona_id: uuid.UUID | None = None,
+    channel: Channel | str | None = None,
+) -> tuple[StageMetrics, StageMetrics]:
+    """Stage metrics for [start, end) as of `as_of`, and for as many days before evaluated as
+    many days earlier, so that both cohorts had the same time to convert; one snapshot."""
+    shift = end - start
+    questions = [
+        asked(start - back, end - back, as_of - back, persona_id=persona_id, channel=channel)
+        for back in (timedelta(0), shift)
+    ]
+    async with snapshot(session, workspace_id=workspace_id) as reading:
+        current, previous = [
+            await stage_metrics.read(
+                reading, workspace_id=workspace_id, journey_id=journey_id, asked=question
+            )
+            for question in questions
+        ]
+    return current, previous

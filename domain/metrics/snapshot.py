@@ -1,0 +1,41 @@
+"""Where readers of metrics read: every batch committed before the read folded in, then one
+REPEATABLE READ READ ONLY snapshot, on a connection of their own.
+
+A reading takes several statements (the rollup cells, then the ranks their histograms point
+to, then reach); in one snapshot, a fold committing meanwhile changes none of them, so the
+figures agree with one another without row versions or retries. The fold runs in a
+transaction of its own, committed before the snapshot begins (the snapshot sees it), which is
+also why the reading cannot be the caller's transaction, and sees only what is committed. So a
+caller reads before it writes metrics in its own transaction, or after it commits: a fold or
+rollup lock its transaction held would keep the reader's fold waiting for it.
+
+Everything runs on one connection, checked out for the reading alone; leaving the block by an
+exception or a cancellation (graphql-core cancels a field's siblings when one fails) rolls back
+and returns it to the pool (SQLAlchemy closes to completion even in a cancelled task).
+"""
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from domain.metrics import fold
+
+
+@contextlib.asynccontextmanager
+async def snapshot(
+    session: AsyncSession, *, workspace_id: uuid.UUID
+) -> AsyncIterator[AsyncSession]:
+    """A read-only session on the workspace's metrics as committed now, caught up; `session`
+    lends only its engine."""
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine), "a reader needs a session bound to an engine"
+    async with engine.connect() as connection:
+        async with AsyncSession(connection) as folding, folding.begin():
+            await fold.catch_up(folding, workspace_id=workspace_id)
+        await connection.execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
+        async with AsyncSession(connection, expire_on_commit=False) as reading:
+            yield reading

@@ -1,0 +1,99 @@
+"""A journey's stage metrics (docs/metrics.md): per-stage figures for the customers who entered
+in a period of local days, as of an evaluation time, with a daily or weekly series and
+touchpoint reach, optionally for one persona or entry channel. What GraphQL's
+`Journey.stageMetrics`, the journey summary and the weekly digest show.
+
+Read from the daily rollups (domain.metrics.daily_rollups), or counted from stage progress
+where a rollup cannot answer (a persona as of the evaluation time), in one snapshot.
+"""
+
+import uuid
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.metrics import daily_rollups, progress_counts
+from domain.metrics.evaluation import Asked, asked, evaluation
+from domain.metrics.figures import Bucket, Grouped, StageMetrics, stage_figures
+from domain.metrics.periods import Granularity, bucket_of
+from domain.metrics.snapshot import snapshot
+from domain.pg import connection_of
+from domain.validation import one_of
+from domain.vocabulary import Channel
+
+
+async def stage_metrics(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    journey_id: uuid.UUID,
+    start: date,
+    end: date,
+    as_of: datetime | None = None,
+    granularity: Granularity | str | None = None,
+    persona_id: uuid.UUID | None = None,
+    channel: Channel | str | None = None,
+) -> StageMetrics:
+    """Per-stage figures for entries in [start, end) (local days), as of `as_of` (default
+    now), with a daily or weekly series and touchpoint reach, optionally for one persona or
+    entry channel."""
+    question = asked(start, end, as_of, persona_id=persona_id, channel=channel)
+    by = None
+    if granularity:
+        by = one_of(Granularity, granularity, field="granularity", label="Granularity")
+    async with snapshot(session, workspace_id=workspace_id) as reading:
+        return await read(
+            reading, workspace_id=workspace_id, journey_id=journey_id, asked=question, by=by
+        )
+
+
+async def read(
+    reading: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    journey_id: uuid.UUID,
+    asked: Asked,
+    by: Granularity | None = None,
+) -> StageMetrics:
+    """stage_metrics within a snapshot already open (domain.metrics.snapshot)."""
+    found = await evaluation(reading, workspace_id=workspace_id, journey_id=journey_id, asked=asked)
+    connection = await connection_of(reading)
+    by_bucket: Grouped = {}
+    if found.filters.persona_id is None:
+        rolled = await daily_rollups.Reading.read(connection, found)
+        totals = await rolled.figures(rolled.total)
+        if by:
+            by_bucket = await rolled.figures(rolled.series(by), scope=rolled.series_scope(by))
+        reach = await rolled.reach()
+    else:  # a persona as of the evaluation time needs each customer
+        totals = await progress_counts.figures(connection, found, group=None)
+        if by:
+            by_bucket = await progress_counts.figures(connection, found, group=f"bucket_{by.value}")
+        reach = await progress_counts.reach(connection, found)
+    series = [
+        Bucket(day, stage_figures(found.stages, by_bucket.get(day.isoformat(), {})))
+        for day in _buckets(asked.start, asked.end, by)
+    ]
+    return StageMetrics(
+        journey_id=found.journey.id,
+        start=asked.start,
+        end=asked.end,
+        as_of=found.as_of,
+        timezone=found.journey.timezone,
+        conversion_window_days=found.journey.conversion_window_days,
+        stages=stage_figures(found.stages, totals.get(None, {})),
+        series=series,
+        reach=reach,
+    )
+
+
+def _buckets(start: date, end: date, granularity: Granularity | None) -> list[date]:
+    """The series' buckets (none without a granularity): each local day or week of the period."""
+    buckets: list[date] = []
+    day = start
+    while granularity and day < end:
+        bucket = bucket_of(day, granularity)
+        if not buckets or buckets[-1] != bucket:
+            buckets.append(bucket)
+        day += timedelta(days=1)
+    return buckets

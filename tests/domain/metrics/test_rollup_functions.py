@@ -1,0 +1,59 @@
+"""The rollup functions the database runs are the text of migration 0010, and judge a
+conversion as domain.metrics.definitions (docs/metrics.md) does."""
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+from sqlalchemy import text
+
+from domain.metrics import definitions
+
+VERSIONS = Path(__file__).parents[3] / "alembic" / "versions"
+
+
+def migration(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, VERSIONS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def words(sql: str) -> str:
+    return "".join(sql.split())
+
+
+async def test_the_database_holds_the_rollup_functions_of_migration_0010(engine):
+    functions = migration("0010_rollup_functions_as_text").FUNCTIONS
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text(
+                """
+                SELECT p.proname, pg_get_function_identity_arguments(p.oid) AS arguments,
+                       pg_get_function_result(p.oid) AS returns, l.lanname, p.prosrc
+                FROM pg_proc p
+                JOIN pg_namespace n ON n.oid = p.pronamespace
+                JOIN pg_language l ON l.oid = p.prolang
+                WHERE n.nspname = 'public' AND p.proname = ANY(:names)
+                """
+            ),
+            {"names": list(functions)},
+        )
+        held = {row.proname: (row.arguments, row.returns, row.lanname, row.prosrc) for row in rows}
+    assert held == {
+        name: (arguments, returns, "plpgsql", body)
+        for name, (arguments, returns, body) in functions.items()
+    }
+
+
+def test_the_stage_rollup_functions_judge_a_conversion_by_the_definition():
+    functions = migration("0010_rollup_functions_as_text").FUNCTIONS
+    within = words(definitions.converted_within("j.conversion_window_days * 86400", "p"))
+    for name in ("stage_day_insert", "stage_day_update", "stage_day_delete"):
+        assert words(functions[name][2]).count(within) == 2, name
+    assert words(functions["journey_rollup_rebuild"][2]).count(within) == 2
+
+
+def test_the_stored_duration_bucket_is_the_definitions():
+    assert migration("0006_stage_rollups").DURATION_BUCKET == definitions.DURATION_BUCKET
