@@ -39,6 +39,7 @@ BOT_SCOPES = [
     "channels:history",
     "groups:history",
     "users:read",
+    "files:write",
 ]
 
 

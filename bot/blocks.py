@@ -36,6 +36,7 @@ from bot.text import (
 )
 from domain.alert.models import AlertStatus
 from domain.alert.overview import AlertsOverview, NamedRule, OpenAlert
+from domain.auth.map_links import LINK_LIFETIME, SESSION_LIFETIME, IssuedLink
 from domain.by_name.stage import StagePlace
 from domain.by_name.touchpoint import TouchpointPlace
 from domain.journey.summary import JourneyMap, StageSummary
@@ -43,7 +44,7 @@ from domain.metrics.trend import RecentMetrics, StageTrend
 from domain.observation.flows import TeamView
 from domain.observation.models import Observation
 from domain.team.models import Team
-from domain.vocabulary import Emotion, ObservationKind
+from domain.vocabulary import Emotion, ObservationKind, TokenScope
 
 CHOICES_MAX = 10
 BUTTON_VALUE_MAX = 2000
@@ -241,14 +242,25 @@ def _stage_lines(summary: StageSummary) -> list[str]:
     return lines
 
 
-def map_message(journey_map: JourneyMap, url: str) -> Blocks:
+def _link_note(link: IssuedLink) -> str:
+    """What the personal link does, so that nobody forwards it."""
+    may = "edit" if link.scope.allows(TokenScope.WRITE) else "read"
+    hours = int(SESSION_LIFETIME.total_seconds() // 3600)
+    minutes = int(LINK_LIFETIME.total_seconds() // 60)
+    return (
+        f"_The button signs you in to the map for {hours} hours (you may {may} it). It is yours "
+        f"alone and works once, within {minutes} minutes: do not forward it._"
+    )
+
+
+def map_message(journey_map: JourneyMap, url: str, link: IssuedLink) -> Blocks:
     journey = journey_map.journey
     blocks: list[Block] = [
         HeaderBlock(text=shorten(journey.name, 150)),
         SectionBlock(
             text=MarkdownTextObject(
                 text=f"{len(journey_map.stages)} stages · observations and conversion of the "
-                f"last {journey_map.days} days"
+                f"last {journey_map.days} days\n{_link_note(link)}"
             ),
             accessory=ButtonElement(text="Open the map", url=url, action_id=ActionId.OPEN_MAP),
         ),

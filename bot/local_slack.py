@@ -1,8 +1,11 @@
 """Slack without Slack: a local server that answers Slack's Web API (and response_url
 endpoints) as Slack does, records every call, keeps the messages posted per channel (so
 `chat.update`, `conversations.history` and `conversations.replies` behave like Slack's,
-metadata included), and can be scripted to misbehave; plus requests signed exactly as Slack
-signs them. Used by `journeyops slack-try`, the tests and the benchmark.
+metadata included), takes file uploads the way `files.uploadV2` makes them (an upload address
+from `files.getUploadURLExternal`, the bytes posted there, `files.completeUploadExternal`
+sharing them into a channel; `files` keeps each), and can be scripted to misbehave; plus
+requests signed exactly as Slack signs them. Used by `journeyops slack-try`, the tests and the
+benchmark.
 
     async with LocalSlack() as slack:
         client = AsyncWebClient(base_url=slack.api_url, token="xoxb-test")
@@ -50,6 +53,21 @@ class Call:
 
 
 @dataclass
+class File:
+    """An uploaded file: what `files.getUploadURLExternal` was told, the bytes that came, and
+    where `files.completeUploadExternal` shared it."""
+
+    id: str
+    filename: str
+    length: int
+    alt_txt: str | None = None
+    content: bytes | None = None  # None until the upload address received the bytes
+    title: str | None = None
+    channel: str | None = None  # None until completed
+    initial_comment: str | None = None
+
+
+@dataclass
 class Fault:
     method: str  # or "*": any
     times: int
@@ -81,6 +99,7 @@ class Fault:
 class LocalSlack:
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    files: dict[str, File] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     people: dict[str, tuple[str, str, str]] = field(default_factory=lambda: dict(PEOPLE))
     latency: float = 0.0  # seconds every answer takes
@@ -94,6 +113,7 @@ class LocalSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._serve)
         app.router.add_post("/respond/{id}", self._serve)
+        app.router.add_post("/upload/{file_id}", self._receive_upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -125,6 +145,7 @@ class LocalSlack:
     def reset(self) -> None:
         self.calls.clear()
         self.messages.clear()
+        self.files.clear()
         self.faults.clear()
         self.people = dict(PEOPLE)
         self.latency = self._dark_until = 0.0
@@ -165,6 +186,10 @@ class LocalSlack:
 
     def posted(self, channel: str) -> list[dict[str, Any]]:
         return self.messages.get(channel, [])
+
+    def shared_files(self, channel: str) -> list[File]:
+        """The files an upload completed into `channel`."""
+        return [file for file in self.files.values() if file.channel == channel]
 
     async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """The calls of `method` once at least `count` arrived (the bot sends after its ack)."""
@@ -232,6 +257,10 @@ class LocalSlack:
                 }
             case "users.info":
                 return self._user(str(params.get("user", "")))
+            case "files.getUploadURLExternal":
+                return self._upload_address(params)
+            case "files.completeUploadExternal":
+                return self._complete_upload(params)
             case "oauth.v2.access":
                 return {
                     "ok": True,
@@ -246,6 +275,60 @@ class LocalSlack:
                     "is_enterprise_install": False,
                 }
         return {"ok": True}
+
+    def _upload_address(self, params: dict[str, Any]) -> dict[str, Any]:
+        length = str(params.get("length") or "")
+        if not params.get("filename") or not length.isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file = File(
+            f"F{len(self.files) + 1:07d}",
+            str(params["filename"]),
+            int(length),
+            alt_txt=params.get("alt_txt"),
+        )
+        self.files[file.id] = file
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file.id}", "file_id": file.id}
+
+    async def _receive_upload(self, request: web.Request) -> web.Response:
+        """The upload address: takes the file's bytes as the request body (or a multipart
+        `file` field), as Slack's does, and answers in plain text."""
+        file = self.files.get(request.match_info["file_id"])
+        self.calls.append(Call("upload", {"file_id": request.match_info["file_id"]}))
+        if file is None:
+            return web.Response(status=404, text="Not Found")
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            content = form["file"].file.read()  # type: ignore[union-attr]
+        else:
+            content = await request.read()
+        if len(content) != file.length:
+            return web.Response(status=400, text="length does not match")
+        file.content = content
+        return web.Response(text=f"OK - {len(content)}")
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = params.get("channel_id") or params.get("channels")
+        wanted = params.get("files") or []
+        found = [self.files.get(str(item.get("id"))) for item in wanted]
+        if not wanted or any(file is None or file.content is None for file in found):
+            return {"ok": False, "error": "file_not_found"}
+        shared = []
+        for file, item in zip(found, wanted, strict=True):
+            assert file is not None
+            file.title = item.get("title") or file.filename
+            file.channel, file.initial_comment = channel, params.get("initial_comment")
+            shared.append({"id": file.id, "name": file.filename, "title": file.title})
+        if channel:  # shared as a message in the channel
+            message = {
+                "type": "message",
+                "user": BOT["user_id"],
+                "ts": self._next_ts(),
+                "text": params.get("initial_comment") or "",
+                "files": shared,
+                "thread_ts": params.get("thread_ts"),
+            }
+            self.messages.setdefault(channel, []).append(message)
+        return {"ok": True, "files": shared}
 
     def _user(self, user_id: str) -> dict[str, Any]:
         """A user object shaped like Slack's (https://api.slack.com/methods/users.info)."""
@@ -462,7 +545,7 @@ async def _params(request: web.Request) -> dict[str, Any]:
         params.update(json.loads(await request.text() or "{}"))
     elif request.can_read_body:
         params.update(await request.post())
-    for key in ("blocks", "view", "metadata"):  # forms carry these JSON-encoded
+    for key in ("blocks", "view", "metadata", "files"):  # forms carry these JSON-encoded
         if isinstance(params.get(key), str):
             params[key] = json.loads(params[key])
     return params

@@ -3,7 +3,7 @@
 from domain.action.models import Action, ActionObservation
 from domain.alert.models import Alert, AlertActivity
 from domain.alert_rule.models import AlertRule
-from domain.auth.models import ApiToken
+from domain.auth.models import ApiToken, MapSignIn
 from domain.base import Base
 from domain.customer.models import Customer, CustomerPersona
 from domain.digest.models import TeamDigest
@@ -34,6 +34,7 @@ __all__ = [
     "EventNameCount",
     "EventReceipt",
     "Journey",
+    "MapSignIn",
     "Member",
     "Notification",
     "Observation",

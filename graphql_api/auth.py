@@ -4,7 +4,7 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
-from domain.auth import service as auth_service
+from domain.auth import credentials
 from domain.vocabulary import TokenScope
 from graphql_api.context import Info, Viewer
 from infrastructure.bearer import bearer_token
@@ -15,7 +15,8 @@ MISSING_TOKEN = (
     "`journeyops token create --workspace NAME --scope read|write`."
 )
 INVALID_TOKEN = (
-    "That API token is unknown or revoked; create a new one with `journeyops token create`."
+    "That API token is unknown or revoked, or the map session has expired; create a new token "
+    "with `journeyops token create`, or type `/journey map` in Slack for a new sign-in link."
 )
 
 
@@ -25,11 +26,15 @@ async def authenticate(runtime: Runtime, authorization: str | None) -> Viewer | 
     if secret is None:
         return None
     async with runtime.transaction() as session:
-        token = await auth_service.authenticate(session, secret=secret)
-    if token is None:
+        found = await credentials.authenticate(session, secret=secret, now=runtime.clock())
+    if found is None:
         return None
     return Viewer(
-        workspace_id=token.workspace_id, token_id=token.id, token_name=token.name, scope=token.scope
+        workspace_id=found.workspace_id,
+        token_id=found.id,
+        token_name=found.name,
+        scope=found.scope,
+        person_id=found.person_id,
     )
 
 
@@ -41,7 +46,8 @@ class CanWrite(BasePermission):
     """Mutations need a write (or admin) token."""
 
     message = (
-        "This API token can only read. Use a token created with `--scope write` to change things."
+        "This API token can only read. Use a token created with `--scope write` to change things "
+        "(a sign-in link from `/journey map` may edit once you are on a team: `/journey team`)."
     )
     error_extensions = {"code": "FORBIDDEN"}
 

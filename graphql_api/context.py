@@ -17,12 +17,23 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Viewer:
-    """The API token a request came with; everything it reads or writes is in its workspace."""
+    """The credential a request came with (an API token, or a map session signed in from
+    Slack); everything it reads or writes is in its workspace."""
 
     workspace_id: uuid.UUID
     token_id: uuid.UUID
-    token_name: str
+    token_name: str  # the API token's name, or the signed-in person's
     scope: TokenScope
+    person_id: str | None = None  # the Slack user a map session acts as
+
+    @property
+    def actor_id(self) -> str:
+        """Who the activity log and observations say acted: the person, else the token."""
+        return self.person_id or f"token:{self.token_id}"
+
+    @property
+    def actor_name(self) -> str:
+        return self.token_name if self.person_id else f"API token “{self.token_name}”"
 
 
 @dataclass

@@ -1,6 +1,8 @@
 """What every door (GraphQL, Slack, ingestion) needs at run time, built once per process."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -25,6 +27,8 @@ class Runtime:
     transaction: Transactions  # one unit of work per use case, for every door
     # Daily cohorts of a stage for alerts and backtests (tests swap in synthetic ones).
     cohorts: CohortSource = daily_cohorts
+    # The wall clock credentials expire by (tests move it instead of waiting).
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     @classmethod
     def create(cls, settings: Settings, database_url: str | None = None) -> "Runtime":

@@ -156,21 +156,28 @@ def demo(
     url = resolve_database_url(settings)
     migrations.upgrade(url)
 
-    async def prepare() -> tuple[str, bool]:
+    async def prepare() -> tuple[str, str, bool]:
         runtime = Runtime.create(settings, url)
         try:
             async with runtime.transaction() as session:
                 workspace, loaded = await demo_workspace.load(session)
-                return await demo_workspace.fresh_token(session, workspace), loaded
+                token = await demo_workspace.fresh_token(session, workspace)
+                link = await demo_workspace.signed_in_map(
+                    session, workspace, base_url=settings.base_url, now=runtime.clock()
+                )
+                return token, link, loaded
         finally:
             await runtime.close()
 
-    token, loaded = asyncio.run(prepare())
+    token, map_link, loaded = asyncio.run(prepare())
     base = settings.base_url
     typer.echo(
         f"""
 JourneyOps demo {"loaded" if loaded else "reused"} (data in {settings.data_dir.resolve()})
 
+  Journey map   {map_link}
+                (signs you in once, for 8 hours, in that browser tab; run the demo again
+                for a new link, or paste the token below on the page)
   GraphiQL      {base}/graphql   (add the header below under "Headers")
   Demo token    {token}
   Header        {{"Authorization": "Bearer {token}"}}

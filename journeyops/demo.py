@@ -7,7 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.action import service as action_service
 from domain.alert_rule import service as alert_rule_service
+from domain.auth import map_links
 from domain.auth import service as auth_service
+from domain.by_name import journey as journey_by_name
+from domain.by_name import team as team_by_name
 from domain.event import synthetic
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
@@ -22,6 +25,7 @@ from domain.touchpoint.models import Touchpoint
 from domain.vocabulary import ObservationKind, TokenScope
 from domain.workspace import service as workspace_service
 from domain.workspace.models import Workspace
+from infrastructure.addresses import journey_map_url
 from journeyops import demo_data
 
 WORKSPACE_NAME = "Demo: Acme Outfitters"
@@ -31,6 +35,12 @@ TOKEN_NAME = "demo"
 # shows the alert the worker raises about it.
 DEMO_CUSTOMERS = (9000, 150)
 DEMO_DROP = (1, 14, 0.22)  # stage position, days ago, chance of moving on (usually 0.48)
+# Whoever runs the demo signs in to the map with the printed link as this person, on the
+# product team, so they may edit the map. The link waits longer than Slack's 15 minutes: it is
+# printed while the demo starts, for whenever its reader gets to it; it still works once.
+DEMO_VISITOR = ("demo-visitor", "Demo visitor", "product")
+DEMO_LINK_LIFETIME = timedelta(hours=12)
+DEMO_MAP = ("Online purchase", 30)  # the journey the link opens, and its period in days
 
 
 async def load(
@@ -184,3 +194,22 @@ async def fresh_token(session: AsyncSession, workspace: Workspace) -> str:
         session, workspace_name=workspace.name, scope=TokenScope.ADMIN, name=TOKEN_NAME
     )
     return secret
+
+
+async def signed_in_map(
+    session: AsyncSession, workspace: Workspace, *, base_url: str, now: datetime
+) -> str:
+    """A one-time link that signs the demo's visitor in to the online-purchase map."""
+    person_id, person_name, team = DEMO_VISITOR
+    await team_by_name.join(session, workspace_id=workspace.id, user_id=person_id, team=team)
+    journey_name, days = DEMO_MAP
+    journey = await journey_by_name.find(session, workspace_id=workspace.id, name=journey_name)
+    link = await map_links.issue(
+        session,
+        workspace_id=workspace.id,
+        person_id=person_id,
+        person_name=person_name,
+        now=now,
+        valid_for=DEMO_LINK_LIFETIME,
+    )
+    return journey_map_url(base_url, journey.id, days=days, sign_in=link.secret)

@@ -1,30 +1,26 @@
 """`GET /journeys/{id}.png|.svg|.pdf`: the journey map's picture, drawn on the server from the
 same Vega-Lite spec the page shows (domain.journey_map.picture), with vl-convert.
 
-Authenticated like `/graphql`, with `Authorization: Bearer <token>`: a browser link cannot carry
-that header, so the page fetches the export with the token it holds and offers the file as a
-download; scripts and Slack (later) call it directly. Period, persona and entry channel come
-from the query string as on the page (`days`, or `from` and `to`; `persona`; `channel`).
+Authenticated like `/graphql`, with `Authorization: Bearer <token>` (an API token or a map
+session): a browser link cannot carry that header, so the page fetches the export with the
+credential it holds and offers the file as a download; scripts call it directly. Period,
+persona and entry channel come from the query string as on the page (`days`, or `from` and
+`to`; `persona`; `channel`).
 """
 
-import asyncio
-import re
 import uuid
 from datetime import date
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from domain.auth import service as auth_service
+from domain.auth import credentials
 from domain.errors import DomainError, ErrorCode
 from domain.journey_map import picture
 from domain.journey_map import service as map_service
 from infrastructure.bearer import bearer_token
+from infrastructure.drawing import draw
 from web.addresses import node_uuid
-
-# Drawing takes a CPU for a moment; a few at a time per process keep the server answering.
-RENDERS_AT_ONCE = 2
-_renders = asyncio.Semaphore(RENDERS_AT_ONCE)
 
 
 def _refusal(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
@@ -70,19 +66,14 @@ def _persona(request: Request) -> uuid.UUID | None:
     return found
 
 
-def _file_name(journey_map: map_service.JourneyMap, format: picture.Format) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", journey_map.journey.name.lower()).strip("-") or "journey"
-    period = journey_map.period
-    return f"{slug[:60]}-{period.start.isoformat()}-{period.end.isoformat()}.{format.value}"
-
-
 async def _authenticated_workspace(request: Request) -> uuid.UUID | None:
     secret = bearer_token(request.headers.get("authorization"))
     if secret is None:
         return None
-    async with request.app.state.runtime.transaction() as session:
-        token = await auth_service.authenticate(session, secret=secret)
-    return None if token is None else token.workspace_id
+    runtime = request.app.state.runtime
+    async with runtime.transaction() as session:
+        found = await credentials.authenticate(session, secret=secret, now=runtime.clock())
+    return None if found is None else found.workspace_id
 
 
 async def export(request: Request) -> Response:
@@ -117,13 +108,12 @@ async def export(request: Request) -> Response:
     except DomainError as error:
         status = 404 if error.code is ErrorCode.NOT_FOUND else 400
         return _refusal(status, error.code.value, error.message, error.field)
-    async with _renders:
-        drawn = await asyncio.to_thread(picture.render, picture.spec(journey_map), format)
+    name = picture.file_name(journey_map, format)
     return Response(
-        drawn,
+        await draw(journey_map, format),
         media_type=picture.MEDIA_TYPES[format],
         headers={
-            "Content-Disposition": f'attachment; filename="{_file_name(journey_map, format)}"',
+            "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
             # An SVG opened on its own runs no script and loads nothing.

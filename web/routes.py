@@ -1,7 +1,8 @@
 """`GET /journeys/{id}`: the visual map of one journey, and its exports.
 
-The page is static; it reads the map through `/graphql` (`journeyMap`) with the visitor's API
-token (kept in the browser's local storage), so it sees exactly what that token may see.
+The page is static; it reads the map through `/graphql` (`journeyMap`) with the visitor's
+credential, so it sees exactly what that may see: a map session opened by a personal link from
+Slack (web.sign_in; kept in sessionStorage), or an API token pasted once (kept in localStorage).
 `{id}` is a journey's UUID (as Slack links carry it) or its GraphQL global id. Its period,
 persona and entry channel live in the query string (`days` or `from`/`to`, `persona`,
 `channel`), so a link shows the same view; `/journeys/{id}.png|.svg|.pdf` take the same.
@@ -16,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from web.addresses import global_id, node_uuid
 from web.exports import export
+from web.sign_in import sign_in
 
 STATIC = Path(__file__).parent / "static"
 PAGE = (STATIC / "journey_map.html").read_text()
@@ -53,6 +55,7 @@ async def journey_map(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
+        Route("/journeys/sign-in", sign_in, methods=["POST"]),
         Route("/journeys/{journey_id}.{format}", export),
         Route("/journeys/{journey_id}", journey_map),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

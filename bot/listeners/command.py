@@ -20,12 +20,11 @@ from bot.commands import (
     Unsubscribe,
     parse,
 )
-from bot.listeners import log_modal, quick_log
+from bot.listeners import journey_map, log_modal, quick_log
 from bot.listeners.reply import Reply, send
 from bot.middleware import Who, who
 from bot.modal import as_uuid
 from domain.alert import overview as alert_overview
-from domain.by_name import journey as journey_by_name
 from domain.by_name import matching
 from domain.by_name import subscription as subscription_by_name
 from domain.by_name import team as team_by_name
@@ -33,6 +32,7 @@ from domain.errors import DomainError, ErrorCode, ValidationError
 from domain.member import service as member_service
 from domain.metrics import trend
 from domain.observation import flows
+from infrastructure.addresses import journey_map_url
 
 
 async def journey(ack, command: dict, respond, client, context: AsyncBoltContext) -> None:
@@ -47,6 +47,9 @@ async def journey(ack, command: dict, respond, client, context: AsyncBoltContext
             log_modal.Context(channel_id=command["channel_id"]),
         )
         return
+    if isinstance(parsed, ShowMap):
+        await journey_map.show(person, parsed.journey, command.get("channel_id", ""), respond)
+        return
     if isinstance(parsed, QuickLog):
         reply = await quick_log.log(parsed, person, key=f"slack:command:{command['trigger_id']}")
     else:
@@ -59,18 +62,11 @@ async def journey(ack, command: dict, respond, client, context: AsyncBoltContext
 
 
 async def answer(command: Command, person: Who, channel_id: str) -> Reply:
-    """Everything but logging; DomainErrors are left to the caller to show."""
+    """Everything but logging and the map; DomainErrors are left to the caller to show."""
     transaction = person.runtime.transaction
     match command:
         case Help(unknown=unknown):
             return Reply(blocks.help_message(unknown), "How to use /journey")
-        case ShowMap(journey=name):
-            async with transaction() as session:
-                journey_map = await journey_by_name.summarise(
-                    session, workspace_id=person.workspace_id, journey=name
-                )
-            url = f"{person.runtime.settings.base_url}/journeys/{journey_map.journey.id}"
-            return Reply(blocks.map_message(journey_map, url), journey_map.journey.name)
         case ShowStage(name=name):
             if not name:
                 raise ValidationError(
@@ -128,7 +124,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                     stage=stage,
                     days=days,
                 )
-            url = f"{person.runtime.settings.base_url}/journeys/{metrics.journey.id}"
+            url = journey_map_url(person.runtime.settings.base_url, metrics.journey.id)
             return Reply(
                 blocks.metrics_message(metrics, url),
                 f"Stage metrics of {metrics.journey.name}",

@@ -7,6 +7,7 @@ same picture. Pure: the spec is a plain dict made from a `JourneyMap`. Nothing h
 colour alone: series differ in shape and stroke too, and figures are written out.
 """
 
+import re
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Literal
@@ -56,7 +57,7 @@ def _subtitle(journey_map: JourneyMap) -> str:
     return " · ".join(parts)
 
 
-def _description(journey_map: JourneyMap) -> str:
+def description(journey_map: JourneyMap) -> str:
     """What a screen reader announces for the chart: every stage's figures in words."""
     stages = "; ".join(
         f"{s.figures.stage}: {s.figures.entered} entered, conversion "
@@ -149,7 +150,7 @@ def spec(
     }
     return {
         "$schema": SCHEMA,
-        "description": _description(journey_map),
+        "description": description(journey_map),
         "title": {
             "text": journey_map.journey.name,
             "subtitle": _subtitle(journey_map),
@@ -178,6 +179,13 @@ class Format(StrEnum):
 MEDIA_TYPES = {Format.PNG: "image/png", Format.SVG: "image/svg+xml", Format.PDF: "application/pdf"}
 VEGA_LITE_VERSION = "6.4"  # the version the page's vendored vega-lite is (web/static/vendor)
 PNG_SCALE = 2  # sharp on high-density screens and in Slack
+
+
+def file_name(journey_map: JourneyMap, format: Format) -> str:
+    """What a drawing of the map is saved as: the journey and the period, in plain letters."""
+    slug = re.sub(r"[^a-z0-9]+", "-", journey_map.journey.name.lower()).strip("-") or "journey"
+    period = journey_map.period
+    return f"{slug[:60]}-{period.start.isoformat()}-{period.end.isoformat()}.{format.value}"
 
 
 def render(vega_lite: dict[str, Any], format: Format) -> bytes:

@@ -51,10 +51,7 @@ class AlertPayload:
 def actor(info: Info) -> dict[str, str]:
     viewer = info.context.viewer
     assert viewer is not None  # CanWrite let us in
-    return {
-        "actor_id": f"token:{viewer.token_id}",
-        "actor_name": f"API token “{viewer.token_name}”",
-    }
+    return {"actor_id": viewer.actor_id, "actor_name": viewer.actor_name}
 
 
 async def _act(

@@ -20,7 +20,8 @@ class LogObservationInput:
     sentiment: int | None = strawberry.field(default=None, description="-2 … +2")
     author_team_id: strawberry.ID | None = None
     author_name: str | None = strawberry.field(
-        default=None, description="Who saw it; default: the API token's name."
+        default=None,
+        description="Who saw it; default: the API token's name, or the signed-in person's.",
     )
     permalink: str | None = None
 
@@ -53,7 +54,7 @@ class ObservationMutations:
                 author_team_id=ids.decode_optional(
                     input.author_team_id, "Team", field="authorTeamId"
                 ),
-                author_id=f"token:{viewer.token_id}",
+                author_id=viewer.actor_id,
                 author_name=input.author_name or viewer.token_name,
                 source=ObservationSource.GRAPHQL,
                 permalink=input.permalink,

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 
 import pytest
 from sqlalchemy import select
@@ -194,7 +195,11 @@ async def test_map_shows_stages_touchpoints_owners_and_links_to_the_web_map(
     reply = await ask(slack, fake_slack, "map online purchase")
     blocks = reply["blocks"]
     assert blocks[0]["text"]["text"] == "Online purchase"
-    assert blocks[1]["accessory"]["url"] == f"{PUBLIC_URL}/journeys/{on_support.online.id}"
+    assert re.fullmatch(
+        re.escape(f"{PUBLIC_URL}/journeys/{on_support.online.id}?days=90#sign-in=jol_")
+        + "[A-Za-z0-9_-]{43}",
+        blocks[1]["accessory"]["url"],
+    )
     text = shown(blocks)
     assert "*3. decision*" in text
     assert "Checkout (`checkout`) — Support" in text

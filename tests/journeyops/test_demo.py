@@ -1,12 +1,15 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from domain.alert.decision import Step
 from domain.alert.evaluation import evaluate_rule
+from domain.auth import map_links
 from domain.auth import service as auth_service
 from domain.metrics.cohorts import daily_cohorts
 from domain.models import AlertRule, Journey, Observation, Persona, Stage, Team, Touchpoint
+from domain.vocabulary import TokenScope
 from journeyops import demo
 
 SMALL = (800, 150)  # customers per journey: enough for figures, quick to load
@@ -54,3 +57,17 @@ async def test_a_first_look_at_the_demo_finds_the_drop_at_consideration(session)
         )
         fired += [o.stage_name for o in outcomes if o.decision.step is Step.FIRE]
     assert fired == ["Consideration"]
+
+
+async def test_the_demo_prints_a_link_that_signs_its_visitor_in_to_edit_the_map(session):
+    workspace, _ = await demo.load(session, customers=SMALL)
+    now = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    url = await demo.signed_in_map(session, workspace, base_url="http://127.0.0.1:8000", now=now)
+    journey = await session.scalar(select(Journey).where(Journey.name == "Online purchase"))
+    address, secret = url.split("#sign-in=")
+    assert address == f"http://127.0.0.1:8000/journeys/{journey.id}?days=30"
+    # Still good after Slack's links would have expired: the demo prints it while starting.
+    opened = await map_links.exchange(session, link=secret, now=now + timedelta(hours=11))
+    assert opened.scope is TokenScope.WRITE and opened.person_name == "Demo visitor"
+    with pytest.raises(map_links.LinkRefused):
+        await map_links.exchange(session, link=secret, now=now + timedelta(hours=11))

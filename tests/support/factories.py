@@ -252,3 +252,19 @@ async def install_slack_app(
         )
     )
     return store
+
+
+async def make_map_link(
+    session: AsyncSession, workspace: Workspace, person_id: str = "U0001", *, now=None
+) -> str:
+    """A personal sign-in link's secret for `person_id` (read-only unless they are on a team)."""
+    from domain.auth import map_links
+
+    issued = await map_links.issue(
+        session,
+        workspace_id=workspace.id,
+        person_id=person_id,
+        person_name="Dana S.",
+        now=now or datetime.now(UTC),
+    )
+    return issued.secret

@@ -22,11 +22,12 @@ class Served:
 
 
 @contextlib.asynccontextmanager
-async def serving(database_url: str):
-    """A uvicorn server with its own app on a free port."""
+async def serving(database_url: str, settings: Settings | None = None):
+    """A uvicorn server with its own app (on `settings`, default the environment's) on a free
+    port."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    app = create_app(Settings(), database_url=database_url)
+    app = create_app(settings or Settings(), database_url=database_url)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:

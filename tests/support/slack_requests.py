@@ -98,8 +98,9 @@ def shown(blocks: list[dict[str, Any]]) -> str:
 
 
 async def ask(slack: SlackClient, fake_slack: local_slack.LocalSlack, text: str, **fields) -> dict:
-    """Run a command; the reply the bot sent to the response_url."""
-    response = await slack.command(text, **fields)
+    """Run a command; the reply the bot sent to the response_url, once the listener is done
+    (so that nothing it sends later, like the map's picture, lands in the next test)."""
+    response = await slack.settled(slack.command(text, **fields))
     assert response.status_code == 200, response.text
     calls = await fake_slack.wait_for("response_url")
     fake_slack.calls.clear()

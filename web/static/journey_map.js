@@ -504,14 +504,24 @@ function askForToken(reason) {
   };
 }
 
-async function start(given) {
+// `session`: a map session from a Slack link (see sign_in.js); otherwise an API token.
+async function start(given, session = null) {
   token = given;
   say("Loading…");
+  if (session) {
+    const signedIn = document.getElementById("signed-in");
+    signedIn.textContent = `Signed in as ${session.name}${session.scope === "READ" ? " (read only)" : ""}`;
+    signedIn.hidden = false;
+  }
   try {
     if (await show()) follow();
     document.getElementById("sign-out").hidden = false;
   } catch (error) {
-    if (error.status === 401) {
+    if (error.status === 401 && session) {
+      forgetSession();
+      document.getElementById("signed-in").hidden = true;
+      askForToken("Your sign-in from Slack has ended. Type /journey map in Slack for a new link.");
+    } else if (error.status === 401) {
       localStorage.removeItem(TOKEN_KEY);
       askForToken("That token was not accepted; paste a valid one.");
     } else {
@@ -541,9 +551,34 @@ document.getElementById("previous-stage").onclick = () => showStage(Math.max(sho
 document.getElementById("next-stage").onclick = () => showStage(Math.min(shownStage + 1, stageCount - 1));
 document.getElementById("sign-out").onclick = () => {
   localStorage.removeItem(TOKEN_KEY);
+  forgetSession();
   location.reload();
 };
 
-const saved = localStorage.getItem(TOKEN_KEY);
-if (saved) start(saved);
-else askForToken();
+function refuseLink(reason) {
+  document.getElementById("link-refused-reason").textContent = reason;
+  document.getElementById("link-refused").hidden = false;
+  askForToken();
+}
+
+// A link from Slack first (it replaces any session this tab held), then this tab's map
+// session, then a pasted API token.
+async function begin() {
+  const link = takeSignInLink();
+  if (link) {
+    try {
+      const session = await exchangeSignInLink(link);
+      return start(session.secret, session);
+    } catch (error) {
+      forgetSession();
+      return refuseLink(error.message);
+    }
+  }
+  const session = savedSession();
+  if (session) return start(session.secret, session);
+  const saved = localStorage.getItem(TOKEN_KEY);
+  if (saved) return start(saved);
+  return askForToken();
+}
+
+begin();
