@@ -1,4 +1,5 @@
-"""`GET /journeys/{id}`: the visual map of one journey, and its exports.
+"""`GET /journeys`: the workspace's journeys; `GET /journeys/{id}`: the visual map of one
+journey, and its exports.
 
 The page is static; it reads the map through `/graphql` (`journeyMap`) with the visitor's API
 token (kept in the browser's local storage), so it sees exactly what that token may see.
@@ -19,6 +20,7 @@ from web.exports import export
 
 STATIC = Path(__file__).parent / "static"
 PAGE = (STATIC / "journey_map.html").read_text()
+LIST_PAGE = (STATIC / "journeys.html").read_text()
 
 # The page loads only this server's scripts and styles and talks only to this server. The
 # charts need neither eval nor inline styles: vega-embed runs Vega's expressions with its
@@ -51,8 +53,13 @@ async def journey_map(request: Request) -> Response:
     return HTMLResponse(PAGE.replace("{{JOURNEY_ID}}", global_id_), headers=SECURITY_HEADERS)
 
 
+async def journey_list(request: Request) -> Response:
+    return HTMLResponse(LIST_PAGE, headers=SECURITY_HEADERS)
+
+
 def routes() -> list[BaseRoute]:
     return [
+        Route("/journeys", journey_list),
         Route("/journeys/{journey_id}.{format}", export),
         Route("/journeys/{journey_id}", journey_map),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
