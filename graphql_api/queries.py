@@ -10,6 +10,8 @@ from domain.alert import service as alert_service
 from domain.alert_rule import service as alert_rule_service
 from domain.errors import ValidationError
 from domain.journey import service as journey_service
+from domain.journey.templates import TEMPLATES
+from domain.journey_map import headlines as headline_service
 from domain.journey_map import service as map_service
 from domain.metrics.unmapped_events import unmapped_events
 from domain.observation import service as observation_service
@@ -25,6 +27,7 @@ from graphql_api.types.alert_rule import AlertRule
 from graphql_api.types.backtest import AlertRuleBacktest
 from graphql_api.types.enums import AlertStatus, Channel, Emotion, ObservationKind
 from graphql_api.types.journey import Journey
+from graphql_api.types.journey_list import JourneyHeadline, JourneyTemplate
 from graphql_api.types.journey_map import JourneyMap, JourneyMapResult, PeriodStart
 from graphql_api.types.metrics import UnmappedEvent
 from graphql_api.types.observation import ObservationConnection
@@ -98,6 +101,26 @@ class Query:
         async with info.context.runtime.transaction() as session:
             rows = await journey_service.list_all(session, workspace_id=info.context.workspace_id)
         return [Journey.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="The workspace's journeys, by name, each with its figures for the last "
+        "`days` local days (today included): customers entering, end-to-end conversion, open "
+        "alerts."
+    )
+    async def journey_headlines(
+        self, info: Info, days: int = map_service.DAYS_DEFAULT
+    ) -> list[JourneyHeadline]:
+        with domain_errors_as_graphql_errors():
+            # The read may fold pending batches first (domain.metrics.fold): committed with it.
+            async with info.context.runtime.transaction() as session:
+                rows = await headline_service.headlines(
+                    session, workspace_id=info.context.workspace_id, days=days
+                )
+        return [JourneyHeadline.of(row) for row in rows]
+
+    @strawberry.field(description="Journeys to start from, with their stages.")
+    def journey_templates(self) -> list[JourneyTemplate]:
+        return [JourneyTemplate.of(template) for template in TEMPLATES]
 
     @strawberry.field(description="One journey; null when there is none with that id.")
     async def journey(self, info: Info, id: strawberry.ID) -> Journey | None:

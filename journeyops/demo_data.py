@@ -1,5 +1,8 @@
 """What the demo workspace holds, drawn from how journey maps are described in the field."""
 
+from domain.journey import templates
+from domain.journey.templates import JourneyTemplate
+
 TEAMS = {
     "marketing": "C0DEMOMKTG",
     "sales": "C0DEMOSALES",
@@ -31,83 +34,55 @@ PERSONAS = [
     },
 ]
 
-# stage, customer goal, expected emotion, touchpoints (name, key, channel, owner team, events)
-ONLINE_PURCHASE = [
-    (
-        "Awareness",
-        "Discover that the shop has what I need",
-        "curiosity",
-        [
-            ("Social ad", "social-ad", "social", "marketing", ["Ad Clicked"]),
-            ("Search", "search", "search", "marketing", ["Search Landing"]),
-            ("Word of mouth", "word-of-mouth", "referral", "marketing", ["Referral Link Opened"]),
-        ],
-    ),
-    (
-        "Consideration",
-        "Decide whether this product is right for me",
-        "hope",
-        [
-            ("Product page", "product-page", "web", "product", ["Product Viewed"]),
-            ("Reviews", "reviews", "review", "product", ["Reviews Read"]),
-            ("Comparison", "comparison", "web", "product", ["Comparison Viewed"]),
-        ],
-    ),
-    (
-        "Decision",
-        "Buy without surprises",
-        "confidence",
-        [
-            ("Checkout", "checkout", "web", "product", ["Checkout Started"]),
-            ("Promotions", "promotions", "email", "sales", ["Coupon Applied"]),
-            ("Support call", "support-call", "phone", "support", ["Support Call Started"]),
-        ],
-    ),
-    (
-        "Retention",
-        "Get what I ordered and feel looked after",
-        "loyalty",
-        [
-            ("Order confirmation", "order-confirmation", "email", "sales", ["Order Completed"]),
-            ("Follow-up email", "follow-up-email", "email", "marketing", ["Email Opened"]),
-            ("Loyalty programme", "loyalty-programme", "app", "sales", ["Loyalty Joined"]),
-        ],
-    ),
-    (
-        "Advocacy",
-        "Share a good experience",
-        "delight",
-        [
-            ("Review written", "review-written", "review", "support", ["Review Submitted"]),
-            ("Referral", "referral", "referral", "marketing", ["Referral Sent"]),
-            ("Social post", "social-post", "social", "marketing", ["Social Shared"]),
-        ],
-    ),
+# Each template stage's touchpoints: name, key, channel, owner team, events.
+_ONLINE_PURCHASE_TOUCHPOINTS = [
+    [
+        ("Social ad", "social-ad", "social", "marketing", ["Ad Clicked"]),
+        ("Search", "search", "search", "marketing", ["Search Landing"]),
+        ("Word of mouth", "word-of-mouth", "referral", "marketing", ["Referral Link Opened"]),
+    ],
+    [
+        ("Product page", "product-page", "web", "product", ["Product Viewed"]),
+        ("Reviews", "reviews", "review", "product", ["Reviews Read"]),
+        ("Comparison", "comparison", "web", "product", ["Comparison Viewed"]),
+    ],
+    [
+        ("Checkout", "checkout", "web", "product", ["Checkout Started"]),
+        ("Promotions", "promotions", "email", "sales", ["Coupon Applied"]),
+        ("Support call", "support-call", "phone", "support", ["Support Call Started"]),
+    ],
+    [
+        ("Order confirmation", "order-confirmation", "email", "sales", ["Order Completed"]),
+        ("Follow-up email", "follow-up-email", "email", "marketing", ["Email Opened"]),
+        ("Loyalty programme", "loyalty-programme", "app", "sales", ["Loyalty Joined"]),
+    ],
+    [
+        ("Review written", "review-written", "review", "support", ["Review Submitted"]),
+        ("Referral", "referral", "referral", "marketing", ["Referral Sent"]),
+        ("Social post", "social-post", "social", "marketing", ["Social Shared"]),
+    ],
 ]
 
-B2B_TRIAL = [
-    (
-        "Awareness",
-        "Hear of a tool that saves me time",
-        "curiosity",
-        [("Webinar", "webinar", "web", "marketing", ["Webinar Joined"])],
-    ),
-    (
-        "Trial",
-        "See value within the first week",
-        "hope",
-        [
-            ("Trial sign-up", "trial-signup", "web", "sales", ["Trial Started"]),
-            ("Onboarding chat", "onboarding-chat", "chat", "support", ["Chat Started"]),
-        ],
-    ),
-    (
-        "Subscription",
-        "Pay without friction",
-        "confidence",
-        [("Plan chosen", "plan-chosen", "app", "sales", ["Subscription Started"])],
-    ),
+_B2B_TRIAL_TOUCHPOINTS = [
+    [("Webinar", "webinar", "web", "marketing", ["Webinar Joined"])],
+    [
+        ("Trial sign-up", "trial-signup", "web", "sales", ["Trial Started"]),
+        ("Onboarding chat", "onboarding-chat", "chat", "support", ["Chat Started"]),
+    ],
+    [("Plan chosen", "plan-chosen", "app", "sales", ["Subscription Started"])],
 ]
+
+
+def _with_touchpoints(template: JourneyTemplate, touchpoints: list[list[tuple]]) -> list[tuple]:
+    """stage, customer goal, expected emotion, touchpoints: the template's stages in order."""
+    return [
+        (stage.name, stage.customer_goal, stage.expected_emotion, stage_touchpoints)
+        for stage, stage_touchpoints in zip(template.stages, touchpoints, strict=True)
+    ]
+
+
+ONLINE_PURCHASE = _with_touchpoints(templates.ONLINE_PURCHASE, _ONLINE_PURCHASE_TOUCHPOINTS)
+B2B_TRIAL = _with_touchpoints(templates.B2B_TRIAL, _B2B_TRIAL_TOUCHPOINTS)
 
 # touchpoint key, kind, emotion, sentiment, team, author, text, days ago
 OBSERVATIONS = [

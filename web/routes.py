@@ -1,4 +1,5 @@
-"""`GET /journeys/{id}`: the visual map of one journey, and its exports.
+"""`GET /journeys`: the workspace's journeys; `GET /journeys/{id}`: the visual map of one
+journey, and its exports.
 
 The page is static; it reads the map through `/graphql` (`journeyMap`) with the visitor's
 credential, so it sees exactly what that may see: a map session opened by a personal link from
@@ -21,6 +22,7 @@ from web.sign_in import sign_in
 
 STATIC = Path(__file__).parent / "static"
 PAGE = (STATIC / "journey_map.html").read_text()
+LIST_PAGE = (STATIC / "journeys.html").read_text()
 
 # The page loads only this server's scripts and styles and talks only to this server. The
 # charts need neither eval nor inline styles: vega-embed runs Vega's expressions with its
@@ -53,9 +55,14 @@ async def journey_map(request: Request) -> Response:
     return HTMLResponse(PAGE.replace("{{JOURNEY_ID}}", global_id_), headers=SECURITY_HEADERS)
 
 
+async def journey_list(request: Request) -> Response:
+    return HTMLResponse(LIST_PAGE, headers=SECURITY_HEADERS)
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/journeys/sign-in", sign_in, methods=["POST"]),
+        Route("/journeys", journey_list),
         Route("/journeys/{journey_id}.{format}", export),
         Route("/journeys/{journey_id}", journey_map),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -119,6 +119,17 @@ class JourneyMap:
     journey_actions: list[MapAction]  # actions on the whole journey, no stage
 
 
+def period_days(days: int | None) -> int:
+    """The number of days asked for (default DAYS_DEFAULT), checked."""
+    return in_range(
+        DAYS_DEFAULT if days is None else days,
+        field="days",
+        label="The period (days)",
+        low=1,
+        high=DAYS_MAX,
+    )
+
+
 def choose_period(
     *,
     timezone: str,
@@ -136,13 +147,7 @@ def choose_period(
                 code=ErrorCode.REQUIRED,
             )
         return Period(start, end)
-    days = in_range(
-        DAYS_DEFAULT if days is None else days,
-        field="days",
-        label="The period (days)",
-        low=1,
-        high=DAYS_MAX,
-    )
+    days = period_days(days)
     last = now.astimezone(ZoneInfo(timezone)).date()
     return Period(last + timedelta(days=1 - days), last + timedelta(days=1))
 

@@ -123,3 +123,33 @@ async def test_an_alerts_list_costs_the_same_few_statements_however_long(gql, ap
     # token, alerts, stages, journeys, rules, activity, observations, journeys (list),
     # open alerts, rules by journey, stages by journey
     assert small == big == 11
+
+
+HEADLINES = """
+{
+  journeyHeadlines(days: 30) {
+    journey { name stages { name } } entered completed conversionRate openAlerts
+  }
+}
+"""
+
+
+async def test_the_list_of_journeys_costs_the_same_few_statements_however_long(
+    gql, app, db, workspace
+):
+    await _fire(db, workspace, journeys=1)
+    with counting_statements(app.state.runtime.engine) as statements:
+        await gql.data(HEADLINES)
+    small = len(statements)
+
+    await _fire(db, workspace, journeys=6)
+    with counting_statements(app.state.runtime.engine) as statements:
+        data = await gql.data(HEADLINES)
+    big = len(statements)
+
+    assert len(data["journeyHeadlines"]) == 7
+    assert {h["openAlerts"] for h in data["journeyHeadlines"]} == {
+        len(factories.DEFAULT_STAGES) - 1
+    }
+    # token, pending batches, journeys, figures, stages by journey
+    assert small == big == 5

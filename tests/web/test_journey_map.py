@@ -43,7 +43,18 @@ async def test_anything_else_is_not_a_journey_address(client, raw):
     assert "<script" not in response.text
 
 
-async def test_the_page_script_inserts_user_text_only_as_text(client):
-    script = await client.get("/static/journey_map.js")
-    assert script.status_code == 200
-    assert "innerHTML" not in script.text.replace("never innerHTML", "")
+async def test_the_list_of_journeys_is_served_under_the_same_policy(client):
+    response = await client.get("/journeys")
+    assert response.status_code == 200
+    assert '<table id="journeys"' in response.text
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert "unsafe" not in response.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    "script", ["page.js", "journey_map.js", "journey_map_edit.js", "journeys.js"]
+)
+async def test_the_page_scripts_insert_user_text_only_as_text(client, script):
+    served = await client.get(f"/static/{script}")
+    assert served.status_code == 200
+    assert "innerHTML" not in served.text.replace("never innerHTML", "")

@@ -3,24 +3,25 @@ shows the figures `stageMetrics` gives, a persona's when one is chosen, fits 144
 scrolling sideways, shows one stage at a time at 390 px, breaks no CSP rule, passes axe-core,
 and downloads its PNG."""
 
-import json
-import shutil
 from pathlib import Path
 from urllib.parse import unquote
 
 import httpx
 import pytest
-from playwright.async_api import async_playwright
 from sqlalchemy import select
 
 from domain.models import Journey, Persona
 from journeyops import demo
 from tests.support import factories
+from tests.support.browser import (
+    map_loaded,
+    needs_chromium,
+    open_page,
+    serious_accessibility_violations,
+)
 from tests.support.graphql_data import gid
 from tests.support.live_servers import serving
 
-CHROMIUM = "/usr/bin/chromium"
-AXE = Path(__file__).parent / "vendor" / "axe-core-4.11.0" / "axe.min.js"
 FIGURES = [
     "entered",
     "converted",
@@ -39,9 +40,7 @@ query($id: ID!, $from: Date!, $to: Date!, $asOf: DateTime, $personaId: ID) {
 }
 """
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("chromium") is None, reason="needs Debian's chromium (.ci/run installs it)"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -53,48 +52,6 @@ async def demo_map(db):
         journey = await session.scalar(select(Journey).where(Journey.name == "Online purchase"))
         persona = await session.scalar(select(Persona).order_by(Persona.name).limit(1))
     return journey, persona, token
-
-
-@pytest.fixture
-async def browser():
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        await browser.close()
-
-
-async def _page(browser, address, token, width, height=900):
-    context = await browser.new_context(
-        viewport={"width": width, "height": height}, accept_downloads=True
-    )
-    await context.add_init_script(f"localStorage.setItem('journeyops.token', {json.dumps(token)})")
-    page = await context.new_page()
-    page.violations = []
-    page.console = []
-    page.on("console", lambda m: page.console.append(m.text))
-    page.on("pageerror", lambda e: page.console.append(str(e)))
-    page.on(
-        "console",
-        lambda m: page.violations.append(m.text) if "Content Security Policy" in m.text else None,
-    )
-    return page
-
-
-async def _loaded(page, query_part: str = "") -> None:
-    try:
-        await page.wait_for_function(
-            "want => decodeURIComponent(document.body.dataset.loaded || '').includes(want) && "
-            "document.querySelector('#picture svg')",
-            arg=query_part,
-            timeout=15_000,
-        )
-    except Exception:
-        message = await page.text_content("#message")
-        raise AssertionError(
-            f"the map did not load: {message!r}, console: {page.console}"
-        ) from None
 
 
 async def _shown_figures(page) -> list[dict]:
@@ -162,9 +119,9 @@ async def test_the_demo_map_in_a_browser(database_url, demo_map, browser, tmp_pa
     journey, persona, token = demo_map
     async with serving(database_url) as served:
         address = f"http://{served.address}/journeys/{journey.id}?days=30"
-        page = await _page(browser, address, token, 1440)
+        page = await open_page(browser, token, 1440)
         await page.goto(address)
-        await _loaded(page, "days=30")
+        await map_loaded(page, "days=30")
 
         _same(
             await _shown_figures(page), await _stage_metrics(served.address, token, journey, page)
@@ -177,7 +134,7 @@ async def test_the_demo_map_in_a_browser(database_url, demo_map, browser, tmp_pa
 
         everyone = await _shown_figures(page)
         await page.select_option("#persona", label=persona.name)
-        await _loaded(page, f"persona={gid('Persona', persona)}")
+        await map_loaded(page, f"persona={gid('Persona', persona)}")
         for_persona = await _shown_figures(page)
         assert for_persona != everyone
         _same(
@@ -192,15 +149,12 @@ async def test_the_demo_map_in_a_browser(database_url, demo_map, browser, tmp_pa
         assert download.suggested_filename.endswith(".png")
         assert Path(await download.path()).read_bytes().startswith(b"\x89PNG")
 
-        await page.evaluate(AXE.read_text())
-        found = await page.evaluate("async () => (await axe.run()).violations")
-        serious = [v["id"] for v in found if v["impact"] in ("serious", "critical")]
-        assert serious == []
+        assert await serious_accessibility_violations(page) == []
         assert page.violations == []
 
-        phone = await _page(browser, address, token, 390, 844)
+        phone = await open_page(browser, token, 390, 844)
         await phone.goto(page.url)
-        await _loaded(phone)
+        await map_loaded(phone)
         visible = await phone.eval_on_selector_all(
             ".row.funnel .cell", "cells => cells.filter(c => c.offsetParent).length"
         )

@@ -1,11 +1,11 @@
 // The journey map page: reads `journeyMap` over GraphQL for the period, persona and entry
 // channel in the address, draws stages as columns and lanes as rows, the funnel and emotion
-// curve with vega-embed, and follows new observations live.
-// Every piece of user text goes in through textContent, never innerHTML.
+// curve with vega-embed, and follows new observations and alerts live (page.js holds what
+// the pages share; journey_map_edit.js the editing). Every piece of user text goes in
+// through textContent, never innerHTML.
 "use strict";
 
 const JOURNEY_ID = document.body.dataset.journeyId;
-const TOKEN_KEY = "journeyops.token";
 const MORE_PAGE = 10;
 
 const FIGURES = `entered converted dropped pending conversionRate dropOffRate
@@ -48,9 +48,15 @@ const MORE = `query More($filter: ObservationFilter, $after: String, $first: Int
   }
 }`;
 
-const SUBSCRIPTION = `subscription Live($id: ID!) {
-  observationLogged(journeyId: $id) { id }
-}`;
+// What changes the map without a reload: each of these re-reads it.
+const SUBSCRIPTIONS = {
+  observations: `subscription ($id: ID!) { observationLogged(journeyId: $id) { id } }`,
+  alerts: `subscription ($id: ID!) { alertFired(journeyId: $id) { id } }`,
+};
+// graphql-transport-ws closes with 4403 when connection_init's token is refused.
+const TOKEN_REFUSED = 4403;
+const RETRY_FIRST_MS = 1000;
+const RETRY_MOST_MS = 30000;
 
 const LANES = [
   ["goal", "Goal and expected emotion"],
@@ -70,26 +76,8 @@ const KINDS = {
   QUESTION: "Questions",
 };
 
-let token = null;
 let shownStage = 0;
 let stageCount = 0;
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-function say(text, isError = false) {
-  const message = document.getElementById("message");
-  message.textContent = text;
-  message.classList.toggle("error", isError);
-}
-
-function words(value) {
-  return value ? String(value).toLowerCase().replaceAll("_", " ") : "";
-}
 
 function percent(value) {
   return value === null || value === undefined ? "–" : `${(value * 100).toFixed(1)}%`;
@@ -191,20 +179,6 @@ function fillForm(view, data) {
   }
   channel.value = view.channel;
   document.getElementById("view").hidden = false;
-}
-
-// ---- GraphQL ----
-
-async function graphql(query, vars) {
-  const response = await fetch("/graphql", {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables: vars }),
-  });
-  if (response.status === 401) throw Object.assign(new Error("unauthorised"), { status: 401 });
-  const body = await response.json();
-  if (body.errors && body.errors.length) throw new Error(body.errors[0].message);
-  return body.data;
 }
 
 // ---- lanes ----
@@ -443,6 +417,7 @@ async function show() {
   say(map.stages.length ? "" : "This journey has no stages yet.");
   document.body.dataset.asOf = map.asOf;
   document.body.dataset.loaded = addressOf(view);
+  document.dispatchEvent(new CustomEvent("map-shown"));
   return true;
 }
 
@@ -465,42 +440,52 @@ async function download(format) {
   say("");
 }
 
+// The map read again, e.g. after a live message; a refused token stops there and says so.
+function refresh() {
+  show().catch((error) => {
+    if (error.status === 401) tokenRefused(start);
+    else say(`Could not load the map: ${error.message}`, true);
+  });
+}
+
 // graphql-transport-ws: connection_init → connection_ack → subscribe → next…
-function follow() {
+// A dropped connection is retried with a growing wait; once back, the map is read again for
+// what happened meanwhile. A refused token (revoked since) ends the retries.
+function follow(wait = RETRY_FIRST_MS, missed = false) {
+  const live = document.getElementById("live");
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const socket = new WebSocket(`${scheme}://${location.host}/graphql`, "graphql-transport-ws");
+  let acknowledged = false;
   socket.onopen = () =>
     socket.send(JSON.stringify({ type: "connection_init", payload: { Authorization: `Bearer ${token}` } }));
   socket.onmessage = (event) => {
     const message = JSON.parse(event.data);
     if (message.type === "connection_ack") {
-      document.getElementById("live").hidden = false;
-      socket.send(JSON.stringify({
-        id: "live", type: "subscribe",
-        payload: { query: SUBSCRIPTION, variables: { id: JOURNEY_ID } },
-      }));
+      acknowledged = true;
+      live.hidden = false;
+      live.textContent = "● live";
+      for (const [id, query] of Object.entries(SUBSCRIPTIONS)) {
+        socket.send(JSON.stringify({ id, type: "subscribe", payload: { query, variables: { id: JOURNEY_ID } } }));
+      }
+      if (missed) refresh();
     } else if (message.type === "next") {
-      show().catch((error) => say(error.message, true));
+      refresh();
     } else if (message.type === "ping") {
       socket.send(JSON.stringify({ type: "pong" }));
     }
   };
-  socket.onclose = () => {
-    document.getElementById("live").hidden = true;
-    setTimeout(follow, 5000);
-  };
-}
-
-function askForToken(reason) {
-  if (reason) say(reason, true);
-  const form = document.getElementById("sign-in");
-  form.hidden = false;
-  form.onsubmit = (event) => {
-    event.preventDefault();
-    const given = document.getElementById("token").value.trim();
-    localStorage.setItem(TOKEN_KEY, given);
-    form.hidden = true;
-    start(given);
+  socket.onclose = (event) => {
+    if (event.code === TOKEN_REFUSED) {
+      live.hidden = false;
+      live.textContent = "○ not live";
+      document.body.dataset.live = "refused";
+      say("Live updates stopped: this token is no longer accepted (revoked?). " +
+        "Forget it and sign in with a valid one.", true);
+      return;
+    }
+    live.hidden = true;
+    const next = acknowledged ? RETRY_FIRST_MS : Math.min(wait * 2, RETRY_MOST_MS);
+    setTimeout(() => follow(next, true), acknowledged ? RETRY_FIRST_MS : wait);
   };
 }
 
@@ -508,22 +493,12 @@ function askForToken(reason) {
 async function start(given, session = null) {
   token = given;
   say("Loading…");
-  if (session) {
-    const signedIn = document.getElementById("signed-in");
-    signedIn.textContent = `Signed in as ${session.name}${session.scope === "READ" ? " (read only)" : ""}`;
-    signedIn.hidden = false;
-  }
   try {
     if (await show()) follow();
     document.getElementById("sign-out").hidden = false;
   } catch (error) {
-    if (error.status === 401 && session) {
-      forgetSession();
-      document.getElementById("signed-in").hidden = true;
-      askForToken("Your sign-in from Slack has ended. Type /journey map in Slack for a new link.");
-    } else if (error.status === 401) {
-      localStorage.removeItem(TOKEN_KEY);
-      askForToken("That token was not accepted; paste a valid one.");
+    if (error.status === 401) {
+      tokenRefused(start, session);
     } else {
       say(`Could not load the map: ${error.message}`, true);
     }
@@ -549,36 +524,4 @@ for (const button of document.querySelectorAll("[data-export]")) {
 }
 document.getElementById("previous-stage").onclick = () => showStage(Math.max(shownStage - 1, 0));
 document.getElementById("next-stage").onclick = () => showStage(Math.min(shownStage + 1, stageCount - 1));
-document.getElementById("sign-out").onclick = () => {
-  localStorage.removeItem(TOKEN_KEY);
-  forgetSession();
-  location.reload();
-};
-
-function refuseLink(reason) {
-  document.getElementById("link-refused-reason").textContent = reason;
-  document.getElementById("link-refused").hidden = false;
-  askForToken();
-}
-
-// A link from Slack first (it replaces any session this tab held), then this tab's map
-// session, then a pasted API token.
-async function begin() {
-  const link = takeSignInLink();
-  if (link) {
-    try {
-      const session = await exchangeSignInLink(link);
-      return start(session.secret, session);
-    } catch (error) {
-      forgetSession();
-      return refuseLink(error.message);
-    }
-  }
-  const session = savedSession();
-  if (session) return start(session.secret, session);
-  const saved = localStorage.getItem(TOKEN_KEY);
-  if (saved) return start(saved);
-  return askForToken();
-}
-
-begin();
+signIn(start);
