@@ -35,14 +35,14 @@ from bot.text import (
     shorten_mrkdwn,
 )
 from domain.alert.models import AlertStatus
-from domain.alert.overview import AlertsOverview, NamedRule, OpenAlert
+from domain.alert.named_list import AlertsOverview, NamedRule, OpenAlert
 from domain.auth.map_links import LINK_LIFETIME, SESSION_LIFETIME, IssuedLink
 from domain.by_name.stage import StagePlace
 from domain.by_name.touchpoint import TouchpointPlace
 from domain.journey.summary import JourneyMap, StageSummary
 from domain.metrics.trend import RecentMetrics, StageTrend
-from domain.observation.flows import TeamView
 from domain.observation.models import Observation
+from domain.observation.team_views import TeamView
 from domain.team.models import Team
 from domain.vocabulary import Emotion, ObservationKind, TokenScope
 

@@ -16,8 +16,8 @@ from slack_sdk.models.views import View
 from bot.blocks import alert_line, fit, label, lines_within, note, section
 from bot.ids import ActionId
 from bot.text import escape, quote
-from domain.alert.overview import OpenAlert
-from domain.observation.flows import StaffOverview
+from domain.alert.named_list import OpenAlert
+from domain.observation.team_views import StaffOverview
 
 
 def home_view(

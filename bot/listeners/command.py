@@ -24,14 +24,15 @@ from bot.listeners import journey_map, log_modal, quick_log
 from bot.listeners.reply import Reply, send
 from bot.middleware import Who, who
 from bot.modal import as_uuid
-from domain.alert import overview as alert_overview
+from domain.alert import named_list
+from domain.by_name import alert_rule as rule_by_name
 from domain.by_name import matching
 from domain.by_name import subscription as subscription_by_name
 from domain.by_name import team as team_by_name
 from domain.errors import DomainError, ErrorCode, ValidationError
 from domain.member import service as member_service
 from domain.metrics import trend
-from domain.observation import flows
+from domain.observation import team_views
 from infrastructure.addresses import journey_map_url
 
 
@@ -74,7 +75,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                 )
             try:
                 async with transaction() as session:
-                    overview = await flows.stage_overview(
+                    overview = await team_views.stage_overview(
                         session, workspace_id=person.workspace_id, stage=name
                     )
             except matching.Ambiguous as error:  # same-named stages of several journeys
@@ -132,7 +133,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
             )
         case ShowAlerts(journey=journey_name):
             async with transaction() as session:
-                alerts = await alert_overview.overview(
+                alerts = await named_list.overview(
                     session, workspace_id=person.workspace_id, journey=journey_name
                 )
             return Reply(blocks.alerts_message(alerts), "Open alerts and alert rules")
@@ -147,7 +148,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                     f"Say which journey: `/journey alerts {verb} Online purchase > checkout`.",
                     code=ErrorCode.REQUIRED,
                 )
-            change = alert_overview.add_rule if adding else alert_overview.remove_rule
+            change = rule_by_name.add_rule if adding else rule_by_name.remove_rule
             async with transaction() as session:
                 named = await change(
                     session, workspace_id=person.workspace_id, journey=journey_name, stage=stage
@@ -158,7 +159,7 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
     raise AssertionError(f"unhandled command {command!r}")
 
 
-def stage_reply(overview: flows.StageOverview) -> Reply:
+def stage_reply(overview: team_views.StageOverview) -> Reply:
     return Reply(
         blocks.stage_message(overview.place, overview.teams, overview.days), overview.place.label
     )
@@ -173,7 +174,7 @@ async def pick_stage(ack, action: dict, respond, context: AsyncBoltContext) -> N
         if stage_id is None:
             raise ValidationError("That button is stale.")
         async with person.runtime.transaction() as session:
-            overview = await flows.stage_overview(
+            overview = await team_views.stage_overview(
                 session, workspace_id=person.workspace_id, stage=stage_id
             )
         reply = stage_reply(overview)

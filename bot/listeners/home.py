@@ -6,19 +6,19 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from bot.home import home_view
 from bot.middleware import Who, who
 from bot.send import safely
-from domain.alert import overview as alert_overview
-from domain.observation import flows
+from domain.alert import named_list
+from domain.observation import team_views
 
 HOME_ALERTS_MAX = 10
 
 
 async def publish(person: Who, client) -> None:
     async with person.runtime.transaction() as session:
-        overview = await flows.staff_overview(
+        overview = await team_views.staff_overview(
             session, workspace_id=person.workspace_id, user_id=person.user_id
         )
         # The member's team's journeys; everyone's until they say which team they are on.
-        alerts = await alert_overview.open_alerts(
+        alerts = await named_list.open_alerts(
             session,
             workspace_id=person.workspace_id,
             journey_ids=[j.id for j in overview.journeys] if overview.team else None,

@@ -19,7 +19,7 @@ from domain.by_name import stage as stage_by_name
 from domain.by_name import touchpoint as touchpoint_by_name
 from domain.errors import DomainError
 from domain.member import service as member_service
-from domain.observation import flows
+from domain.observation import member_logging
 from domain.team.models import Team
 from domain.validation import unstorable_reason
 
@@ -146,7 +146,7 @@ async def submit(ack, body: dict, view: dict, client, context: AsyncBoltContext)
     where = Context.load(view.get("private_metadata"))
     try:
         async with person.runtime.transaction() as session:
-            logged = await flows.log_as_member(
+            logged = await member_logging.log_as_member(
                 session,
                 workspace_id=person.workspace_id,
                 author_id=person.user_id,

@@ -14,10 +14,10 @@ from bot.listeners.reply import Reply, send
 from bot.middleware import Who, who
 from bot.text import quote
 from domain.errors import DomainError
-from domain.observation import flows
+from domain.observation import member_logging
 
 
-def _logged(logged: flows.Logged) -> Reply:
+def _logged(logged: member_logging.Logged) -> Reply:
     return Reply(
         blocks.logged_message(logged.observation, logged.where, logged.team_name),
         f"Logged at {logged.where}",
@@ -36,7 +36,7 @@ async def log(command: QuickLog, person: Who, *, key: str) -> Reply | None:
     """The answer to a quick log; None when its key was logged (and answered) before."""
     try:
         async with person.runtime.transaction() as session:
-            logged = await flows.quick_log(
+            logged = await member_logging.quick_log(
                 session,
                 workspace_id=person.workspace_id,
                 author_id=person.user_id,
@@ -48,7 +48,7 @@ async def log(command: QuickLog, person: Who, *, key: str) -> Reply | None:
                 emotion=command.emotion,
                 idempotency_key=key,
             )
-    except flows.ChooseTouchpoint as choose:
+    except member_logging.ChooseTouchpoint as choose:
         pending = {"text": choose.text, "emotion": command.emotion, "kind": command.kind}
         return Reply(
             blocks.touchpoint_choices(choose.message, choose.places, {**pending, "key": key}),
@@ -69,7 +69,7 @@ async def pick_touchpoint(ack, action: dict, respond, context: AsyncBoltContext)
         return
     try:
         async with person.runtime.transaction() as session:
-            logged = await flows.log_as_member(
+            logged = await member_logging.log_as_member(
                 session,
                 workspace_id=person.workspace_id,
                 author_id=person.user_id,

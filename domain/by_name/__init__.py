@@ -16,10 +16,12 @@ Pickers that fill in as people type (`places(search=…)`, `journey.containing`)
 of the name instead, in any case.
 
 One module per concept: its finders first, then the use cases the chat door runs by that
-concept's name (the journey map, joining a team, subscribing a channel), each resolving the
+concept's name (the journey map, joining a team, subscribing a channel, watching a stage with
+an alert rule), each resolving the
 words and calling the id-based use case. The entity services (`domain/<concept>/service.py`)
 take ids and never import this package, so it sits above them without import circles. Use
 cases that look a name up half-way through their work call the finders themselves: logging
 an observation (the team is asked for before the touchpoint is looked up), a stage's
-cross-team view, the alerts overview and rules (`domain.alert.overview`), `/journey metrics`.
+cross-team view (`domain.observation.team_views`), the alerts listed by name
+(`domain.alert.named_list`), `/journey metrics`.
 """

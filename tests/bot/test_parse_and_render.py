@@ -143,7 +143,7 @@ def test_the_alerts_list_is_escaped_and_within_slacks_limits():
 
     from bot.blocks import alerts_message
     from domain.alert.models import Alert, AlertStatus
-    from domain.alert.overview import AlertsOverview, OpenAlert
+    from domain.alert.named_list import AlertsOverview, OpenAlert
     from domain.by_name.stage import StagePlace
 
     place = StagePlace(uuid.uuid4(), "<!channel> pay" * 10, uuid.uuid4(), "Online & co")

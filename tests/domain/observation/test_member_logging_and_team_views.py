@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import update
 
 from domain.errors import ValidationError
-from domain.observation import flows
+from domain.observation import member_logging, team_views
 from domain.observation.models import Observation
 from domain.workspace import service as workspace_service
 from tests.support.factories import (
@@ -27,7 +27,7 @@ async def test_log_as_member_carries_the_team_and_logs_once_per_key(session):
     checkout = await make_touchpoint(session, stages[2], "Checkout")
     await make_member(session, workspace, "U1", support)
     logged = [
-        await flows.log_as_member(
+        await member_logging.log_as_member(
             session,
             workspace_id=workspace.id,
             author_id="U1",
@@ -50,7 +50,7 @@ async def test_log_as_member_without_a_team_names_the_teams(session):
     await make_team(session, workspace, "Support")
     stages = await stages_of(session, await make_journey(session, workspace))
     with pytest.raises(ValidationError, match="Teams: Support"):
-        await flows.log_as_member(
+        await member_logging.log_as_member(
             session,
             workspace_id=workspace.id,
             author_id="U1",
@@ -76,7 +76,7 @@ async def test_stage_by_team_counts_recent_observations_per_team(session):
         .where(Observation.id == old.id)
         .values(created_at=datetime.now(UTC) - timedelta(days=40))
     )
-    views = await flows.stage_by_team(session, workspace_id=workspace.id, stage_id=stage.id)
+    views = await team_views.stage_by_team(session, workspace_id=workspace.id, stage_id=stage.id)
     assert [(v.team_name, v.count, len(v.latest)) for v in views] == [
         ("Support", 4, 3),
         ("Sales", 1, 1),

@@ -1,5 +1,5 @@
-"""Open alerts and alert rules with the names people read them by, for the chat doors
-(`/journey alerts`, App Home); and rules added or removed by journey and stage name."""
+"""Open alerts and alert rules listed with the journey and stage names people read them by
+(`/journey alerts`, App Home)."""
 
 import uuid
 from collections.abc import Iterable
@@ -14,7 +14,6 @@ from domain.alert_rule.models import AlertRule
 from domain.by_name import journey as journey_by_name
 from domain.by_name import stage as stage_by_name
 from domain.by_name.stage import StagePlace
-from domain.errors import NotFound
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
 
@@ -92,48 +91,3 @@ async def overview(
         for rule in rules[:SHOWN_MAX]
     ]
     return AlertsOverview(found, alerts, named)
-
-
-async def add_rule(
-    session: AsyncSession, *, workspace_id: uuid.UUID, journey: str, stage: str | None = None
-) -> NamedRule:
-    """A rule with the default settings for a journey (every stage) or one of its stages."""
-    found, place = await stage_by_name.find_in_journey(
-        session, workspace_id=workspace_id, journey=journey, stage=stage
-    )
-    rule = await rule_service.create(
-        session,
-        workspace_id=workspace_id,
-        journey_id=found.id,
-        stage_id=place.id if place else None,
-    )
-    return NamedRule(rule, found.name, place.name if place else None)
-
-
-async def remove_rule(
-    session: AsyncSession, *, workspace_id: uuid.UUID, journey: str, stage: str | None = None
-) -> NamedRule:
-    """Delete the rule of a journey (its every-stage rule) or of one stage, with its alerts."""
-    found, place = await stage_by_name.find_in_journey(
-        session, workspace_id=workspace_id, journey=journey, stage=stage
-    )
-    stage_id = place.id if place else None
-    rule = next(
-        (
-            r
-            for r in await rule_service.list_all(
-                session, workspace_id=workspace_id, journey_id=found.id
-            )
-            if r.stage_id == stage_id
-        ),
-        None,
-    )
-    if rule is None:
-        where = f"“{place.label}”" if place else f"all stages of “{found.name}”"
-        raise NotFound(
-            f"There is no alert rule for {where}. `/journey alerts {found.name}` lists its rules.",
-            field="stage" if place else "journey",
-        )
-    named = NamedRule(rule, found.name, place.name if place else None)
-    await rule_service.delete(session, workspace_id=workspace_id, rule_id=rule.id)
-    return named

@@ -1,22 +1,17 @@
-"""Use cases that span concepts: logging as a staff member, the cross-team view of a stage."""
+"""Logging an observation as a staff member: with their team, at a place named in their words
+(a touchpoint, or a stage of a journey), once per idempotency key."""
 
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from domain.by_name import matching
-from domain.by_name import stage as stage_by_name
 from domain.by_name import touchpoint as touchpoint_by_name
-from domain.by_name.stage import StagePlace
 from domain.by_name.touchpoint import TouchpointPlace
 from domain.errors import DomainError, ValidationError
-from domain.journey import service as journey_service
 from domain.journey.models import Journey
 from domain.member import service as member_service
 from domain.observation import service as observation_service
@@ -172,7 +167,7 @@ async def _ensure_in_journey(
             )
 
 
-def _placed(*columns: Any) -> Select:
+def placed(*columns: Any) -> Select:
     """`columns` of observations joined to their journey, stage, touchpoint and team."""
     return (
         select(*columns)
@@ -202,7 +197,7 @@ def _placed(*columns: Any) -> Select:
 async def _logged(
     session: AsyncSession, observation: Observation, *, repeated: bool = False
 ) -> Logged:
-    query = _placed(Journey.name, Stage.name, Touchpoint.name, Team.name).where(
+    query = placed(Journey.name, Stage.name, Touchpoint.name, Team.name).where(
         Observation.workspace_id == observation.workspace_id, Observation.id == observation.id
     )
     row = (await session.execute(query)).one()
@@ -211,109 +206,3 @@ async def _logged(
     if touchpoint_name:
         where = f"{touchpoint_name} ({where})"
     return Logged(observation, team_name or "", where, repeated)
-
-
-@dataclass(frozen=True)
-class TeamView:
-    """What one team (None: authors with no team) observed at a stage in the period."""
-
-    team_name: str | None
-    count: int
-    latest: list[Observation]
-
-
-async def stage_by_team(
-    session: AsyncSession,
-    *,
-    workspace_id: uuid.UUID,
-    stage_id: uuid.UUID,
-    days: int = 30,
-    per_team: int = 3,
-    now: datetime | None = None,
-) -> list[TeamView]:
-    """The cross-team view of a stage: per team, how much it observed lately and the latest."""
-    since = (now or datetime.now(UTC)) - timedelta(days=days)
-    ranked = observation_service.newest_per_group(
-        Observation.author_team_id,
-        Observation.workspace_id == workspace_id,
-        Observation.stage_id == stage_id,
-        Observation.created_at >= since,
-    )
-    observation = aliased(Observation, ranked)
-    rows = await session.execute(
-        select(observation, ranked.c.total, Team.name)
-        .outerjoin(
-            Team,
-            (Team.workspace_id == ranked.c.workspace_id) & (Team.id == ranked.c.author_team_id),
-        )
-        .where(ranked.c.rank <= per_team)
-        .order_by(ranked.c.total.desc(), Team.name, ranked.c.rank)
-    )
-    grouped: dict[str | None, list[Observation]] = defaultdict(list)
-    totals: dict[str | None, int] = {}
-    for observation, total, team_name in rows:
-        grouped[team_name].append(observation)
-        totals[team_name] = total
-    return [TeamView(name, totals[name], observations) for name, observations in grouped.items()]
-
-
-@dataclass(frozen=True)
-class RecentObservation:
-    observation: Observation
-    team_name: str | None
-    where: str  # "Journey › stage"
-
-
-@dataclass(frozen=True)
-class StaffOverview:
-    """A staff member's start page: their team's journeys and what all teams saw lately."""
-
-    team: Team | None
-    journeys: list[Journey]
-    recent: list[RecentObservation]
-
-
-async def staff_overview(
-    session: AsyncSession, *, workspace_id: uuid.UUID, user_id: str, recent: int = 10
-) -> StaffOverview:
-    """The journeys whose touchpoints the member's team owns, and the latest observations."""
-    team = await member_service.team_of(session, workspace_id=workspace_id, user_id=user_id)
-    journeys = (
-        await journey_service.list_for_team(session, workspace_id=workspace_id, team_id=team.id)
-        if team
-        else []
-    )
-    rows = await session.execute(
-        _placed(Observation, Team.name, Journey.name, Stage.name)
-        .where(Observation.workspace_id == workspace_id)
-        .order_by(Observation.created_at.desc(), Observation.id.desc())
-        .limit(recent)
-    )
-    return StaffOverview(
-        team=team,
-        journeys=journeys,
-        recent=[
-            RecentObservation(observation, team_name, f"{journey_name} › {stage_name}")
-            for observation, team_name, journey_name, stage_name in rows
-        ],
-    )
-
-
-@dataclass(frozen=True)
-class StageOverview:
-    place: StagePlace
-    teams: list[TeamView]
-    days: int
-
-
-async def stage_overview(
-    session: AsyncSession,
-    *,
-    workspace_id: uuid.UUID,
-    stage: str | uuid.UUID,
-    days: int = 30,
-) -> StageOverview:
-    """The stage named (forgiving lookup) or with that id, and what each team saw there."""
-    place = await stage_by_name.find(session, workspace_id=workspace_id, name=stage)
-    teams = await stage_by_team(session, workspace_id=workspace_id, stage_id=place.id, days=days)
-    return StageOverview(place=place, teams=teams, days=days)
