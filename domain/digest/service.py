@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.digest.models import TeamDigest
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
-from domain.metrics.stage_metrics import stage_metrics
-from domain.metrics.trend import StageTrend
+from domain.metrics.trend import StageTrend, against_the_period_before
 from domain.observation.models import Observation
 from domain.stage.models import Stage
 from domain.team.models import Team
@@ -123,17 +122,14 @@ async def _movements(
     movements = []
     for journey in journeys[:JOURNEYS_MAX]:
         # The week before is judged as of a week earlier: both had the same time to convert.
-        current, previous = [
-            await stage_metrics(
-                session,
-                workspace_id=team.workspace_id,
-                journey_id=journey.id,
-                start=week_start - timedelta(days=shift),
-                end=week_start + timedelta(days=7 - shift),
-                as_of=now - timedelta(days=shift),
-            )
-            for shift in (0, 7)
-        ]
+        current, previous = await against_the_period_before(
+            session,
+            workspace_id=team.workspace_id,
+            journey_id=journey.id,
+            start=week_start,
+            end=week_start + timedelta(days=7),
+            as_of=now,
+        )
         trends = [StageTrend(c, p) for c, p in zip(current.stages, previous.stages, strict=True)]
         movements.append(
             JourneyMovement(journey, trends, frozenset(t.current.stage_id for t in trends) & owned)

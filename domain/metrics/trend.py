@@ -22,9 +22,48 @@ DAYS_MAX = 366
 
 
 @dataclass(frozen=True)
+class FiguresChange:
+    """This period's figures minus the period before's; None where either is. Rates are
+    fractions (0.05 is 5 percentage points), times in seconds."""
+
+    entered: int
+    converted: int | None
+    dropped: int | None
+    pending: int | None
+    conversion_rate: float | None
+    drop_off_rate: float | None
+    median_time_to_convert: float | None
+    p90_time_to_convert: float | None
+
+
+def _minus(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else now - before
+
+
+def _minus_count(now: int | None, before: int | None) -> int | None:
+    return None if now is None or before is None else now - before
+
+
+@dataclass(frozen=True)
 class StageTrend:
     current: StageFigures
     previous: StageFigures
+
+    @property
+    def change(self) -> FiguresChange:
+        now, before = self.current, self.previous
+        return FiguresChange(
+            entered=now.entered - before.entered,
+            converted=_minus_count(now.converted, before.converted),
+            dropped=_minus_count(now.dropped, before.dropped),
+            pending=_minus_count(now.pending, before.pending),
+            conversion_rate=_minus(now.conversion_rate, before.conversion_rate),
+            drop_off_rate=_minus(now.drop_off_rate, before.drop_off_rate),
+            median_time_to_convert=_minus(
+                now.median_time_to_convert, before.median_time_to_convert
+            ),
+            p90_time_to_convert=_minus(now.p90_time_to_convert, before.p90_time_to_convert),
+        )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from typing import Annotated
 
@@ -23,10 +24,6 @@ from graphql_api.types.stage import Stage
 from graphql_api.types.touchpoint import Touchpoint
 
 
-def _minus(now: float | None, before: float | None) -> float | None:
-    return None if now is None or before is None else now - before
-
-
 @strawberry.type(
     description="This period's figure minus the period before's; null when either is. Rates "
     "are fractions (0.05 is 5 percentage points), times in seconds."
@@ -43,27 +40,7 @@ class FiguresChange:
 
     @classmethod
     def of(cls, trend: StageTrend) -> FiguresChange:
-        now, before = trend.current, trend.previous
-        counts = [
-            None if a is None or b is None else a - b
-            for a, b in (
-                (now.converted, before.converted),
-                (now.dropped, before.dropped),
-                (now.pending, before.pending),
-            )
-        ]
-        return cls(
-            entered=now.entered - before.entered,
-            converted=counts[0],
-            dropped=counts[1],
-            pending=counts[2],
-            conversion_rate=_minus(now.conversion_rate, before.conversion_rate),
-            drop_off_rate=_minus(now.drop_off_rate, before.drop_off_rate),
-            median_time_to_convert=_minus(
-                now.median_time_to_convert, before.median_time_to_convert
-            ),
-            p90_time_to_convert=_minus(now.p90_time_to_convert, before.p90_time_to_convert),
-        )
+        return cls(**dataclasses.asdict(trend.change))
 
 
 @strawberry.type(description="How many observations in the period recorded an emotion.")
