@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from domain.live import Topic
 from domain.models import Journey, Persona
 from journeyops import demo
 from tests.support import factories
@@ -21,6 +22,7 @@ from tests.support.browser import (
 )
 from tests.support.graphql_data import gid
 from tests.support.live_servers import serving
+from tests.support.waiting import eventually
 
 FIGURES = [
     "entered",
@@ -167,3 +169,37 @@ async def test_the_demo_map_in_a_browser(database_url, demo_map, browser, tmp_pa
         )
         assert phone.violations == []
         print(f"screenshots: {tmp_path}")
+
+
+async def test_an_alert_fired_while_the_demo_map_is_open_shows_on_its_stage(
+    database_url, demo_map, browser, db
+):
+    """The demo's story on the page: a drop-off alert raised at Consideration (as the worker
+    raises it, with the figures it fired on) appears in that stage's column without a reload."""
+    journey, _, token = demo_map
+    async with serving(database_url) as served:
+        page = await open_page(browser, token, 1440)
+        await page.goto(f"http://{served.address}/journeys/{journey.id}?days=30")
+        await map_loaded(page, "days=30")
+        await page.evaluate("() => { window.sameDocument = true; }")
+        await eventually(
+            lambda: served.live.subscriber_count(Topic.ALERT_FIRED),
+            within=10,
+            what="the page's subscription to alerts",
+            seen=lambda: page.console,
+        )
+        alerts = page.locator(".row.alerts .cell")
+        assert await alerts.nth(1).inner_text() == "None open."
+
+        async with db.begin() as session:
+            consideration = (await factories.stages_of(session, journey))[1]
+            rule = await factories.make_alert_rule(session, journey, consideration)
+            await factories.make_alert(session, rule, consideration)
+
+        await alerts.nth(1).get_by_text("Alert: open").wait_for(timeout=10_000)
+        shown = await alerts.nth(1).inner_text()
+        assert "Drop-off 65.0% now vs 50.0% baseline" in shown  # the evaluation it fired on
+        assert "p-value" in shown and "Not assigned" in shown
+        assert [await alerts.nth(n).inner_text() for n in (0, 2, 3, 4)] == ["None open."] * 4
+        assert await page.evaluate("() => window.sameDocument") is True
+        assert page.violations == []
