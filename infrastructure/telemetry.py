@@ -11,6 +11,7 @@ Two kinds of figures:
   every web process tells the same story whichever one is asked.
 """
 
+import collections
 import os
 from collections.abc import Iterator
 
@@ -29,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from domain.event import service as event_service
+from domain.event.service import IngestResult
 from domain.notification import service as notification_service
 from infrastructure.outage import database_unreachable
 
@@ -54,6 +56,12 @@ JOB_RUNS = Counter(
     "Runs of the worker's scheduled jobs, by job and result.",
     ["job", "result"],  # ok, failed, skipped (another worker held the job's lock)
 )
+
+
+def count_events(result: IngestResult) -> None:
+    """Count a stored batch's events by what became of each, whichever door took them."""
+    for status, count in collections.Counter(r.status for r in result.results).items():
+        EVENTS.labels(status.value).inc(count)
 
 
 class _Figures:

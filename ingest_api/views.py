@@ -17,7 +17,6 @@ or parsed, so an unauthenticated sender costs no parsing.
 """
 
 import logging
-from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -131,8 +130,7 @@ async def _ingest(
             answer = 413 if error.code is ErrorCode.PAYLOAD_TOO_LARGE else 400
             raise Refused(answer, error.message, code=error.code.value.lower()) from None
         result.results += [replace(r, index=r.index + start) for r in part.results]
-    for status, count in Counter(r.status for r in result.results).items():
-        telemetry.EVENTS.labels(status.value).inc(count)
+    telemetry.count_events(result)
     return result
 
 

@@ -8,6 +8,7 @@ from domain.event.message import BATCH_EVENTS_MAX
 from graphql_api.context import Info
 from graphql_api.errors import UserError
 from graphql_api.mutations.base import in_transaction, write_mutation
+from infrastructure import telemetry
 
 
 @strawberry.input
@@ -52,6 +53,7 @@ class EventMutations:
             return IngestEventsPayload(
                 accepted=0, duplicates=0, rejected=0, problems=[], errors=errors
             )
+        telemetry.count_events(result)
         return IngestEventsPayload(
             accepted=result.accepted,
             duplicates=result.duplicates,

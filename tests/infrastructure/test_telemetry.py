@@ -90,6 +90,32 @@ async def test_metrics_count_events_by_result_and_show_the_outbox_and_the_fold_l
     assert after["journeyops_fold_oldest_pending_seconds", ()] >= 0
 
 
+async def test_events_sent_through_graphql_are_counted_too(client, db):
+    async with db.begin() as session:
+        workspace = await make_workspace(session)
+        secret = await make_token(session, workspace)
+    before = figures((await client.get("/metrics")).text)
+    batch = [
+        track("bob", "Product Viewed", "2026-11-20T10:00:00Z", message_id="g1"),
+        track("bob", "Product Viewed", "not a time", message_id="g2"),
+    ]
+    response = await client.post(
+        "/graphql",
+        headers={"Authorization": f"Bearer {secret}"},
+        json={
+            "query": "mutation($input: IngestEventsInput!) { ingestEvents(input: $input) "
+            "{ accepted rejected errors { message } } }",
+            "variables": {"input": {"events": batch}},
+        },
+    )
+    assert response.json()["data"]["ingestEvents"] == {"accepted": 1, "rejected": 1, "errors": []}
+    after = figures((await client.get("/metrics")).text)
+    assert {r: events(after, r) - events(before, r) for r in ("accepted", "rejected")} == {
+        "accepted": 1,
+        "rejected": 1,
+    }
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
