@@ -164,7 +164,9 @@ def one_sided_z_test(baseline: Proportion, recent: Proportion) -> tuple[float, f
 
 def compare(baseline: Proportion, recent: Proportion, thresholds: Thresholds) -> Comparison:
     """Does recent conversion fall short of the baseline by enough, and beyond chance?"""
-    change = (recent.rate - baseline.rate) * 100
+    # Rounded far below anything shown, so that a fall of exactly the minimum (5 points from
+    # 50 % to 45 %) is not judged as 4.999… by binary floating point.
+    change = round((recent.rate - baseline.rate) * 100, 9)
 
     def verdict(reason: str, z: float | None = None, p: float | None = None, fires=False):
         return Comparison(baseline, recent, change, z, p, fires, reason)
@@ -264,7 +266,9 @@ def contributions(
     """
     if not baseline.entered or not recent.entered:
         return []
-    change = (recent.rate - baseline.rate) * 100
+    # Rounded far below anything shown, so that a fall of exactly the minimum (5 points from
+    # 50 % to 45 %) is not judged as 4.999… by binary floating point.
+    change = round((recent.rate - baseline.rate) * 100, 9)
     result = []
     for segment in set(baseline_segments) | set(recent_segments):
         before = baseline_segments.get(segment, Proportion())

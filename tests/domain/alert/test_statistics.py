@@ -37,6 +37,12 @@ def test_a_fall_smaller_than_the_minimum_change_does_not_fire_however_certain():
     assert "at least 5.0 points" in result.reason
 
 
+def test_a_fall_of_exactly_the_minimum_change_fires():
+    result = compare(Proportion(100_000, 50_000), Proportion(6000, 2700), DEFAULTS)
+    assert result.change_points == -5.0
+    assert result.fires
+
+
 def test_a_large_fall_on_few_customers_could_be_chance():
     result = compare(Proportion(400, 200), Proportion(60, 21), DEFAULTS)
     assert result.change_points < -10
