@@ -102,9 +102,16 @@ async def _ensure_events_unmapped(
     names: list[str],
     exclude: uuid.UUID | None,
 ) -> None:
-    """Within a journey an event name means one touchpoint, or metrics would be ambiguous."""
+    """Within a journey an event name means one touchpoint, or metrics would be ambiguous.
+
+    Two transactions mapping the same name at once would each see it free; mapping events in
+    a journey therefore takes turns (a lock held until the transaction ends), so the second
+    sees the first's touchpoint."""
     if not names:
         return
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtext(f"journey-events:{journey_id}")))
+    )
     clash = await session.scalar(
         select(Touchpoint).where(
             Touchpoint.workspace_id == workspace_id,

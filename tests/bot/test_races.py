@@ -2,33 +2,11 @@
 check at the same moment, the database lets one win, and the other person is told so privately
 (before, the unique-key violation escaped the listener and nobody was answered)."""
 
-import asyncio
-
-from sqlalchemy import text
-
 from domain.member import service as member_service
 from domain.member.models import Member
 from domain.unit_of_work import RACE_LOST
 from tests.support.slack_requests import USER, shown
-
-
-async def a_statement_waits_for_a_lock(db, timeout: float = 5.0) -> None:
-    """Return once a statement of this test's database waits on a lock held elsewhere."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        async with db() as session:
-            waiting = await session.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            )
-        if waiting:
-            return
-        if loop.time() > deadline:
-            raise AssertionError("no statement waited on the row held back")
-        await asyncio.sleep(0.01)
+from tests.support.waiting import a_statement_waits_for_a_lock
 
 
 async def test_joining_a_team_at_the_same_moment_as_another_request_answers_the_conflict(

@@ -1,3 +1,5 @@
+import asyncio
+
 import pytest
 
 from domain.errors import Duplicate, ErrorCode, NotFound, ValidationError
@@ -11,6 +13,7 @@ from tests.support.factories import (
     make_workspace,
     stages_of,
 )
+from tests.support.waiting import a_statement_waits_for_a_lock
 
 
 @pytest.fixture
@@ -108,3 +111,23 @@ async def test_too_many_event_names_are_refused(session, stages):
     with pytest.raises(ValidationError) as caught:
         await make_touchpoint(session, stages[0], event_names=tuple(f"e{i}" for i in range(51)))
     assert caught.value.code == ErrorCode.OUT_OF_RANGE
+
+
+async def test_two_touchpoints_mapping_the_same_event_at_once_cannot_both_commit(db):
+    """Each would see the name free; mapping events in a journey takes turns instead, so the
+    second sees the first's touchpoint once it has committed."""
+    async with db.begin() as session:
+        journey = await make_journey(session, await make_workspace(session), stages=("a", "b"))
+        first_stage, second_stage = await stages_of(session, journey)
+
+    async def add(stage, name):
+        async with db.begin() as session:
+            return await make_touchpoint(session, stage, name=name, event_names=("Cart Viewed",))
+
+    async with db() as holding, holding.begin():
+        await make_touchpoint(holding, first_stage, name="Cart", event_names=("Cart Viewed",))
+        second = asyncio.create_task(add(second_stage, "Basket"))
+        await a_statement_waits_for_a_lock(db)
+    with pytest.raises(Duplicate) as caught:
+        await second
+    assert caught.value.field == "eventNames"
