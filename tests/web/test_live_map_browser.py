@@ -1,8 +1,8 @@
-"""The map's live updates over a connection that drops, in a real browser: Playwright stands
-between the page and the server's websocket (so the test can cut it) and drives the page's
-clock (so the page's waits before reconnecting pass when the test says, not by sleeping). After a
-reconnect the page fetches what it missed; a token revoked meanwhile stops the retries, and the
-page says so."""
+"""The map kept up to date in a real browser: Playwright stands between the page and the
+server's websocket (so the test can cut it) and drives the page's clock (so the page's waits
+pass when the test says, not by sleeping). After a reconnect the page fetches what it missed;
+a token revoked meanwhile stops the retries, and the page says so; figures follow the events
+ingested while it is open."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -120,3 +120,30 @@ async def test_a_token_revoked_meanwhile_stops_the_retries_and_says_so(
         tries = len(relay.opened)
         await page.clock.run_for(10 * 60_000)  # ten minutes of the page's time: no more tries
         assert len(relay.opened) == tries == 2
+
+
+async def test_figures_follow_the_events_ingested_while_the_map_is_open(
+    browser, world, database_url
+):
+    """No subscription announces events; the page reads its figures again every minute."""
+    async with serving(database_url) as served:
+        page, _ = await _live_map(browser, served, world)
+        await page.clock.pause_at(datetime.now(UTC) + timedelta(seconds=1))
+        entered = page.locator('.row.funnel .cell [data-figure="entered"]').first
+        before = int(await entered.get_attribute("data-value"))
+
+        batch = [
+            factories.track(f"newcomer-{n}", "Ad Clicked", datetime.now(UTC).isoformat())
+            for n in range(3)
+        ]
+        async with httpx.AsyncClient(base_url=f"http://{served.address}") as http:
+            sent = await http.post("/v1/batch", auth=(world.token, ""), json={"batch": batch})
+        assert sent.json()["accepted"] == 3
+        assert int(await entered.get_attribute("data-value")) == before  # not before a minute
+
+        await page.clock.run_for(61_000)
+        await page.wait_for_function(
+            "want => document.querySelector('.row.funnel .cell [data-figure=\"entered\"]')"
+            ".dataset.value === want",
+            arg=str(before + 3),
+        )

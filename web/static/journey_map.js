@@ -443,9 +443,21 @@ async function download(format) {
 // The map read again, e.g. after a live message; a refused token stops there and says so.
 function refresh() {
   show().catch((error) => {
-    if (error.status === 401) tokenRefused(start);
+    if (error.status === 401) tokenRefused(start, signedInWith);
     else say(`Could not load the map: ${error.message}`, true);
   });
+}
+
+// Figures move with every event ingested, which no subscription announces: while the page is
+// in view it reads the map again every minute (observations and alerts arrive at once).
+const FIGURES_EVERY_MS = 60_000;
+let freshening = null;
+
+function keepFiguresFresh() {
+  if (freshening) return;
+  freshening = setInterval(() => {
+    if (document.visibilityState === "visible" && document.body.dataset.live !== "refused") refresh();
+  }, FIGURES_EVERY_MS);
 }
 
 // graphql-transport-ws: connection_init → connection_ack → subscribe → next…
@@ -490,11 +502,17 @@ function follow(wait = RETRY_FIRST_MS, missed = false) {
 }
 
 // `session`: a map session from a Slack link (see sign_in.js); otherwise an API token.
+let signedInWith = null; // the map session the page started with, if any
+
 async function start(given, session = null) {
   token = given;
+  signedInWith = session;
   say("Loading…");
   try {
-    if (await show()) follow();
+    if (await show()) {
+      follow();
+      keepFiguresFresh();
+    }
     document.getElementById("sign-out").hidden = false;
   } catch (error) {
     if (error.status === 401) {
