@@ -94,7 +94,8 @@ async def load(
                 session, workspace_id=workspace.id, journey_id=journey.id
             )
         }
-    await _observations(session, workspace.id, touchpoints, teams, now)
+    by_name = {persona.name: persona.id for persona in personas}
+    await _observations(session, workspace.id, touchpoints, teams, by_name, now)
     await _actions(session, workspace.id, touchpoints, teams)
     return workspace, True
 
@@ -137,6 +138,7 @@ async def _observations(
     workspace_id: uuid.UUID,
     touchpoints: dict[str, Touchpoint],
     teams: dict[str, uuid.UUID],
+    personas: dict[str, uuid.UUID],
     now: datetime,
 ) -> None:
     for index, (key, kind, emotion, sentiment, team, author, text, days_ago) in enumerate(
@@ -153,6 +155,7 @@ async def _observations(
             author_id=f"UDEMO{index:03d}",
             author_name=author,
             author_team_id=teams[team],
+            persona_id=personas.get(demo_data.OBSERVATION_PERSONAS.get(index, "")),
             source="import",
             # Spread over the past weeks so the map and filters look lived-in.
             logged_at=now - timedelta(days=days_ago, hours=index % 9),

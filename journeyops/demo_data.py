@@ -84,6 +84,22 @@ def _with_touchpoints(template: JourneyTemplate, touchpoints: list[list[tuple]])
 ONLINE_PURCHASE = _with_touchpoints(templates.ONLINE_PURCHASE, _ONLINE_PURCHASE_TOUCHPOINTS)
 B2B_TRIAL = _with_touchpoints(templates.B2B_TRIAL, _B2B_TRIAL_TOUCHPOINTS)
 
+# Which customers some observations are about (by their position in OBSERVATIONS), so the
+# map's emotion lane shows a persona's own when one is chosen; the rest are about everyone.
+OBSERVATION_PERSONAS = {
+    1: "Budget-conscious shopper",
+    2: "Budget-conscious shopper",
+    9: "Busy professional",
+    10: "Budget-conscious shopper",
+    11: "Budget-conscious shopper",
+    12: "Busy professional",
+    15: "Budget-conscious shopper",
+    16: "Budget-conscious shopper",
+    17: "Busy professional",
+    28: "Tech-savvy early adopter",
+    31: "Tech-savvy early adopter",
+}
+
 # touchpoint key, kind, emotion, sentiment, team, author, text, days ago
 OBSERVATIONS = [
     (

@@ -194,7 +194,7 @@ async def journey_map(
         channel=wanted,
     )
     since, until = utc_period(period.start, period.end, journey.timezone)
-    parts = await _stage_parts(session, journey, since, until, observations_per_kind)
+    parts = await _stage_parts(session, journey, since, until, observations_per_kind, persona_id)
     reach = {r.touchpoint_id: r.customers for r in current.reach}
     before = {figures.stage_id: figures for figures in previous.stages}
     rows = {stage.id: stage for stage in parts.stages}
@@ -275,6 +275,7 @@ async def _stage_parts(
     since: datetime,
     until: datetime,
     observations_per_kind: int,
+    persona_id: uuid.UUID | None,
 ) -> _Parts:
     workspace_id = journey.workspace_id
     stages = await stage_service.list_for_journey(
@@ -284,7 +285,12 @@ async def _stage_parts(
         session, workspace_id=workspace_id, journey_id=journey.id
     )
     emotion_counts = await observation_service.emotions_by_stage(
-        session, workspace_id=workspace_id, journey_id=journey.id, since=since, until=until
+        session,
+        workspace_id=workspace_id,
+        journey_id=journey.id,
+        since=since,
+        until=until,
+        persona_id=persona_id,
     )
     pages = await observation_service.first_pages_by_stage_and_kind(
         session,

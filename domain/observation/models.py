@@ -37,11 +37,20 @@ class Observation(WorkspaceScoped, Base):
             ["workspace_id", "touchpoint_id"], ["touchpoint.workspace_id", "touchpoint.id"]
         ),
         ForeignKeyConstraint(["workspace_id", "author_team_id"], ["team.workspace_id", "team.id"]),
+        ForeignKeyConstraint(
+            ["workspace_id", "persona_id"], ["persona.workspace_id", "persona.id"]
+        ),
         CheckConstraint("sentiment BETWEEN -2 AND 2", name="sentiment_range"),
         Index("ix_observation_journey_created", "workspace_id", "journey_id", "created_at"),
         Index("ix_observation_stage_created", "workspace_id", "stage_id", "created_at"),
         Index("ix_observation_touchpoint", "workspace_id", "touchpoint_id"),
         Index("ix_observation_workspace_created", "workspace_id", "created_at"),
+        Index(
+            "ix_observation_persona",
+            "workspace_id",
+            "persona_id",
+            postgresql_where=text("persona_id IS NOT NULL"),
+        ),
         Index(
             "uq_observation_idempotency_key",
             "workspace_id",
@@ -61,6 +70,8 @@ class Observation(WorkspaceScoped, Base):
     author_id: Mapped[str] = mapped_column(String(64))
     author_name: Mapped[str] = mapped_column(String(120))
     author_team_id: Mapped[uuid.UUID | None]
+    # The customer segment it is about, if the staff member said (None: all customers).
+    persona_id: Mapped[uuid.UUID | None]
     source: Mapped[ObservationSource] = mapped_column(
         enum_column(ObservationSource, "observation_source")
     )

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Subquery, and_, func, or_, select
+from sqlalchemy import Subquery, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -12,6 +12,7 @@ from domain import cursor, live
 from domain.errors import ErrorCode, ValidationError
 from domain.lookup import get_in_workspace
 from domain.observation.models import Observation
+from domain.persona.models import Persona
 from domain.stage import service as stage_service
 from domain.team.models import Team
 from domain.touchpoint import service as touchpoint_service
@@ -62,6 +63,7 @@ async def log(
     emotion: Emotion | str | None = None,
     sentiment: int | None = None,
     author_team_id: uuid.UUID | None = None,
+    persona_id: uuid.UUID | None = None,
     permalink: str | None = None,
     idempotency_key: str | None = None,
     logged_at: datetime | None = None,
@@ -95,6 +97,15 @@ async def log(
             field="authorTeamId",
             label="team",
         )
+    if persona_id is not None:
+        await get_in_workspace(
+            session,
+            Persona,
+            workspace_id=workspace_id,
+            id=persona_id,
+            field="personaId",
+            label="persona",
+        )
     observation = Observation(
         workspace_id=workspace_id,
         journey_id=journey_id,
@@ -109,6 +120,7 @@ async def log(
             author_name, field="authorName", label="Author name", max_length=120
         ),
         author_team_id=author_team_id,
+        persona_id=persona_id,
         source=one_of(ObservationSource, source, field="source", label="Source"),
         permalink=_permalink(permalink),
         idempotency_key=idempotency_key,
@@ -376,9 +388,12 @@ async def emotions_by_stage(
     journey_id: uuid.UUID,
     since: datetime,
     until: datetime,
+    persona_id: uuid.UUID | None = None,
 ) -> dict[uuid.UUID, dict[Emotion, int]]:
     """How many observations logged in [since, until) recorded each emotion, per stage of a
-    journey, in one query; stages and emotions nobody recorded are left out."""
+    journey, in one query; stages and emotions nobody recorded are left out. With a persona,
+    only the observations about that persona."""
+    about = Observation.persona_id == persona_id if persona_id is not None else true()
     rows = await session.execute(
         select(Observation.stage_id, Observation.emotion, func.count())
         .where(
@@ -387,6 +402,7 @@ async def emotions_by_stage(
             Observation.emotion.is_not(None),
             Observation.created_at >= since,
             Observation.created_at < until,
+            about,
         )
         .group_by(Observation.stage_id, Observation.emotion)
     )

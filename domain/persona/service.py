@@ -125,13 +125,14 @@ async def update(
 
 
 async def delete(session: AsyncSession, *, workspace_id: uuid.UUID, persona_id: uuid.UUID) -> None:
-    """Delete a persona; journeys drawn for it become journeys for all customers, and
-    customers who had it have none."""
+    """Delete a persona; journeys drawn for it become journeys for all customers, customers
+    who had it have none, and observations about it are about all customers."""
     from domain.customer.models import Customer, CustomerPersona
     from domain.journey.models import Journey
+    from domain.observation.models import Observation
 
     persona = await get(session, workspace_id=workspace_id, persona_id=persona_id)
-    for model in (Journey, Customer, CustomerPersona):
+    for model in (Journey, Customer, CustomerPersona, Observation):
         await session.execute(
             sa.update(model)
             .where(model.workspace_id == workspace_id, model.persona_id == persona.id)

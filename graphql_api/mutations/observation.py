@@ -19,6 +19,9 @@ class LogObservationInput:
     emotion: Emotion | None = None
     sentiment: int | None = strawberry.field(default=None, description="-2 … +2")
     author_team_id: strawberry.ID | None = None
+    persona_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The customer segment it is about, if any."
+    )
     author_name: str | None = strawberry.field(
         default=None,
         description="Who saw it; default: the API token's name, or the signed-in person's.",
@@ -54,6 +57,7 @@ class ObservationMutations:
                 author_team_id=ids.decode_optional(
                     input.author_team_id, "Team", field="authorTeamId"
                 ),
+                persona_id=ids.decode_optional(input.persona_id, "Persona", field="personaId"),
                 author_id=viewer.actor_id,
                 author_name=input.author_name or viewer.token_name,
                 source=ObservationSource.GRAPHQL,

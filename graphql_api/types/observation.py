@@ -11,6 +11,7 @@ from domain.observation.models import Observation as ObservationRow
 from graphql_api.context import Info
 from graphql_api.errors import domain_errors_as_graphql_errors
 from graphql_api.types.enums import Emotion, ObservationKind, ObservationSource
+from graphql_api.types.persona import Persona
 from graphql_api.types.relations import JourneyRef, StageRef, TouchpointRef, loaded
 from graphql_api.types.team import Team
 
@@ -31,12 +32,16 @@ class Observation(relay.Node):
     stage_id: strawberry.Private[uuid.UUID]
     touchpoint_id: strawberry.Private[uuid.UUID | None]
     author_team_id: strawberry.Private[uuid.UUID | None]
+    persona_id: strawberry.Private[uuid.UUID | None]
 
     journey: JourneyRef = loaded("journey", "journey_id")
     stage: StageRef = loaded("stage", "stage_id")
     touchpoint: TouchpointRef | None = loaded("touchpoint", "touchpoint_id")
     author_team: Team | None = loaded(
         "team", "author_team_id", description="The team of the staff member who logged it."
+    )
+    persona: Persona | None = loaded(
+        "persona", "persona_id", description="The customer segment it is about; null: all."
     )
 
     @classmethod
@@ -56,6 +61,7 @@ class Observation(relay.Node):
             stage_id=row.stage_id,
             touchpoint_id=row.touchpoint_id,
             author_team_id=row.author_team_id,
+            persona_id=row.persona_id,
         )
 
 

@@ -223,12 +223,14 @@ function observationForm() {
   };
   const kind = choice(named(editing.kinds.enumValues), "PAIN_POINT");
   const emotion = choice(named(editing.emotions.enumValues, "None"));
+  const persona = choice(ids(editing.personas, "All customers"));
   const text = el("textarea");
   text.rows = 2;
   const box = form("log-observation", async () => {
     const input_ = {
       text: text.value, kind: kind.value, stageId: stage.value || null,
       touchpointId: touchpoint.value || null, emotion: emotion.value || null,
+      personaId: persona.value || null,
     };
     if (await mutate(box, "logObservation", input_)) {
       text.value = "";
@@ -241,6 +243,7 @@ function observationForm() {
     field("Touchpoint", touchpoint, "touchpointId"),
     field("Kind", kind, "kind"),
     field("Emotion", emotion, "emotion"),
+    field("About", persona, "personaId"),
     field("What was seen", text, "text"),
     button("Log observation", null, "submit"),
   );

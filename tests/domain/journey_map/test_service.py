@@ -11,6 +11,7 @@ from domain.journey_map import service as map_service
 from domain.metrics.stage_metrics import stage_metrics
 from domain.observation import service as observation_service
 from domain.vocabulary import Emotion, ObservationKind
+from tests.support import factories
 from tests.support.journey_map_world import build_map_world
 
 
@@ -109,6 +110,20 @@ async def test_emotions_are_counted_per_stage_with_a_sentiment_from_the_document
     ]
     assert cart.emotions.sentiment == pytest.approx((-2 * 2 - 1.5 - 1 + 2 + 1) / 6)
     assert (await _map(session, world)).stages[2].emotions.sentiment is None
+
+
+async def test_with_a_persona_the_emotions_are_those_recorded_about_it(session, world):
+    cart = world.stages[1]
+    for emotion in ("anxiety", "anxiety", "hope"):
+        await factories.make_observation(
+            session, stage=cart, emotion=emotion, persona_id=world.persona.id
+        )
+    await session.commit()
+    shown = (await _map(session, world, persona_id=world.persona.id)).stages[1].emotions
+    assert list(shown.counts.items()) == [(Emotion.ANXIETY, 2), (Emotion.HOPE, 1)]
+    assert shown.sentiment == pytest.approx((-1.5 * 2 + 1) / 3)
+    everyone = (await _map(session, world)).stages[1].emotions
+    assert everyone.counts[Emotion.ANXIETY] == 3  # the one about everyone, and these two
 
 
 @pytest.mark.pure

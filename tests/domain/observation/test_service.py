@@ -10,9 +10,11 @@ from domain.errors import ErrorCode, NotFound, ValidationError
 from domain.live import Topic
 from domain.observation import service as observation_service
 from domain.observation.service import ObservationFilter
+from domain.persona import service as persona_service
 from tests.support.factories import (
     make_journey,
     make_observation,
+    make_persona,
     make_team,
     make_touchpoint,
     make_workspace,
@@ -64,6 +66,20 @@ async def test_bad_observations_are_refused_naming_the_field(session, map_, chan
     with pytest.raises(ValidationError) as caught:
         await make_observation(session, touchpoint=map_[4], **changes)
     assert (caught.value.field, caught.value.code) == (field, code)
+
+
+async def test_an_observation_may_be_about_a_persona_of_its_own_workspace(session, map_):
+    workspace, *_, checkout = map_
+    persona = await make_persona(session, workspace, name="Busy professional")
+    about = await make_observation(session, touchpoint=checkout, persona_id=persona.id)
+    assert about.persona_id == persona.id
+    foreign = await make_persona(session, await make_workspace(session), name="Busy professional")
+    with pytest.raises(NotFound) as caught:
+        await make_observation(session, touchpoint=checkout, persona_id=foreign.id)
+    assert caught.value.field == "personaId"
+    await persona_service.delete(session, workspace_id=workspace.id, persona_id=persona.id)
+    await session.refresh(about)
+    assert about.persona_id is None  # about all customers now
 
 
 async def test_an_import_keeps_when_an_observation_was_logged(session, map_):
