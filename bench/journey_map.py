@@ -15,6 +15,7 @@ from sqlalchemy import select
 from domain.journey.models import Journey
 from domain.journey_map import picture
 from domain.journey_map import service as map_service
+from domain.metrics.stage_metrics import stage_metrics as read_stage_metrics
 from infrastructure.database import create_engine, create_sessionmaker
 from journeyops import demo, migrations
 from tests.support.database import create_database, drop_database, server_url
@@ -48,7 +49,7 @@ async def main() -> None:
 
         async def stage_metrics():
             async with db.begin() as session:
-                await stage_metrics(
+                await read_stage_metrics(
                     session,
                     workspace_id=workspace.id,
                     journey_id=journey.id,
