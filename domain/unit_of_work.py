@@ -15,7 +15,8 @@ has to remember it.
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -85,19 +86,28 @@ def _lost_race(error: IntegrityError) -> bool:
 
 
 class Transactions:
-    """Opens units of work on one database: `async with transactions() as session:`."""
+    """Opens units of work on one database: `async with transactions() as session:`.
+
+    `session_info` is handed to every session's `info` (for example the engine metrics
+    readers take their own connections from, `domain.metrics.snapshot.READERS`)."""
 
     def __init__(
-        self, db: async_sessionmaker[AsyncSession], *, on_batch_stored: BatchStored = _nothing
+        self,
+        db: async_sessionmaker[AsyncSession],
+        *,
+        on_batch_stored: BatchStored = _nothing,
+        session_info: Mapping[str, Any] | None = None,
     ) -> None:
         self._db = db
         self._on_batch_stored = on_batch_stored
+        self._session_info = dict(session_info or {})
 
     @contextlib.asynccontextmanager
     async def __call__(self) -> AsyncIterator[AsyncSession]:
         work = UnitOfWork(on_batch_stored=self._on_batch_stored)
         try:
             async with self._db() as session, session.begin():
+                session.info.update(self._session_info)
                 session.info[_KEY] = work
                 yield session
         except IntegrityError as error:

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.alert.evaluation import CohortSource
 from domain.metrics.cohorts import daily_cohorts
+from domain.metrics.snapshot import READERS
 from domain.unit_of_work import Transactions
 from infrastructure.database import create_engine, create_sessionmaker, resolve_database_url
 from infrastructure.folding import BackgroundFolder
@@ -29,11 +30,13 @@ class Runtime:
     cohorts: CohortSource = daily_cohorts
     # The wall clock credentials expire by (tests move it instead of waiting).
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Metrics readers' own pool (domain.metrics.snapshot), apart from `engine`'s.
+    readers: AsyncEngine | None = None
 
     @classmethod
     def create(cls, settings: Settings, database_url: str | None = None) -> "Runtime":
         url = database_url or resolve_database_url(settings)
-        engine = create_engine(url)
+        engine, readers = create_engine(url), create_engine(url)
         db = create_sessionmaker(engine)
         folder = BackgroundFolder(db, enabled=settings.web_fold)
         return cls(
@@ -44,10 +47,15 @@ class Runtime:
             live=LiveListener(url),
             folder=folder,
             # A batch stored through any door is folded soon after it commits.
-            transaction=Transactions(db, on_batch_stored=folder.nudge),
+            transaction=Transactions(
+                db, on_batch_stored=folder.nudge, session_info={READERS: readers}
+            ),
+            readers=readers,
         )
 
     async def close(self) -> None:
         await self.folder.close()
         await self.live.stop()
         await self.engine.dispose()
+        if self.readers is not None:
+            await self.readers.dispose()

@@ -9,7 +9,11 @@ also why the reading cannot be the caller's transaction, and sees only what is c
 caller reads before it writes metrics in its own transaction, or after it commits: a fold or
 rollup lock its transaction held would keep the reader's fold waiting for it.
 
-Everything runs on one connection, checked out for the reading alone; leaving the block by an
+Everything runs on one connection, checked out for the reading alone, from the engine a unit
+of work names for readers (`READERS` in the session's info) or else the session's own. A pool
+of their own matters under load: a caller holds a connection of the main pool while its reader
+waits for another, and fifty such callers on a pool of fifteen would each hold one and wait for
+a second for ever; readers wait only for readers, which finish. Leaving the block by an
 exception or a cancellation (graphql-core cancels a field's siblings when one fails) rolls back
 and returns it to the pool (SQLAlchemy closes to completion even in a cancelled task).
 """
@@ -22,14 +26,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from domain.metrics import fold
 
+READERS = "metrics_readers"  # session.info key: the engine readers take their connections from
+
 
 @contextlib.asynccontextmanager
 async def snapshot(
     session: AsyncSession, *, workspace_id: uuid.UUID
 ) -> AsyncIterator[AsyncSession]:
     """A read-only session on the workspace's metrics as committed now, caught up; `session`
-    lends only its engine."""
-    engine = session.bind
+    lends only its engine (or the readers' engine its unit of work names)."""
+    engine = session.info.get(READERS) or session.bind
     assert isinstance(engine, AsyncEngine), "a reader needs a session bound to an engine"
     async with engine.connect() as connection:
         async with AsyncSession(connection) as folding, folding.begin():

@@ -1,16 +1,14 @@
 """`journeyMap`: one field with the whole map, the same figures as `stageMetrics`, errors as
 data, the token's workspace only, and a fixed number of statements whatever the size."""
 
-import contextlib
-
 import httpx
 import pytest
-from sqlalchemy import event
 
 from tests.support import factories
 from tests.support.graphql_client import GraphQLClient
 from tests.support.graphql_data import gid
 from tests.support.journey_map_world import build_map_world
+from tests.support.statements import counting_statements
 
 MAP = """
 query($journeyId: ID!, $days: Int, $from: Date, $to: Date, $personaId: ID, $channel: Channel) {
@@ -150,42 +148,6 @@ async def test_another_workspaces_journey_is_not_found(gql, world, other_workspa
     assert found["errors"][0]["code"] == "NOT_FOUND"
 
 
-def _connection_upkeep(query: str) -> bool:
-    return "typeinfo_tree" in query or "current_setting('jit')" in query
-
-
-@contextlib.contextmanager
-def counting_statements(engine):
-    """Every statement sent: the ORM's (SQLAlchemy's cursor events) and those the metrics
-    send straight through asyncpg (its query loggers), on any connection checked out; but
-    not what asyncpg asks once per connection to learn its types, whose number depends on
-    which pooled connections a request happens to get."""
-    statements: list[str] = []
-
-    def orm(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    def raw(record):
-        if not _connection_upkeep(record.query):
-            statements.append(record.query)
-
-    def checkout(dbapi_connection, record, proxy):
-        proxy.driver_connection.add_query_logger(raw)
-
-    def checkin(dbapi_connection, record):
-        dbapi_connection.driver_connection.remove_query_logger(raw)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", orm)
-    event.listen(engine.sync_engine.pool, "checkout", checkout)
-    event.listen(engine.sync_engine.pool, "checkin", checkin)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", orm)
-        event.remove(engine.sync_engine.pool, "checkout", checkout)
-        event.remove(engine.sync_engine.pool, "checkin", checkin)
-
-
 async def _grow(db, world, *, touchpoints_per_stage: int, observations: int) -> None:
     async with db.begin() as session:
         team = await factories.make_team(session, world.workspace)
@@ -203,11 +165,11 @@ async def _grow(db, world, *, touchpoints_per_stage: int, observations: int) -> 
 async def test_a_map_costs_the_same_statements_however_big_the_journey(gql, world, app, db):
     for persona in (None, gid("Persona", world.persona)):
         await _journey_map(gql, world, personaId=persona)  # folds what was ingested
-        with counting_statements(app.state.runtime.engine) as statements:
+        with counting_statements(app.state.runtime.engine, app.state.runtime.readers) as statements:
             small = await _journey_map(gql, world, personaId=persona)
         await _grow(db, world, touchpoints_per_stage=6, observations=3)
         await _journey_map(gql, world, personaId=persona)
-        with counting_statements(app.state.runtime.engine) as grown:
+        with counting_statements(app.state.runtime.engine, app.state.runtime.readers) as grown:
             big = await _journey_map(gql, world, personaId=persona)
         touchpoints = [len(s["touchpoints"]) for s in big["map"]["stages"]]
         assert [len(s["touchpoints"]) for s in small["map"]["stages"]] < touchpoints

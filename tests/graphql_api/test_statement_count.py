@@ -1,11 +1,8 @@
 """DataLoaders: a whole journey map costs the same few statements however big it is."""
 
-import contextlib
-
-from sqlalchemy import event
-
 from domain.alert import service as alert_service
 from tests.support import factories
+from tests.support.statements import counting_statements
 
 MAP = """
 {
@@ -19,20 +16,6 @@ MAP = """
   }
 }
 """
-
-
-@contextlib.contextmanager
-def counting_statements(engine):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
 async def _build(db, workspace, *, journeys: int, stages: int, touchpoints: int) -> None:
@@ -51,7 +34,7 @@ async def _build(db, workspace, *, journeys: int, stages: int, touchpoints: int)
 
 
 async def _map_statements(gql, app) -> tuple[int, dict]:
-    with counting_statements(app.state.runtime.engine) as statements:
+    with counting_statements(app.state.runtime.engine, driver_calls=False) as statements:
         data = await gql.data(MAP)
     return len(statements), data
 
@@ -107,12 +90,12 @@ async def _fire(db, workspace, *, journeys: int) -> None:
 
 async def test_an_alerts_list_costs_the_same_few_statements_however_long(gql, app, db, workspace):
     await _fire(db, workspace, journeys=1)
-    with counting_statements(app.state.runtime.engine) as statements:
+    with counting_statements(app.state.runtime.engine, driver_calls=False) as statements:
         await gql.data(ALERTS)
     small = len(statements)
 
     await _fire(db, workspace, journeys=5)
-    with counting_statements(app.state.runtime.engine) as statements:
+    with counting_statements(app.state.runtime.engine, driver_calls=False) as statements:
         data = await gql.data(ALERTS)
     big = len(statements)
 
@@ -138,12 +121,12 @@ async def test_the_list_of_journeys_costs_the_same_few_statements_however_long(
     gql, app, db, workspace
 ):
     await _fire(db, workspace, journeys=1)
-    with counting_statements(app.state.runtime.engine) as statements:
+    with counting_statements(app.state.runtime.engine, driver_calls=False) as statements:
         await gql.data(HEADLINES)
     small = len(statements)
 
     await _fire(db, workspace, journeys=6)
-    with counting_statements(app.state.runtime.engine) as statements:
+    with counting_statements(app.state.runtime.engine, driver_calls=False) as statements:
         data = await gql.data(HEADLINES)
     big = len(statements)
 
