@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.errors import Forbidden, ValidationError
 from domain.lookup import get_in_workspace
 from domain.mention.models import Mention
 from domain.observation import service as observation_service
@@ -62,6 +63,38 @@ async def mention(
         .on_conflict_do_nothing(index_elements=["workspace_id", "observation_id", "author_id"])
     )
     return observation
+
+
+async def same_as(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    observation_id: uuid.UUID,
+    copy_id: uuid.UUID,
+    author_id: str,
+    author_name: str,
+) -> Observation:
+    """The observation `author_id` just logged (`copy_id`) says the same as an earlier one: it
+    becomes their +1 (with the copy's team) on the earlier one, and the copy is removed, so
+    the problem is counted once. Only the copy's author may do so. Once the copy is gone (a
+    second click, a retried request), the +1 recorded then stands and nothing changes."""
+    if copy_id == observation_id:
+        raise ValidationError("An observation cannot be the same as itself.", field="copyId")
+    copy = await session.get(Observation, (workspace_id, copy_id), with_for_update=True)
+    if copy is not None and copy.author_id != author_id:
+        raise Forbidden("Only its author can count their observation as a +1.", field="copyId")
+    earlier = await mention(
+        session,
+        workspace_id=workspace_id,
+        observation_id=observation_id,
+        author_id=author_id,
+        author_name=author_name,
+        author_team_id=copy.author_team_id if copy else None,
+    )
+    if copy is not None:
+        await session.delete(copy)
+        await session.flush()
+    return earlier
 
 
 async def of_observations(

@@ -42,9 +42,11 @@ async def similar(
     stage_id: uuid.UUID,
     text: str,
     limit: int = LIMIT_DEFAULT,
+    exclude: uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> list[Observation]:
-    """The stage's observations of the last 90 days most like `text`, most alike first."""
+    """The stage's observations of the last 90 days most like `text`, most alike first;
+    `exclude` leaves one out (the observation just logged with that text)."""
     text = required_text(text, field="text", label="The observation", max_length=TEXT_MAX)
     in_range(limit, field="first", label="How many (first)", low=1, high=LIMIT_MAX)
     await stage_service.get(session, workspace_id=workspace_id, stage_id=stage_id)
@@ -66,6 +68,7 @@ async def similar(
             Observation.created_at >= since,
             document.op("@@")(query),
             share >= needed - ROUNDING,
+            Observation.id != exclude if exclude else literal(True),
         )
         .order_by(share.desc(), Observation.created_at.desc(), Observation.id.desc())
         .limit(limit)

@@ -1,8 +1,10 @@
 import pytest
 
-from domain.errors import NotFound, ValidationError
+from domain.errors import Forbidden, NotFound, ValidationError
 from domain.mention import service as mention_service
 from domain.mention.service import Raised
+from domain.observation.models import Observation
+from domain.stage.models import Stage
 from tests.support.factories import (
     make_journey,
     make_observation,
@@ -106,3 +108,45 @@ async def test_a_plus_one_needs_a_name(session, world):
     with pytest.raises(ValidationError) as caught:
         await _plus_one(session, world[2], author_name="  ")
     assert caught.value.field == "authorName"
+
+
+async def _same_as(session, earlier, copy, author_id="UFOX"):
+    return await mention_service.same_as(
+        session,
+        workspace_id=earlier.workspace_id,
+        observation_id=earlier.id,
+        copy_id=copy.id,
+        author_id=author_id,
+        author_name="Fox Mulder",
+    )
+
+
+async def test_a_copy_just_logged_becomes_a_plus_one_once(session, world):
+    workspace, _, earlier = world
+    sales = await make_team(session, workspace, "sales")
+    stage_id = earlier.stage_id
+    copy = await make_observation(
+        session,
+        stage=await session.get(Stage, (workspace.id, stage_id)),
+        team=sales,
+        author_id="UFOX",
+        text="shipping costs shown too late at checkout",
+    )
+    await _same_as(session, earlier, copy)
+    await _same_as(session, earlier, copy)  # a second click, a retry
+
+    assert await session.get(Observation, (workspace.id, copy.id)) is None
+    [mention] = await _mentions(session, earlier)
+    assert (mention.author_id, mention.author_team_id) == ("UFOX", sales.id)
+    assert await _raised(session, earlier) == Raised(times=2, teams=2)
+
+
+async def test_only_its_author_counts_a_copy_as_a_plus_one(session, world):
+    workspace, _, earlier = world
+    copy = await make_observation(
+        session, stage=await session.get(Stage, (workspace.id, earlier.stage_id)), author_id="UFOX"
+    )
+    with pytest.raises(Forbidden):
+        await _same_as(session, earlier, copy, author_id="USKINNER")
+    assert await session.get(Observation, (workspace.id, copy.id)) is not None
+    assert await _mentions(session, earlier) == []
