@@ -40,6 +40,7 @@ from domain.auth.map_links import LINK_LIFETIME, SESSION_LIFETIME, IssuedLink
 from domain.by_name.stage import StagePlace
 from domain.by_name.touchpoint import TouchpointPlace
 from domain.journey.summary import JourneyMap, StageSummary
+from domain.mention.service import Raised
 from domain.metrics.trend import RecentMetrics, StageTrend
 from domain.observation.models import Observation
 from domain.observation.team_views import TeamView
@@ -324,13 +325,21 @@ def stage_message(place: StagePlace, views: Sequence[TeamView], days: int) -> Bl
     for view in views:
         team = escape(view.team_name) if view.team_name else "No team set"
         lines = [f"*{team}*: {view.count} observation{'s' if view.count != 1 else ''}"]
-        lines += [f">{label(o.kind.value)}: {quote(o.text, 300)}" for o in view.latest]
+        lines += [
+            f">{label(o.kind.value)}: {quote(o.text, 300)}{_raised(view.raised.get(o.id))}"
+            for o in view.latest
+        ]
         blocks.append(section(lines_within(lines)))
     if not views:
         blocks.append(
             section(f"Nobody logged anything here in the last {days} days. `/journey log` it!")
         )
     return fit(blocks)
+
+
+def _raised(raised: Raised | None) -> str:
+    """ " — raised 7 times by 3 teams" when others +1'd it; nothing for a lone observation."""
+    return f" — _{raised}_" if raised and raised.mentioned else ""
 
 
 def team_message(team: Team) -> Blocks:

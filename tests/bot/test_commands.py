@@ -397,3 +397,21 @@ async def test_a_quick_log_unlike_any_other_offers_nothing(slack, fake_slack, db
     reply = await ask(slack, fake_slack, "log product-page The coupon box confuses people")
     assert "Same as" not in shown(reply["blocks"])
     assert len(await observations(db)) == 2
+
+
+async def test_stage_says_how_often_an_observation_was_raised(slack, fake_slack, db, on_support):
+    async with db.begin() as session:
+        raised = await make_observation(session, touchpoint=on_support.checkout, text="too late")
+        await make_observation(session, touchpoint=on_support.checkout, text="coupon field")
+        for person, team in (("U7", on_support.support), ("U8", on_support.marketing)):
+            await mention_service.mention(
+                session,
+                workspace_id=on_support.workspace.id,
+                observation_id=raised.id,
+                author_id=person,
+                author_name=person,
+                author_team_id=team.id,
+            )
+    text = shown((await ask(slack, fake_slack, "stage decision"))["blocks"])
+    assert "too late — _raised 3 times by 2 teams_" in text
+    assert ">pain point: coupon field\n" in text
