@@ -326,7 +326,7 @@ def stage_message(place: StagePlace, views: Sequence[TeamView], days: int) -> Bl
         team = escape(view.team_name) if view.team_name else "No team set"
         lines = [f"*{team}*: {view.count} observation{'s' if view.count != 1 else ''}"]
         lines += [
-            f">{label(o.kind.value)}: {quote(o.text, 300)}{_raised(view.raised.get(o.id))}"
+            f">{label(o.kind.value)}: {quote(o.text, 300)}{raised_note(view.raised.get(o.id))}"
             for o in view.latest
         ]
         blocks.append(section(lines_within(lines)))
@@ -337,7 +337,7 @@ def stage_message(place: StagePlace, views: Sequence[TeamView], days: int) -> Bl
     return fit(blocks)
 
 
-def _raised(raised: Raised | None) -> str:
+def raised_note(raised: Raised | None) -> str:
     """ " — raised 7 times by 3 teams" when others +1'd it; nothing for a lone observation."""
     return f" — _{raised}_" if raised and raised.mentioned else ""
 
