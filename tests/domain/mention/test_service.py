@@ -1,3 +1,5 @@
+import asyncio
+
 import pytest
 
 from domain.errors import Forbidden, NotFound, ValidationError
@@ -150,3 +152,16 @@ async def test_only_its_author_counts_a_copy_as_a_plus_one(session, world):
         await _same_as(session, earlier, copy, author_id="USKINNER")
     assert await session.get(Observation, (workspace.id, copy.id)) is not None
     assert await _mentions(session, earlier) == []
+
+
+async def test_two_plus_ones_arriving_together_count_once(db, session, world):
+    _, support, observation = world
+    await session.commit()
+
+    async def plus_one():
+        async with db.begin() as own:
+            await _plus_one(own, observation, "UFOX", support)
+
+    await asyncio.gather(plus_one(), plus_one())
+
+    assert len(await _mentions(session, observation)) == 1
