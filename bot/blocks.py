@@ -40,6 +40,7 @@ from domain.auth.map_links import LINK_LIFETIME, SESSION_LIFETIME, IssuedLink
 from domain.by_name.stage import StagePlace
 from domain.by_name.touchpoint import TouchpointPlace
 from domain.journey.summary import JourneyMap, StageSummary
+from domain.mention.service import Raised
 from domain.metrics.trend import RecentMetrics, StageTrend
 from domain.observation.models import Observation
 from domain.observation.team_views import TeamView
@@ -136,15 +137,59 @@ def plain_message(mrkdwn: str) -> Blocks:
     return fit([section(mrkdwn)])
 
 
-def logged_message(observation: Observation, where: str, team_name: str | None) -> Blocks:
+def logged_message(
+    observation: Observation,
+    where: str,
+    team_name: str | None,
+    similar: Sequence[Observation] = (),
+) -> Blocks:
     about = f"*{label(observation.kind.value)}*"
     if observation.emotion:
         about += f", feeling *{label(observation.emotion.value)}*"
     by = f" for *{escape(team_name)}*" if team_name else ""
+    logged = section(
+        f":white_check_mark: Logged {about} at *{escape(where)}*{by}:\n"
+        f">{quote(observation.text, 2500)}"
+    )
+    return fit([logged, *_same_as_offers(observation, similar)])
+
+
+def _same_as_offers(copy: Observation, similar: Sequence[Observation]) -> list[Block]:
+    """Earlier observations like the one just logged, each with a +1 that counts it there."""
+    if not similar:
+        return []
+    offers: list[Block] = [
+        section(
+            "*Same as one of these?* A +1 counts the problem once, instead of what you just logged."
+        )
+    ]
+    for index, earlier in enumerate(similar[:CHOICES_MAX]):
+        offers.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f">{quote(earlier.text, 500)}\n_{quote(earlier.author_name, 120)}_"
+                ),
+                accessory=ButtonElement(
+                    text="+1 Same as this",
+                    action_id=f"{ActionId.SAME_AS}:{index}",
+                    value=f"{earlier.id}:{copy.id}",
+                ),
+            )
+        )
+    return offers
+
+
+def read_same_as_value(value: str | None) -> tuple[uuid.UUID, uuid.UUID]:
+    """The earlier observation and the copy a +1 button names; ValueError when not that."""
+    earlier, copy = str(value).split(":")
+    return uuid.UUID(earlier), uuid.UUID(copy)
+
+
+def counted_message(observation: Observation, raised: str) -> Blocks:
     return fit(
         [
             section(
-                f":white_check_mark: Logged {about} at *{escape(where)}*{by}:\n"
+                f":heavy_plus_sign: Counted as your +1 ({escape(raised)}):\n"
                 f">{quote(observation.text, 2500)}"
             )
         ]
@@ -280,13 +325,21 @@ def stage_message(place: StagePlace, views: Sequence[TeamView], days: int) -> Bl
     for view in views:
         team = escape(view.team_name) if view.team_name else "No team set"
         lines = [f"*{team}*: {view.count} observation{'s' if view.count != 1 else ''}"]
-        lines += [f">{label(o.kind.value)}: {quote(o.text, 300)}" for o in view.latest]
+        lines += [
+            f">{label(o.kind.value)}: {quote(o.text, 300)}{raised_note(view.raised.get(o.id))}"
+            for o in view.latest
+        ]
         blocks.append(section(lines_within(lines)))
     if not views:
         blocks.append(
             section(f"Nobody logged anything here in the last {days} days. `/journey log` it!")
         )
     return fit(blocks)
+
+
+def raised_note(raised: Raised | None) -> str:
+    """ " — raised 7 times by 3 teams" when others +1'd it; nothing for a lone observation."""
+    return f" — _{raised}_" if raised and raised.mentioned else ""
 
 
 def team_message(team: Team) -> Blocks:

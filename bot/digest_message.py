@@ -7,7 +7,17 @@ from datetime import timedelta
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
-from bot.blocks import Blocks, change, fit, label, lines_within, note, percent, section
+from bot.blocks import (
+    Blocks,
+    change,
+    fit,
+    label,
+    lines_within,
+    note,
+    percent,
+    raised_note,
+    section,
+)
 from bot.text import escape, quote, shorten
 from domain.digest.service import JourneyMovement, SeenElsewhere, WeeklyDigest
 from domain.metrics.trend import StageTrend
@@ -53,7 +63,7 @@ def _seen(seen: SeenElsewhere) -> str:
         f"{escape(seen.touchpoint_name)}, {escape(seen.journey_name)} › {escape(seen.stage_name)}"
     )
     text = quote(seen.text, QUOTE_MAX)
-    return f"• _{label(seen.kind.value)}_ at *{where}* by {who}: “{text}”"
+    return f"• _{label(seen.kind.value)}_ at *{where}* by {who}: “{text}”{raised_note(seen.raised)}"
 
 
 def render(digest: WeeklyDigest) -> tuple[str, Blocks]:

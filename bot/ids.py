@@ -6,6 +6,7 @@ from enum import StrEnum
 class ActionId(StrEnum):
     PICK_TOUCHPOINT = "pick_touchpoint"  # a candidate button after an ambiguous quick log
     PICK_STAGE = "pick_stage"  # a candidate button after an ambiguous `stage <name>`
+    SAME_AS = "same_as"  # "+1, same as this" on an earlier observation, after logging
     OPEN_LOG_MODAL = "open_log_modal"  # App Home button
     OPEN_MAP = "open_map"  # a link button; Slack still sends the click, which we acknowledge
     JOURNEY = "log_journey"

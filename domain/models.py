@@ -10,6 +10,7 @@ from domain.digest.models import TeamDigest
 from domain.event.models import Event, EventNameCount, EventReceipt, PendingBatch
 from domain.journey.models import Journey
 from domain.member.models import Member
+from domain.mention.models import Mention
 from domain.metrics.models import StageProgress, TouchpointReach
 from domain.notification.models import Notification
 from domain.observation.models import Observation
@@ -36,6 +37,7 @@ __all__ = [
     "Journey",
     "MapSignIn",
     "Member",
+    "Mention",
     "Notification",
     "Observation",
     "PendingBatch",

@@ -24,6 +24,7 @@ from domain.alert_rule.models import AlertRule as AlertRuleRow
 from domain.errors import DomainError
 from domain.journey.models import Journey as JourneyRow
 from domain.lookup import get_many_in_workspace
+from domain.mention import service as mention_service
 from domain.observation import service as observation_service
 from domain.observation.models import Observation as ObservationRow
 from domain.persona.models import Persona as PersonaRow
@@ -37,7 +38,7 @@ from graphql_api.types.action import Action
 from graphql_api.types.alert import Alert, AlertActivity
 from graphql_api.types.alert_rule import AlertRule
 from graphql_api.types.journey import Journey
-from graphql_api.types.observation import Observation
+from graphql_api.types.observation import Mention, Observation
 from graphql_api.types.persona import Persona
 from graphql_api.types.stage import Stage
 from graphql_api.types.team import Team
@@ -115,6 +116,15 @@ class Loaders:
                 s, workspace_id=ws, action_ids=ids
             ),
             default=list,
+        )
+        self.mentions_by_observation = self._grouped(
+            lambda s, ws, ids: mention_service.of_observations(
+                s, workspace_id=ws, observation_ids=ids
+            ),
+            Mention.from_row,
+        )
+        self.raised = self._loader(
+            lambda s, ws, ids: mention_service.raised(s, workspace_id=ws, observation_ids=ids)
         )
         self.first_observation_pages = Loader(load_fn=self._first_pages, cache=cache)
         self.observation_count = self._loader(

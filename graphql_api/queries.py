@@ -15,6 +15,7 @@ from domain.journey_map import headlines as headline_service
 from domain.journey_map import service as map_service
 from domain.metrics.unmapped_events import unmapped_events
 from domain.observation import service as observation_service
+from domain.observation import similar as similar_observations
 from domain.persona import service as persona_service
 from domain.team import service as team_service
 from graphql_api import ids
@@ -30,7 +31,7 @@ from graphql_api.types.journey import Journey
 from graphql_api.types.journey_list import JourneyHeadline, JourneyTemplate
 from graphql_api.types.journey_map import JourneyMap, JourneyMapResult, PeriodStart
 from graphql_api.types.metrics import UnmappedEvent
-from graphql_api.types.observation import ObservationConnection
+from graphql_api.types.observation import Observation, ObservationConnection
 from graphql_api.types.persona import Persona
 from graphql_api.types.team import Team
 from graphql_api.types.viewer import Viewer
@@ -154,6 +155,29 @@ class Query:
         with domain_errors_as_graphql_errors():
             where = (filter or ObservationFilter()).to_domain()
         return await ObservationConnection.search(info, where, first=first, after=after)
+
+    @strawberry.field(
+        description="The stage's observations of the last 90 days most like `text`, most alike "
+        "first (to +1 one instead of logging a near-copy); none when nothing is alike."
+    )
+    async def similar_observations(
+        self,
+        info: Info,
+        stage_id: strawberry.ID,
+        text: str,
+        first: int = similar_observations.LIMIT_DEFAULT,
+    ) -> list[Observation]:
+        with domain_errors_as_graphql_errors():
+            stage = ids.decode(stage_id, "Stage", field="stageId")
+            async with info.context.runtime.transaction() as session:
+                rows = await similar_observations.similar(
+                    session,
+                    workspace_id=info.context.workspace_id,
+                    stage_id=stage,
+                    text=text,
+                    limit=first,
+                )
+        return [Observation.from_row(row) for row in rows]
 
     @strawberry.field(description="The workspace's alert rules (or one journey's), oldest first.")
     async def alert_rules(

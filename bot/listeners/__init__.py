@@ -6,7 +6,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.alert_message import AlertButton
 from bot.ids import ActionId, CallbackId
-from bot.listeners import alert_actions, command, home, log_modal, quick_log
+from bot.listeners import alert_actions, command, home, log_modal, quick_log, same_as
 
 
 async def _ack_only(ack) -> None:
@@ -17,6 +17,7 @@ def register(app: AsyncApp) -> None:
     app.command("/journey")(command.journey)
     app.action(re.compile(f"^{ActionId.PICK_STAGE}:"))(command.pick_stage)
     app.action(re.compile(f"^{ActionId.PICK_TOUCHPOINT}:"))(quick_log.pick_touchpoint)
+    app.action(re.compile(f"^{ActionId.SAME_AS}:"))(same_as.clicked)
     app.options(ActionId.JOURNEY)(log_modal.journey_options)
     app.options(ActionId.STAGE)(log_modal.stage_options)
     app.options(ActionId.TOUCHPOINT)(log_modal.touchpoint_options)

@@ -170,7 +170,9 @@ async def submit(ack, body: dict, view: dict, client, context: AsyncBoltContext)
     await ack()
     if logged.repeated:  # a retried submission: confirmed the first time
         return
-    shown = blocks.logged_message(logged.observation, logged.where, logged.team_name)
+    shown = blocks.logged_message(
+        logged.observation, logged.where, logged.team_name, logged.similar
+    )
     text = escape(f"Logged at {logged.where}")
     if where.channel_id and await safely(
         client.chat_postEphemeral(

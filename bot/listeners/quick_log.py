@@ -19,7 +19,7 @@ from domain.observation import member_logging
 
 def _logged(logged: member_logging.Logged) -> Reply:
     return Reply(
-        blocks.logged_message(logged.observation, logged.where, logged.team_name),
+        blocks.logged_message(logged.observation, logged.where, logged.team_name, logged.similar),
         f"Logged at {logged.where}",
     )
 

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.digest.models import TeamDigest
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
+from domain.mention import service as mention_service
+from domain.mention.service import Raised
 from domain.metrics.trend import StageTrend, against_the_period_before
 from domain.observation.models import Observation
 from domain.stage.models import Stage
@@ -54,6 +56,7 @@ class SeenElsewhere:
     stage_name: str
     touchpoint_name: str
     created_at: datetime
+    raised: Raised | None = None  # how often its problem was raised (its author and +1s)
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,10 @@ async def _seen_elsewhere(
         .order_by(Observation.created_at.desc(), Observation.id)
         .limit(OBSERVATIONS_MAX)
     )
+    found = list(rows)
+    raised = await mention_service.raised(
+        session, workspace_id=team.workspace_id, observation_ids=[row[0].id for row in found]
+    )
     seen = [
         SeenElsewhere(
             team_name=team_name,
@@ -185,8 +192,9 @@ async def _seen_elsewhere(
             stage_name=stage_name,
             touchpoint_name=touchpoint_name,
             created_at=observation.created_at,
+            raised=raised.get(observation.id),
         )
-        for observation, touchpoint_name, stage_name, journey_name, team_name in rows
+        for observation, touchpoint_name, stage_name, journey_name, team_name in found
     ]
     return seen, total or 0
 

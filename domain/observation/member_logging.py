@@ -16,6 +16,7 @@ from domain.journey.models import Journey
 from domain.member import service as member_service
 from domain.observation import service as observation_service
 from domain.observation.models import Observation
+from domain.observation.similar import similar
 from domain.stage import service as stage_service
 from domain.stage.models import Stage
 from domain.team.models import Team
@@ -23,6 +24,8 @@ from domain.touchpoint import service as touchpoint_service
 from domain.touchpoint.models import Touchpoint
 from domain.validation import TEXT_MAX, required_text
 from domain.vocabulary import Emotion, ObservationKind, ObservationSource
+
+SIMILAR_OFFERED = 3
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,9 @@ class Logged:
     # Logged earlier with the same idempotency key (a retried request, a double click): the
     # door confirmed it then, and says nothing again.
     repeated: bool = False
+    # Recent observations at the stage like this one: the author may say it is the same
+    # (mention.service.same_as) so that the problem is counted once.
+    similar: tuple[Observation, ...] = ()
 
 
 async def log_as_member(
@@ -205,4 +211,14 @@ async def _logged(
     where = f"{journey_name} › {stage_name}"
     if touchpoint_name:
         where = f"{touchpoint_name} ({where})"
-    return Logged(observation, team_name or "", where, repeated)
+    alike: list[Observation] = []
+    if not repeated:
+        alike = await similar(
+            session,
+            workspace_id=observation.workspace_id,
+            stage_id=observation.stage_id,
+            text=observation.text,
+            limit=SIMILAR_OFFERED,
+            exclude=observation.id,
+        )
+    return Logged(observation, team_name or "", where, repeated, tuple(alike))

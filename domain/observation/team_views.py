@@ -3,7 +3,7 @@ recent view (App Home), a stage's overview."""
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -15,6 +15,8 @@ from domain.by_name.stage import StagePlace
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
 from domain.member import service as member_service
+from domain.mention import service as mention_service
+from domain.mention.service import Raised
 from domain.observation import service as observation_service
 from domain.observation.member_logging import placed
 from domain.observation.models import Observation
@@ -29,6 +31,8 @@ class TeamView:
     team_name: str | None
     count: int
     latest: list[Observation]
+    # How often each of the latest was raised (its author and their +1s), by observation id.
+    raised: dict[uuid.UUID, Raised] = field(default_factory=dict)
 
 
 async def stage_by_team(
@@ -63,7 +67,15 @@ async def stage_by_team(
     for observation, total, team_name in rows:
         grouped[team_name].append(observation)
         totals[team_name] = total
-    return [TeamView(name, totals[name], observations) for name, observations in grouped.items()]
+    raised = await mention_service.raised(
+        session,
+        workspace_id=workspace_id,
+        observation_ids=[o.id for latest in grouped.values() for o in latest],
+    )
+    return [
+        TeamView(name, totals[name], latest, {o.id: raised[o.id] for o in latest})
+        for name, latest in grouped.items()
+    ]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 import strawberry
 
+from domain.mention import service as mention_service
 from domain.observation import service as observation_service
 from domain.vocabulary import ObservationSource
 from graphql_api import ids
@@ -27,6 +28,16 @@ class LogObservationInput:
         description="Who saw it; default: the API token's name, or the signed-in person's.",
     )
     permalink: str | None = None
+
+
+@strawberry.input(description="I saw the same (+1); once per person, whatever the clicks.")
+class MentionObservationInput:
+    observation_id: strawberry.ID
+    author_team_id: strawberry.ID | None = None
+    author_name: str | None = strawberry.field(
+        default=None,
+        description="Who saw it; default: the API token's name, or the signed-in person's.",
+    )
 
 
 @strawberry.type
@@ -62,6 +73,34 @@ class ObservationMutations:
                 author_name=input.author_name or viewer.token_name,
                 source=ObservationSource.GRAPHQL,
                 permalink=input.permalink,
+            ),
+        )
+        return ObservationPayload(
+            observation=Observation.from_row(row) if row else None, errors=errors
+        )
+
+    @write_mutation(
+        description="Say you saw the same as an observation (+1): it counts as a mention, once "
+        "per person; the observation's author's own +1 changes nothing."
+    )
+    async def mention_observation(
+        self, info: Info, input: MentionObservationInput
+    ) -> ObservationPayload:
+        viewer = info.context.viewer
+        assert viewer is not None  # CanWrite let us in
+        row, errors = await in_transaction(
+            info,
+            lambda session, workspace_id: mention_service.mention(
+                session,
+                workspace_id=workspace_id,
+                observation_id=ids.decode(
+                    input.observation_id, "Observation", field="observationId"
+                ),
+                author_id=viewer.actor_id,
+                author_name=input.author_name or viewer.token_name,
+                author_team_id=ids.decode_optional(
+                    input.author_team_id, "Team", field="authorTeamId"
+                ),
             ),
         )
         return ObservationPayload(

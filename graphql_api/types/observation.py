@@ -6,6 +6,7 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
+from domain.mention.models import Mention as MentionRow
 from domain.observation import service as observation_service
 from domain.observation.models import Observation as ObservationRow
 from graphql_api.context import Info
@@ -14,6 +15,38 @@ from graphql_api.types.enums import Emotion, ObservationKind, ObservationSource
 from graphql_api.types.persona import Persona
 from graphql_api.types.relations import JourneyRef, StageRef, TouchpointRef, loaded
 from graphql_api.types.team import Team
+
+
+@strawberry.type(description="Someone who saw the same as an observation says (a +1).")
+class Mention:
+    author_id: str
+    author_name: str
+    created_at: datetime
+    author_team_id: strawberry.Private[uuid.UUID | None]
+
+    author_team: Team | None = loaded("team", "author_team_id", description="Their team.")
+
+    @classmethod
+    def from_row(cls, row: MentionRow) -> Mention:
+        return cls(
+            author_id=row.author_id,
+            author_name=row.author_name,
+            created_at=row.created_at,
+            author_team_id=row.author_team_id,
+        )
+
+
+@strawberry.type(
+    description="How often a problem was raised: by the observation's author and everyone who "
+    "+1'd it."
+)
+class ObservationMentions:
+    count: int = strawberry.field(description="The +1s (the author's own is not one).")
+    raised_times: int = strawberry.field(description="The observation and its +1s.")
+    raised_by_teams: int = strawberry.field(
+        description="Distinct teams among the author and those who +1'd it."
+    )
+    people: list[Mention] = strawberry.field(description="Who +1'd it, oldest first.")
 
 
 @strawberry.type(description="Something a staff member saw at a touchpoint or a stage.")
@@ -43,6 +76,18 @@ class Observation(relay.Node):
     persona: Persona | None = loaded(
         "persona", "persona_id", description="The customer segment it is about; null: all."
     )
+
+    @strawberry.field(description="The +1s of people who saw the same.")
+    async def mentions(self, info: Info) -> ObservationMentions:
+        loaders = info.context.loaders
+        people = await loaders.mentions_by_observation.load(self.id)
+        raised = await loaders.raised.load(self.id)
+        return ObservationMentions(
+            count=len(people),
+            raised_times=raised.times,
+            raised_by_teams=raised.teams,
+            people=people,
+        )
 
     @classmethod
     def from_row(cls, row: ObservationRow) -> Observation:

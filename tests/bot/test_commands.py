@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from domain.member import service as member_service
+from domain.mention import service as mention_service
 from domain.observation.models import Observation
 from domain.subscription import service as subscription_service
 from domain.vocabulary import Emotion, ObservationKind, ObservationSource
@@ -353,3 +354,64 @@ async def test_any_command_with_a_nul_character_is_answered_privately(
     assert reply["response_type"] == "ephemeral"
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert await observations(db) == []
+
+
+async def test_a_quick_log_like_an_earlier_one_offers_a_plus_one_that_counts_it_once(
+    slack, fake_slack, db, on_support
+):
+    async with db.begin() as session:
+        earlier = await make_observation(
+            session, touchpoint=on_support.product_page, team=on_support.marketing, author_id="UF"
+        )
+    reply = await ask(
+        slack, fake_slack, "log product-page Shipping costs shown too late at checkout <!channel>"
+    )
+    text = shown(reply["blocks"])
+    assert "Same as one of these?" in text
+    assert "customers abandon checkout when shipping costs appear" in text
+    [offer] = [b for b in reply["blocks"] if b.get("accessory", {}).get("type") == "button"]
+    assert "<!channel>" not in json.dumps(reply["blocks"])
+
+    for _ in range(2):  # a double click
+        response = await slack.settled(
+            slack.interaction(block_action(offer["accessory"], slack.response_url))
+        )
+        assert response.status_code == 200
+
+    assert [o.id for o in await observations(db)] == [earlier.id]
+    confirmations = fake_slack.calls_to("response_url")
+    assert all(c["replace_original"] for c in confirmations)
+    assert "raised 2 times by 2 teams" in shown(confirmations[-1]["blocks"])
+    async with db() as session:
+        mentions = await mention_service.of_observations(
+            session, workspace_id=on_support.workspace.id, observation_ids=[earlier.id]
+        )
+    assert [(m.author_id, m.author_team_id) for m in mentions[earlier.id]] == [
+        (USER, on_support.support.id)
+    ]
+
+
+async def test_a_quick_log_unlike_any_other_offers_nothing(slack, fake_slack, db, on_support):
+    async with db.begin() as session:
+        await make_observation(session, touchpoint=on_support.product_page)
+    reply = await ask(slack, fake_slack, "log product-page The coupon box confuses people")
+    assert "Same as" not in shown(reply["blocks"])
+    assert len(await observations(db)) == 2
+
+
+async def test_stage_says_how_often_an_observation_was_raised(slack, fake_slack, db, on_support):
+    async with db.begin() as session:
+        raised = await make_observation(session, touchpoint=on_support.checkout, text="too late")
+        await make_observation(session, touchpoint=on_support.checkout, text="coupon field")
+        for person, team in (("U7", on_support.support), ("U8", on_support.marketing)):
+            await mention_service.mention(
+                session,
+                workspace_id=on_support.workspace.id,
+                observation_id=raised.id,
+                author_id=person,
+                author_name=person,
+                author_team_id=team.id,
+            )
+    text = shown((await ask(slack, fake_slack, "stage decision"))["blocks"])
+    assert "too late — _raised 3 times by 2 teams_" in text
+    assert ">pain point: coupon field\n" in text

@@ -1,6 +1,7 @@
 """DataLoaders: a whole journey map costs the same few statements however big it is."""
 
 from domain.alert import service as alert_service
+from domain.mention import service as mention_service
 from tests.support import factories
 from tests.support.statements import counting_statements
 
@@ -136,3 +137,47 @@ async def test_the_list_of_journeys_costs_the_same_few_statements_however_long(
     }
     # token, pending batches, journeys, figures, stages by journey
     assert small == big == 5
+
+
+MENTIONS = """
+{
+  observations(first: 50) { edges { node {
+    text mentions { count raisedTimes raisedByTeams people { authorName authorTeam { name } } }
+  } } }
+}
+"""
+
+
+async def _mentioned(db, workspace, *, observations: int, mentions: int) -> None:
+    async with db.begin() as session:
+        team = await factories.make_team(session, workspace)
+        journey = await factories.make_journey(session, workspace, stages=("decision",))
+        (stage,) = await factories.stages_of(session, journey)
+        for _ in range(observations):
+            observation = await factories.make_observation(session, stage=stage, team=team)
+            for n in range(mentions):
+                await mention_service.mention(
+                    session,
+                    workspace_id=workspace.id,
+                    observation_id=observation.id,
+                    author_id=f"U{n}",
+                    author_name=f"Person {n}",
+                    author_team_id=team.id,
+                )
+
+
+async def test_mentions_cost_the_same_few_statements_however_many(gql, app, db, workspace):
+    await _mentioned(db, workspace, observations=1, mentions=1)
+    with counting_statements(app.state.runtime.engine, driver_calls=False) as small:
+        await gql.data(MENTIONS)
+
+    await _mentioned(db, workspace, observations=20, mentions=4)
+    with counting_statements(app.state.runtime.engine, driver_calls=False) as big:
+        data = await gql.data(MENTIONS)
+
+    nodes = [edge["node"]["mentions"] for edge in data["observations"]["edges"]]
+    assert len(nodes) == 21
+    assert sum(node["count"] for node in nodes) == 1 + 20 * 4
+    assert {node["raisedByTeams"] for node in nodes} == {1}
+    # token, observations, mentions, times raised, their teams
+    assert len(small) == len(big) == 5

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from bot.local_slack import LocalSlack
 from domain.digest.models import TeamDigest
+from domain.mention import service as mention_service
 from domain.notification.models import Notification, NotificationKind
 from domain.observation.models import Observation
 from infrastructure.runtime import Runtime
@@ -164,3 +165,23 @@ async def test_a_digest_that_fails_midway_leaves_nothing_and_goes_out_next_run(
     assert await notifications(runtime) == []
     monkeypatch.setattr(digest_service, "gather", gather)
     assert await send_weekly_digests(runtime, now=NOW) == 1
+
+
+async def test_the_digest_says_how_often_a_problem_was_raised(runtime, slack, shop):
+    async with runtime.db.begin() as session:
+        refunds = await session.scalar(
+            select(Observation).where(Observation.text == "Refunds pile up")
+        )
+        await mention_service.mention(
+            session,
+            workspace_id=refunds.workspace_id,
+            observation_id=refunds.id,
+            author_id="UPLUS",
+            author_name="Pat",
+            author_team_id=refunds.author_team_id,
+        )
+    assert await send_weekly_digests(runtime, now=NOW) == 1
+    await dispatcher(runtime).run()
+    text = readable(slack.posted("C0CHECKOUT")[0]["blocks"])
+    assert "Refunds pile up” — _raised 2 times by 1 team_" in text
+    assert "rejects valid codes” —" not in text  # nobody +1'd it: no count

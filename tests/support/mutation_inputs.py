@@ -88,6 +88,7 @@ VALID_INPUTS: dict[str, Callable[[World], dict[str, Any]]] = {
         "kind": "INSIGHT",
         "text": "people compare prices",
     },
+    "mentionObservation": lambda w: {"observationId": w.observation},
     "createAction": lambda w: {"journeyId": w.journey, "title": fresh("action")},
     "updateAction": lambda w: {"id": w.action},
     "assignAlert": lambda w: {

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from domain.live import Topic
-from domain.models import Journey, Persona
+from domain.mention import service as mention_service
+from domain.models import Journey, Observation, Persona, Team
 from journeyops import demo
 from tests.support import factories
 from tests.support.browser import (
@@ -202,4 +203,37 @@ async def test_an_alert_fired_while_the_demo_map_is_open_shows_on_its_stage(
         assert "p-value" in shown and "Not assigned" in shown
         assert [await alerts.nth(n).inner_text() for n in (0, 2, 3, 4)] == ["None open."] * 4
         assert await page.evaluate("() => window.sameDocument") is True
+        assert page.violations == []
+
+
+async def test_an_observation_others_saw_too_says_how_often_it_was_raised(
+    database_url, demo_map, browser, db
+):
+    journey, _, token = demo_map
+    async with db.begin() as session:
+        newest = await session.scalar(
+            select(Observation)
+            .where(Observation.journey_id == journey.id)
+            .order_by(Observation.created_at.desc())
+            .limit(1)
+        )
+        for n, team in enumerate(await session.scalars(select(Team).order_by(Team.name))):
+            await mention_service.mention(
+                session,
+                workspace_id=newest.workspace_id,
+                observation_id=newest.id,
+                author_id=f"UPLUS{n}",
+                author_name=f"Person {n}",
+                author_team_id=team.id,
+            )
+        raised = await mention_service.raised(
+            session, workspace_id=newest.workspace_id, observation_ids=[newest.id]
+        )
+    async with serving(database_url) as served:
+        page = await open_page(browser, token, 1440)
+        await page.goto(f"http://{served.address}/journeys/{journey.id}?days=30")
+        await map_loaded(page, "days=30")
+        quoted = page.locator(".observation", has_text=newest.text).first
+        assert await quoted.locator(".raised").inner_text() == str(raised[newest.id])
+        assert raised[newest.id].times > 2
         assert page.violations == []

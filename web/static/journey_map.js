@@ -11,6 +11,10 @@ const MORE_PAGE = 10;
 const FIGURES = `entered converted dropped pending conversionRate dropOffRate
   medianTimeToConvert p90TimeToConvert`;
 
+// An observation as the map quotes it, with how often its problem was raised (+1s).
+const SEEN = `fragment Seen on Observation { text authorName createdAt permalink
+  authorTeam { name } mentions { raisedTimes raisedByTeams } }`;
+
 const MAP = `query JourneyMap($id: ID!, $days: Int, $from: Date, $to: Date, $personaId: ID,
     $channel: Channel) {
   journeyMap(journeyId: $id, days: $days, from: $from, to: $to, personaId: $personaId,
@@ -39,14 +43,15 @@ const MAP = `query JourneyMap($id: ID!, $days: Int, $from: Date, $to: Date, $per
   personas { id name }
   channels: __type(name: "Channel") { enumValues { name } }
 }
-fragment Seen on Observation { text authorName createdAt permalink authorTeam { name } }`;
+${SEEN}`;
 
 const MORE = `query More($filter: ObservationFilter, $after: String, $first: Int!) {
   observations(filter: $filter, first: $first, after: $after) {
-    edges { node { text authorName createdAt permalink authorTeam { name } } }
+    edges { node { ...Seen } }
     pageInfo { hasNextPage endCursor }
   }
-}`;
+}
+${SEEN}`;
 
 // What changes the map without a reload: each of these re-reads it.
 const SUBSCRIPTIONS = {
@@ -269,8 +274,17 @@ function quote(node) {
     link.rel = "noopener noreferrer";
     cite.append(" · ", link);
   }
+  const raised = raisedWords(node.mentions);
+  if (raised) item.append(el("strong", "raised", raised));
   item.append(cite);
   return item;
+}
+
+// "raised 7 times by 3 teams" once others said they saw the same (+1); nothing otherwise.
+function raisedWords({ raisedTimes, raisedByTeams }) {
+  if (raisedTimes < 2) return "";
+  const teams = raisedByTeams ? ` by ${raisedByTeams} team${raisedByTeams === 1 ? "" : "s"}` : "";
+  return `raised ${raisedTimes} times${teams}`;
 }
 
 function observations(stage, map) {

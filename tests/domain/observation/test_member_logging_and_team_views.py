@@ -45,6 +45,31 @@ async def test_log_as_member_carries_the_team_and_logs_once_per_key(session):
     assert logged[0].where.startswith("Checkout (")
 
 
+async def test_log_as_member_offers_similar_observations_at_the_stage(session):
+    workspace = await make_workspace(session)
+    support = await make_team(session, workspace, "Support")
+    stages = await stages_of(session, await make_journey(session, workspace))
+    await make_member(session, workspace, "U1", support)
+    earlier = await make_observation(session, stage=stages[2])
+    await make_observation(session, stage=stages[2], text="the search bar returns no results")
+
+    async def log(text, key):
+        return await member_logging.log_as_member(
+            session,
+            workspace_id=workspace.id,
+            author_id="U1",
+            author_name="dana",
+            text=text,
+            stage_id=stages[2].id,
+            idempotency_key=key,
+        )
+
+    logged = await log("shipping costs shown too late at checkout", "slack:view:V1")
+    assert [o.id for o in logged.similar] == [earlier.id]
+    assert (await log("shipping costs shown too late", "slack:view:V1")).similar == ()
+    assert (await log("the coupon box confuses people", "slack:view:V2")).similar == ()
+
+
 async def test_log_as_member_without_a_team_names_the_teams(session):
     workspace = await make_workspace(session)
     await make_team(session, workspace, "Support")
