@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.alert import service as alert_service
 from domain.alert.decision import Decision, Policy, Step, decide, replay
-from domain.alert.detectable import DetectableFall, detectable_fall
+from domain.alert.detectable import SMALL_STAGE_POINTS, DetectableFall, detectable_fall
 from domain.alert.models import Alert
 from domain.alert.routing import channels_for_stage
 from domain.alert.statistics import Cohort, Days, evaluate
@@ -139,6 +139,16 @@ class StageDetectableFall:
     stage_name: str
     fall: DetectableFall
 
+    @property
+    def warning(self) -> str | None:
+        """What a new rule says of a stage too small to show a fall of SMALL_STAGE_POINTS."""
+        if self.fall.shows(SMALL_STAGE_POINTS):
+            return None
+        return (
+            f"{self.stage_name} cannot show a fall of {SMALL_STAGE_POINTS:g} points now. "
+            f"{self.fall.reason}"
+        )
+
 
 async def detectable_falls(
     session: AsyncSession, *, rule: AlertRule, at: datetime, cohorts: CohortSource
@@ -163,6 +173,14 @@ async def detectable_falls(
         )
         result.append(StageDetectableFall(stage.id, stage.name, fall))
     return result
+
+
+async def small_stage_warnings(
+    session: AsyncSession, *, rule: AlertRule, at: datetime, cohorts: CohortSource
+) -> list[str]:
+    """For a rule just created: the watched stages on which it could miss a 10-point fall."""
+    falls = await detectable_falls(session, rule=rule, at=at, cohorts=cohorts)
+    return [f.warning for f in falls if f.warning is not None]
 
 
 @dataclass(frozen=True)
