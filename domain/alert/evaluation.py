@@ -151,16 +151,24 @@ class StageDetectableFall:
 
 
 async def detectable_falls(
-    session: AsyncSession, *, rule: AlertRule, at: datetime, cohorts: CohortSource
+    session: AsyncSession,
+    *,
+    rule: AlertRule,
+    at: datetime,
+    cohorts: CohortSource,
+    stage_id: uuid.UUID | None = None,
 ) -> list[StageDetectableFall]:
-    """For every stage the rule watches, the smallest fall it would fire on as of `at`, from
-    the very cohorts and windows an evaluation as of `at` judges."""
+    """For every stage the rule watches (or only `stage_id`, if it watches it), the smallest
+    fall it would fire on as of `at`, from the very cohorts and windows an evaluation as of
+    `at` judges."""
     journey = await journey_service.get(
         session, workspace_id=rule.workspace_id, journey_id=rule.journey_id
     )
     policy = rule_service.policy(rule, journey)
     result = []
     for stage in await rule_service.stages_watched(session, rule=rule):
+        if stage_id is not None and stage.id != stage_id:
+            continue
         series = await _judged_cohorts(
             session, rule=rule, stage_id=stage.id, policy=policy, at=at, cohorts=cohorts
         )
