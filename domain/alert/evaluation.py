@@ -3,11 +3,12 @@
 The cohort figures come from a `CohortSource` (stage metrics provide it: conversion within the
 alert window for each day's entrants, broken down by persona and entry channel). With
 `apply=False` nothing is written (`alerts evaluate --dry-run`); `backtest` replays a rule over
-past days without writing either.
+past days without writing either; `detectable_falls` says, from the same cohorts and windows,
+the smallest fall each watched stage can show (domain.alert.detectable).
 """
 
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
@@ -183,12 +184,9 @@ async def detectable_falls(
     return result
 
 
-async def small_stage_warnings(
-    session: AsyncSession, *, rule: AlertRule, at: datetime, cohorts: CohortSource
-) -> list[str]:
+def small_stage_warnings(falls: Iterable[StageDetectableFall]) -> list[str]:
     """For a rule just created: the watched stages on which it could miss a 10-point fall."""
-    falls = await detectable_falls(session, rule=rule, at=at, cohorts=cohorts)
-    return [f.warning for f in falls if f.warning is not None]
+    return [fall.warning for fall in falls if fall.warning is not None]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.alert.evaluation import CohortSource, StageDetectableFall, detectable_falls
+from domain.alert.evaluation import (
+    CohortSource,
+    StageDetectableFall,
+    detectable_falls,
+    small_stage_warnings,
+)
 from domain.alert.models import Alert, AlertStatus
 from domain.alert_rule import service as rule_service
 from domain.alert_rule.models import AlertRule
@@ -39,7 +44,7 @@ class NamedRule:
     @property
     def warnings(self) -> list[str]:
         """The watched stages too small to show a 10-point fall, said when it is created."""
-        return [stage.warning for stage in self.can_show if stage.warning is not None]
+        return small_stage_warnings(self.can_show)
 
 
 async def named_with_falls(

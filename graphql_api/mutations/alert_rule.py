@@ -1,6 +1,6 @@
 import strawberry
 
-from domain.alert.evaluation import small_stage_warnings
+from domain.alert.evaluation import detectable_falls, small_stage_warnings
 from domain.alert_rule import models as defaults
 from domain.alert_rule import service as alert_rule_service
 from domain.validation import UNSET
@@ -88,10 +88,10 @@ class AlertRuleMutations:
                 min_sample=input.min_sample,
                 cooldown_hours=input.cooldown_hours,
             )
-            warnings = await small_stage_warnings(
+            falls = await detectable_falls(
                 session, rule=row, at=runtime.clock(), cohorts=runtime.cohorts
             )
-            return row, warnings
+            return row, small_stage_warnings(falls)
 
         created, errors = await in_transaction(info, create)
         if created is None:
