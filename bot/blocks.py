@@ -34,6 +34,8 @@ from bot.text import (
     shorten,
     shorten_mrkdwn,
 )
+from domain.alert.detectable import SMALL_STAGE_POINTS
+from domain.alert.evaluation import StageDetectableFall
 from domain.alert.models import AlertStatus
 from domain.alert.named_list import AlertsOverview, NamedRule, OpenAlert
 from domain.auth.map_links import LINK_LIFETIME, SESSION_LIFETIME, IssuedLink
@@ -458,30 +460,48 @@ def alert_line(open_alert: OpenAlert) -> str:
     )
 
 
-def _rule_line(named: NamedRule) -> str:
+def _can_show(stage: StageDetectableFall) -> str:
+    """One watched stage: the smallest fall the rule can detect there now, or why none."""
+    fall = stage.fall
+    flag = "" if fall.shows(SMALL_STAGE_POINTS) else ":warning: "
+    shows = (
+        f"can detect a fall of {fall.points:.1f} points"
+        if fall.points is not None
+        else escape(fall.reason)
+    )
+    return f"      ↳ {flag}{escape(stage.stage_name)}: {shows}"
+
+
+def _rule_text(named: NamedRule) -> str:
+    """A rule and, one line each, what the stages it watches can show."""
     rule = named.rule
     where = escape(named.journey_name) + (
         f" › {escape(named.stage_name)}" if named.stage_name else " (every stage)"
     )
     paused = "" if rule.enabled else " · _paused_"
-    return (
+    line = (
         f"• {where}: a fall of {rule.min_change_points:g}+ points over {rule.recent_days} days "
         f"against the {rule.baseline_days} before{paused}"
     )
+    if not named.can_show:
+        return line
+    stages = [_can_show(stage) for stage in named.can_show]
+    return f"{line}\n{lines_within(stages, SECTION_MAX - len(line) - 1)}"
 
 
 def alerts_message(overview: AlertsOverview) -> Blocks:
     of = f" of {escape(overview.journey.name)}" if overview.journey else ""
     alerts = [alert_line(a) for a in overview.alerts] or ["No open alerts."]
-    rules = [_rule_line(r) for r in overview.rules] or [
-        "No alert rules yet: `/journey alerts add &lt;journey&gt; [&gt; stage]` adds one."
+    # A section per rule, each with its stages: the blocks that do not fit are counted.
+    rules = [section(_rule_text(r)) for r in overview.rules] or [
+        section("No alert rules yet: `/journey alerts add &lt;journey&gt; [&gt; stage]` adds one.")
     ]
     return fit(
         [
             section(f"*Open alerts{of}*"),
             section(lines_within(alerts)),
             section(f"*Alert rules{of}*"),
-            section(lines_within(rules)),
+            *rules,
         ]
     )
 
@@ -490,11 +510,15 @@ def rule_added_message(named: NamedRule) -> Blocks:
     where = escape(named.journey_name) + (
         f" › {escape(named.stage_name)}" if named.stage_name else " (every stage but the last)"
     )
-    return plain_message(
+    added = (
         f":white_check_mark: Alerting on *{where}* with the default settings. Alerts go to the "
         "channels subscribed to the journey (`/journey subscribe`) and to the teams owning its "
         "touchpoints."
     )
+    if not named.warnings:
+        return plain_message(added)
+    warnings = [f":warning: {escape(warning)}" for warning in named.warnings]
+    return fit([section(added), section(lines_within(warnings))])
 
 
 def rule_removed_message(named: NamedRule) -> Blocks:

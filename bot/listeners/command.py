@@ -134,7 +134,11 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
         case ShowAlerts(journey=journey_name):
             async with transaction() as session:
                 alerts = await named_list.overview(
-                    session, workspace_id=person.workspace_id, journey=journey_name
+                    session,
+                    workspace_id=person.workspace_id,
+                    journey=journey_name,
+                    at=person.runtime.clock(),
+                    cohorts=person.runtime.cohorts,
                 )
             return Reply(blocks.alerts_message(alerts), "Open alerts and alert rules")
         case (
@@ -148,11 +152,20 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                     f"Say which journey: `/journey alerts {verb} Online purchase > checkout`.",
                     code=ErrorCode.REQUIRED,
                 )
-            change = rule_by_name.add_rule if adding else rule_by_name.remove_rule
             async with transaction() as session:
-                named = await change(
-                    session, workspace_id=person.workspace_id, journey=journey_name, stage=stage
-                )
+                if adding:
+                    named = await rule_by_name.add_rule(
+                        session,
+                        workspace_id=person.workspace_id,
+                        journey=journey_name,
+                        stage=stage,
+                        at=person.runtime.clock(),
+                        cohorts=person.runtime.cohorts,
+                    )
+                else:
+                    named = await rule_by_name.remove_rule(
+                        session, workspace_id=person.workspace_id, journey=journey_name, stage=stage
+                    )
             if adding:
                 return Reply(blocks.rule_added_message(named), "Alert rule added")
             return Reply(blocks.rule_removed_message(named), "Alert rule removed")

@@ -3,11 +3,12 @@
 The cohort figures come from a `CohortSource` (stage metrics provide it: conversion within the
 alert window for each day's entrants, broken down by persona and entry channel). With
 `apply=False` nothing is written (`alerts evaluate --dry-run`); `backtest` replays a rule over
-past days without writing either.
+past days without writing either; `detectable_falls` says, from the same cohorts and windows,
+the smallest fall each watched stage can show (domain.alert.detectable).
 """
 
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
@@ -16,10 +17,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.alert import service as alert_service
-from domain.alert.decision import Decision, Step, decide, replay
+from domain.alert.decision import Decision, Policy, Step, decide, replay
+from domain.alert.detectable import SMALL_STAGE_POINTS, DetectableFall, detectable_fall
 from domain.alert.models import Alert
 from domain.alert.routing import channels_for_stage
-from domain.alert.statistics import Cohort, Days
+from domain.alert.statistics import Cohort, Days, evaluate
 from domain.alert_rule import service as rule_service
 from domain.alert_rule.models import AlertRule
 from domain.errors import ErrorCode, ValidationError
@@ -75,17 +77,10 @@ async def evaluate_rule(
         session, workspace_id=rule.workspace_id, journey_id=rule.journey_id
     )
     policy = rule_service.policy(rule, journey)
-    windows = policy.windows(at)
     outcomes = []
     for stage in await rule_service.stages_watched(session, rule=rule):
-        series = await cohorts(
-            session,
-            workspace_id=rule.workspace_id,
-            journey_id=rule.journey_id,
-            stage_id=stage.id,
-            days=Days(windows.baseline.first, windows.recent.last),
-            alert_window=policy.alert_window,
-            as_of=at,
+        series = await _judged_cohorts(
+            session, rule=rule, stage_id=stage.id, policy=policy, at=at, cohorts=cohorts
         )
         latest, state = await alert_service.stage_state(session, rule=rule, stage_id=stage.id)
         decision = decide(series, state, policy, at=at)
@@ -115,6 +110,83 @@ async def evaluate_rule(
             )
         outcomes.append(Outcome(rule.id, stage.id, stage.name, decision, alert))
     return outcomes
+
+
+async def _judged_cohorts(
+    session: AsyncSession,
+    *,
+    rule: AlertRule,
+    stage_id: uuid.UUID,
+    policy: Policy,
+    at: datetime,
+    cohorts: CohortSource,
+) -> Sequence[Cohort]:
+    """The stage's cohorts of the baseline and recent windows an evaluation as of `at` judges."""
+    windows = policy.windows(at)
+    return await cohorts(
+        session,
+        workspace_id=rule.workspace_id,
+        journey_id=rule.journey_id,
+        stage_id=stage_id,
+        days=Days(windows.baseline.first, windows.recent.last),
+        alert_window=policy.alert_window,
+        as_of=at,
+    )
+
+
+@dataclass(frozen=True)
+class StageDetectableFall:
+    stage_id: uuid.UUID
+    stage_name: str
+    fall: DetectableFall
+
+    @property
+    def warning(self) -> str | None:
+        """What a new rule says of a stage too small to show a fall of SMALL_STAGE_POINTS."""
+        if self.fall.shows(SMALL_STAGE_POINTS):
+            return None
+        return (
+            f"{self.stage_name} cannot show a fall of {SMALL_STAGE_POINTS:g} points now. "
+            f"{self.fall.reason}"
+        )
+
+
+async def detectable_falls(
+    session: AsyncSession,
+    *,
+    rule: AlertRule,
+    at: datetime,
+    cohorts: CohortSource,
+    stage_id: uuid.UUID | None = None,
+) -> list[StageDetectableFall]:
+    """For every stage the rule watches (or only `stage_id`, if it watches it), the smallest
+    fall it would fire on as of `at`, from the very cohorts and windows an evaluation as of
+    `at` judges."""
+    journey = await journey_service.get(
+        session, workspace_id=rule.workspace_id, journey_id=rule.journey_id
+    )
+    policy = rule_service.policy(rule, journey)
+    result = []
+    for stage in await rule_service.stages_watched(session, rule=rule):
+        if stage_id is not None and stage.id != stage_id:
+            continue
+        series = await _judged_cohorts(
+            session, rule=rule, stage_id=stage.id, policy=policy, at=at, cohorts=cohorts
+        )
+        judged = evaluate(series, policy.windows(at), policy.thresholds).comparison
+        fall = detectable_fall(
+            baseline_entered=judged.baseline.entered,
+            recent_entered=judged.recent.entered,
+            baseline_rate=judged.baseline.rate,
+            thresholds=policy.thresholds,
+        )
+        result.append(StageDetectableFall(stage.id, stage.name, fall))
+    return result
+
+
+def small_stage_warnings(falls: Iterable[StageDetectableFall]) -> list[str]:
+    """For a rule just created: the watched stages on which it could miss a 10-point fall."""
+    return [fall.warning for fall in falls if fall.warning is not None]
 
 
 @dataclass(frozen=True)

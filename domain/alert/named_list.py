@@ -4,10 +4,17 @@
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.alert.evaluation import (
+    CohortSource,
+    StageDetectableFall,
+    detectable_falls,
+    small_stage_warnings,
+)
 from domain.alert.models import Alert, AlertStatus
 from domain.alert_rule import service as rule_service
 from domain.alert_rule.models import AlertRule
@@ -31,6 +38,27 @@ class NamedRule:
     rule: AlertRule
     journey_name: str
     stage_name: str | None  # None: every stage of the journey but the last
+    # What each watched stage can show now; empty where nobody asked (a rule just removed).
+    can_show: tuple[StageDetectableFall, ...] = ()
+
+    @property
+    def warnings(self) -> list[str]:
+        """The watched stages too small to show a 10-point fall, said when it is created."""
+        return small_stage_warnings(self.can_show)
+
+
+async def named_with_falls(
+    session: AsyncSession,
+    *,
+    rule: AlertRule,
+    journey_name: str,
+    stage_name: str | None,
+    at: datetime,
+    cohorts: CohortSource,
+) -> NamedRule:
+    """The rule by its names, with the smallest fall each watched stage can show as of `at`."""
+    falls = await detectable_falls(session, rule=rule, at=at, cohorts=cohorts)
+    return NamedRule(rule, journey_name, stage_name, tuple(falls))
 
 
 @dataclass(frozen=True)
@@ -65,9 +93,15 @@ async def open_alerts(
 
 
 async def overview(
-    session: AsyncSession, *, workspace_id: uuid.UUID, journey: str | None
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    journey: str | None,
+    at: datetime,
+    cohorts: CohortSource,
 ) -> AlertsOverview:
-    """The open alerts and the rules of one journey (forgiving name) or of the workspace."""
+    """The open alerts and the rules of one journey (forgiving name) or of the workspace, each
+    rule with what its stages can show as of `at`."""
     found = (
         await journey_by_name.find(session, workspace_id=workspace_id, name=journey)
         if journey
@@ -83,10 +117,13 @@ async def overview(
         j.id: j.name for j in await journey_service.list_all(session, workspace_id=workspace_id)
     }
     named = [
-        NamedRule(
-            rule,
-            journeys[rule.journey_id],
-            places[rule.stage_id].name if rule.stage_id else None,
+        await named_with_falls(
+            session,
+            rule=rule,
+            journey_name=journeys[rule.journey_id],
+            stage_name=places[rule.stage_id].name if rule.stage_id else None,
+            at=at,
+            cohorts=cohorts,
         )
         for rule in rules[:SHOWN_MAX]
     ]

@@ -2,19 +2,28 @@
 names resolved as `domain.by_name` resolves them."""
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.alert.named_list import NamedRule
+from domain.alert.evaluation import CohortSource
+from domain.alert.named_list import NamedRule, named_with_falls
 from domain.alert_rule import service as rule_service
 from domain.by_name import stage as stage_by_name
 from domain.errors import NotFound
 
 
 async def add_rule(
-    session: AsyncSession, *, workspace_id: uuid.UUID, journey: str, stage: str | None = None
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    journey: str,
+    stage: str | None = None,
+    at: datetime,
+    cohorts: CohortSource,
 ) -> NamedRule:
-    """A rule with the default settings for a journey (every stage) or one of its stages."""
+    """A rule with the default settings for a journey (every stage) or one of its stages, with
+    what its stages can show as of `at` (its `warnings` name those too small)."""
     found, place = await stage_by_name.find_in_journey(
         session, workspace_id=workspace_id, journey=journey, stage=stage
     )
@@ -24,7 +33,14 @@ async def add_rule(
         journey_id=found.id,
         stage_id=place.id if place else None,
     )
-    return NamedRule(rule, found.name, place.name if place else None)
+    return await named_with_falls(
+        session,
+        rule=rule,
+        journey_name=found.name,
+        stage_name=place.name if place else None,
+        at=at,
+        cohorts=cohorts,
+    )
 
 
 async def remove_rule(

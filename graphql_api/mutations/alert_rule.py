@@ -1,5 +1,6 @@
 import strawberry
 
+from domain.alert.evaluation import detectable_falls, small_stage_warnings
 from domain.alert_rule import models as defaults
 from domain.alert_rule import service as alert_rule_service
 from domain.validation import UNSET
@@ -52,6 +53,11 @@ class DeleteAlertRuleInput:
 class AlertRulePayload:
     alert_rule: AlertRule | None
     errors: list[UserError]
+    warnings: list[str] = strawberry.field(
+        default_factory=list,
+        description="Said when a rule is created, which it still is: each watched stage too "
+        "small to show a fall of 10 points now.",
+    )
 
 
 def _or_default(value, default):
@@ -65,9 +71,10 @@ def _or_default(value, default):
 class AlertRuleMutations:
     @write_mutation(description="Watch a journey's stage (or all of them) for drop-off.")
     async def create_alert_rule(self, info: Info, input: CreateAlertRuleInput) -> AlertRulePayload:
-        row, errors = await in_transaction(
-            info,
-            lambda session, workspace_id: alert_rule_service.create(
+        runtime = info.context.runtime
+
+        async def create(session, workspace_id):
+            row = await alert_rule_service.create(
                 session,
                 workspace_id=workspace_id,
                 journey_id=ids.decode(input.journey_id, "Journey", field="journeyId"),
@@ -80,9 +87,17 @@ class AlertRuleMutations:
                 alpha=input.alpha,
                 min_sample=input.min_sample,
                 cooldown_hours=input.cooldown_hours,
-            ),
-        )
-        return AlertRulePayload(alert_rule=AlertRule.from_row(row) if row else None, errors=errors)
+            )
+            falls = await detectable_falls(
+                session, rule=row, at=runtime.clock(), cohorts=runtime.cohorts
+            )
+            return row, small_stage_warnings(falls)
+
+        created, errors = await in_transaction(info, create)
+        if created is None:
+            return AlertRulePayload(alert_rule=None, errors=errors)
+        row, warnings = created
+        return AlertRulePayload(alert_rule=AlertRule.from_row(row), errors=[], warnings=warnings)
 
     @write_mutation(description="Change a rule's settings.")
     async def update_alert_rule(self, info: Info, input: UpdateAlertRuleInput) -> AlertRulePayload:

@@ -6,10 +6,31 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
+from domain.alert.evaluation import StageDetectableFall, detectable_falls
 from domain.alert_rule import service as rule_service
 from domain.alert_rule.models import AlertRule as AlertRuleRow
 from graphql_api.context import Info
+from graphql_api.errors import domain_errors_as_graphql_errors
 from graphql_api.types.relations import JourneyRef, StageRef, loaded
+
+
+@strawberry.type(
+    description="The smallest fall in conversion a rule would fire on at one stage now, with "
+    "the customers of the windows it judges (docs/alerts.md, “What a stage can show”)."
+)
+class DetectableFall:
+    stage_id: strawberry.Private[uuid.UUID]
+    points: float | None = strawberry.field(
+        description="In percentage points; null: it cannot judge yet, or cannot show any fall "
+        "at this volume (`reason` says which)."
+    )
+    reason: str
+
+    stage: StageRef = loaded("stage", "stage_id")
+
+    @classmethod
+    def of(cls, stage: StageDetectableFall) -> DetectableFall:
+        return cls(stage_id=stage.stage_id, points=stage.fall.points, reason=stage.fall.reason)
 
 
 @strawberry.type(
@@ -86,3 +107,16 @@ class AlertRule(relay.Node):
     async def stages_watched(self, info: Info) -> list[StageRef]:
         stages = await info.context.loaders.stages_by_journey.load(self.journey_id)
         return rule_service.watched(stages, stage_id=self.stage_id)
+
+    @strawberry.field(
+        description="For each stage it watches, in order, the smallest fall it would fire on "
+        "now, at the stage's volume."
+    )
+    async def detectable_falls(self, info: Info) -> list[DetectableFall]:
+        runtime = info.context.runtime
+        with domain_errors_as_graphql_errors():
+            async with runtime.transaction() as session:
+                falls = await detectable_falls(
+                    session, rule=self.row, at=runtime.clock(), cohorts=runtime.cohorts
+                )
+        return [DetectableFall.of(fall) for fall in falls]

@@ -9,12 +9,16 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
+from domain.alert.evaluation import detectable_falls
 from domain.journey_map import picture
 from domain.journey_map import service as map_service
 from domain.metrics.trend import StageTrend
-from graphql_api.errors import UserError
+from domain.stage.models import Stage as StageRow
+from graphql_api.context import Info
+from graphql_api.errors import UserError, domain_errors_as_graphql_errors
 from graphql_api.types.action import Action
 from graphql_api.types.alert import Alert
+from graphql_api.types.alert_rule import DetectableFall
 from graphql_api.types.enums import Channel, Emotion, ObservationKind
 from graphql_api.types.journey import Journey
 from graphql_api.types.metrics import StageFigures
@@ -114,10 +118,33 @@ class MapStage:
     )
     alerts: list[Alert] = strawberry.field(description="Open and acknowledged, newest first.")
     actions: list[MapAction] = strawberry.field(description="Oldest first.")
+    row: strawberry.Private[StageRow]
+
+    @strawberry.field(
+        description="For each enabled alert rule watching the stage, the smallest fall in "
+        "conversion it would fire on now, at the stage's volume. Read per rule: ask for it "
+        "only where it is shown."
+    )
+    async def detectable_falls(self, info: Info) -> list[DetectableFall]:
+        runtime = info.context.runtime
+        rules = await info.context.loaders.alert_rules_by_journey.load(self.row.journey_id)
+        falls = []
+        with domain_errors_as_graphql_errors():
+            async with runtime.transaction() as session:
+                for rule in (r for r in rules if r.enabled):
+                    falls += await detectable_falls(
+                        session,
+                        rule=rule.row,
+                        at=runtime.clock(),
+                        cohorts=runtime.cohorts,
+                        stage_id=self.row.id,
+                    )
+        return [DetectableFall.of(fall) for fall in falls]
 
     @classmethod
     def of(cls, stage: map_service.MapStage) -> MapStage:
         return cls(
+            row=stage.stage,
             stage=Stage.from_row(stage.stage),
             figures=StageFigures.from_domain(stage.trend.current),
             previous=StageFigures.from_domain(stage.trend.previous),

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from domain.alert import service as alert_service
 from domain.alert_rule.models import DEFAULT_MIN_CHANGE_POINTS, DEFAULT_RECENT_DAYS, AlertRule
+from tests.support.cohorts import cohort_source
 from tests.support.factories import make_alert, make_alert_rule, stages_of
 from tests.support.slack_payloads import HOME_OPENED
 from tests.support.slack_requests import USER, ask, shown
@@ -140,3 +141,38 @@ async def test_home_without_alerts_has_no_alerts_section(slack, fake_slack, on_s
     await slack.event(HOME_OPENED)
     [published] = await fake_slack.wait_for("views.publish")
     assert "Open alerts" not in shown(published["view"]["blocks"])
+
+
+async def test_alerts_say_what_each_watched_stage_can_show(slack, slack_app, fake_slack, db, acme):
+    async with db.begin() as session:
+        await make_alert_rule(session, acme.online)
+    watched = [stage.name for stage in acme.stages[:-1]]
+    # No customer events stored: no stage can be judged yet.
+    text = shown((await ask(slack, fake_slack, "alerts"))["blocks"])
+    for name in watched:
+        assert (
+            f"↳ :warning: {name}: Cannot judge yet: 0 matured customers in the recent window, "
+            "50 needed." in text
+        )
+    # 300 customers a day converting 50 % at every stage.
+    slack_app.state.runtime.cohorts = cohort_source(dropping_stage_id=None)
+    text = shown((await ask(slack, fake_slack, "alerts"))["blocks"])
+    for name in watched:
+        assert f"↳ {name}: can detect a fall of 7.5 points" in text
+
+
+async def test_alerts_add_warns_of_a_stage_too_small_to_show_a_10_point_fall(
+    slack, slack_app, fake_slack, db, acme
+):
+    reply = await ask(slack, fake_slack, "alerts add online purchase > consideration")
+    text = shown(reply["blocks"])
+    assert "Alerting on *Online purchase › consideration*" in text
+    assert (
+        ":warning: consideration cannot show a fall of 10 points now. Cannot judge yet: 0 "
+        "matured customers in the recent window, 50 needed." in text
+    )
+    assert len(await rules(db)) == 1  # a warning, not a refusal
+
+    slack_app.state.runtime.cohorts = cohort_source(dropping_stage_id=None)
+    text = shown((await ask(slack, fake_slack, "alerts add Store visit"))["blocks"])
+    assert "Alerting on *Store visit" in text and ":warning:" not in text

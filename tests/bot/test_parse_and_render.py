@@ -161,3 +161,30 @@ def test_the_alerts_list_is_escaped_and_within_slacks_limits():
     body = json.dumps(blocks)
     assert "<!channel>" not in body and "Online &amp; co" in body
     assert "more" in body  # …and N more
+
+
+def test_what_watched_stages_can_show_is_escaped_and_within_slacks_limits():
+    import uuid
+
+    from bot.blocks import alerts_message
+    from domain.alert.detectable import DetectableFall
+    from domain.alert.evaluation import StageDetectableFall
+    from domain.alert.named_list import AlertsOverview, NamedRule
+    from domain.alert_rule.models import AlertRule
+
+    stages = tuple(
+        StageDetectableFall(
+            uuid.uuid4(), "<!channel> pay & co" * 5, DetectableFall(None if i % 2 else 6.25, "<b>")
+        )
+        for i in range(20)
+    )
+    rule = AlertRule(enabled=True, min_change_points=5.0, recent_days=3, baseline_days=28)
+    blocks = alerts_message(
+        AlertsOverview(None, [], [NamedRule(rule, "<!here>", None, stages)] * 50)
+    )
+    assert len(blocks) <= 50
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    body = json.dumps(blocks)
+    assert "<!channel>" not in body and "<!here>" not in body and "<b>" not in body
+    assert "pay &amp; co" in body and "can detect a fall of 6.2 points" in body
+    assert "more" in body  # …and N more

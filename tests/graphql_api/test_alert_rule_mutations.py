@@ -1,6 +1,7 @@
 """Alert rules over GraphQL: defaults that do the right thing, settings checked, one workspace."""
 
 from tests.support import factories
+from tests.support.cohorts import cohort_source
 from tests.support.graphql_data import gid, seed
 
 RULE = """alertRule {
@@ -174,3 +175,52 @@ async def test_rules_are_listed_per_journey_and_workspace(
         "Online shop": [{"stagesWatched": [{"name": "awareness"}, {"name": "decision"}]}],
         other.name: [{"stagesWatched": [{"name": "a"}]}],
     }
+
+
+CAN_SHOW = "warnings alertRule { detectableFalls { stage { name } points reason } }"
+
+
+async def test_a_new_rule_warns_of_stages_it_cannot_judge_and_is_still_created(gql, seeded):
+    # No customer events stored: no stage has the customers to judge.
+    payload = await gql.mutate(
+        "createAlertRule", {"journeyId": gid("Journey", seeded.journey)}, CAN_SHOW
+    )
+    assert payload["errors"] == [] and payload["alertRule"] is not None
+    why = "Cannot judge yet: 0 matured customers in the recent window, 50 needed."
+    assert payload["warnings"] == [
+        f"awareness cannot show a fall of 10 points now. {why}",
+        f"decision cannot show a fall of 10 points now. {why}",
+    ]
+    assert payload["alertRule"]["detectableFalls"] == [
+        {"stage": {"name": "awareness"}, "points": None, "reason": why},
+        {"stage": {"name": "decision"}, "points": None, "reason": why},
+    ]
+
+
+async def test_what_each_watched_stage_can_show_at_its_volume(gql, app, seeded):
+    # 300 customers a day converting 50 % at every stage.
+    app.state.runtime.cohorts = cohort_source(dropping_stage_id=None)
+    journey = gid("Journey", seeded.journey)
+    payload = await gql.mutate("createAlertRule", {"journeyId": journey}, CAN_SHOW)
+    assert payload["warnings"] == []
+    falls = payload["alertRule"]["detectableFalls"]
+    assert [(f["stage"]["name"], round(f["points"], 2)) for f in falls] == [
+        ("awareness", 7.48),
+        ("decision", 7.48),
+    ]
+    assert falls[0]["reason"].startswith("Can detect a fall of 7.5 points from 50.0 %")
+
+    # One day against a week, at a stricter alpha: 300 against 2,100 customers.
+    strict = {
+        "journeyId": journey,
+        "stageId": gid("Stage", seeded.stages[1]),
+        "recentDays": 1,
+        "baselineDays": 7,
+        "alpha": 1e-9,
+    }
+    payload = await gql.mutate("createAlertRule", strict, CAN_SHOW)
+    assert payload["errors"] == [] and payload["alertRule"] is not None
+    assert payload["warnings"] == [
+        "decision cannot show a fall of 10 points now. Can detect a fall of 18.5 points from "
+        "50.0 % (300 recent and 2100 baseline customers)."
+    ]

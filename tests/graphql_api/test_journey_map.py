@@ -5,6 +5,7 @@ import httpx
 import pytest
 
 from tests.support import factories
+from tests.support.cohorts import cohort_source
 from tests.support.graphql_client import GraphQLClient
 from tests.support.graphql_data import gid
 from tests.support.journey_map_world import build_map_world
@@ -179,3 +180,35 @@ async def test_a_map_costs_the_same_statements_however_big_the_journey(gql, worl
         # rollups, or counted live for a persona); touchpoints, emotions, observations,
         # alerts, actions, their observations; owner teams (one batch)
         assert len(grown) == (35 if persona is None else 31)
+
+
+FALLS = """
+query($journeyId: ID!) {
+  journeyMap(journeyId: $journeyId) {
+    map { stages { stage { name } detectableFalls { stage { name } points reason } } }
+  }
+}
+"""
+
+
+async def test_each_stage_says_what_the_rules_watching_it_can_detect(gql, app, db, world):
+    async with db.begin() as session:
+        look, _cart, _buy = await factories.stages_of(session, world.journey)
+        await factories.make_alert_rule(session, world.journey)  # every stage but the last
+        paused = await factories.make_alert_rule(session, world.journey, look)
+        paused.enabled = False
+    # 300 customers a day converting 50 % at every stage.
+    app.state.runtime.cohorts = cohort_source(dropping_stage_id=None)
+    data = await gql.data(FALLS, {"journeyId": gid("Journey", world.journey)})
+    shown = data["journeyMap"]["map"]["stages"]
+    can = "Can detect a fall of 7.5 points from 50.0 % (900 recent and 8400 baseline customers)."
+    assert [[f["reason"] for f in s["detectableFalls"]] for s in shown] == [
+        [can],  # the all-stages rule; the paused one says nothing
+        [can, can],  # the all-stages rule and the world's rule on Cart
+        [],  # the last stage has no conversion to watch
+    ]
+    assert [{f["stage"]["name"] for f in s["detectableFalls"]} for s in shown[:2]] == [
+        {"Look"},
+        {"Cart"},
+    ]
+    assert round(shown[1]["detectableFalls"][0]["points"], 2) == 7.48

@@ -3,6 +3,7 @@ shows the figures `stageMetrics` gives, a persona's when one is chosen, fits 144
 scrolling sideways, shows one stage at a time at 390 px, breaks no CSP rule, passes axe-core,
 and downloads its PNG."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -10,8 +11,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from domain.alert.evaluation import detectable_falls
+from domain.alert_rule.models import AlertRule
 from domain.live import Topic
 from domain.mention import service as mention_service
+from domain.metrics.cohorts import daily_cohorts
 from domain.models import Journey, Observation, Persona, Team
 from journeyops import demo
 from tests.support import factories
@@ -201,6 +205,28 @@ async def test_an_alert_fired_while_the_demo_map_is_open_shows_on_its_stage(
         shown = await alerts.nth(1).inner_text()
         assert "Drop-off 65.0% now vs 50.0% baseline" in shown  # the evaluation it fired on
         assert "p-value" in shown and "Not assigned" in shown
+        # The lane below: what each rule watching it can detect there, as the map read it.
+        said = await page.locator(".row.detectable .cell").nth(1).inner_text()
+        async with db() as session:
+            rules = await session.scalars(
+                select(AlertRule).where(AlertRule.journey_id == journey.id, AlertRule.enabled)
+            )
+            falls = [
+                stage.fall
+                for watching in list(rules)
+                for stage in await detectable_falls(
+                    session,
+                    rule=watching,
+                    at=datetime.now(UTC),
+                    cohorts=daily_cohorts,
+                    stage_id=consideration.id,
+                )
+            ]
+        assert len(falls) == 2  # the demo's rule on every stage, and this one
+        assert {line for line in said.splitlines() if line} == {
+            f"Can detect a fall of {f.points:.1f} pts" if f.points is not None else f.reason
+            for f in falls
+        }
         assert [await alerts.nth(n).inner_text() for n in (0, 2, 3, 4)] == ["None open."] * 4
         assert await page.evaluate("() => window.sameDocument") is True
         assert page.violations == []

@@ -33,6 +33,7 @@ const MAP = `query JourneyMap($id: ID!, $days: Int, $from: Date, $to: Date, $per
           edges { node { ...Seen } } pageInfo { hasNextPage endCursor } } }
         alerts { status pValue assigneeName driver { dimension label }
                  recent { dropOffRate } baseline { dropOffRate } }
+        detectableFalls { points reason }
         actions { observationCount action { title status ownerTeam { name } } }
       }
       journeyActions { observationCount action { title status ownerTeam { name } } }
@@ -70,6 +71,7 @@ const LANES = [
   ["emotions", "Emotions recorded"],
   ["observations", "Observations"],
   ["alerts", "Open alerts"],
+  ["detectable", "Smallest fall alerts can detect"],
   ["actions", "Actions"],
 ];
 
@@ -312,17 +314,27 @@ function observations(stage, map) {
   });
 }
 
+function alertCard(alert) {
+  const box = el("div", "alert");
+  box.append(el("strong", null, `⚠ Alert: ${words(alert.status)}`));
+  box.append(el("p", null, `Drop-off ${percent(alert.recent.dropOffRate)} now vs ${percent(alert.baseline.dropOffRate)} baseline`));
+  box.append(el("p", null, `p-value ${alert.pValue.toExponential(1)}`));
+  if (alert.driver) box.append(el("p", null, `Driven by ${alert.driver.dimension} ${alert.driver.label}`));
+  box.append(el("p", null, alert.assigneeName ? `Assigned to ${alert.assigneeName}` : "Not assigned"));
+  return box;
+}
+
 function alerts(stage) {
   if (!stage.alerts.length) return [el("p", "note", "None open.")];
-  return stage.alerts.map((alert) => {
-    const box = el("div", "alert");
-    box.append(el("strong", null, `⚠ Alert: ${words(alert.status)}`));
-    box.append(el("p", null, `Drop-off ${percent(alert.recent.dropOffRate)} now vs ${percent(alert.baseline.dropOffRate)} baseline`));
-    box.append(el("p", null, `p-value ${alert.pValue.toExponential(1)}`));
-    if (alert.driver) box.append(el("p", null, `Driven by ${alert.driver.dimension} ${alert.driver.label}`));
-    box.append(el("p", null, alert.assigneeName ? `Assigned to ${alert.assigneeName}` : "Not assigned"));
-    return box;
-  });
+  return stage.alerts.map(alertCard);
+}
+
+// What the rules watching the stage can show at its volume, each different sentence once.
+function detectable(stage) {
+  if (!stage.detectableFalls.length) return [el("p", "note", "No alert rule watches it.")];
+  const said = stage.detectableFalls.map(({ points, reason }) =>
+    points === null ? reason : `Can detect a fall of ${points.toFixed(1)} pts`);
+  return [...new Set(said)].map((text) => el("p", "note", text));
 }
 
 function actionCard({ action, observationCount }) {
@@ -339,7 +351,9 @@ function actions(stage) {
   return stage.actions.map(actionCard);
 }
 
-const LANE_CELLS = { goal, funnel, touchpoints, emotions, observations, alerts, actions };
+const LANE_CELLS = {
+  goal, funnel, touchpoints, emotions, observations, alerts, detectable, actions,
+};
 
 function row(className, header, cells) {
   const line = el("div", `row ${className}`);

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from domain.alert.decision import StageState, Step, decide
+from domain.alert.detectable import SMALL_STAGE_POINTS, detectable_fall
 from domain.alert.statistics import (
     Cohort,
     Days,
@@ -110,3 +111,23 @@ def test_a_mute_does_not_keep_an_open_alert_from_resolving_itself():
     ]
     muted_open = StageState(open_alert_baseline_rate=0.5, muted_until=at + timedelta(days=1))
     assert decide(steady, muted_open, DEFAULT_POLICY, at=at).step is Step.RESOLVE
+
+
+@pytest.mark.parametrize(("per_day", "points"), [(300, 7.5), (30, 23.6), (1500, 5.0), (10, None)])
+def test_what_a_stage_can_show_at_its_volume(per_day, points):
+    fall = detectable_fall(
+        baseline_entered=28 * per_day,
+        recent_entered=3 * per_day,
+        baseline_rate=0.5,
+        thresholds=Thresholds(),
+    )
+    assert (None if fall.points is None else round(fall.points, 1)) == points
+    assert fall.shows(SMALL_STAGE_POINTS) is (per_day in (300, 1500))
+
+
+def test_a_fall_just_beyond_what_a_stage_can_show_fires_and_one_just_short_does_not():
+    fired = compare(Proportion(8400, 4200), Proportion(900, 382), Thresholds())
+    held = compare(Proportion(8400, 4200), Proportion(900, 383), Thresholds())
+    assert fired.fires and fired.z == pytest.approx(-4.31, abs=0.005)
+    assert fired.p_value == pytest.approx(8.2e-6, abs=0.05e-6)
+    assert not held.fires and held.p_value == pytest.approx(1.1e-5, abs=0.05e-5)

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.alert.decision import Step
-from domain.alert.evaluation import backtest, evaluate_rule
+from domain.alert.evaluation import backtest, detectable_falls, evaluate_rule
 from domain.alert.models import Alert, AlertStatus
 from domain.errors import ValidationError
 from domain.notification.models import Notification
@@ -99,3 +99,24 @@ async def test_a_backtest_over_more_than_a_year_is_refused(session):
             last_day=date(2026, 3, 1),
             cohorts=cohort_source(None),
         )
+
+
+async def test_what_each_watched_stage_can_show_comes_from_the_cohorts_an_evaluation_judges(
+    session,
+):
+    workspace = await make_workspace(session)
+    journey = await make_journey(session, workspace, stages=("browse", "cart", "buy"))
+    _browse, cart, _buy = await stages_of(session, journey)
+    rule = await make_alert_rule(session, journey)
+    source = cohort_source(cart.id)
+
+    falls = await detectable_falls(session, rule=rule, at=at(date(2026, 2, 20)), cohorts=source)
+    await evaluate_rule(session, rule=rule, at=at(date(2026, 2, 20)), cohorts=source)
+
+    # 300 a day at 50 %: 900 recent and 8,400 baseline customers (docs/alerts.md's example).
+    assert [(f.stage_name, round(f.fall.points or 0, 1)) for f in falls] == [
+        ("browse", 7.5),
+        ("cart", 7.5),
+    ]
+    assert falls[0].fall.reason.startswith("Can detect a fall of 7.5 points from 50.0 %")
+    assert source.calls[:2] == source.calls[2:]  # the same windows as the evaluation's
