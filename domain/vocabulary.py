@@ -51,6 +51,7 @@ class ActionStatus(StrEnum):
     OPEN = "open"
     IN_PROGRESS = "in_progress"
     DONE = "done"
+    DROPPED = "dropped"
 
 
 class TokenScope(StrEnum):

@@ -62,6 +62,12 @@ class Alert(WorkspaceScoped, Base):
             unique=True,
             postgresql_where=text("status <> 'resolved'"),
         ),
+        ForeignKeyConstraint(
+            ["workspace_id", "resolved_by_action_id"],
+            ["action.workspace_id", "action.id"],
+            ondelete="SET NULL (resolved_by_action_id)",
+            use_alter=True,
+        ),
         Index("ix_alert_journey_fired", "workspace_id", "journey_id", "fired_at"),
         Index("ix_alert_rule_stage_fired", "workspace_id", "rule_id", "stage_id", "fired_at"),
     )
@@ -102,6 +108,8 @@ class Alert(WorkspaceScoped, Base):
     resolved_by: Mapped[str | None] = mapped_column(String(120))
     resolution: Mapped[Resolution | None] = mapped_column(enum_column(Resolution, "resolution"))
     recovery_reason: Mapped[str | None] = mapped_column(Text)
+    # The done action that resolved it, when a person resolved it by one.
+    resolved_by_action_id: Mapped[uuid.UUID | None]
 
     @property
     def baseline_rate(self) -> float:

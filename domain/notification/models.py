@@ -13,6 +13,7 @@ class NotificationKind(StrEnum):
     UPDATE = "update"  # the parent's message rewritten in place
     REPLY = "reply"  # a note in the parent message's thread
     DIGEST = "digest"  # a team's weekly digest (its blocks are kept with the digest)
+    DIRECT = "direct"  # a direct message to one person (channel_id is their user id)
 
 
 class NotificationStatus(StrEnum):
@@ -34,6 +35,9 @@ class Notification(WorkspaceScoped, Base):
             ["workspace_id", "alert_id"], ["alert.workspace_id", "alert.id"], ondelete="CASCADE"
         ),
         ForeignKeyConstraint(
+            ["workspace_id", "action_id"], ["action.workspace_id", "action.id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(
             ["workspace_id", "parent_id"],
             ["notification.workspace_id", "notification.id"],
             ondelete="CASCADE",
@@ -53,9 +57,19 @@ class Notification(WorkspaceScoped, Base):
             unique=True,
             postgresql_where=text("kind = 'post'"),
         ),
+        # Likewise one message per action and channel.
+        Index(
+            "uq_notification_action_post",
+            "workspace_id",
+            "action_id",
+            "channel_id",
+            unique=True,
+            postgresql_where=text("kind = 'post' AND action_id IS NOT NULL"),
+        ),
     )
 
     alert_id: Mapped[uuid.UUID | None]
+    action_id: Mapped[uuid.UUID | None]
     parent_id: Mapped[uuid.UUID | None]
     channel_id: Mapped[str] = mapped_column(String(32))
     kind: Mapped[NotificationKind] = mapped_column(
