@@ -58,6 +58,54 @@ async def post_alert(
     )
 
 
+async def post_action(
+    session: AsyncSession, *, workspace_id: uuid.UUID, action_id: uuid.UUID, channel_id: str
+) -> None:
+    """Queue the action's message for its owning team's channel (once, however often asked)."""
+    await session.execute(
+        insert(Notification)
+        .values(
+            workspace_id=workspace_id,
+            id=uuid.uuid4(),
+            action_id=action_id,
+            channel_id=channel_id,
+            kind=NotificationKind.POST,
+            text="",
+            status=NotificationStatus.PENDING,
+            attempts=0,
+            created_at=func.clock_timestamp(),
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def direct_about_action(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    action_id: uuid.UUID,
+    user_ids: Iterable[str],
+    text: str = "",
+) -> None:
+    """Queue a direct message about the action to each person (`channel_id` is their user
+    id). Without `text` the message is rendered at delivery from the action as it is then
+    (bot.delivery: the action was marked done)."""
+    session.add_all(
+        Notification(
+            workspace_id=workspace_id,
+            action_id=action_id,
+            channel_id=user_id,
+            kind=NotificationKind.DIRECT,
+            text=text,
+            status=NotificationStatus.PENDING,
+            attempts=0,
+            created_at=func.clock_timestamp(),
+        )
+        for user_id in dict.fromkeys(user_ids)
+    )
+    await session.flush()
+
+
 async def post_digest(
     session: AsyncSession, *, workspace_id: uuid.UUID, channel_id: str, text: str
 ) -> Notification:
@@ -76,13 +124,21 @@ async def post_digest(
 
 
 async def _posts(
-    session: AsyncSession, workspace_id: uuid.UUID, alert_id: uuid.UUID
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    alert_id: uuid.UUID | None = None,
+    action_id: uuid.UUID | None = None,
 ) -> list[Notification]:
+    about = (
+        Notification.alert_id == alert_id
+        if action_id is None
+        else Notification.action_id == action_id
+    )
     return list(
         await session.scalars(
             select(Notification).where(
                 Notification.workspace_id == workspace_id,
-                Notification.alert_id == alert_id,
+                about,
                 Notification.kind == NotificationKind.POST,
                 Notification.status != NotificationStatus.FAILED,
             )
@@ -98,10 +154,21 @@ async def update_alert(
     Messages are rendered when sent, so an update still waiting unclaimed will already show
     this change: a second one is not queued (a burst of clicks costs one chat.update).
     """
-    for post in await _posts(session, workspace_id, alert_id):
+    await _update_posts(session, await _posts(session, workspace_id, alert_id=alert_id))
+
+
+async def update_action(
+    session: AsyncSession, *, workspace_id: uuid.UUID, action_id: uuid.UUID
+) -> None:
+    """Queue an in-place update of the action's message, like `update_alert`."""
+    await _update_posts(session, await _posts(session, workspace_id, action_id=action_id))
+
+
+async def _update_posts(session: AsyncSession, posts: list[Notification]) -> None:
+    for post in posts:
         waiting = await session.scalar(
             select(Notification.id).where(
-                Notification.workspace_id == workspace_id,
+                Notification.workspace_id == post.workspace_id,
                 Notification.parent_id == post.id,
                 Notification.kind == NotificationKind.UPDATE,
                 Notification.status == NotificationStatus.PENDING,
@@ -119,7 +186,7 @@ async def reply_to_alert(
     session: AsyncSession, *, workspace_id: uuid.UUID, alert_id: uuid.UUID, text: str
 ) -> None:
     """Queue a note in the thread of the alert's message in every channel it went to."""
-    for post in await _posts(session, workspace_id, alert_id):
+    for post in await _posts(session, workspace_id, alert_id=alert_id):
         session.add(_child(post, NotificationKind.REPLY, text))
     await session.flush()
 
@@ -128,6 +195,7 @@ def _child(post: Notification, kind: NotificationKind, text: str = "") -> Notifi
     return Notification(
         workspace_id=post.workspace_id,
         alert_id=post.alert_id,
+        action_id=post.action_id,
         parent_id=post.id,
         channel_id=post.channel_id,
         kind=kind,
