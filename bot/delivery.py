@@ -1,7 +1,8 @@
 """Delivering the outbox to Slack: every message once, whatever Slack or the worker does.
 
 The dispatcher claims due notifications (domain.notification.service), renders each from the
-alert as it is now, calls Slack's Web API through `SlackSender`, and records the outcome:
+alert or action as it is now, calls Slack's Web API through `SlackSender`, and records the
+outcome:
 
 - sent: the returned `ts` is stored (later updates and thread replies need it);
 - Slack asks to wait (429), fails (5xx), times out or cannot be reached: retried. Short waits
@@ -12,7 +13,8 @@ alert as it is now, calls Slack's Web API through `SlackSender`, and records the
 
 A post is not idempotent at Slack, so posts carry their notification id in message metadata
 and only rate-limit retries (where Slack did nothing) happen blindly; any later attempt first
-looks for the message in the channel. An answer lost on the way back, or a dispatcher that
+looks for the message in the channel (for a direct message, in the app's conversation with
+the person, which `conversations.open` names). An answer lost on the way back, or a dispatcher that
 died between Slack's answer and the database's commit, therefore repeats nothing.
 """
 
@@ -37,9 +39,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import alert_message
+from bot import action_message, alert_message
 from bot.installations import TokenFor, bot_tokens
 from bot.web_api import web_client
+from domain.action import views as action_views
 from domain.alert import service as alert_service
 from domain.digest import service as digest_service
 from domain.errors import DomainError
@@ -217,6 +220,9 @@ class SlackSender:
     ) -> str | None:
         """The ts of the message an earlier attempt may have posted, if Slack has it."""
         client = await self._client(workspace_id, idempotent=True)
+        if is_person(channel):  # a direct message: it went to the app's conversation with them
+            opened = await self._call(client.conversations_open(users=channel))
+            channel = opened["channel"]["id"]
         if thread_ts:
             call = client.conversations_replies(
                 channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
@@ -234,6 +240,11 @@ class SlackSender:
             ) == str(notification_id):
                 return message["ts"]
         return None
+
+
+def is_person(channel: str) -> bool:
+    """Whether a message's channel is a person (a direct message posts to their user id)."""
+    return channel[:1] in ("U", "W")
 
 
 @dataclass
@@ -373,6 +384,8 @@ class Dispatcher:
                 session, workspace_id=notification.workspace_id, notification_id=notification.id
             )
             return notification.text, blocks
+        if notification.action_id is not None and not notification.text:
+            return await self._action_content(session, notification, notification.action_id)
         if notification.kind is NotificationKind.REPLY or notification.alert_id is None:
             return notification.text, None
         workspace_id = notification.workspace_id
@@ -390,6 +403,23 @@ class Dispatcher:
             map_url=f"{self.runtime.settings.base_url}/journeys/{journey.id}",
         )
         return self.render(view)
+
+    async def _action_content(
+        self, session, notification: Notification, action_id: uuid.UUID
+    ) -> tuple[str, list[dict[str, Any]] | None]:
+        """An action's message as the action stands now; a direct message about a done
+        action, for the person it goes to."""
+        workspace_id = notification.workspace_id
+        if notification.kind is NotificationKind.DIRECT:
+            note = await action_views.done_note(
+                session,
+                workspace_id=workspace_id,
+                action_id=action_id,
+                user_id=notification.channel_id,
+            )
+            return action_message.done_note(note)
+        shown = await action_views.message(session, workspace_id=workspace_id, action_id=action_id)
+        return action_message.render(shown)
 
 
 async def deliver_due(runtime: Runtime) -> Report:

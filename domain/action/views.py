@@ -45,6 +45,7 @@ class ActionLine:
     journey_name: str
     stage_name: str | None
     owner_name: str | None
+    owner_channel_id: str | None = None
 
     @property
     def where(self) -> str:
@@ -71,6 +72,7 @@ def _placed():
             Journey.name.label("journey_name"),
             Stage.name.label("stage_name"),
             Team.name.label("owner_name"),
+            Team.slack_channel_id.label("owner_channel_id"),
         )
         .join(
             Journey,
@@ -131,6 +133,7 @@ async def by_status(
             ranked.c.journey_name,
             ranked.c.stage_name,
             ranked.c.owner_name,
+            ranked.c.owner_channel_id,
             ranked.c.total,
         )
         .where(ranked.c.rank <= per_status)
@@ -138,8 +141,8 @@ async def by_status(
     )
     groups: dict[ActionStatus, list[ActionLine]] = {status: [] for status in STATUS_ORDER}
     totals = dict.fromkeys(STATUS_ORDER, 0)
-    for row, journey_name, stage_name, owner_name, total in rows:
-        groups[row.status].append(ActionLine(row, journey_name, stage_name, owner_name))
+    for row, journey_name, stage_name, owner_name, channel_id, total in rows:
+        groups[row.status].append(ActionLine(row, journey_name, stage_name, owner_name, channel_id))
         totals[row.status] = total
     return ActionsByStatus(groups, totals)
 
@@ -172,7 +175,7 @@ async def message(
     if row is None:
         await action_service.get(session, workspace_id=workspace_id, action_id=action_id)
         raise AssertionError("unreachable: get raises NotFound")
-    action, journey_name, stage_name, owner_name = row
+    action, journey_name, stage_name, owner_name, channel_id = row
     addressed = list(
         await session.execute(
             select(Observation.text, Observation.author_name, func.count().over())
@@ -200,7 +203,7 @@ async def message(
         .limit(1)
     )
     return ActionMessage(
-        line=ActionLine(action, journey_name, stage_name, owner_name),
+        line=ActionLine(action, journey_name, stage_name, owner_name, channel_id),
         addressed=[AddressedObservation(text, author) for text, author, _ in addressed],
         addressed_total=addressed[0][2] if addressed else 0,
         moved_by=moved_by,
