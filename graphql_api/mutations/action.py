@@ -74,7 +74,17 @@ class DeleteActionInput:
 
 
 @strawberry.input
-class MoveActionInput:
+class StartActionInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class FinishActionInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class DropActionInput:
     id: strawberry.ID
 
 
@@ -116,7 +126,7 @@ class ActionMutations:
     @write_mutation(
         description="Start work on an open action (→ in progress). Repeating it changes nothing."
     )
-    async def start_action(self, info: Info, input: MoveActionInput) -> ActionPayload:
+    async def start_action(self, info: Info, input: StartActionInput) -> ActionPayload:
         return await _move(info, input.id, Status.IN_PROGRESS)
 
     @write_mutation(
@@ -124,13 +134,13 @@ class ActionMutations:
         "who raised what it addresses, and starts measuring its outcome. Repeating it changes "
         "nothing."
     )
-    async def finish_action(self, info: Info, input: MoveActionInput) -> ActionPayload:
+    async def finish_action(self, info: Info, input: FinishActionInput) -> ActionPayload:
         return await _move(info, input.id, Status.DONE)
 
     @write_mutation(
         description="Give it up (final), from open or in progress. Repeating it changes nothing."
     )
-    async def drop_action(self, info: Info, input: MoveActionInput) -> ActionPayload:
+    async def drop_action(self, info: Info, input: DropActionInput) -> ActionPayload:
         return await _move(info, input.id, Status.DROPPED)
 
     @write_mutation(
