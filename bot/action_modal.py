@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.modal import state_values
+from bot.modal import OPTIONS_MAX, state_values
 from bot.text import PLAIN_TEXT_MAX, escape, shorten
 from domain.action.service import TITLE_MAX
 from domain.action.views import Draft
@@ -87,7 +87,11 @@ def create_modal(draft: Draft, *, title: str = "", channel_id: str | None = None
         alert_id=str(draft.alert_id) if draft.alert_id else None,
         channel_id=channel_id,
     )
-    teams = [_option(NO_TEAM, "No team"), *(_option(str(t.id), t.name) for t in draft.teams)]
+    # "No team" and the teams, the default owner among them: the 100 options a select takes.
+    shown = draft.teams[: OPTIONS_MAX - 1]
+    if draft.owner and all(team.id != draft.owner.id for team in shown):
+        shown = [*shown[:-1], draft.owner]
+    teams = [_option(NO_TEAM, "No team"), *(_option(str(t.id), t.name) for t in shown)]
     owner = _option(str(draft.owner.id), draft.owner.name) if draft.owner else None
     blocks: list[Block] = [
         ContextBlock(elements=[MarkdownTextObject(text=f"At *{escape(where)}*")]),

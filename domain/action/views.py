@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from domain.action import service as action_service
 from domain.action.models import Action, ActionActivity, ActionObservation
 from domain.alert import service as alert_service
+from domain.errors import NotFound
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
 from domain.lookup import get_in_workspace
@@ -173,8 +174,7 @@ async def message(
         )
     ).first()
     if row is None:
-        await action_service.get(session, workspace_id=workspace_id, action_id=action_id)
-        raise AssertionError("unreachable: get raises NotFound")
+        raise NotFound("No action with that id exists in this workspace.", field="actionId")
     action, journey_name, stage_name, owner_name, channel_id = row
     addressed = list(
         await session.execute(
