@@ -8,6 +8,7 @@ import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import func, select, update
 
@@ -26,6 +27,7 @@ from domain.vocabulary import ActionStatus
 from domain.workspace.models import Workspace
 from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings
+from journeyops.web import create_app
 from tests.support.delivery import dispatcher
 from tests.support.factories import (
     install_slack_app,
@@ -36,14 +38,21 @@ from tests.support.factories import (
     stages_of,
 )
 from tests.support.slack_alerts import click, fired
-from tests.support.slack_app import Acme
+from tests.support.slack_app import Acme, bot_settings
 from tests.support.slack_payloads import (
     HOME_OPENED,
     alert_button,
     home_accessory,
     view_submission,
 )
-from tests.support.slack_requests import TEAM_ID, USER, ask, payload_body, shown
+from tests.support.slack_requests import (
+    TEAM_ID,
+    USER,
+    SlackClient,
+    ask,
+    payload_body,
+    shown,
+)
 
 DANA = "Dana S."
 FORM = "application/x-www-form-urlencoded"
@@ -532,3 +541,37 @@ async def test_a_stage_answer_offers_create_action_at_that_stage(slack, fake_sla
     assert "Online purchase › consideration" in shown(view["blocks"])
     owner = block(view, "action_owner")["element"]["initial_option"]
     assert owner["value"] == str(channels.marketing.id)
+
+
+async def test_through_oauth_the_form_opens_and_creates_with_the_installations_token(
+    database_url, fake_slack, db, channels
+):
+    async with db.begin() as session:
+        await session.execute(
+            update(Workspace)
+            .where(Workspace.id == channels.workspace.id)
+            .values(slack_team_id=TEAM_ID)
+        )
+    settings = bot_settings(fake_slack, slack_client_id="111.222", slack_client_secret="shh")
+    app = create_app(settings, database_url=database_url)
+    await install_slack_app(
+        app.state.runtime.engine, client_id="111.222", team_id=TEAM_ID, bot_token="xoxb-team"
+    )
+    fake_slack.reset()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            slack = SlackClient(http, fake_slack.response_url())
+            await slack.settled(slack.command("action Show shipping early at decision"))
+            [opened] = await fake_slack.wait_for("views.open")
+            submitted = view_submission(opened["view"], {})
+            response = await slack.settled(slack.interaction(submitted))
+            assert response.status_code == 200 and response.text == ""
+    finally:
+        await app.state.runtime.close()
+    assert opened.token == "xoxb-team"
+    [action] = await actions(db)
+    assert (action.workspace_id, action.title) == (channels.workspace.id, "Show shipping early")
+    assert action.owner_team_id == channels.support.id
+    [confirmation] = await fake_slack.wait_for("chat.postEphemeral")
+    assert confirmation.token == "xoxb-team"

@@ -20,8 +20,8 @@ def _option(value: str) -> dict[str, Any]:
 
 def view_state(view: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
     """State values for `view` as Slack reports them, with `chosen` (block base id → value;
-    a list of values for a multi-select, "YYYY-MM-DD" for a date picker). A select left out
-    holds what the view pre-selected, as in Slack."""
+    a list of values for a multi-select, "YYYY-MM-DD" for a date picker). An input left out
+    holds what the view pre-filled, as in Slack."""
     values: dict[str, Any] = {}
     for block in view["blocks"]:
         if block["type"] != "input":
@@ -31,7 +31,8 @@ def view_state(view: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
         base = block_id.split(".")[0]
         value = chosen.get(base)
         if element["type"] == "plain_text_input":
-            state = {"type": "plain_text_input", "value": value}
+            typed = value if base in chosen else element.get("initial_value")
+            state = {"type": "plain_text_input", "value": typed}
         elif element["type"] == "datepicker":
             state = {"type": "datepicker", "selected_date": value or element.get("initial_date")}
         elif element["type"] == "multi_static_select":
