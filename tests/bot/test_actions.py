@@ -4,6 +4,7 @@ owning team's channel, *Start*/*Done*/*Drop* updating it in place, double clicks
 changing nothing twice and telling nobody twice, `/journey action`, `/journey actions`, App
 Home and `/journey stage`."""
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -575,3 +576,24 @@ async def test_through_oauth_the_form_opens_and_creates_with_the_installations_t
     assert action.owner_team_id == channels.support.id
     [confirmation] = await fake_slack.wait_for("chat.postEphemeral")
     assert confirmation.token == "xoxb-team"
+
+
+async def test_five_done_clicks_at_once_finish_the_action_once(slack, fake_slack, db, channels):
+    _, _, action = await create_from_alert(slack, fake_slack, db, channels)
+    blocks = [{"type": "actions", "elements": [_button(ActionButton.DONE, str(action.id))]}]
+    payload = alert_button(blocks, ActionButton.DONE, slack.response_url, channel="C0MARKET1")
+    running = asyncio.all_tasks()
+    responses = await asyncio.gather(*(slack.interaction(payload) for _ in range(5)))
+    assert all(response.status_code == 200 for response in responses)
+    listeners = asyncio.all_tasks() - running - {asyncio.current_task()}
+    await asyncio.wait(listeners, timeout=5)
+    async with db() as session:
+        moves = list(await session.scalars(select(ActionActivity.status)))
+        dms = list(
+            await session.scalars(
+                select(Notification.channel_id).where(Notification.kind == NotificationKind.DIRECT)
+            )
+        )
+    assert sorted(moves) == sorted([ActionStatus.OPEN, ActionStatus.DONE])
+    assert sorted(dms) == sorted([*RAISED_BY, "U0CAT"])
+    assert not fake_slack.calls_to("response_url")
