@@ -1,9 +1,9 @@
-"""The worker's follow-ups on done actions: customers through the ingestion use case, a fixed
-clock, the real cohort source, and what reaches Slack (docs/actions.md, "The outcome")."""
+"""The worker's follow-ups on done actions and alerts resolved by hand: customers through the
+ingestion use case, a fixed clock, the real cohort source, and what reaches Slack
+(docs/actions.md, "The outcome"; docs/alerts.md, "Resolve with proof")."""
 
 import asyncio
 from collections import Counter
-from datetime import date
 
 import pytest
 
@@ -24,16 +24,17 @@ from tests.support.factories import (
     stages_of,
 )
 from tests.support.outcomes import (
+    AFTER,
     BEFORE,
     MOMENT,
     THREE_DAYS_AFTER,
     TWO_DAYS_AFTER,
+    resolved_alert,
     send_shoppers,
 )
 from tests.support.shop import make_shop
 
 TEAM_CHANNEL = "C0PRODUCT"
-AFTER = (date(2026, 11, 20), date(2026, 11, 24))
 
 
 @pytest.fixture
@@ -186,3 +187,16 @@ async def test_an_action_without_a_message_still_tells_its_team_and_raisers(runt
     assert of_kind(rows, NotificationKind.REPLY) == []
     assert [n.channel_id for n in of_kind(rows, NotificationKind.POST)] == [TEAM_CHANNEL]
     assert len(of_kind(rows, NotificationKind.DIRECT)) == 3
+
+
+async def test_the_worker_checks_an_alert_resolved_by_hand_once(runtime):
+    async with runtime.db() as session:
+        alert = await resolved_alert(session, converting_after=12)
+    first, second = await asyncio.gather(
+        follow_up(runtime, cohorts=daily_cohorts, at=THREE_DAYS_AFTER),
+        follow_up(runtime, cohorts=daily_cohorts, at=THREE_DAYS_AFTER),
+    )
+    assert first.proved + second.proved == [alert.id]
+    rows = await notifications(runtime)
+    [reply] = of_kind(rows, NotificationKind.REPLY)
+    assert reply.text.startswith(":rotating_light: Reopened:")
