@@ -1,0 +1,71 @@
+"""Direct messages through the outbox: posted in the person's conversation with the app
+(`conversations.open`), looked for there before a retry, so a lost answer repeats nothing."""
+
+import pytest
+
+from bot.local_slack import LocalSlack
+from domain.notification import service as notification_service
+from domain.notification.models import NotificationStatus
+from infrastructure.runtime import Runtime
+from infrastructure.settings import Settings
+from tests.support.delivery import delivered_ids, dispatcher, notifications
+from tests.support.factories import make_workspace
+from tests.support.waiting import eventually
+
+
+@pytest.fixture
+async def slack():
+    async with LocalSlack() as server:
+        yield server
+
+
+@pytest.fixture
+async def runtime(db, database_url, slack):
+    settings = Settings(slack_api_url=slack.api_url, slack_bot_token="xoxb-test")
+    runtime = Runtime.create(settings, database_url)
+    yield runtime
+    await runtime.close()
+
+
+async def all_sent(runtime: Runtime) -> bool:
+    await dispatcher(runtime).run()
+    return all(n.status is NotificationStatus.SENT for n in await notifications(runtime))
+
+
+async def test_a_direct_message_whose_answer_was_lost_arrives_once(runtime, slack):
+    async with runtime.db.begin() as session:
+        workspace = await make_workspace(session)
+        await notification_service.direct(
+            session, workspace_id=workspace.id, user_id="U0001", text="Your observation &lt;"
+        )
+    slack.lose_response("chat.postMessage")
+
+    await eventually(
+        lambda: all_sent(runtime),
+        within=20,
+        what="direct message delivered",
+        seen=lambda: slack.calls,
+    )
+
+    [row] = await notifications(runtime)
+    assert [m["text"] for m in slack.direct_messages("U0001")] == ["Your observation &lt;"]
+    assert delivered_ids(slack) == {str(row.id): 1}
+    assert [c["users"] for c in slack.calls_to("conversations.open")] == ["U0001", "U0001"]
+    [looked] = slack.calls_to("conversations.history")
+    assert looked["channel"] == "DU0001"
+
+
+async def test_a_direct_message_to_someone_slack_does_not_know_fails_for_good(runtime, slack):
+    async with runtime.db.begin() as session:
+        workspace = await make_workspace(session)
+        await notification_service.direct(
+            session, workspace_id=workspace.id, user_id="U0GONE", text="hello"
+        )
+    slack.fail("conversations.open", error="user_not_found")
+    report = await dispatcher(runtime).run()
+    [row] = await notifications(runtime)
+    assert (report.failed, row.status, row.last_error) == (
+        1,
+        NotificationStatus.FAILED,
+        "user_not_found",
+    )
