@@ -1,6 +1,7 @@
 """An action's measured outcome: once it is done, its stage's conversion after it against
 before it (domain.alert.before_after), said once in the action's thread, in the owning team's
-channel and to everyone who raised what it addressed (docs/actions.md).
+channel and to everyone who raised what it addressed (docs/alerts.md,
+"The outcome of a done action").
 
 The worker asks `due` for done actions on a stage still without an outcome (the partial index
 ix_action_outcome_due), then `measure`s each in a transaction of its own. `measure` locks the

@@ -25,7 +25,7 @@ AlertProofStep = strawberry.enum(
 @strawberry.type
 class BeforeAfterFigures:
     """Conversion within the alert window on the cohorts after a moment against before it,
-    with a two-sided pooled two-proportion z-test (docs/alerts.md, "Before and after")."""
+    with a two-sided pooled two-proportion z-test (docs/alerts.md, "Before and after a moment")."""
 
     verdict: OutcomeVerdict
     before_entered: int = strawberry.field(description="Customers judged before.")
@@ -72,7 +72,8 @@ def _day(text: str | None) -> date | None:
 
 @strawberry.type(
     description="The measured effect of a done action: its stage's conversion on the cohorts "
-    "that entered after it was done against those before (docs/actions.md)."
+    "that entered after it was done against those before (docs/alerts.md, “The outcome of a "
+    "done action”)."
 )
 class ActionOutcome(BeforeAfterFigures):
     measured_at: datetime

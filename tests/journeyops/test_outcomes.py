@@ -1,6 +1,6 @@
 """The worker's follow-ups on done actions and alerts resolved by hand: customers through the
 ingestion use case, a fixed clock, the real cohort source, and what reaches Slack
-(docs/actions.md, "The outcome"; docs/alerts.md, "Resolve with proof")."""
+(docs/alerts.md, "The outcome of a done action" and "Resolve with proof")."""
 
 import asyncio
 from collections import Counter

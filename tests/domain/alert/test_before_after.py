@@ -126,7 +126,7 @@ def test_too_few_before_or_after_the_longest_wait_is_said_so():
 
 def test_a_significant_change_smaller_than_half_the_minimum_change_is_no_change():
     before = Proportion(1_000_000, 500_000)
-    after = days(date(2026, 11, 21), 3, 100_000, 51_000)  # +1 point, z ≈ 10
+    after = days(date(2026, 11, 21), 3, 100_000, 51_000)  # +1 point, z ≈ 9.6
     result = compare_before_after(
         after, moment=MOMENT, policy=POLICY, at=THREE_DAYS_AFTER, before=before
     )
