@@ -41,15 +41,13 @@ from domain.touchpoint.models import Touchpoint
 from domain.validation import SLACK_USER_ID
 from domain.vocabulary import ActionStatus
 
-DUE_BATCH = 100
 OBSERVATION_QUOTED = 80
 
 
-async def due(
-    session: AsyncSession, *, limit: int = DUE_BATCH
-) -> list[tuple[uuid.UUID, uuid.UUID]]:
+async def due(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """(workspace id, action id) of done actions on a stage still waiting for their outcome,
-    longest done first."""
+    longest done first: all of them (ids only, through the partial index), so that actions
+    waiting for days to mature never keep newer ones from their turn."""
     rows = await session.execute(
         select(Action.workspace_id, Action.id)
         .where(
@@ -59,7 +57,6 @@ async def due(
             Action.stage_id.is_not(None),
         )
         .order_by(Action.done_at)
-        .limit(limit)
     )
     return [(workspace_id, action_id) for workspace_id, action_id in rows]
 

@@ -41,8 +41,6 @@ from domain.alert_rule import service as rule_service
 from domain.journey import service as journey_service
 from domain.notification import service as notification_service
 
-DUE_BATCH = 100
-
 
 class ProofStep(StrEnum):
     WAIT = "wait"  # not enough matured cohorts since the resolution yet
@@ -90,16 +88,13 @@ def proof_reply(step: ProofStep, result: BeforeAfter) -> str:
     return ""
 
 
-async def due(
-    session: AsyncSession, *, limit: int = DUE_BATCH
-) -> list[tuple[uuid.UUID, uuid.UUID]]:
+async def due(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """(workspace id, alert id) of alerts resolved by hand and not yet settled since, oldest
-    resolution first."""
+    resolution first: all of them (ids only, through the partial index)."""
     rows = await session.execute(
         select(Alert.workspace_id, Alert.id)
         .where(Alert.status == AlertStatus.RESOLVED, text(PROOF_DUE))
         .order_by(Alert.resolved_at)
-        .limit(limit)
     )
     return [(workspace_id, alert_id) for workspace_id, alert_id in rows]
 
