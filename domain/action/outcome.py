@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from domain.action.models import Action, ActionObservation
 from domain.alert.before_after import (
@@ -36,6 +37,7 @@ from domain.notification import service as notification_service
 from domain.notification.text import escape, quote
 from domain.observation.models import Observation
 from domain.stage import service as stage_service
+from domain.stage.models import Stage
 from domain.team import service as team_service
 from domain.touchpoint.models import Touchpoint
 from domain.validation import SLACK_USER_ID
@@ -48,13 +50,20 @@ async def due(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """(workspace id, action id) of done actions on a stage still waiting for their outcome,
     longest done first: all of them (ids only, through the partial index), so that actions
     waiting for days to mature never keep newer ones from their turn."""
+    stage, later = aliased(Stage), aliased(Stage)
     rows = await session.execute(
         select(Action.workspace_id, Action.id)
+        .join(stage, (stage.workspace_id == Action.workspace_id) & (stage.id == Action.stage_id))
         .where(
             Action.status == ActionStatus.DONE,
             Action.outcome.is_(None),
             Action.done_at.is_not(None),
-            Action.stage_id.is_not(None),
+            # The last stage has no conversion to measure.
+            exists().where(
+                later.workspace_id == stage.workspace_id,
+                later.journey_id == stage.journey_id,
+                later.position > stage.position,
+            ),
         )
         .order_by(Action.done_at)
     )

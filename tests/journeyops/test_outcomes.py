@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from bot.local_slack import LocalSlack
+from domain.action import outcome as action_outcome
 from domain.action.models import Action
 from domain.mention import service as mention_service
 from domain.metrics.cohorts import daily_cohorts
@@ -200,3 +201,11 @@ async def test_the_worker_checks_an_alert_resolved_by_hand_once(runtime):
     rows = await notifications(runtime)
     [reply] = of_kind(rows, NotificationKind.REPLY)
     assert reply.text.startswith(":rotating_light: Reopened:")
+
+
+async def test_an_action_on_the_last_stage_waits_for_no_outcome(runtime):
+    async with runtime.db.begin() as session:
+        _, journey, _ = await make_shop(session)
+        *_, buy = await stages_of(session, journey)
+        await make_done_action(session, buy, done_at=MOMENT)
+        assert await action_outcome.due(session) == []
