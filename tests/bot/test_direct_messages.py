@@ -9,7 +9,7 @@ from domain.notification.models import NotificationStatus
 from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings
 from tests.support.delivery import delivered_ids, dispatcher, notifications
-from tests.support.factories import make_workspace
+from tests.support.factories import install_slack_app, make_workspace
 from tests.support.waiting import eventually
 
 
@@ -69,3 +69,33 @@ async def test_a_direct_message_to_someone_slack_does_not_know_fails_for_good(ru
         NotificationStatus.FAILED,
         "user_not_found",
     )
+
+
+async def test_with_oauth_installs_a_direct_message_goes_out_with_its_workspaces_token(
+    db, database_url, slack
+):
+    settings = Settings(
+        slack_api_url=slack.api_url, slack_client_id="111.222", slack_client_secret="secret"
+    )
+    runtime = Runtime.create(settings, database_url)
+    try:
+        async with runtime.db.begin() as session:
+            for team, user in (("T0ACME", "U0ACME"), ("T0GLOBEX", "U0GLOBEX")):
+                workspace = await make_workspace(session)
+                workspace.slack_team_id = team
+                await notification_service.direct(
+                    session, workspace_id=workspace.id, user_id=user, text=f"hello {user}"
+                )
+        for team, token in (("T0ACME", "xoxb-acme"), ("T0GLOBEX", "xoxb-globex")):
+            await install_slack_app(
+                runtime.engine, client_id="111.222", team_id=team, bot_token=token
+            )
+
+        report = await dispatcher(runtime).run()
+
+        assert report.sent == 2
+        posted = {call["channel"]: call.token for call in slack.calls_to("chat.postMessage")}
+        assert posted == {"DU0ACME": "xoxb-acme", "DU0GLOBEX": "xoxb-globex"}
+        assert [m["text"] for m in slack.direct_messages("U0GLOBEX")] == ["hello U0GLOBEX"]
+    finally:
+        await runtime.close()
