@@ -209,3 +209,20 @@ async def test_an_action_on_the_last_stage_waits_for_no_outcome(runtime):
         *_, buy = await stages_of(session, journey)
         await make_done_action(session, buy, done_at=MOMENT)
         assert await action_outcome.due(session) == []
+
+
+async def test_a_run_that_fails_midway_leaves_nothing_and_the_next_run_measures_once(runtime):
+    action, _, _ = await done_action(runtime, converting_after=24)
+
+    async def broken(session, **where):
+        await daily_cohorts(session, **where)
+        raise ConnectionError("the database went away")
+
+    failed = await follow_up(runtime, cohorts=broken, at=THREE_DAYS_AFTER)
+    assert (failed.measured, failed.failed) == ([], 1)
+    assert (await stored(runtime, action)).outcome is None
+    assert len(await notifications(runtime)) == 1  # the action's own message only
+
+    retried = await follow_up(runtime, cohorts=daily_cohorts, at=THREE_DAYS_AFTER)
+    assert retried.measured == [action.id]
+    assert len(of_kind(await notifications(runtime), NotificationKind.DIRECT)) == 3
