@@ -15,13 +15,12 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     MarkdownTextObject,
-    SectionBlock,
 )
 
 from bot.blocks import Blocks, fit, lines_within, section
 from bot.text import escape, quote
 from domain.action.lifecycle import ALLOWED, WORDS
-from domain.action.views import STATUS_ORDER, ActionLine, ActionMessage, ActionsByStatus, DoneNote
+from domain.action.views import STATUS_ORDER, ActionLine, ActionMessage, ActionsByStatus
 from domain.vocabulary import ActionStatus
 
 
@@ -135,22 +134,6 @@ def render(shown: ActionMessage) -> tuple[str, Blocks]:
     if buttons:
         blocks.append(ActionsBlock(elements=buttons))
     return summary(shown), fit(blocks)
-
-
-def done_note(note_: DoneNote) -> tuple[str, Blocks]:
-    """The direct message to someone whose observation (or +1) the action addressed."""
-    line = note_.action.line
-    about = (
-        f"Your observation about “{quote(note_.observation_text, 200)}”"
-        if note_.observation_text
-        else "Something you raised"
-    )
-    by = f", marked done by {escape(note_.action.moved_by)}" if note_.action.moved_by else ""
-    text = (
-        f"{about} at {escape(line.where)} led to *{quote(line.action.title, 200)}*{by}; we will "
-        "tell you what it changed once enough customers have passed."
-    )
-    return text, fit([SectionBlock(text=MarkdownTextObject(text=text))])
 
 
 def actions_message(actions: ActionsByStatus, of: str) -> Blocks:

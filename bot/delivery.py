@@ -13,8 +13,8 @@ outcome:
 
 A post is not idempotent at Slack, so posts carry their notification id in message metadata
 and only rate-limit retries (where Slack did nothing) happen blindly; any later attempt first
-looks for the message in the channel (for a direct message, in the app's conversation with
-the person, which `conversations.open` names). An answer lost on the way back, or a dispatcher that
+looks for the message in the channel (a direct message in the app's conversation with the
+person, which `conversations.open` names). An answer lost on the way back, or a dispatcher that
 died between Slack's answer and the database's commit, therefore repeats nothing.
 """
 
@@ -56,6 +56,10 @@ from infrastructure.runtime import Runtime
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "journeyops_notification"
+# Notifications that carry their own text rather than being rendered from their cause.
+TEXT_KINDS = frozenset({NotificationKind.REPLY, NotificationKind.DIRECT})
+# An action's post and its in-place updates are rendered from the action when sent.
+ACTION_MESSAGE_KINDS = frozenset({NotificationKind.POST, NotificationKind.UPDATE})
 # Errors after which sending the same message again cannot succeed.
 REFUSALS = frozenset(
     {
@@ -68,6 +72,9 @@ REFUSALS = frozenset(
         "message_not_found",
         "cant_update_message",
         "restricted_action",
+        "user_not_found",  # a direct message to someone who left
+        "user_disabled",
+        "cannot_dm_bot",
     }
 )
 
@@ -209,6 +216,13 @@ class SlackSender:
         client = await self._client(workspace_id, idempotent=True)
         await self._call(client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks))
 
+    async def open_direct(self, workspace_id: uuid.UUID, *, user: str) -> str:
+        """The id of the direct-message conversation with `user` (opened if need be), where
+        a direct message is posted and later looked for."""
+        client = await self._client(workspace_id, idempotent=True)
+        response = await self._call(client.conversations_open(users=user))
+        return response["channel"]["id"]
+
     async def find_posted(
         self,
         workspace_id: uuid.UUID,
@@ -220,9 +234,6 @@ class SlackSender:
     ) -> str | None:
         """The ts of the message an earlier attempt may have posted, if Slack has it."""
         client = await self._client(workspace_id, idempotent=True)
-        if is_person(channel):  # a direct message: it went to the app's conversation with them
-            opened = await self._call(client.conversations_open(users=channel))
-            channel = opened["channel"]["id"]
         if thread_ts:
             call = client.conversations_replies(
                 channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
@@ -240,11 +251,6 @@ class SlackSender:
             ) == str(notification_id):
                 return message["ts"]
         return None
-
-
-def is_person(channel: str) -> bool:
-    """Whether a message's channel is a person (a direct message posts to their user id)."""
-    return channel[:1] in ("U", "W")
 
 
 @dataclass
@@ -345,6 +351,9 @@ class Dispatcher:
             parent_ts = await notification_service.parent_ts(session, notification)
             text, blocks = await self._content(session, notification)
         sender, workspace_id = self.sender, notification.workspace_id
+        channel = notification.channel_id
+        if notification.kind is NotificationKind.DIRECT:
+            channel = await sender.open_direct(workspace_id, user=channel)
         if notification.kind is NotificationKind.UPDATE:
             assert parent_ts is not None  # updates are due only once their post is sent
             await sender.update(
@@ -358,7 +367,7 @@ class Dispatcher:
         if notification.attempts > 1:  # an earlier attempt may have arrived
             found = await sender.find_posted(
                 workspace_id,
-                channel=notification.channel_id,
+                channel=channel,
                 notification_id=notification.id,
                 since=(notification.created_at - self.settings.history_slack).timestamp(),
                 thread_ts=parent_ts,
@@ -367,7 +376,7 @@ class Dispatcher:
                 return found
         return await sender.post(
             workspace_id,
-            channel=notification.channel_id,
+            channel=channel,
             text=text,
             blocks=blocks,
             notification_id=notification.id,
@@ -377,16 +386,18 @@ class Dispatcher:
     async def _content(
         self, session, notification: Notification
     ) -> tuple[str, list[dict[str, Any]] | None]:
-        """An alert's message as the alert stands now; replies carry their own text, digests
-        the blocks they were written with."""
+        """An alert's message as the alert stands now; replies and direct messages carry
+        their own text, digests the blocks they were written with."""
         if notification.kind is NotificationKind.DIGEST:
             blocks = await digest_service.blocks_of(
                 session, workspace_id=notification.workspace_id, notification_id=notification.id
             )
             return notification.text, blocks
-        if notification.action_id is not None and not notification.text:
-            return await self._action_content(session, notification, notification.action_id)
-        if notification.kind is NotificationKind.REPLY or notification.alert_id is None:
+        if notification.action_id is not None and notification.kind in ACTION_MESSAGE_KINDS:
+            return await self._action_content(
+                session, notification.workspace_id, notification.action_id
+            )
+        if notification.kind in TEXT_KINDS or notification.alert_id is None:
             return notification.text, None
         workspace_id = notification.workspace_id
         alert = await alert_service.get(
@@ -405,19 +416,9 @@ class Dispatcher:
         return self.render(view)
 
     async def _action_content(
-        self, session, notification: Notification, action_id: uuid.UUID
+        self, session, workspace_id: uuid.UUID, action_id: uuid.UUID
     ) -> tuple[str, list[dict[str, Any]] | None]:
-        """An action's message as the action stands now; a direct message about a done
-        action, for the person it goes to."""
-        workspace_id = notification.workspace_id
-        if notification.kind is NotificationKind.DIRECT:
-            note = await action_views.done_note(
-                session,
-                workspace_id=workspace_id,
-                action_id=action_id,
-                user_id=notification.channel_id,
-            )
-            return action_message.done_note(note)
+        """An action's message in its team's channel, as the action stands now."""
         shown = await action_views.message(session, workspace_id=workspace_id, action_id=action_id)
         return action_message.render(shown)
 

@@ -17,6 +17,7 @@ class ActionId(StrEnum):
     SENTIMENT = "log_sentiment"
     TEXT = "log_text"
     TEAM = "log_team"
+    PERSONA = "log_persona"
     # "Create action" on an observation (App Home) or a stage (`/journey stage`), numbered
     # within a message: `create_action_on_observation:3`.
     CREATE_ACTION_ON_OBSERVATION = "create_action_on_observation"
@@ -44,6 +45,7 @@ class BlockId(StrEnum):
     SENTIMENT = "sentiment"
     TEXT = "text"
     TEAM = "team"
+    PERSONA = "persona"
     ACTION_TITLE = "action_title"
     ACTION_OWNER = "action_owner"
     ACTION_DUE = "action_due"

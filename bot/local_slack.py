@@ -1,12 +1,11 @@
 """Slack without Slack: a local server that answers Slack's Web API (and response_url
 endpoints) as Slack does, records every call, keeps the messages posted per channel (so
 `chat.update`, `conversations.history` and `conversations.replies` behave like Slack's,
-metadata included; a message to a user id goes to the app's conversation with them, which
-`conversations.open` names, as Slack's direct messages do), takes file uploads the way
-`files.uploadV2` makes them (an upload address from `files.getUploadURLExternal`, the bytes
-posted there, `files.completeUploadExternal` sharing them into a channel; `files` keeps
-each), and can be scripted to misbehave; plus requests signed exactly as Slack signs them.
-Used by `journeyops slack-try`, the tests and the benchmark.
+metadata included), takes file uploads the way `files.uploadV2` makes them (an upload address
+from `files.getUploadURLExternal`, the bytes posted there, `files.completeUploadExternal`
+sharing them into a channel; `files` keeps each), and can be scripted to misbehave; plus
+requests signed exactly as Slack signs them. Used by `journeyops slack-try`, the tests and the
+benchmark.
 
     async with LocalSlack() as slack:
         client = AsyncWebClient(base_url=slack.api_url, token="xoxb-test")
@@ -182,12 +181,12 @@ class LocalSlack:
 
     # Reading what happened
 
-    def direct_messages(self, user_id: str) -> list[dict[str, Any]]:
-        """The messages the app sent this person (in its conversation with them)."""
-        return self.posted(direct_channel(user_id))
-
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
+
+    def direct_messages(self, user_id: str) -> list[dict[str, Any]]:
+        """What the app sent to one person directly."""
+        return self.posted(direct_channel(user_id))
 
     def posted(self, channel: str) -> list[dict[str, Any]]:
         return self.messages.get(channel, [])
@@ -245,17 +244,15 @@ class LocalSlack:
                 return {"ok": True, "url": "https://acme.slack.com/", "user": "journeyops", **BOT}
             case "chat.postMessage":
                 return self._post(params)
+            case "conversations.open":
+                user = str(params.get("users") or "")
+                if not user.startswith(("U", "W")):
+                    return {"ok": False, "error": "user_not_found"}
+                return {"ok": True, "channel": {"id": direct_channel(user)}}
             case "chat.update":
                 return self._update(params)
             case "conversations.history" | "conversations.replies":
-                if _is_person(str(params.get("channel", ""))):
-                    return {"ok": False, "error": "channel_not_found"}  # as Slack: not a channel
                 return self._read(method, params)
-            case "conversations.open":
-                person = str(params.get("users", ""))
-                if not _is_person(person):
-                    return {"ok": False, "error": "user_not_found"}
-                return {"ok": True, "channel": {"id": direct_channel(person)}}
             case "chat.postEphemeral":
                 return {"ok": True, "message_ts": self._next_ts()}
             case "views.open" | "views.update" | "views.publish":
@@ -397,10 +394,10 @@ class LocalSlack:
 
     def _post(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = params.get("channel")
+        if channel and channel.startswith(("U", "W")):  # Slack posts it in their DM with the app
+            channel = direct_channel(channel)
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
-        if _is_person(channel):  # Slack posts it in the app's conversation with them
-            channel = direct_channel(channel)
         message = {
             "type": "message",
             "user": BOT["user_id"],
@@ -447,13 +444,9 @@ class LocalSlack:
         return {"ok": True, "messages": shown, "has_more": len(found) > limit}
 
 
-def _is_person(channel: str) -> bool:
-    return channel[:1] in ("U", "W")
-
-
 def direct_channel(user_id: str) -> str:
-    """The id of the app's conversation with a person (Slack's are D…; ours are derived)."""
-    return "D" + user_id[1:]
+    """The stand-in's id for the app's direct-message conversation with a person."""
+    return f"D{user_id}"
 
 
 def signed_headers(

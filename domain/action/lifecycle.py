@@ -17,24 +17,23 @@ clicks from Slack and GraphQL take turns and the second sees the first one's cha
 Marking an action done also, in the same transaction: resolves the alert it was created from
 if that is still unresolved (through domain.alert.service.resolve, so the alert's message
 updates and its activity says so, with `resolved_by_action_id` set), and queues a direct
-message to everyone whose observation it addressed, or who +1'd one.
+message to everyone whose observation it addressed, or who +1'd one (domain.action.raisers).
 """
 
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, union
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.action.models import Action, ActionActivity, ActionObservation
+from domain.action.models import Action, ActionActivity
+from domain.action.raisers import about, raisers
 from domain.alert import service as alert_service
 from domain.alert.models import Alert, AlertStatus
 from domain.errors import Conflict
 from domain.lookup import get_in_workspace
-from domain.mention.models import Mention
 from domain.notification import service as notification_service
-from domain.observation.models import Observation
-from domain.validation import SLACK_USER_ID
+from domain.notification.text import escape
 from domain.vocabulary import ActionStatus
 
 # Where each status may go from; done and dropped go nowhere.
@@ -119,12 +118,7 @@ async def move(
     )
     if to is ActionStatus.DONE:
         await _resolve_alert(session, action, actor_id, actor_name)
-        await notification_service.direct_about_action(
-            session,
-            workspace_id=workspace_id,
-            action_id=action.id,
-            user_ids=await people_to_tell(session, action),
-        )
+        await _tell_raisers(session, action, actor_name)
     return action
 
 
@@ -150,20 +144,16 @@ async def _resolve_alert(
     )
 
 
-async def people_to_tell(session: AsyncSession, action: Action) -> list[str]:
-    """The Slack users who raised what the action addresses: the authors of its observations
-    and of their +1s, each once (authors known only as an API token cannot be messaged)."""
-    addressed = select(ActionObservation.observation_id).where(
-        ActionObservation.workspace_id == action.workspace_id,
-        ActionObservation.action_id == action.id,
-    )
-    authors = union(
-        select(Observation.author_id).where(
-            Observation.workspace_id == action.workspace_id, Observation.id.in_(addressed)
-        ),
-        select(Mention.author_id).where(
-            Mention.workspace_id == action.workspace_id, Mention.observation_id.in_(addressed)
-        ),
-    ).subquery()
-    found = await session.scalars(select(authors.c.author_id).order_by(authors.c.author_id))
-    return [author for author in found if SLACK_USER_ID.fullmatch(author)]
+async def _tell_raisers(session: AsyncSession, action: Action, actor_name: str | None) -> None:
+    """A direct message to each person who raised what the action addresses (mrkdwn, user
+    text escaped)."""
+    by = f", marked done by {escape(actor_name)}" if actor_name else ""
+    for raiser in await raisers(session, action):
+        await notification_service.direct(
+            session,
+            workspace_id=action.workspace_id,
+            user_id=raiser.user_id,
+            text=f"{about(raiser)} led to *{escape(action.title)}*{by}; we will tell you what "
+            "it changed once enough customers have passed.",
+            action_id=action.id,
+        )

@@ -1,7 +1,6 @@
 """Actions as people follow them: lists by status with owners and due dates (`/journey
 actions`, App Home, the weekly digest), one action with what it addresses (its Slack message),
-what a person is told when an action they raised is done, and what the create form starts
-from (an alert, an observation or a stage)."""
+and what the create form starts from (an alert, an observation or a stage)."""
 
 import uuid
 from dataclasses import dataclass, field
@@ -18,7 +17,6 @@ from domain.errors import NotFound
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
 from domain.lookup import get_in_workspace
-from domain.mention.models import Mention
 from domain.observation.models import Observation
 from domain.stage import service as stage_service
 from domain.stage.models import Stage
@@ -208,39 +206,6 @@ async def message(
         addressed_total=addressed[0][2] if addressed else 0,
         moved_by=moved_by,
     )
-
-
-@dataclass(frozen=True)
-class DoneNote:
-    """What one person is told when an action addressing what they raised is done."""
-
-    action: ActionMessage
-    observation_text: str | None  # their observation (or the one they +1'd) it addressed
-
-
-async def done_note(
-    session: AsyncSession, *, workspace_id: uuid.UUID, action_id: uuid.UUID, user_id: str
-) -> DoneNote:
-    shown = await message(session, workspace_id=workspace_id, action_id=action_id)
-    addressed = select(ActionObservation.observation_id).where(
-        ActionObservation.workspace_id == workspace_id, ActionObservation.action_id == action_id
-    )
-    theirs = await session.scalar(
-        select(Observation.text)
-        .where(
-            Observation.workspace_id == workspace_id,
-            Observation.id.in_(addressed),
-            (Observation.author_id == user_id)
-            | Observation.id.in_(
-                select(Mention.observation_id).where(
-                    Mention.workspace_id == workspace_id, Mention.author_id == user_id
-                )
-            ),
-        )
-        .order_by(Observation.created_at, Observation.id)
-        .limit(1)
-    )
-    return DoneNote(shown, theirs)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -10,6 +11,7 @@ from domain.action.models import Action as ActionRow
 from domain.action.models import ActionActivity as ActionActivityRow
 from graphql_api.context import Info
 from graphql_api.types.enums import ActionStatus
+from graphql_api.types.outcome import ActionOutcome
 from graphql_api.types.relations import AlertRef, JourneyRef, ObservationRef, StageRef, loaded
 from graphql_api.types.team import Team
 
@@ -55,6 +57,8 @@ class Action(relay.Node):
     stage_id: strawberry.Private[uuid.UUID | None]
     owner_team_id: strawberry.Private[uuid.UUID | None]
     alert_id: strawberry.Private[uuid.UUID | None]
+    stored_outcome: strawberry.Private[dict[str, Any] | None]
+    outcome_measured_at: strawberry.Private[datetime | None]
 
     journey: JourneyRef = loaded("journey", "journey_id")
     stage: StageRef | None = loaded("stage", "stage_id")
@@ -80,11 +84,20 @@ class Action(relay.Node):
             status_changed_at=row.status_changed_at,
             done_at=row.done_at,
             alert_id=row.alert_id,
+            stored_outcome=row.outcome,
+            outcome_measured_at=row.outcome_measured_at,
         )
 
     @strawberry.field(description="Who moved it to which status, oldest first (creation too).")
     async def activity(self, info: Info) -> list[ActionActivity]:
         return await info.context.loaders.activity_by_action.load(self.id)
+
+    @strawberry.field(
+        description="The measured effect on its stage's conversion, once it is done and "
+        "enough customers entered after it; null until then."
+    )
+    def outcome(self) -> ActionOutcome | None:
+        return ActionOutcome.of(self.stored_outcome, self.outcome_measured_at)
 
     @strawberry.field(description="The observations this action addresses.")
     async def observations(self, info: Info) -> list[ObservationRef]:

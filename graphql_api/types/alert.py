@@ -22,6 +22,7 @@ from graphql_api.types.enums import (
     Emotion,
     ObservationKind,
 )
+from graphql_api.types.outcome import AlertProof
 from graphql_api.types.relations import ActionRef, JourneyRef, ObservationRef, StageRef, loaded
 
 
@@ -162,6 +163,10 @@ class Alert(relay.Node):
     recovery_reason: str | None = strawberry.field(
         description="Why it resolved itself, when the stage recovered."
     )
+    proof: AlertProof | None = strawberry.field(
+        description="Once a person resolved it and enough customers entered since: whether "
+        "conversion is back to the baseline it fired on (it is reopened if not)."
+    )
     rule_id: strawberry.Private[uuid.UUID]
     journey_id: strawberry.Private[uuid.UUID]
     stage_id: strawberry.Private[uuid.UUID]
@@ -213,6 +218,7 @@ class Alert(relay.Node):
             resolved_by=row.resolved_by,
             resolution=row.resolution,
             recovery_reason=row.recovery_reason,
+            proof=AlertProof.of(row.proof),
             rule_id=row.rule_id,
             journey_id=row.journey_id,
             stage_id=row.stage_id,

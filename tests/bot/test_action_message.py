@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.action_message import ActionButton, actions_message, done_note, render
+from bot.action_message import ActionButton, actions_message, render
 from domain.action.models import Action
 from domain.action.views import (
     STATUS_ORDER,
@@ -14,7 +14,6 @@ from domain.action.views import (
     ActionMessage,
     ActionsByStatus,
     AddressedObservation,
-    DoneNote,
 )
 from domain.vocabulary import ActionStatus
 from tests.support.slack_requests import shown
@@ -70,14 +69,6 @@ def test_everything_people_typed_is_escaped():
     assert "&lt;!channel&gt; Show &lt;https://evil|shipping&gt; &amp; costs" in body
     assert "…and 3 more" in body  # four addressed, one shown
     assert "created by Dana &lt;S&gt;" in body and "due Dec 24, 2026" in body
-
-
-def test_the_direct_message_names_the_observation_the_action_and_who_finished_it():
-    text, blocks = done_note(DoneNote(message(ActionStatus.DONE), "<!here> costs appear late"))
-    assert text.startswith("Your observation about “&lt;!here&gt; costs appear late”")
-    assert "at Online purchase › decision led to *&lt;!channel&gt; Show" in text
-    assert "marked done by Sam; we will tell you what it changed" in text
-    assert "<!" not in str(blocks)
 
 
 def test_lists_go_by_status_and_count_what_does_not_fit():

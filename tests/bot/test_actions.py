@@ -267,7 +267,7 @@ async def test_start_and_done_update_the_message_in_place_and_done_tells_each_ra
     for person in (*RAISED_BY, "U0CAT"):
         [dm] = fake_slack.direct_messages(person)
         assert "led to *Show &lt;reviews&gt; on top*, marked done by Dana S." in dm["text"]
-        assert "at Online purchase › consideration" in dm["text"]
+        assert "at Product page led to" in dm["text"]
         assert "<!channel>" not in json.dumps(dm)
     assert f"({RAISED_BY[1]})" in fake_slack.direct_messages(RAISED_BY[1])[0]["text"]
     async with db() as session:
