@@ -298,7 +298,7 @@ async def test_done_tells_each_author_and_plus_one_once_and_nobody_known_only_as
         session,
         workspace_id=workspace.id,
         journey_id=journey.id,
-        title="Fix",
+        title="<b>Fix</b>",
         observation_ids=[first.id, second.id, by_token.id],
     )
     await lifecycle.move(
@@ -314,6 +314,10 @@ async def test_done_tells_each_author_and_plus_one_once_and_nobody_known_only_as
         ("U0ANA", action.id),
         ("U0BEN", action.id),
     ]
+    ana, ben = (dm.text for dm in dms)
+    assert ana.startswith("Your observation about “customers abandon checkout")
+    assert ben.startswith("The observation you +1'd about")
+    assert "led to *&lt;b&gt;Fix&lt;/b&gt;*, marked done by Dana S.; we will tell you" in ana
 
 
 async def test_dropping_tells_nobody(session):
