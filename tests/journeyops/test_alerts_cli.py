@@ -26,7 +26,7 @@ from tests.support.factories import (
     track,
 )
 
-WHEN = at(date(2026, 3, 11)).isoformat()
+WHEN = at(date(2026, 3, 5)).isoformat()  # 03-01..03-03, judged within a day
 
 
 @pytest.fixture
