@@ -48,17 +48,18 @@ FALLS = [(300, 0.5, 0.35), (1500, 0.6, 0.48), (300, 0.5, 0.45)]
 
 
 def _delays(seeds: int, within_alert_window_only: bool, **fall) -> str:
-    found = [
-        detect(seed, within_alert_window_only=within_alert_window_only, **fall).delay_days
+    runs = [
+        detect(seed, within_alert_window_only=within_alert_window_only, **fall)
         for seed in range(seeds)
     ]
-    caught = sorted(d for d in found if d is not None)
-    if not caught:
-        return f"never in 30 days ({seeds} of {seeds})"
-    text = f"{caught[0]}–{caught[-1]} days (median {statistics.median(caught):g})"
-    if len(caught) < seeds:
-        text += f", {seeds - len(caught)} of {seeds} never in 30 days"
-    return text
+    caught = sorted(run.delay_days for run in runs if run.delay_days is not None)
+    text = f"never in 30 days ({seeds} of {seeds})"
+    if caught:
+        text = f"{caught[0]}–{caught[-1]} days (median {statistics.median(caught):g})"
+        if len(caught) < seeds:
+            text += f", {seeds - len(caught)} of {seeds} never in 30 days"
+    false = sum(run.false_alerts for run in runs)
+    return text + (f"; {false} false alert(s) before the fall" if false else "")
 
 
 def _false_alerts(

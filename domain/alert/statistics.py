@@ -4,24 +4,31 @@ with worked examples in docs/alerts.md).
 A rule compares the *recent* cohorts of a stage (customers who entered it in the last few days)
 with a *baseline* of the cohorts before them. Both are judged only on matured cohorts:
 
-- conversion is counted within an *alert window* A, shorter than the journey's conversion
-  window, so that a drop can be seen days before the full window closes;
-- a cohort (one day of entrants, cut in the journey's time zone) is judged only once A has
-  elapsed for its last customer, so nobody still inside the window is ever counted as lost.
+- conversion is counted within a *horizon* h no longer than the rule's *alert window* A
+  (itself shorter than the journey's conversion window): h is learnt from the stage's own time
+  to convert (domain.alert.horizon), so that a drop is seen days before A has passed;
+- a cohort (one day of entrants, cut in the journey's time zone) is judged only once h has
+  elapsed for its last customer, so nobody still inside it is ever counted as lost.
+
+Like with like: each recent day is compared with the baseline's same weekday (direct
+standardisation, `standardised`), so a weekly rhythm, a holiday week or traffic swings at the
+same conversion look like nothing changed.
 
 An evaluation fires only when both hold:
 
-1. the worsening matters: conversion fell by at least `min_change_points` percentage points;
-2. it is unlikely to be chance: a one-sided pooled two-proportion z-test gives p < `alpha`,
-   with at least `min_sample` customers on each side and at least `MIN_EXPECTED` expected
-   conversions and non-conversions on each side (below that the normal approximation lies).
+1. the worsening matters: conversion fell by at least `min_change_points` percentage points
+   below what the baseline's same weekdays lead one to expect;
+2. it is unlikely to be chance: a one-sided z-test of observed against expected conversions
+   gives p < `alpha`, with at least `min_sample` customers on each side and at least
+   `MIN_EXPECTED` conversions and non-conversions in the baseline and expected in the recent
+   window (below that the normal approximation lies).
 
 Multiple testing: the same series is evaluated every day, so a per-test alpha of 0.05 would
 fire on noise every few weeks. The defaults guard against that three ways:
 - a conservative alpha: 0.00001 one-sided, about Bonferroni's 0.005 spread over a year of
   daily evaluations (in the simulations 0.001 fired on noise about once in three stage-years
   and 0.0001 a few times in a hundred; a real 15-point fall at normal volume still gives
-  z < −5, far beyond it);
+  z < −5, far beyond it), shared among the recent window's lengths (domain.alert.decision);
 - the minimum change in points, which at high volume is the binding condition;
 - at most one open alert per rule and stage, then a cooldown at least as long as the recent
   window, so that a new alert is judged on fresh cohorts.

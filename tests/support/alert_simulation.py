@@ -158,6 +158,11 @@ class Detection:
     delay_days: int | None  # evaluation day minus the first affected cohort's day; None: never
     events: list[Event]
 
+    @property
+    def false_alerts(self) -> int:
+        """Alerts fired before any cohort had fallen."""
+        return sum(e.step is Step.FIRE and e.day <= self.drop_day for e in self.events)
+
 
 def detect(
     seed: int,
@@ -185,8 +190,8 @@ def detect(
     if within_alert_window_only:
         series = judged_within_the_alert_window(series)
     events = run(series, WARM_UP, last)
-    fires = [e.day for e in events if e.step is Step.FIRE]
-    return Detection(drop_day, fires[0] - drop_day if fires else None, events)
+    fires = [e.day - drop_day for e in events if e.step is Step.FIRE and e.day > drop_day]
+    return Detection(drop_day, fires[0] if fires else None, events)
 
 
 def false_alerts(

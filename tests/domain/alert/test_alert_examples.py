@@ -7,11 +7,13 @@ import pytest
 
 from domain.alert.decision import StageState, Step, decide
 from domain.alert.detectable import SMALL_STAGE_POINTS, detectable_fall
+from domain.alert.horizon import learn_horizon
 from domain.alert.statistics import (
     Cohort,
     Days,
     Proportion,
     Segment,
+    Stratum,
     compare,
     main_driver,
     matured_windows,
@@ -64,6 +66,43 @@ PER_TEST = DEFAULT_POLICY.per_test  # alpha 0.00001 shared by the 3 recent windo
 
 def test_each_recent_window_length_is_tested_at_its_share_of_alpha():
     assert PER_TEST.alpha == pytest.approx(0.00001 / 3)
+
+
+def _cohort(converted_by_day: list[int]) -> Cohort:
+    """Entrants of one day and their conversions within 1, 2, … 7 days."""
+    day = date(2026, 3, 2)
+    sooner = {24 * (i + 1): Cohort(day, 1000, c) for i, c in enumerate(converted_by_day[:-1])}
+    return Cohort(day, 1000, converted_by_day[-1], sooner=sooner)
+
+
+@pytest.mark.parametrize(
+    ("converted_by_day", "horizon"),
+    [
+        ([425, 470, 490, 495, 498, 499, 500], timedelta(days=1)),  # 85 % within a day
+        ([62, 125, 188, 250, 312, 375, 437], timedelta(days=6)),  # evenly over eight days
+    ],
+)
+def test_the_horizon_is_learnt_from_the_stage(converted_by_day, horizon):
+    assert learn_horizon([_cohort(converted_by_day)], timedelta(days=7)) == horizon
+
+
+def test_with_a_one_day_horizon_the_newest_matured_day_is_the_day_before_yesterday():
+    windows = matured_windows(
+        datetime(2026, 3, 20, 6, tzinfo=UTC),
+        alert_window=timedelta(days=1),
+        recent_days=3,
+        baseline_days=28,
+    )
+    assert windows.recent == Days(date(2026, 3, 16), date(2026, 3, 18))
+
+
+def test_recent_weekdays_are_compared_with_the_same_weekdays():
+    weekday, weekend = Proportion(2000, 1000), Proportion(800, 240)
+    baseline = Proportion(5 * 2000 + 2 * 800, 5 * 1000 + 2 * 240)
+    assert round(baseline.rate * 100, 1) == 47.2
+    strata = [Stratum(weekend, Proportion(300, 90))] * 2 + [Stratum(weekday, Proportion(300, 150))]
+    same = compare(baseline, Proportion(900, 330), PER_TEST, strata)
+    assert same.expected_rate == pytest.approx(330 / 900) and same.change_points == 0.0
 
 
 def test_a_fall_that_matters_and_is_unlikely_to_be_chance_fires():
