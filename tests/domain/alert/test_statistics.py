@@ -1,6 +1,8 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.alert.statistics import (
     Cohort,
@@ -94,6 +96,31 @@ def test_recent_weekdays_are_compared_with_the_same_weekdays_of_the_baseline():
     assert "36.7 % expected on these weekdays" in result.reason
     plain = compare(baseline, recent, DEFAULTS)
     assert plain.change_points < -5  # mixing every weekday, the weekend looks like a fall
+
+
+@st.composite
+def steady_weekday(draw) -> Stratum:
+    """A weekday whose baseline is its own (enough customers and outcomes) and whose recent
+    customers convert at exactly the baseline's rate."""
+    size = draw(st.integers(2, 20))
+    converted = draw(st.integers(1, size - 1))
+    least = max(-(-20 // size), -(-5 // min(converted, size - converted)))
+    baseline_units, recent_units = draw(st.integers(least, 400)), draw(st.integers(0, 100))
+    return Stratum(
+        Proportion(size * baseline_units, converted * baseline_units),
+        Proportion(size * recent_units, converted * recent_units),
+    )
+
+
+@given(st.lists(steady_weekday(), min_size=1, max_size=7))
+def test_recent_days_converting_as_their_weekdays_always_did_never_fire(strata):
+    rule = Thresholds(min_change_points=0.5, alpha=0.05, min_sample=20)
+    baseline = sum((s.baseline for s in strata), Proportion())
+    recent = sum((s.recent for s in strata), Proportion())
+    result = compare(baseline, recent, rule, strata)
+    assert not result.fires
+    if result.z is not None:
+        assert abs(result.change_points) < 1e-6
 
 
 def test_the_variance_counts_the_recent_noise_and_each_weekdays_baseline_noise():
