@@ -28,6 +28,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
+from itertools import zip_longest
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -80,12 +81,6 @@ class Totals:
     dropped: int = 0
     histogram: list[int] = field(default_factory=list)
 
-    def add(self, cell: Cell) -> None:
-        self.entered += cell.entered
-        self.converted += cell.converted
-        self.dropped += cell.dropped
-        _add_into(self.histogram, cell.histogram)
-
 
 @dataclass(frozen=True, slots=True)
 class Scope:
@@ -99,35 +94,47 @@ class Scope:
     persona: uuid.UUID | None = None
 
 
-def _add_into(total: list[int], histogram: list[int], sign: int = 1) -> None:
+def _add_into(total: list[int], histogram: list[int]) -> None:
     if len(histogram) > len(total):
         total.extend([0] * (len(histogram) - len(total)))
-    add = operator.add if sign > 0 else operator.sub
-    total[: len(histogram)] = map(add, total, histogram)
+    total[: len(histogram)] = map(operator.add, total, histogram)
 
 
 @dataclass(frozen=True, slots=True)
 class Moved:
-    """Customers whose persona as of T is not their current one (set after T): customer ids
-    and the persona each had at T, as parallel arrays for the SQL."""
+    """Customers whose persona as of T is not their current one (set after T), among those
+    with entries or first reaches in the journey that a period from `since` can count (a
+    progress row entered by T and reached again since): customer ids and the persona each had
+    at T, as parallel arrays for the SQL."""
 
     customer_ids: list[uuid.UUID]
     personas: list[uuid.UUID | None]
 
     @classmethod
     async def read(
-        cls, connection: asyncpg.Connection, *, workspace_id: uuid.UUID, as_of: datetime
+        cls,
+        connection: asyncpg.Connection,
+        *,
+        workspace_id: uuid.UUID,
+        journey_id: uuid.UUID,
+        since: datetime,
+        as_of: datetime,
     ) -> "Moved":
         rows = await connection.fetch(
             f"""
             SELECT id, persona_at FROM (
                 SELECT c.id, c.persona_id, ({persona_as_of("$2")}) AS persona_at
                 FROM customer c
-                WHERE c.workspace_id = $1 AND c.persona_set_at > $2
+                WHERE c.workspace_id = $1 AND c.persona_set_at > $2 AND EXISTS (
+                    SELECT FROM stage_progress p
+                    WHERE p.workspace_id = $1 AND p.customer_id = c.id AND p.journey_id = $3
+                      AND p.entered_at <= $2 AND p.last_reached_at >= $4)
             ) c WHERE persona_at IS DISTINCT FROM persona_id
             """,
             workspace_id,
             as_of,
+            journey_id,
+            since,
         )
         return cls([row["id"] for row in rows], [row["persona_at"] for row in rows])
 
@@ -255,15 +262,8 @@ async def cells(
             rest.append(cell)
         else:
             by_key[key] = cell
-    for total in rest:
-        key = (total.stage_id, total.day, total.touchpoint_id, None)
-        by_key[key] = total
-    for key, cell in list(by_key.items()):
-        if cell.persona is not None and rest:
-            none = by_key[(*key[:3], None)]
-            none.entered -= cell.entered
-            none.converted -= cell.converted
-            _add_into(none.histogram, cell.histogram, -1)
+    if rest:
+        _leave_the_rest(rest, by_key)
     for cell in by_key.values():
         if cell.day < edge:  # every entry of the day lies at or before the cutoff
             cell.dropped = cell.entered - cell.converted
@@ -291,6 +291,26 @@ async def cells(
     return Cells(list(by_key.values()), taken_back)
 
 
+def _leave_the_rest(totals: list[Cell], by_key: dict[tuple, Cell]) -> None:
+    """Customers with no persona: each (stage, day, entry touchpoint) total less every
+    persona's cell, kept in `by_key` under the persona None."""
+    personas: dict[tuple, list[Cell]] = defaultdict(list)
+    for cell in by_key.values():
+        personas[(cell.stage_id, cell.day, cell.touchpoint_id)].append(cell)
+    for total in totals:
+        key = (total.stage_id, total.day, total.touchpoint_id)
+        others = personas.get(key, [])
+        total.entered -= sum(c.entered for c in others)
+        total.converted -= sum(c.converted for c in others)
+        if others:
+            taken = _summed(others).histogram
+            width = max(len(total.histogram), len(taken))
+            total.histogram += [0] * (width - len(total.histogram))
+            taken += [0] * (width - len(taken))
+            total.histogram = list(map(operator.sub, total.histogram, taken))
+        by_key[(*key, None)] = total
+
+
 def _move(cell: Cell, row: asyncpg.Record, sign: int) -> None:
     """Add (sign 1) or take away (-1) the figures of a kind m row from a cell."""
     n = sign * row["n"]
@@ -305,11 +325,23 @@ def _move(cell: Cell, row: asyncpg.Record, sign: int) -> None:
 def group(
     items: Iterable[Cell], key: Callable[[Cell], Hashable]
 ) -> dict[Hashable, dict[uuid.UUID, Totals]]:
-    """Cells summed per group key and stage."""
-    groups: dict[Hashable, dict[uuid.UUID, Totals]] = defaultdict(lambda: defaultdict(Totals))
+    """Cells summed per group key and stage (the histograms of each in one pass)."""
+    grouped: dict[Hashable, dict[uuid.UUID, list[Cell]]] = defaultdict(lambda: defaultdict(list))
     for cell in items:
-        groups[key(cell)][cell.stage_id].add(cell)
-    return groups
+        grouped[key(cell)][cell.stage_id].append(cell)
+    return {
+        k: {stage_id: _summed(cells) for stage_id, cells in stages.items()}
+        for k, stages in grouped.items()
+    }
+
+
+def _summed(cells: list[Cell]) -> Totals:
+    return Totals(
+        sum(c.entered for c in cells),
+        sum(c.converted for c in cells),
+        sum(c.dropped for c in cells),
+        list(map(sum, zip_longest(*(c.histogram for c in cells), fillvalue=0))),
+    )
 
 
 def ranks(count: int) -> list[int]:
@@ -546,7 +578,11 @@ class Reading:
         moved = NOBODY_MOVED
         if personas is not Personas.ANY:
             moved = await Moved.read(
-                connection, workspace_id=journey.workspace_id, as_of=evaluation.as_of
+                connection,
+                workspace_id=journey.workspace_id,
+                journey_id=journey.id,
+                since=evaluation.low,
+                as_of=evaluation.as_of,
             )
         read = await cells(
             connection,
