@@ -70,6 +70,9 @@ class Cell:
     converted: int = 0
     dropped: int = 0
     histogram: list[int] = field(default_factory=list)  # element b counts duration bucket b
+    # histograms to take away from `histogram` (no persona: the total less each persona's),
+    # left for the group sums, which take them all in one pass
+    less: list[list[int]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -92,12 +95,6 @@ class Scope:
     touchpoints: frozenset[uuid.UUID] | None
     by_persona: bool = False
     persona: uuid.UUID | None = None
-
-
-def _add_into(total: list[int], histogram: list[int]) -> None:
-    if len(histogram) > len(total):
-        total.extend([0] * (len(histogram) - len(total)))
-    total[: len(histogram)] = map(operator.add, total, histogram)
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +274,7 @@ async def cells(
                 cell.entered -= row["n"]
             if row["bucket"] >= 0:
                 cell.converted -= row["n"]
-                cell.histogram[row["bucket"]] -= row["n"]
+                _bump(cell.histogram, row["bucket"], -row["n"])
         elif row["kind"] == "d":
             by_key[key].dropped = row["n"]
     for row in rows:
@@ -302,12 +299,7 @@ def _leave_the_rest(totals: list[Cell], by_key: dict[tuple, Cell]) -> None:
         others = personas.get(key, [])
         total.entered -= sum(c.entered for c in others)
         total.converted -= sum(c.converted for c in others)
-        if others:
-            taken = _summed(others).histogram
-            width = max(len(total.histogram), len(taken))
-            total.histogram += [0] * (width - len(total.histogram))
-            taken += [0] * (width - len(taken))
-            total.histogram = list(map(operator.sub, total.histogram, taken))
+        total.less = [list(c.histogram) for c in others]  # as the rollups held them
         by_key[(*key, None)] = total
 
 
@@ -317,7 +309,7 @@ def _move(cell: Cell, row: asyncpg.Record, sign: int) -> None:
     cell.entered += n
     if row["bucket"] >= 0:
         cell.converted += n
-        _add_into(cell.histogram, [0] * row["bucket"] + [n])
+        _bump(cell.histogram, row["bucket"], n)
     elif row["dropped"]:
         cell.dropped += n
 
@@ -336,12 +328,26 @@ def group(
 
 
 def _summed(cells: list[Cell]) -> Totals:
+    histogram = list(map(sum, zip_longest(*(c.histogram for c in cells), fillvalue=0)))
+    less = [h for c in cells for h in c.less]
+    if less:
+        taken = list(map(sum, zip_longest(*less, fillvalue=0)))
+        histogram += [0] * (len(taken) - len(histogram))
+        taken += [0] * (len(histogram) - len(taken))
+        histogram = list(map(operator.sub, histogram, taken))
     return Totals(
         sum(c.entered for c in cells),
         sum(c.converted for c in cells),
         sum(c.dropped for c in cells),
-        list(map(sum, zip_longest(*(c.histogram for c in cells), fillvalue=0))),
+        histogram,
     )
+
+
+def _bump(histogram: list[int], bucket: int, n: int) -> None:
+    """Add n to one bucket of a dense histogram, growing it as needed."""
+    if bucket >= len(histogram):
+        histogram.extend([0] * (bucket + 1 - len(histogram)))
+    histogram[bucket] += n
 
 
 def ranks(count: int) -> list[int]:
