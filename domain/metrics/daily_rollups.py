@@ -381,6 +381,11 @@ def _interpolate(values: dict[int, float], count: int) -> list[float]:
     return result
 
 
+# "No persona" (and "any persona", where a lookup is not by persona) in the percentile lookups,
+# which match personas by equality.
+NO_PERSONA = uuid.UUID(int=0)
+
+
 async def percentiles(
     connection: asyncpg.Connection,
     *,
@@ -394,68 +399,64 @@ async def percentiles(
     """The median and 90th percentile of the conversion times of each (scope, stage, totals),
     None where nobody converted, fetching only the ranks they interpolate between (the
     totals read in the same snapshot: domain.metrics.snapshot). A scope by persona counts each
-    customer under their persona as of T: the stored one, or the one `moved` says."""
+    customer under their persona as of T: the stored one, or the one `moved` says; the
+    lookups of every persona in one duration bucket read it once."""
     scopes: dict[frozenset[uuid.UUID], int] = {}
-    # one lookup per stage, bucket and scope, reading the run of offsets its ranks fall on
-    Lookup = tuple[uuid.UUID, int, datetime, datetime, int | None, bool, uuid.UUID | None]
-    lookups: dict[Lookup, list[int]] = {}
-    order: dict[Lookup, int] = {}
-    where: list[dict[int, tuple[int, int]]] = []  # per wanted: rank → (lookup, offset)
+    # one lookup per stage, bucket and scope (personas apart within it)
+    Lookup = tuple[uuid.UUID, int, datetime, datetime, int | None, bool]
+    lookups: dict[Lookup, int] = {}
+    places: set[tuple[int, uuid.UUID, int]] = set()  # (lookup, persona, offset in bucket)
+    where: list[dict[int, tuple[int, uuid.UUID, int]]] = []  # per wanted: rank → place
     for scope, stage_id, totals in wanted:
-        indexes: dict[int, tuple[int, int]] = {}
+        indexes: dict[int, tuple[int, uuid.UUID, int]] = {}
         if totals.converted:
             touchpoints = None
             if scope.touchpoints is not None:
                 touchpoints = scopes.setdefault(scope.touchpoints, len(scopes))
+            persona = (scope.persona or NO_PERSONA) if scope.by_persona else NO_PERSONA
             for rank in ranks(totals.converted):
                 bucket, offset = _locate(totals.histogram, rank)
-                key = (
-                    stage_id,
-                    bucket,
-                    scope.low,
-                    scope.high,
-                    touchpoints,
-                    scope.by_persona,
-                    scope.persona,
-                )
-                if key not in lookups:
-                    lookups[key] = []
-                    order[key] = len(order)
-                lookups[key].append(offset)
-                indexes[rank] = (order[key], offset)
+                key = (stage_id, bucket, scope.low, scope.high, touchpoints, scope.by_persona)
+                lookup = lookups.setdefault(key, len(lookups) + 1)
+                indexes[rank] = (lookup, persona, offset)
+                places.add(indexes[rank])
         where.append(indexes)
-    found: list[list[float]] = []
-    skips = [min(offsets) for offsets in lookups.values()]
+    found: dict[tuple[int, uuid.UUID, int], float] = {}
     if lookups:
         groups = [(g, tp) for tps, g in scopes.items() for tp in tps]
         columns: list[list[Any]] = [list(column) for column in zip(*lookups, strict=True)]
-        takes = [max(offsets) - min(offsets) + 1 for offsets in lookups.values()]
         rows = await connection.fetch(
             f"""
             WITH allowed AS (SELECT * FROM unnest($5::int[], $6::uuid[]) AS a(scope, touchpoint)),
-            moved AS (SELECT * FROM unnest($16::uuid[], $17::uuid[]) AS m(id, persona_at))
-            SELECT q.i, x.seconds
+            moved AS (SELECT * FROM unnest($16::uuid[], $17::uuid[]) AS m(id, persona_at)),
+            wanted AS (SELECT * FROM unnest($13::int[], $14::uuid[], $15::int[])
+                       AS w(i, persona, place))
+            SELECT q.i, x.persona, x.place, x.seconds
             FROM unnest($7::uuid[], $8::int[], $9::timestamptz[], $10::timestamptz[],
-                        $11::int[], $12::bool[], $13::uuid[], $14::int[], $15::int[])
-                 WITH ORDINALITY
-                 AS q(stage_id, bucket, low, high, scope, by_persona, persona, skip, take, i)
+                        $11::int[], $12::bool[])
+                 WITH ORDINALITY AS q(stage_id, bucket, low, high, scope, by_persona, i)
             CROSS JOIN LATERAL (
-                SELECT array_agg(seconds ORDER BY seconds) AS seconds FROM (
-                    SELECT {duration_seconds("p")} AS seconds
-                    FROM stage_progress p
-                    LEFT JOIN moved m ON q.by_persona AND m.id = p.customer_id
-                    WHERE p.workspace_id = $1 AND p.journey_id = $2 AND p.stage_id = q.stage_id
-                      AND p.duration_bucket = q.bucket AND p.converted_at IS NOT NULL
-                      AND {entered_in("q.low", "q.high", "$3", "p")}
-                      AND {converted_by("$4", "$3", "p")}
-                      AND (q.scope IS NULL OR p.entry_touchpoint_id IN (
-                          SELECT a.touchpoint FROM allowed a WHERE a.scope = q.scope))
-                      AND (NOT q.by_persona OR q.persona IS NOT DISTINCT FROM
-                           CASE WHEN m.id IS NULL THEN p.persona_id ELSE m.persona_at END)
-                    ORDER BY 1 OFFSET q.skip LIMIT q.take
-                ) run
+                SELECT r.persona, r.place, r.seconds FROM (
+                    SELECT seconds, persona,
+                           row_number() OVER (PARTITION BY persona ORDER BY seconds) - 1 AS place
+                    FROM (
+                        SELECT {duration_seconds("p")} AS seconds,
+                               CASE WHEN q.by_persona THEN coalesce(CASE WHEN m.id IS NULL
+                                   THEN p.persona_id ELSE m.persona_at END, $18::uuid)
+                               ELSE $18::uuid END AS persona
+                        FROM stage_progress p
+                        LEFT JOIN moved m ON q.by_persona AND m.id = p.customer_id
+                        WHERE p.workspace_id = $1 AND p.journey_id = $2
+                          AND p.stage_id = q.stage_id AND p.duration_bucket = q.bucket
+                          AND p.converted_at IS NOT NULL
+                          AND {entered_in("q.low", "q.high", "$3", "p")}
+                          AND {converted_by("$4", "$3", "p")}
+                          AND (q.scope IS NULL OR p.entry_touchpoint_id IN (
+                              SELECT a.touchpoint FROM allowed a WHERE a.scope = q.scope))
+                    ) bucket
+                ) r
+                JOIN wanted w ON w.i = q.i AND w.persona = r.persona AND w.place = r.place
             ) x
-            ORDER BY q.i
             """,
             workspace_id,
             journey_id,
@@ -464,21 +465,18 @@ async def percentiles(
             [g for g, _ in groups],
             [tp for _, tp in groups],
             *columns,
-            skips,
-            takes,
+            *(list(column) for column in zip(*places, strict=True)),
             moved.customer_ids,
             moved.personas,
+            NO_PERSONA,
         )
-        found = [row["seconds"] or [] for row in rows]
+        found = {(row["i"], row["persona"], row["place"]): row["seconds"] for row in rows}
     result: list[list[float] | None] = []
     for (_, _, totals), indexes in zip(wanted, where, strict=True):
         if not indexes:
             result.append(None)
             continue
-        values = {
-            rank: found[lookup][offset - skips[lookup]]
-            for rank, (lookup, offset) in indexes.items()
-        }
+        values = {rank: found[place] for rank, place in indexes.items()}
         result.append(_interpolate(values, totals.converted))
     return result
 
