@@ -95,7 +95,7 @@ async def record_personas(
         *columns,
     )
     latest = _columns(latest_per_customer(changes))
-    await connection.execute(
+    changed = await connection.fetch(
         """
         UPDATE customer AS c
         SET persona_id = (SELECT p.id FROM persona p WHERE p.workspace_id = $1
@@ -107,11 +107,18 @@ async def record_personas(
           AND (c.persona_set_at IS NULL OR c.persona_set_at < u.set_at
                OR (c.persona_set_at = u.set_at
                    AND c.persona_message_id COLLATE "C" < u.message_id COLLATE "C"))
+        RETURNING c.id, c.persona_id
         """,
         workspace_id,
         *latest,
     )
-    await progress_rows.follow_personas(connection, workspace_id, latest[0])
+    if changed:
+        await progress_rows.follow_personas(
+            connection,
+            workspace_id,
+            [row["id"] for row in changed],
+            [row["persona_id"] for row in changed],
+        )
 
 
 def _columns(changes: list[PersonaChange]) -> tuple[list, list, list, list]:

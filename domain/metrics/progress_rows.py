@@ -139,32 +139,60 @@ async def _personas(
 
 
 async def follow_personas(
-    connection: asyncpg.Connection, workspace_id: uuid.UUID, customer_ids: list[uuid.UUID]
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    customer_ids: Sequence[uuid.UUID],
+    personas: Sequence[uuid.UUID | None],
 ) -> None:
-    """Give these customers' progress and reach rows their current persona where it changed:
-    the persona rollups' triggers move their counts from the old persona to the new one."""
-    await connection.execute(
+    """Give these customers' progress and reach rows their current persona (one each) where it
+    changed: the persona rollups' triggers move their counts to the new persona. Reach rows
+    exist only beside progress rows of their journey, so only those journeys' are looked at.
+
+    Upserts in which every row conflicts, each row found by its primary key: an UPDATE … FROM
+    was planned as a scan of the workspace's whole reach table."""
+    moved = await connection.fetch(
         """
-        UPDATE stage_progress p SET persona_id = c.persona_id
-        FROM unnest($2::uuid[]) AS u(id)
-        JOIN customer c ON c.workspace_id = $1 AND c.id = u.id
-        WHERE p.workspace_id = $1 AND p.customer_id = u.id
-          AND p.persona_id IS DISTINCT FROM c.persona_id
+        INSERT INTO stage_progress (workspace_id, journey_id, customer_id, stage_id, entered_at,
+                                    entry_touchpoint_id, last_reached_at, persona_id)
+        SELECT $1, p.journey_id, p.customer_id, p.stage_id, p.entered_at, p.entry_touchpoint_id,
+               p.last_reached_at, u.persona_id
+        FROM unnest($2::uuid[], $3::uuid[]) AS u(id, persona_id)
+        CROSS JOIN LATERAL (
+            SELECT * FROM stage_progress p WHERE p.workspace_id = $1 AND p.customer_id = u.id
+              AND p.persona_id IS DISTINCT FROM u.persona_id
+            OFFSET 0  -- a lookup per customer
+        ) p
+        ON CONFLICT (workspace_id, customer_id, journey_id, stage_id) DO UPDATE
+        SET persona_id = excluded.persona_id
+        RETURNING journey_id, customer_id, persona_id
         """,
         workspace_id,
         customer_ids,
+        personas,
     )
+    if not moved:
+        return
+    pairs = {(row["journey_id"], row["customer_id"]): row["persona_id"] for row in moved}
     await connection.execute(
         """
-        UPDATE touchpoint_reach r SET persona_id = c.persona_id
-        FROM unnest($2::uuid[]) AS u(id)
-        JOIN customer c ON c.workspace_id = $1 AND c.id = u.id
-        CROSS JOIN touchpoint t
-        WHERE t.workspace_id = $1 AND r.workspace_id = $1 AND r.touchpoint_id = t.id
-          AND r.customer_id = u.id AND r.persona_id IS DISTINCT FROM c.persona_id
+        INSERT INTO touchpoint_reach (workspace_id, touchpoint_id, customer_id, first_reached_at,
+                                      persona_id)
+        SELECT $1, r.touchpoint_id, r.customer_id, r.first_reached_at, m.persona_id
+        FROM unnest($2::uuid[], $3::uuid[], $4::uuid[]) AS m(journey_id, customer_id, persona_id)
+        CROSS JOIN LATERAL (
+            SELECT r.* FROM touchpoint t
+            JOIN touchpoint_reach r ON r.workspace_id = t.workspace_id AND r.touchpoint_id = t.id
+             AND r.customer_id = m.customer_id
+            WHERE t.workspace_id = $1 AND t.journey_id = m.journey_id
+            OFFSET 0  -- a lookup per customer and touchpoint
+        ) r
+        ON CONFLICT (workspace_id, touchpoint_id, customer_id) DO UPDATE
+        SET persona_id = excluded.persona_id
         """,
         workspace_id,
-        customer_ids,
+        [journey for journey, _ in pairs],
+        [customer for _, customer in pairs],
+        list(pairs.values()),
     )
 
 
