@@ -10,7 +10,9 @@ for the few customers whose persona changed after T (domain.metrics.daily_rollup
 
 The trigger functions: the same rollup lock as 0010's, then the delta of the changed rows that
 have a persona (sign +1 added, -1 removed; rows that count the same cancel out), upserted, or
-for deletes only updated (a cascading journey or stage delete takes the rollup rows first).
+for deletes only updated (a cascading journey or stage delete takes the rollup rows first);
+inserts, the fold's usual case, are counted as 0010's are (rows already there updated with
+sparse buckets, new ones inserted).
 tests/domain/metrics/test_rollup_functions.py holds the database to this text.
 
 Revision ID: 0016
@@ -90,6 +92,68 @@ END
 """
 
 
+# Rows only added (the fold's new progress, by COPY): no netting; rows already there take the
+# sparse buckets (duration_histogram_apply), as migration 0010's stage_day_insert does.
+STAGE_PERSONA_DAY_INSERT = f"""
+BEGIN{LOCK.format(rows="new_progress")}
+    WITH d AS MATERIALIZED (
+        SELECT {STAGE_KEY},
+               sum(n)::int AS entered,
+               coalesce(sum(n) FILTER (WHERE bucket >= 0), 0)::int AS converted,
+               array_agg(bucket) FILTER (WHERE bucket >= 0) AS buckets,
+               array_agg(n::int) FILTER (WHERE bucket >= 0) AS counts,
+               max(latest) AS latest
+        FROM (
+            SELECT {STAGE_KEY}, bucket,
+                   count(*) AS n, max(greatest(entered_at, converted_at)) AS latest
+            FROM (
+                SELECT p.workspace_id, p.journey_id, p.stage_id, p.entry_touchpoint_id,
+                       p.persona_id, (p.entered_at AT TIME ZONE j.timezone)::date AS day,
+                       p.entered_at,
+                       CASE WHEN p.converted_at <= p.entered_at + make_interval(
+                                     secs => j.conversion_window_days * 86400)
+                            THEN p.duration_bucket ELSE -1 END AS bucket,
+                       CASE WHEN p.converted_at <= p.entered_at + make_interval(
+                                     secs => j.conversion_window_days * 86400)
+                            THEN p.converted_at END AS converted_at
+                FROM new_progress p
+                JOIN journey j ON j.workspace_id = p.workspace_id AND j.id = p.journey_id
+                WHERE p.persona_id IS NOT NULL
+            ) changed
+            GROUP BY 1, 2, 3, 4, 5, 6, 7
+        ) per_bucket
+        GROUP BY 1, 2, 3, 4, 5, 6
+    ), known AS MATERIALIZED (
+        SELECT d.*, EXISTS (
+            SELECT FROM stage_persona_day s
+            WHERE s.workspace_id = d.workspace_id AND s.journey_id = d.journey_id AND s.day = d.day
+              AND s.stage_id = d.stage_id AND s.entry_touchpoint_id = d.entry_touchpoint_id
+              AND s.persona_id = d.persona_id
+        ) AS present
+        FROM d
+    ), updated AS (
+        UPDATE stage_persona_day s
+        SET entered = s.entered + d.entered, converted = s.converted + d.converted,
+            histogram = duration_histogram_apply(s.histogram, d.buckets, d.counts),
+            latest = greatest(s.latest, d.latest)
+        FROM (SELECT * FROM known WHERE present) d
+        WHERE s.workspace_id = d.workspace_id AND s.journey_id = d.journey_id AND s.day = d.day
+          AND s.stage_id = d.stage_id AND s.entry_touchpoint_id = d.entry_touchpoint_id
+          AND s.persona_id = d.persona_id
+    )
+    INSERT INTO stage_persona_day AS s ({STAGE_KEY}, entered, converted, histogram, latest)
+    SELECT {STAGE_KEY}, entered, converted,
+           duration_histogram_apply('{{}}', buckets, counts), latest
+    FROM known WHERE NOT present
+    ORDER BY {STAGE_KEY}
+    ON CONFLICT ({STAGE_KEY}) DO UPDATE
+    SET entered = s.entered + excluded.entered, converted = s.converted + excluded.converted,
+        histogram = duration_histogram_add(s.histogram, excluded.histogram),
+        latest = greatest(s.latest, excluded.latest);
+    RETURN NULL;
+END
+"""
+
 STAGE_PERSONA_DAY_DELETE = f"""
 BEGIN{LOCK.format(rows="old_progress")}
     UPDATE stage_persona_day s
@@ -134,6 +198,34 @@ END
 """
 
 
+# Reach only added: each touchpoint's journey and time zone looked up once, as in 0010.
+TOUCHPOINT_PERSONA_DAY_INSERT = f"""
+BEGIN{LOCK.format(rows="new_reach")}
+    INSERT INTO touchpoint_persona_day AS s ({REACH_KEY}, customers, latest)
+    SELECT * FROM (
+        WITH zone AS MATERIALIZED (
+            SELECT t.workspace_id, t.id AS touchpoint_id, t.journey_id, j.timezone
+            FROM touchpoint t
+            JOIN journey j ON j.workspace_id = t.workspace_id AND j.id = t.journey_id
+            WHERE t.workspace_id IN (SELECT DISTINCT workspace_id FROM new_reach)
+        )
+        SELECT r.workspace_id, z.journey_id,
+               (r.first_reached_at AT TIME ZONE z.timezone)::date AS day,
+               r.touchpoint_id, r.persona_id, count(*)::int AS customers,
+               max(r.first_reached_at) AS latest
+        FROM new_reach r
+        JOIN zone z ON z.workspace_id = r.workspace_id AND z.touchpoint_id = r.touchpoint_id
+        WHERE r.persona_id IS NOT NULL
+        GROUP BY 1, 2, 3, 4, 5
+    ) d
+    ORDER BY {REACH_KEY}
+    ON CONFLICT ({REACH_KEY}) DO UPDATE
+    SET customers = s.customers + excluded.customers,
+        latest = greatest(s.latest, excluded.latest);
+    RETURN NULL;
+END
+"""
+
 TOUCHPOINT_PERSONA_DAY_DELETE = f"""
 BEGIN{LOCK.format(rows="old_reach")}
     UPDATE touchpoint_persona_day s
@@ -177,18 +269,10 @@ BOTH_REACH = "SELECT *, 1 AS sign FROM new_reach UNION ALL SELECT *, -1 FROM old
 
 # name: (arguments, what it returns, body); all in PL/pgSQL.
 FUNCTIONS = {
-    "stage_persona_day_insert": (
-        "",
-        "trigger",
-        _stage_upsert("SELECT *, 1 AS sign FROM new_progress", "new_progress"),
-    ),
+    "stage_persona_day_insert": ("", "trigger", STAGE_PERSONA_DAY_INSERT),
     "stage_persona_day_update": ("", "trigger", _stage_upsert(BOTH_PROGRESS, "new_progress")),
     "stage_persona_day_delete": ("", "trigger", STAGE_PERSONA_DAY_DELETE),
-    "touchpoint_persona_day_insert": (
-        "",
-        "trigger",
-        _reach_upsert("SELECT *, 1 AS sign FROM new_reach", "new_reach"),
-    ),
+    "touchpoint_persona_day_insert": ("", "trigger", TOUCHPOINT_PERSONA_DAY_INSERT),
     "touchpoint_persona_day_update": ("", "trigger", _reach_upsert(BOTH_REACH, "new_reach")),
     "touchpoint_persona_day_delete": ("", "trigger", TOUCHPOINT_PERSONA_DAY_DELETE),
     "journey_persona_rollup_rebuild": (
