@@ -1,14 +1,13 @@
 """A journey's stage figures per segment (docs/metrics.md, "Personas and channels"): per
 persona as of the evaluation time or per entry channel, read from the daily rollups (per
-persona, domain.metrics.daily_rollups; counted live from stage progress when many customers'
-persona was set after the evaluation time); in one snapshot."""
+persona, domain.metrics.daily_rollups); in one snapshot."""
 
 import uuid
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.metrics import daily_rollups, progress_counts
+from domain.metrics import daily_rollups
 from domain.metrics.evaluation import asked, evaluation
 from domain.metrics.figures import Breakdown, Grouped, Segment, stage_figures
 from domain.metrics.snapshot import snapshot
@@ -43,15 +42,11 @@ async def stage_breakdown(
             grouped = await rolled.figures(
                 rolled.channel, scope=rolled.channel_scope, with_percentiles=with_percentiles
             )
-        elif await daily_rollups.few_moved(
-            connection, workspace_id=workspace_id, as_of=found.as_of
-        ):
+        else:
             rolled = await daily_rollups.Reading.read(connection, found, by_persona=True)
             grouped = await rolled.figures(
                 rolled.persona, scope=rolled.persona_scope, with_percentiles=with_percentiles
             )
-        else:  # many customers had another persona at T: count them live
-            grouped = await progress_counts.figures(connection, found, group=by.value)
     grouped = {str(k) if isinstance(k, uuid.UUID) else k: v for k, v in grouped.items()}
     return [
         Segment(key, stage_figures(found.stages, rows))

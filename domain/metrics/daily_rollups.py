@@ -138,25 +138,6 @@ class Moved:
 
 NOBODY_MOVED = Moved([], [])
 
-# Past this many customers whose persona was set after the evaluation time, moving them costs
-# more than counting every progress row of the period live (domain.metrics.progress_counts).
-MOVED_MAX = 5000
-
-
-async def few_moved(
-    connection: asyncpg.Connection, *, workspace_id: uuid.UUID, as_of: datetime
-) -> bool:
-    """Whether few enough customers' persona was set after T for the persona rollups to pay
-    (counted no further than MOVED_MAX + 1)."""
-    count = await connection.fetchval(
-        "SELECT count(*) FROM (SELECT FROM customer WHERE workspace_id = $1 "
-        "AND persona_set_at > $2 LIMIT $3) c",
-        workspace_id,
-        as_of,
-        MOVED_MAX + 1,
-    )
-    return count <= MOVED_MAX
-
 
 @dataclass(frozen=True, slots=True)
 class Cells:

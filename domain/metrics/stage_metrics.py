@@ -4,10 +4,8 @@ touchpoint reach, optionally for one persona or entry channel. What GraphQL's
 `Journey.stageMetrics`, the journey summary and the weekly digest show.
 
 Read from the daily rollups (domain.metrics.daily_rollups; per persona for a persona filter),
-in one snapshot; a persona filter as of a time after which many customers' persona was set is
-counted live from stage progress instead (domain.metrics.progress_counts). A caller that shows
-no times to convert or no reach (a GraphQL query that does not select them) leaves them out,
-and their lookups are not made.
+in one snapshot. A caller that shows no times to convert or no reach (a GraphQL query that
+does not select them) leaves them out, and their lookups are not made.
 """
 
 import uuid
@@ -15,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.metrics import daily_rollups, progress_counts
+from domain.metrics import daily_rollups
 from domain.metrics.evaluation import Asked, asked, evaluation
 from domain.metrics.figures import Bucket, Grouped, StageMetrics, stage_figures
 from domain.metrics.periods import Granularity, bucket_of
@@ -71,22 +69,14 @@ async def read(
     """stage_metrics within a snapshot already open (domain.metrics.snapshot)."""
     found = await evaluation(reading, workspace_id=workspace_id, journey_id=journey_id, asked=asked)
     connection = await connection_of(reading)
+    rolled = await daily_rollups.Reading.read(connection, found)
+    totals = await rolled.figures(rolled.total, with_percentiles=with_percentiles)
     by_bucket: Grouped = {}
-    if found.filters.persona_id and not await daily_rollups.few_moved(
-        connection, workspace_id=workspace_id, as_of=found.as_of
-    ):  # many customers had another persona at T: count them live
-        totals = await progress_counts.figures(connection, found, group=None)
-        if by:
-            by_bucket = await progress_counts.figures(connection, found, group=f"bucket_{by.value}")
-        reach = await progress_counts.reach(connection, found) if with_reach else []
-    else:
-        rolled = await daily_rollups.Reading.read(connection, found)
-        totals = await rolled.figures(rolled.total, with_percentiles=with_percentiles)
-        if by:
-            by_bucket = await rolled.figures(
-                rolled.series(by), scope=rolled.series_scope(by), with_percentiles=with_percentiles
-            )
-        reach = await rolled.reach() if with_reach else []
+    if by:
+        by_bucket = await rolled.figures(
+            rolled.series(by), scope=rolled.series_scope(by), with_percentiles=with_percentiles
+        )
+    reach = await rolled.reach() if with_reach else []
     series = [
         Bucket(day, stage_figures(found.stages, by_bucket.get(day.isoformat(), {})))
         for day in _buckets(asked.start, asked.end, by)

@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime
 import pytest
 
 from domain.errors import ValidationError
-from domain.metrics import daily_rollups
 from domain.metrics.breakdown import stage_breakdown
 from domain.stage import service as stage_service
 from tests.support.factories import (
@@ -120,11 +119,7 @@ async def test_periods_are_cut_in_the_journeys_time_zone(session):
     ]
 
 
-@pytest.mark.parametrize("moved_max", [5000, 0], ids=["persona rollups", "live count"])
-async def test_the_persona_breakdown_uses_the_persona_as_of_the_evaluation_time(
-    session, shop, monkeypatch, moved_max
-):
-    monkeypatch.setattr(daily_rollups, "MOVED_MAX", moved_max)
+async def test_the_persona_breakdown_uses_the_persona_as_of_the_evaluation_time(session, shop):
     workspace, journey = shop
     busy = await make_persona(session, workspace, "Busy professional")
     await make_persona(session, workspace, "Budget shopper")
