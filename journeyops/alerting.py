@@ -1,17 +1,22 @@
 """The worker's alert evaluation: every enabled rule, each in a transaction of its own.
 
 A rule that fails (a bug, a lost connection) rolls back alone: its alerts and their outgoing
-messages are never half-written, and the other rules are still evaluated. The job is listed in
-`journeyops.jobs`, at the interval `JOURNEYOPS_ALERT_EVALUATION_EVERY` sets.
+messages are never half-written, and the other rules are still evaluated. The rules of one
+journey are evaluated together: their cohorts are read once, for all the stages they watch
+(domain.alert.evaluation.read_ahead); a journey whose cohorts cannot be read fails its rules.
+The job is listed in `journeyops.jobs`, at the interval `JOURNEYOPS_ALERT_EVALUATION_EVERY`
+sets.
 """
 
 import logging
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from domain.alert.evaluation import CohortSource, Outcome, evaluate_rule
+from domain.alert.evaluation import CohortSource, Outcome, evaluate_rule, read_ahead
 from domain.alert_rule import service as alert_rule_service
+from domain.alert_rule.models import AlertRule
 from domain.errors import NotFound
 from infrastructure import telemetry
 from infrastructure.runtime import Runtime
@@ -45,28 +50,59 @@ async def evaluate_all(
     at = at or datetime.now(UTC)
     async with runtime.transaction() as session:
         rules = await alert_rule_service.enabled_everywhere(session)
+    journeys: dict[tuple[uuid.UUID, uuid.UUID], list[AlertRule]] = defaultdict(list)
+    for rule in rules:
+        journeys[rule.workspace_id, rule.journey_id].append(rule)
     evaluation = Evaluation()
-    for workspace_id, rule_id in rules:
+    for journey_rules in journeys.values():
         try:
             async with runtime.transaction() as session:
-                try:
-                    rule = await alert_rule_service.get(
-                        session, workspace_id=workspace_id, rule_id=rule_id
-                    )
-                except NotFound:  # deleted since
-                    continue
-                outcomes = await evaluate_rule(
-                    session, rule=rule, at=at, cohorts=cohorts, apply=apply
-                )
+                source = await read_ahead(session, rules=journey_rules, at=at, cohorts=cohorts)
         except Exception:
-            log.exception("alert rule %s failed to evaluate; its changes were rolled back", rule_id)
-            evaluation.failed_rules.append(rule_id)
-            telemetry.ALERT_EVALUATIONS.labels("failed").inc()
+            log.exception(
+                "the cohorts of journey %s could not be read", journey_rules[0].journey_id
+            )
+            for rule in journey_rules:
+                _failed(evaluation, rule.id)
             continue
-        evaluation.outcomes += outcomes
-        for outcome in outcomes:
-            telemetry.ALERT_EVALUATIONS.labels(outcome.decision.step.value).inc()
+        for rule in journey_rules:
+            await _evaluate(runtime, evaluation, rule, at=at, cohorts=source, apply=apply)
     return evaluation
+
+
+async def _evaluate(
+    runtime: Runtime,
+    evaluation: Evaluation,
+    rule: AlertRule,
+    *,
+    at: datetime,
+    cohorts: CohortSource,
+    apply: bool,
+) -> None:
+    """One rule in a transaction of its own: rolled back and logged if it fails."""
+    try:
+        async with runtime.transaction() as session:
+            try:
+                current = await alert_rule_service.get(
+                    session, workspace_id=rule.workspace_id, rule_id=rule.id
+                )
+            except NotFound:  # deleted since
+                return
+            outcomes = await evaluate_rule(
+                session, rule=current, at=at, cohorts=cohorts, apply=apply
+            )
+    except Exception:
+        log.exception("alert rule %s failed to evaluate; its changes were rolled back", rule.id)
+        _failed(evaluation, rule.id)
+        return
+    evaluation.outcomes += outcomes
+    for outcome in outcomes:
+        telemetry.ALERT_EVALUATIONS.labels(outcome.decision.step.value).inc()
+
+
+def _failed(evaluation: Evaluation, rule_id: uuid.UUID) -> None:
+    evaluation.failed_rules.append(rule_id)
+    telemetry.ALERT_EVALUATIONS.labels("failed").inc()
 
 
 def evaluation_job(

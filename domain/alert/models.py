@@ -110,6 +110,9 @@ class Alert(WorkspaceScoped, Base):
     recovery_reason: Mapped[str | None] = mapped_column(Text)
     # The done action that resolved it, when a person resolved it by one.
     resolved_by_action_id: Mapped[uuid.UUID | None]
+    # Its rule's track record at its stage when it fired (domain.alert.track_record); None on
+    # alerts fired before it was kept.
+    track_record: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
     @property
     def baseline_rate(self) -> float:

@@ -14,10 +14,13 @@ DROP_DAY, BACK_DAY = date(2026, 3, 1), date(2026, 3, 20)
 def cohort_source(dropping_stage_id):
     """Stage metrics stand-in: 300 entrants a day at 50 %; one stage at 35 % for a while,
     the fall all among ad traffic."""
-    calls = []
+    calls = []  # (stage ids, days, alert window, as of) of each read
 
-    async def cohorts(session, *, workspace_id, journey_id, stage_id, days, alert_window, as_of):
-        calls.append((stage_id, days, alert_window, as_of))
+    async def cohorts(session, *, workspace_id, journey_id, stage_ids, days, alert_window, as_of):
+        calls.append((tuple(stage_ids), days, alert_window, as_of))
+        return {stage_id: _stage(stage_id, days) for stage_id in stage_ids}
+
+    def _stage(stage_id, days):
         result, day = [], days.first
         while day <= days.last:
             dropped = stage_id == dropping_stage_id and DROP_DAY <= day < BACK_DAY
