@@ -54,10 +54,10 @@ async def test_a_failing_rule_rolls_back_alone_and_the_others_fire_and_are_deliv
             bad = await _journey_with_rule(runtime, "C0BAD0001")
             source = cohort_source(good.id)
 
-            async def breaks_on_bad(session, *, stage_id, **kwargs):
-                if stage_id == bad.id:
+            async def breaks_on_bad(session, *, stage_ids, **kwargs):
+                if bad.id in stage_ids:
                     raise RuntimeError("metrics unavailable")
-                return await source(session, stage_id=stage_id, **kwargs)
+                return await source(session, stage_ids=stage_ids, **kwargs)
 
             evaluation = await evaluate_all(runtime, cohorts=breaks_on_bad, at=WHEN)
             outcomes = evaluation.outcomes
