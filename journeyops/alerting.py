@@ -2,10 +2,11 @@
 
 A rule that fails (a bug, a lost connection) rolls back alone: its alerts and their outgoing
 messages are never half-written, and the other rules are still evaluated. The rules of one
-journey are evaluated together: their cohorts are read once, for all the stages they watch
-(domain.alert.evaluation.read_ahead); a journey whose cohorts cannot be read fails its rules.
-The job is listed in `journeyops.jobs`, at the interval `JOURNEYOPS_ALERT_EVALUATION_EVERY`
-sets.
+journey are first judged together, read-only, in a constant number of statements
+(domain.alert.evaluation.judge_journey): those that hold everywhere are done, and only a rule
+with something to fire or resolve opens a transaction of its own. A journey that cannot be
+judged (its cohorts unreadable) fails its rules. The job is listed in `journeyops.jobs`, at
+the interval `JOURNEYOPS_ALERT_EVALUATION_EVERY` sets.
 """
 
 import logging
@@ -14,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from domain.alert.evaluation import CohortSource, Outcome, evaluate_rule, read_ahead
+from domain.alert.evaluation import CohortSource, Outcome, evaluate_rule, judge_journey
 from domain.alert_rule import service as alert_rule_service
 from domain.alert_rule.models import AlertRule
 from domain.errors import NotFound
@@ -57,16 +58,19 @@ async def evaluate_all(
     for journey_rules in journeys.values():
         try:
             async with runtime.transaction() as session:
-                source = await read_ahead(session, rules=journey_rules, at=at, cohorts=cohorts)
+                judged = await judge_journey(session, rules=journey_rules, at=at, cohorts=cohorts)
         except Exception:
-            log.exception(
-                "the cohorts of journey %s could not be read", journey_rules[0].journey_id
-            )
+            log.exception("journey %s could not be judged", journey_rules[0].journey_id)
             for rule in journey_rules:
                 _failed(evaluation, rule.id)
             continue
         for rule in journey_rules:
-            await _evaluate(runtime, evaluation, rule, at=at, cohorts=source, apply=apply)
+            if rule.id in judged.held:
+                _done(evaluation, judged.held[rule.id])
+            else:
+                await _evaluate(
+                    runtime, evaluation, rule, at=at, cohorts=judged.cohorts, apply=apply
+                )
     return evaluation
 
 
@@ -95,6 +99,10 @@ async def _evaluate(
         log.exception("alert rule %s failed to evaluate; its changes were rolled back", rule.id)
         _failed(evaluation, rule.id)
         return
+    _done(evaluation, outcomes)
+
+
+def _done(evaluation: Evaluation, outcomes: list[Outcome]) -> None:
     evaluation.outcomes += outcomes
     for outcome in outcomes:
         telemetry.ALERT_EVALUATIONS.labels(outcome.decision.step.value).inc()

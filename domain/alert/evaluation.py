@@ -48,10 +48,12 @@ class CohortSource(Protocol):
     Each cohort counts the customers whose first reach of the stage fell on that day (in the
     journey's time zone) and those of them who reached a later stage within `alert_window`
     of their entry: conversion as docs/metrics.md defines it ("Converted, dropped, pending"),
-    with W = `alert_window` (docs/alerts.md, "What is compared"). Its `segments` split the
-    same customers by `Segment("persona", persona name)` and by `Segment("channel", entry
-    channel)`, so the alert can name what drives a fall. All the stages come in one read, so
-    an evaluation costs the same few statements however many stages its rule watches.
+    with W = `alert_window` (docs/alerts.md, "What is compared"). With `segments`, each
+    cohort's `segments` split the same customers by `Segment("persona", persona name)` and by
+    `Segment("channel", entry channel)`, so the alert can name what drives a fall; only
+    evaluations that fire need them, and they cost more to read. All the stages come in one
+    read, so an evaluation costs the same few statements however many stages its rule
+    watches.
     """
 
     def __call__(
@@ -64,6 +66,7 @@ class CohortSource(Protocol):
         days: Days,
         alert_window: timedelta,
         as_of: datetime,
+        segments: bool = False,
     ) -> Awaitable[Mapping[uuid.UUID, Sequence[Cohort]]]: ...
 
 
@@ -87,9 +90,9 @@ async def evaluate_rule(
     """Decide for every stage the rule watches as of `at`; fire or resolve unless dry.
 
     A constant number of statements whatever the number of stages while nothing changes:
-    the cohorts of all the stages in one read, their alerts in one query. An alert that fires
-    carries its track record (domain.alert.track_record), from one more read of cohorts for
-    all the stages firing at once."""
+    the cohorts of all the stages in one read (totals only), their alerts in one query. Where
+    it fires, one more read of the stages firing splits their cohorts to name the driver, and
+    one reads the cohorts of their track record (domain.alert.track_record)."""
     journey = await journey_service.get(
         session, workspace_id=rule.workspace_id, journey_id=rule.journey_id
     )
@@ -99,9 +102,27 @@ async def evaluate_rule(
     series = await _judged_cohorts(
         session, rule=rule, stage_ids=stage_ids, policy=policy, at=at, cohorts=cohorts
     )
-    states = await alert_service.stage_states(session, rule=rule, stage_ids=stage_ids)
+    states = {
+        stage_id: state
+        for (_rule, stage_id), state in (
+            await alert_service.stage_states(
+                session, workspace_id=rule.workspace_id, rule_ids=[rule.id], stage_ids=stage_ids
+            )
+        ).items()
+    }
     decisions = {s: decide(series[s], states[s][1], policy, at=at) for s in stage_ids}
     firing = [s for s in stage_ids if decisions[s].step is Step.FIRE]
+    if firing:  # the same decision again, now with the split that names the driver
+        split = await _judged_cohorts(
+            session,
+            rule=rule,
+            stage_ids=firing,
+            policy=policy,
+            at=at,
+            cohorts=cohorts,
+            segments=True,
+        )
+        decisions |= {s: decide(split[s], states[s][1], policy, at=at) for s in firing}
     records = (
         await _track_records(
             session, rule=rule, policy=policy, at=at, cohorts=cohorts, stage_ids=firing
@@ -149,6 +170,7 @@ async def _judged_cohorts(
     policy: Policy,
     at: datetime,
     cohorts: CohortSource,
+    segments: bool = False,
 ) -> Mapping[uuid.UUID, Sequence[Cohort]]:
     """The stages' cohorts of the baseline and recent windows an evaluation as of `at` judges."""
     return await cohorts(
@@ -159,6 +181,7 @@ async def _judged_cohorts(
         days=_judged_days(policy, at),
         alert_window=policy.alert_window,
         as_of=at,
+        segments=segments,
     )
 
 
@@ -191,23 +214,35 @@ async def _track_records(
     return {s: track_record(history[s], policy, at=at, past=past[s]) for s in stage_ids}
 
 
-async def read_ahead(
+@dataclass(frozen=True)
+class JourneyJudged:
+    """The rules of one journey judged together, read-only (see `judge_journey`)."""
+
+    held: Mapping[uuid.UUID, list[Outcome]]  # of each rule holding at every stage it watches
+    to_act_on: list[AlertRule]  # rules with a stage to fire or resolve, in the order given
+    cohorts: CohortSource  # answers their evaluations from the cohorts already read
+
+
+async def judge_journey(
     session: AsyncSession, *, rules: Sequence[AlertRule], at: datetime, cohorts: CohortSource
-) -> CohortSource:
-    """For rules of one journey evaluated together as of `at`: the cohorts they judge, read
-    once for every stage any of them watches (one read per distinct alert window and days,
-    usually one), and a source that answers their evaluations from these, anything else
-    from `cohorts`. A journey's rules then cost one read of cohorts, not one per rule."""
-    journey_id = rules[0].journey_id
-    workspace_id = rules[0].workspace_id
+) -> JourneyJudged:
+    """Decide, writing nothing, for every stage each of `rules` (all of one journey) watches
+    as of `at`, in a constant number of statements: the journey and its stages, the cohorts
+    of every stage any rule watches in one read (one per distinct alert window and days,
+    usually one), the latest alerts of every rule and stage in one query.
+
+    A rule that holds everywhere is done (holding writes nothing). One with a stage to fire
+    or resolve is then evaluated by `evaluate_rule` in a transaction of its own, which
+    decides again on its alerts as they are by then, from the same cohorts."""
+    workspace_id, journey_id = rules[0].workspace_id, rules[0].journey_id
     journey = await journey_service.get(session, workspace_id=workspace_id, journey_id=journey_id)
     stages = await stage_service.list_for_journey(
         session, workspace_id=workspace_id, journey_id=journey_id
     )
+    policies = {rule.id: rule_service.policy(rule, journey) for rule in rules}
     wanted: dict[tuple[Days, timedelta], set[uuid.UUID]] = defaultdict(set)
     for rule in rules:
-        policy = rule_service.policy(rule, journey)
-        key = (_judged_days(policy, at), policy.alert_window)
+        key = (_judged_days(policies[rule.id], at), policies[rule.id].alert_window)
         wanted[key].update(s.id for s in rule_service.watched(stages, stage_id=rule.stage_id))
     read = {
         (days, window): await cohorts(
@@ -221,6 +256,43 @@ async def read_ahead(
         )
         for (days, window), stage_ids in wanted.items()
     }
+    states = await alert_service.stage_states(
+        session,
+        workspace_id=workspace_id,
+        rule_ids=[rule.id for rule in rules],
+        stage_ids=[stage.id for stage in stages],
+    )
+    held, to_act_on = {}, []
+    for rule in rules:
+        policy = policies[rule.id]
+        series = read[_judged_days(policy, at), policy.alert_window]
+        outcomes = [
+            Outcome(
+                rule.id,
+                stage.id,
+                stage.name,
+                decide(series[stage.id], states[rule.id, stage.id][1], policy, at=at),
+                None,
+            )
+            for stage in rule_service.watched(stages, stage_id=rule.stage_id)
+        ]
+        if all(outcome.decision.step is Step.HOLD for outcome in outcomes):
+            held[rule.id] = outcomes
+        else:
+            to_act_on.append(rule)
+    return JourneyJudged(held, to_act_on, _answering_from(read, at=at, cohorts=cohorts))
+
+
+def _answering_from(
+    read: Mapping[tuple[Days, timedelta], Mapping[uuid.UUID, Sequence[Cohort]]],
+    *,
+    at: datetime,
+    cohorts: CohortSource,
+) -> CohortSource:
+    """A source answering from the cohorts `read` as of `at`, anything else from `cohorts`,
+    once: two rules firing at one stage (its own rule and the all-stages one) share the reads
+    of its driver and track record."""
+    asked: dict[tuple, Mapping[uuid.UUID, Sequence[Cohort]]] = {}
 
     async def answer(
         session: AsyncSession,
@@ -231,19 +303,24 @@ async def read_ahead(
         days: Days,
         alert_window: timedelta,
         as_of: datetime,
+        segments: bool = False,
     ) -> Mapping[uuid.UUID, Sequence[Cohort]]:
-        known = read.get((days, alert_window), {}) if as_of == at else {}
+        known = read.get((days, alert_window), {}) if as_of == at and not segments else {}
         if all(stage_id in known for stage_id in stage_ids):
             return {stage_id: known[stage_id] for stage_id in stage_ids}
-        return await cohorts(
-            session,
-            workspace_id=workspace_id,
-            journey_id=journey_id,
-            stage_ids=stage_ids,
-            days=days,
-            alert_window=alert_window,
-            as_of=as_of,
-        )
+        key = (journey_id, tuple(stage_ids), days, alert_window, as_of, segments)
+        if key not in asked:
+            asked[key] = await cohorts(
+                session,
+                workspace_id=workspace_id,
+                journey_id=journey_id,
+                stage_ids=stage_ids,
+                days=days,
+                alert_window=alert_window,
+                as_of=as_of,
+                segments=segments,
+            )
+        return asked[key]
 
     return answer
 
@@ -349,6 +426,7 @@ async def backtest(
         days=cohort_days(policy, times),
         alert_window=policy.alert_window,
         as_of=times[-1],
+        segments=True,  # each fire names its driver
     )
     events = [
         BacktestEvent(stage.id, stage.name, e.at, e.decision)

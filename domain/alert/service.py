@@ -165,25 +165,29 @@ async def activity_for_alerts(
 
 
 async def stage_states(
-    session: AsyncSession, *, rule: AlertRule, stage_ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, tuple[Alert | None, StageState]]:
-    """For each stage, the rule's latest alert there and what it means for the next decision;
-    one query for all the stages."""
-    ids = list(stage_ids)
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    rule_ids: Iterable[uuid.UUID],
+    stage_ids: Iterable[uuid.UUID],
+) -> dict[tuple[uuid.UUID, uuid.UUID], tuple[Alert | None, StageState]]:
+    """For each rule and stage, the rule's latest alert there and what it means for the next
+    decision; one query for all of them."""
+    rules, stages = list(rule_ids), list(stage_ids)
     latest = {
-        alert.stage_id: alert
+        (alert.rule_id, alert.stage_id): alert
         for alert in await session.scalars(
             select(Alert)
             .where(
-                Alert.workspace_id == rule.workspace_id,
-                Alert.rule_id == rule.id,
-                Alert.stage_id.in_(ids),
+                Alert.workspace_id == workspace_id,
+                Alert.rule_id.in_(rules),
+                Alert.stage_id.in_(stages),
             )
-            .ext(distinct_on(Alert.stage_id))
-            .order_by(Alert.stage_id, Alert.fired_at.desc())
+            .ext(distinct_on(Alert.rule_id, Alert.stage_id))
+            .order_by(Alert.rule_id, Alert.stage_id, Alert.fired_at.desc())
         )
     }
-    return {stage_id: _state(latest.get(stage_id)) for stage_id in ids}
+    return {(r, s): _state(latest.get((r, s))) for r in rules for s in stages}
 
 
 def _state(latest: Alert | None) -> tuple[Alert | None, StageState]:

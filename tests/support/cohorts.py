@@ -16,11 +16,13 @@ def cohort_source(dropping_stage_id, falls=((DROP_DAY, BACK_DAY),)):
     `falls` (from, until: half-open), the fall all among ad traffic."""
     calls = []  # (stage ids, days, alert window, as of) of each read
 
-    async def cohorts(session, *, workspace_id, journey_id, stage_ids, days, alert_window, as_of):
+    async def cohorts(
+        session, *, workspace_id, journey_id, stage_ids, days, alert_window, as_of, segments=False
+    ):
         calls.append((tuple(stage_ids), days, alert_window, as_of))
-        return {stage_id: _stage(stage_id, days) for stage_id in stage_ids}
+        return {stage_id: _stage(stage_id, days, segments) for stage_id in stage_ids}
 
-    def _stage(stage_id, days):
+    def _stage(stage_id, days, segments):
         result, day = [], days.first
         while day <= days.last:
             dropped = stage_id == dropping_stage_id and any(a <= day < b for a, b in falls)
@@ -33,7 +35,9 @@ def cohort_source(dropping_stage_id, falls=((DROP_DAY, BACK_DAY),)):
                     {
                         Segment("channel", "web"): _p(150, 75),
                         Segment("channel", "ad"): _p(150, ad_converted),
-                    },
+                    }
+                    if segments
+                    else {},
                 )
             )
             day += timedelta(days=1)

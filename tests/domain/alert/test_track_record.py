@@ -61,9 +61,10 @@ async def test_an_alert_carries_the_backtest_of_its_rule_over_the_90_days_before
         (at(date(2026, 3, 10)), Step.FIRE),
         (at(date(2026, 3, 30)), Step.RESOLVE),
     ]
-    # One read for the evaluation, one of the 120 days the 90 replayed evaluations judge (not
-    # one per replayed day).
-    assert [(len(days), stages) for stages, days, _window, _at in source.calls[:2]] == [
+    # One read for the evaluation, one for the driver of the stage firing, and one of the 120
+    # days the 90 replayed evaluations judge (not one per replayed day).
+    assert [(len(days), stages) for stages, days, _window, _at in source.calls[:3]] == [
+        (31, (cart.id,)),
         (31, (cart.id,)),
         (120, (cart.id,)),
     ]
@@ -132,8 +133,8 @@ async def test_a_dry_run_computes_no_track_record(session):
     cart, rule = await _cart_rule(session)
     source = cohort_source(cart.id, falls=FALLS)
     [outcome] = await evaluate_rule(session, rule=rule, at=FIRES, cohorts=source, apply=False)
-    assert outcome.decision.step is Step.FIRE
-    assert len(source.calls) == 1
+    assert outcome.decision.step is Step.FIRE and outcome.decision.evaluation.driver is not None
+    assert len(source.calls) == 2  # the evaluation's and the driver's; no backtest
 
 
 def test_a_track_record_survives_its_json():

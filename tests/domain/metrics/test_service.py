@@ -214,6 +214,7 @@ async def test_daily_cohorts_for_alerts_count_conversions_within_the_alert_windo
         days=Days(date(2026, 11, 1), date(2026, 11, 3)),
         alert_window=timedelta(hours=6),
         as_of=datetime(2026, 11, 10, tzinfo=UTC),
+        segments=True,
     )
     cohorts = read[look.id]
     assert [(c.day.day, c.entered, c.converted) for c in cohorts] == [
@@ -225,6 +226,19 @@ async def test_daily_cohorts_for_alerts_count_conversions_within_the_alert_windo
     assert [(c.day.day, c.entered) for c in read[cart.id]] == [(1, 0), (2, 1), (3, 1)]
     assert cohorts[1].segments[Segment("channel", "ad")].converted == 1
     assert cohorts[1].segments[Segment("channel", "web")].converted == 0
+    totals = await daily_cohorts(
+        session,
+        workspace_id=workspace.id,
+        journey_id=journey.id,
+        stage_ids=[look.id],
+        days=Days(date(2026, 11, 1), date(2026, 11, 3)),
+        alert_window=timedelta(hours=6),
+        as_of=datetime(2026, 11, 10, tzinfo=UTC),
+    )
+    # Without the split (what evaluations read first): the same totals, no segments.
+    assert [(c.entered, c.converted, c.segments) for c in totals[look.id]] == [
+        (c.entered, c.converted, {}) for c in cohorts
+    ]
 
 
 async def test_touchpoint_edits_recompute_past_metrics(session, shop):
