@@ -53,6 +53,8 @@ from infrastructure.runtime import Runtime
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "journeyops_notification"
+# Notifications that carry their own text rather than being rendered from their cause.
+TEXT_KINDS = frozenset({NotificationKind.REPLY, NotificationKind.DIRECT})
 # Errors after which sending the same message again cannot succeed.
 REFUSALS = frozenset(
     {
@@ -65,6 +67,9 @@ REFUSALS = frozenset(
         "message_not_found",
         "cant_update_message",
         "restricted_action",
+        "user_not_found",  # a direct message to someone who left
+        "user_disabled",
+        "cannot_dm_bot",
     }
 )
 
@@ -206,6 +211,13 @@ class SlackSender:
         client = await self._client(workspace_id, idempotent=True)
         await self._call(client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks))
 
+    async def open_direct(self, workspace_id: uuid.UUID, *, user: str) -> str:
+        """The id of the direct-message conversation with `user` (opened if need be), where
+        a direct message is posted and later looked for."""
+        client = await self._client(workspace_id, idempotent=True)
+        response = await self._call(client.conversations_open(users=user))
+        return response["channel"]["id"]
+
     async def find_posted(
         self,
         workspace_id: uuid.UUID,
@@ -334,6 +346,9 @@ class Dispatcher:
             parent_ts = await notification_service.parent_ts(session, notification)
             text, blocks = await self._content(session, notification)
         sender, workspace_id = self.sender, notification.workspace_id
+        channel = notification.channel_id
+        if notification.kind is NotificationKind.DIRECT:
+            channel = await sender.open_direct(workspace_id, user=channel)
         if notification.kind is NotificationKind.UPDATE:
             assert parent_ts is not None  # updates are due only once their post is sent
             await sender.update(
@@ -347,7 +362,7 @@ class Dispatcher:
         if notification.attempts > 1:  # an earlier attempt may have arrived
             found = await sender.find_posted(
                 workspace_id,
-                channel=notification.channel_id,
+                channel=channel,
                 notification_id=notification.id,
                 since=(notification.created_at - self.settings.history_slack).timestamp(),
                 thread_ts=parent_ts,
@@ -356,7 +371,7 @@ class Dispatcher:
                 return found
         return await sender.post(
             workspace_id,
-            channel=notification.channel_id,
+            channel=channel,
             text=text,
             blocks=blocks,
             notification_id=notification.id,
@@ -366,14 +381,14 @@ class Dispatcher:
     async def _content(
         self, session, notification: Notification
     ) -> tuple[str, list[dict[str, Any]] | None]:
-        """An alert's message as the alert stands now; replies carry their own text, digests
-        the blocks they were written with."""
+        """An alert's message as the alert stands now; replies and direct messages carry
+        their own text, digests the blocks they were written with."""
         if notification.kind is NotificationKind.DIGEST:
             blocks = await digest_service.blocks_of(
                 session, workspace_id=notification.workspace_id, notification_id=notification.id
             )
             return notification.text, blocks
-        if notification.kind is NotificationKind.REPLY or notification.alert_id is None:
+        if notification.kind in TEXT_KINDS or notification.alert_id is None:
             return notification.text, None
         workspace_id = notification.workspace_id
         alert = await alert_service.get(

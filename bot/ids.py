@@ -17,6 +17,7 @@ class ActionId(StrEnum):
     SENTIMENT = "log_sentiment"
     TEXT = "log_text"
     TEAM = "log_team"
+    PERSONA = "log_persona"
 
 
 class CallbackId(StrEnum):
@@ -35,3 +36,4 @@ class BlockId(StrEnum):
     SENTIMENT = "sentiment"
     TEXT = "text"
     TEAM = "team"
+    PERSONA = "persona"

@@ -1,7 +1,7 @@
 """alert track record: the rule's backtest and past alerts at the stage, kept when it fires
 
 Revision ID: 0015
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-07 08:00:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0015"
-down_revision: str | Sequence[str] | None = "0014"
+down_revision: str | Sequence[str] | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

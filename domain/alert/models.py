@@ -30,6 +30,13 @@ class AlertAction(StrEnum):
     MUTED = "muted"
     RESOLVED = "resolved"
     AUTO_RESOLVED = "auto_resolved"
+    REOPENED = "reopened"  # resolved by hand, but the cohorts since showed it still down
+
+
+# Resolved by hand and not yet checked since (domain.alert.proof).
+PROOF_DUE = (
+    "resolution = 'by_hand' AND (proof_checked_at IS NULL OR proof_checked_at < resolved_at)"
+)
 
 
 class Alert(WorkspaceScoped, Base):
@@ -70,6 +77,12 @@ class Alert(WorkspaceScoped, Base):
         ),
         Index("ix_alert_journey_fired", "workspace_id", "journey_id", "fired_at"),
         Index("ix_alert_rule_stage_fired", "workspace_id", "rule_id", "stage_id", "fired_at"),
+        # The worker's question: which alerts resolved by hand still wait for their proof?
+        Index(
+            "ix_alert_proof_due",
+            "resolved_at",
+            postgresql_where=text(PROOF_DUE),
+        ),
     )
 
     rule_id: Mapped[uuid.UUID]
@@ -113,6 +126,10 @@ class Alert(WorkspaceScoped, Base):
     # Its rule's track record at its stage when it fired (domain.alert.track_record); None on
     # alerts fired before it was kept.
     track_record: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # After a resolution by hand: the cohorts since against the baseline it fired on
+    # (domain.alert.proof), and when that was last settled.
+    proof: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    proof_checked_at: Mapped[datetime | None]
 
     @property
     def baseline_rate(self) -> float:

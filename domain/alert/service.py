@@ -507,3 +507,28 @@ async def resolve_recovered(
         text=f":white_check_mark: Resolved itself. {reason}",
     )
     return alert
+
+
+async def reopen(session: AsyncSession, *, alert: Alert, reason: str) -> Alert:
+    """A person resolved the alert but the stage is still down (domain.alert.proof): open it
+    again, log why, update its messages and say why in their threads. The caller holds the
+    alert's row lock and has checked that no newer alert of its rule is open at the stage."""
+    alert.status, alert.resolution = AlertStatus.OPEN, None
+    alert.resolved_at = alert.resolved_by = alert.resolved_by_action_id = None
+    await _changed(session, alert, AlertAction.REOPENED, None, None, reason)
+    await notification_service.reply_to_alert(
+        session, workspace_id=alert.workspace_id, alert_id=alert.id, text=reason
+    )
+    return alert
+
+
+async def unresolved_at_stage(session: AsyncSession, *, alert: Alert) -> Alert | None:
+    """The unresolved alert of `alert`'s rule at its stage, if there is one."""
+    return await session.scalar(
+        select(Alert).where(
+            Alert.workspace_id == alert.workspace_id,
+            Alert.rule_id == alert.rule_id,
+            Alert.stage_id == alert.stage_id,
+            Alert.status != AlertStatus.RESOLVED,
+        )
+    )

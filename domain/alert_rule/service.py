@@ -82,6 +82,41 @@ def policy(rule: AlertRule, journey: Journey) -> Policy:
     )
 
 
+async def policy_for_stage(
+    session: AsyncSession, *, journey: Journey, stage_id: uuid.UUID
+) -> Policy:
+    """The settings a stage is judged with outside an alert (an action's outcome): those of
+    the rule on the stage, else of the journey's rule on all stages, else the defaults."""
+    rules = {
+        rule.stage_id: rule
+        for rule in await session.scalars(
+            select(AlertRule).where(
+                AlertRule.workspace_id == journey.workspace_id,
+                AlertRule.journey_id == journey.id,
+                (AlertRule.stage_id == stage_id) | AlertRule.stage_id.is_(None),
+            )
+        )
+    }
+    rule = rules.get(stage_id) or rules.get(None) or _default_rule(journey)
+    return policy(rule, journey)
+
+
+def _default_rule(journey: Journey) -> AlertRule:
+    """An unsaved rule with every default (column defaults apply only on insert)."""
+    return AlertRule(
+        workspace_id=journey.workspace_id,
+        journey_id=journey.id,
+        stage_id=None,
+        baseline_days=DEFAULT_BASELINE_DAYS,
+        recent_days=DEFAULT_RECENT_DAYS,
+        alert_window_hours=None,
+        min_change_points=DEFAULT_MIN_CHANGE_POINTS,
+        alpha=DEFAULT_ALPHA,
+        min_sample=DEFAULT_MIN_SAMPLE,
+        cooldown_hours=None,
+    )
+
+
 async def get(session: AsyncSession, *, workspace_id: uuid.UUID, rule_id: uuid.UUID) -> AlertRule:
     return await get_in_workspace(
         session,

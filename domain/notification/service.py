@@ -309,3 +309,69 @@ async def give_up(session: AsyncSession, notification: Notification, *, error: s
         .values(status=NotificationStatus.FAILED, claimed_until=None, last_error=error[:ERROR_MAX])
         .execution_options(synchronize_session=False)
     )
+
+
+async def action_posts(
+    session: AsyncSession, *, workspace_id: uuid.UUID, action_id: uuid.UUID
+) -> list[Notification]:
+    """The action's own messages (one per channel it was posted to), not those that failed."""
+    return list(
+        await session.scalars(
+            select(Notification)
+            .where(
+                Notification.workspace_id == workspace_id,
+                Notification.action_id == action_id,
+                Notification.kind == NotificationKind.POST,
+                Notification.status != NotificationStatus.FAILED,
+            )
+            .order_by(Notification.created_at, Notification.id)
+        )
+    )
+
+
+async def reply_to_action(
+    session: AsyncSession, *, workspace_id: uuid.UUID, action_id: uuid.UUID, text: str
+) -> None:
+    """Queue a note in the thread of the action's message in every channel it went to."""
+    for post in await action_posts(session, workspace_id=workspace_id, action_id=action_id):
+        reply = _child(post, NotificationKind.REPLY, text)
+        reply.action_id = action_id
+        session.add(reply)
+    await session.flush()
+
+
+async def post_text(
+    session: AsyncSession, *, workspace_id: uuid.UUID, channel_id: str, text: str
+) -> None:
+    """Queue a message of its own (not rendered from an alert or an action) to a channel."""
+    session.add(_message(workspace_id, channel_id, NotificationKind.POST, text))
+    await session.flush()
+
+
+async def direct(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    user_id: str,
+    text: str,
+    action_id: uuid.UUID | None = None,
+) -> None:
+    """Queue a direct message to one person (a Slack user id), about an action if given."""
+    message = _message(workspace_id, user_id, NotificationKind.DIRECT, text)
+    message.action_id = action_id
+    session.add(message)
+    await session.flush()
+
+
+def _message(
+    workspace_id: uuid.UUID, channel_id: str, kind: NotificationKind, text: str
+) -> Notification:
+    return Notification(
+        workspace_id=workspace_id,
+        channel_id=channel_id,
+        kind=kind,
+        text=text,
+        status=NotificationStatus.PENDING,
+        attempts=0,
+        created_at=func.clock_timestamp(),
+    )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -9,6 +10,7 @@ from strawberry import relay
 from domain.action.models import Action as ActionRow
 from graphql_api.context import Info
 from graphql_api.types.enums import ActionStatus
+from graphql_api.types.outcome import ActionOutcome
 from graphql_api.types.relations import JourneyRef, ObservationRef, StageRef, loaded
 from graphql_api.types.team import Team
 
@@ -25,6 +27,8 @@ class Action(relay.Node):
     journey_id: strawberry.Private[uuid.UUID]
     stage_id: strawberry.Private[uuid.UUID | None]
     owner_team_id: strawberry.Private[uuid.UUID | None]
+    stored_outcome: strawberry.Private[dict[str, Any] | None]
+    outcome_measured_at: strawberry.Private[datetime | None]
 
     journey: JourneyRef = loaded("journey", "journey_id")
     stage: StageRef | None = loaded("stage", "stage_id")
@@ -41,7 +45,16 @@ class Action(relay.Node):
             journey_id=row.journey_id,
             stage_id=row.stage_id,
             owner_team_id=row.owner_team_id,
+            stored_outcome=row.outcome,
+            outcome_measured_at=row.outcome_measured_at,
         )
+
+    @strawberry.field(
+        description="The measured effect on its stage's conversion, once it is done and "
+        "enough customers entered after it; null until then."
+    )
+    def outcome(self) -> ActionOutcome | None:
+        return ActionOutcome.of(self.stored_outcome, self.outcome_measured_at)
 
     @strawberry.field(description="The observations this action addresses.")
     async def observations(self, info: Info) -> list[ObservationRef]:

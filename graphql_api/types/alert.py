@@ -23,6 +23,7 @@ from graphql_api.types.enums import (
     Emotion,
     ObservationKind,
 )
+from graphql_api.types.outcome import AlertProof
 from graphql_api.types.relations import JourneyRef, ObservationRef, StageRef, loaded
 
 
@@ -241,6 +242,10 @@ class Alert(relay.Node):
         description="Its rule's track record at its stage when it fired; null on alerts fired "
         "before track records were kept."
     )
+    proof: AlertProof | None = strawberry.field(
+        description="Once a person resolved it and enough customers entered since: whether "
+        "conversion is back to the baseline it fired on (it is reopened if not)."
+    )
     rule_id: strawberry.Private[uuid.UUID]
     journey_id: strawberry.Private[uuid.UUID]
     stage_id: strawberry.Private[uuid.UUID]
@@ -287,6 +292,7 @@ class Alert(relay.Node):
             resolution=row.resolution,
             recovery_reason=row.recovery_reason,
             track_record=AlertTrackRecord.of(row.track_record),
+            proof=AlertProof.of(row.proof),
             rule_id=row.rule_id,
             journey_id=row.journey_id,
             stage_id=row.stage_id,

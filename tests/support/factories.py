@@ -268,3 +268,51 @@ async def make_map_link(
         now=now or datetime.now(UTC),
     )
     return issued.secret
+
+
+async def make_done_action(
+    session: AsyncSession,
+    stage: Stage,
+    *,
+    done_at: datetime,
+    title: str = "Show shipping on the product page",
+    team: Team | None = None,
+    observations=(),
+):
+    """An action on `stage`, marked done at `done_at` (as the Done button would leave it)."""
+    from domain.action import service as action_service
+    from domain.vocabulary import ActionStatus
+
+    action = await action_service.create(
+        session,
+        workspace_id=stage.workspace_id,
+        journey_id=stage.journey_id,
+        title=title,
+        stage_id=stage.id,
+        owner_team_id=team.id if team else None,
+        observation_ids=[o.id for o in observations],
+    )
+    action.status, action.done_at, action.status_changed_at = ActionStatus.DONE, done_at, done_at
+    await session.flush()
+    return action
+
+
+async def make_action_post(
+    session: AsyncSession, action, channel: str, ts: str = "1700000000.000100"
+):
+    """The action's message in `channel`, as delivered (sent, with its Slack `ts`)."""
+    from domain.notification.models import Notification, NotificationKind, NotificationStatus
+
+    post = Notification(
+        workspace_id=action.workspace_id,
+        action_id=action.id,
+        channel_id=channel,
+        kind=NotificationKind.POST,
+        status=NotificationStatus.SENT,
+        attempts=1,
+        slack_ts=ts,
+        sent_at=datetime.now(UTC),
+    )
+    session.add(post)
+    await session.flush()
+    return post
