@@ -155,6 +155,7 @@ def _past(past: PastAlerts) -> str:
         (past.recovered, "recovered by itself"),
         (past.unresolved, "unresolved"),
         (past.muted, "muted at some point"),
+        (past.reopened, "reopened after a resolution"),
     ]
     return "past alerts here: " + ", ".join(f"{n} {what}" for n, what in counts if n)
 

@@ -206,17 +206,21 @@ async def past_alerts(
     session: AsyncSession, *, rule: AlertRule, stage_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, PastAlerts]:
     """How the rule's alerts at each stage ended so far, one query for all the stages: muted
-    at some point means a mute logged in the activity (or one still set)."""
+    at some point means a mute logged in the activity (or one still set); reopened, that the
+    check after a resolution by hand found the stage still down (domain.alert.proof)."""
     ids = list(stage_ids)
-    was_muted = (
-        select(AlertActivity.alert_id)
-        .where(
-            AlertActivity.workspace_id == Alert.workspace_id,
-            AlertActivity.alert_id == Alert.id,
-            AlertActivity.action == AlertAction.MUTED,
+
+    def logged(action: AlertAction):
+        return (
+            select(AlertActivity.alert_id)
+            .where(
+                AlertActivity.workspace_id == Alert.workspace_id,
+                AlertActivity.alert_id == Alert.id,
+                AlertActivity.action == action,
+            )
+            .exists()
         )
-        .exists()
-    )
+
     resolved = Alert.status == AlertStatus.RESOLVED
     rows = await session.execute(
         select(
@@ -233,7 +237,8 @@ async def past_alerts(
                 Alert.resolved_by_action_id.is_not(None),
             ),
             func.count().filter(Alert.status != AlertStatus.RESOLVED),
-            func.count().filter(or_(Alert.muted_until.is_not(None), was_muted)),
+            func.count().filter(or_(Alert.muted_until.is_not(None), logged(AlertAction.MUTED))),
+            func.count().filter(logged(AlertAction.REOPENED)),
         )
         .where(
             Alert.workspace_id == rule.workspace_id,

@@ -7,7 +7,7 @@ Two parts (docs/alerts.md, "The track record"):
   each of those alerts ended (recovered by itself, after how long, or still open at the end);
 - the **past alerts** of this rule at this stage, once there are some: how each ended
   (recovered by itself, resolved by a person, resolved by an action, still unresolved) and
-  how many were muted at some point.
+  how many were muted, or reopened after a resolution by hand, at some point.
 
 Stored as JSON on the alert when it fires, so the message and the API show what was known
 then, without replaying anything when a message is rendered. The replay is pure; the cohorts
@@ -67,13 +67,15 @@ class ReplayedAlert:
 
 @dataclass(frozen=True)
 class PastAlerts:
-    """How the rule's earlier alerts at the stage ended; `muted` overlaps the others."""
+    """How the rule's earlier alerts at the stage ended; `muted` and `reopened` (resolved by
+    hand, then found still down) overlap the others."""
 
     recovered: int = 0
     resolved_by_person: int = 0
     resolved_by_action: int = 0
     unresolved: int = 0
     muted: int = 0
+    reopened: int = 0
 
     @property
     def total(self) -> int:

@@ -142,6 +142,9 @@ class PastAlertCounts:
     resolved_by_action: int = strawberry.field(description="Resolved by a done action.")
     unresolved: int = strawberry.field(description="Open or acknowledged when this one fired.")
     muted: int = strawberry.field(description="Muted at some point (also counted above).")
+    reopened: int = strawberry.field(
+        description="Resolved by hand, then reopened as still down (also counted above)."
+    )
 
 
 @strawberry.type(
@@ -193,6 +196,7 @@ class AlertTrackRecord:
                 resolved_by_action=past.resolved_by_action,
                 unresolved=past.unresolved,
                 muted=past.muted,
+                reopened=past.reopened,
             ),
         )
 

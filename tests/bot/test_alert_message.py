@@ -157,6 +157,7 @@ def test_alerts_fired_before_track_records_show_none():
 
 def test_the_track_record_line_is_escaped():
     # Only figures today; escaped anyway, so nothing in it can ever ping a channel.
-    with_past = _record([], PastAlerts(resolved_by_action=1))
+    with_past = _record([], PastAlerts(resolved_by_action=1, reopened=1))
     line = track_record_line(_alert(track_record=with_past))
-    assert line == escape(line) and "1 resolved by an action" in line
+    assert line == escape(line)
+    assert line.endswith("1 resolved by an action, 1 reopened after a resolution")

@@ -91,6 +91,10 @@ async def _ended(session, rule, cart, day: int, how: str, *, muted: bool = False
         await alert_service.mute(session, **ids, **ME, hours=1, now=alert.fired_at)
     if how == "person":
         await alert_service.resolve(session, **ids, **ME)
+    elif how == "reopened, then person":
+        await alert_service.resolve(session, **ids, **ME)
+        await alert_service.reopen(session, alert=alert, reason="Still down.")
+        await alert_service.resolve(session, **ids, **ME)
     elif how == "action":
         await alert_service.resolve(session, **ids, **ME)
         action = await action_service.create(
@@ -116,6 +120,7 @@ async def test_past_alerts_of_the_rule_at_the_stage_are_counted_by_how_they_ende
     await _ended(session, rule, cart, 9, "person")
     await _ended(session, rule, cart, 16, "recovered")
     await _ended(session, rule, cart, 23, "action", muted=True)
+    await _ended(session, rule, cart, 27, "reopened, then person")
     other_rule = await _all_stages_rule(session, rule)
     await make_alert(session, other_rule, cart, at=datetime(2026, 1, 30, tzinfo=UTC))
 
@@ -125,7 +130,7 @@ async def test_past_alerts_of_the_rule_at_the_stage_are_counted_by_how_they_ende
 
     record = TrackRecord.from_json(outcome.alert.track_record)
     assert record.past == PastAlerts(
-        recovered=1, resolved_by_person=2, resolved_by_action=1, unresolved=0, muted=2
+        recovered=1, resolved_by_person=3, resolved_by_action=1, unresolved=0, muted=2, reopened=1
     )
 
 
