@@ -5,10 +5,11 @@ messages are never half-written, and the other rules are still evaluated. The ru
 journey are first judged together, read-only, in a constant number of statements
 (domain.alert.evaluation.judge_journey): those that hold everywhere are done, and only a rule
 with something to fire or resolve opens a transaction of its own. A journey that cannot be
-judged (its cohorts unreadable) fails its rules. The job is listed in `journeyops.jobs`, at
-the interval `JOURNEYOPS_ALERT_EVALUATION_EVERY` sets.
+judged (its cohorts unreadable) fails its rules. Journeys are evaluated a few at once. The job
+is listed in `journeyops.jobs`, at the interval `JOURNEYOPS_ALERT_EVALUATION_EVERY` sets.
 """
 
+import asyncio
 import logging
 import uuid
 from collections import defaultdict
@@ -24,6 +25,10 @@ from infrastructure.runtime import Runtime
 from journeyops.worker import Job
 
 log = logging.getLogger(__name__)
+
+# Journeys evaluated at once: their reads overlap on the database's cores and disk, within
+# the pools (each takes a connection of the main pool and one of the readers').
+JOURNEYS_AT_ONCE = 4
 
 
 @dataclass
@@ -54,24 +59,47 @@ async def evaluate_all(
     journeys: dict[tuple[uuid.UUID, uuid.UUID], list[AlertRule]] = defaultdict(list)
     for rule in rules:
         journeys[rule.workspace_id, rule.journey_id].append(rule)
+    gate = asyncio.Semaphore(JOURNEYS_AT_ONCE)
+    parts = await asyncio.gather(
+        *(
+            _evaluate_journey(runtime, rules, at=at, cohorts=cohorts, apply=apply, gate=gate)
+            for rules in journeys.values()
+        )
+    )
     evaluation = Evaluation()
-    for journey_rules in journeys.values():
+    for part in parts:
+        evaluation.outcomes += part.outcomes
+        evaluation.failed_rules += part.failed_rules
+    return evaluation
+
+
+async def _evaluate_journey(
+    runtime: Runtime,
+    rules: list[AlertRule],
+    *,
+    at: datetime,
+    cohorts: CohortSource,
+    apply: bool,
+    gate: asyncio.Semaphore,
+) -> Evaluation:
+    """One journey's rules: judged together read-only, then each rule with something to fire
+    or resolve in a transaction of its own."""
+    part = Evaluation()
+    async with gate:
         try:
             async with runtime.transaction() as session:
-                judged = await judge_journey(session, rules=journey_rules, at=at, cohorts=cohorts)
+                judged = await judge_journey(session, rules=rules, at=at, cohorts=cohorts)
         except Exception:
-            log.exception("journey %s could not be judged", journey_rules[0].journey_id)
-            for rule in journey_rules:
-                _failed(evaluation, rule.id)
-            continue
-        for rule in journey_rules:
+            log.exception("journey %s could not be judged", rules[0].journey_id)
+            for rule in rules:
+                _failed(part, rule.id)
+            return part
+        for rule in rules:
             if rule.id in judged.held:
-                _done(evaluation, judged.held[rule.id])
+                _done(part, judged.held[rule.id])
             else:
-                await _evaluate(
-                    runtime, evaluation, rule, at=at, cohorts=judged.cohorts, apply=apply
-                )
-    return evaluation
+                await _evaluate(runtime, part, rule, at=at, cohorts=judged.cohorts, apply=apply)
+    return part
 
 
 async def _evaluate(
