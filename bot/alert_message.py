@@ -67,8 +67,9 @@ def summary(view: AlertView) -> str:
     """The notification text (and the fallback where blocks are not shown)."""
     alert = view.alert
     return (
-        f"{escape(view.journey_name)} › {escape(view.stage_name)}: conversion "
-        f"{_percent(alert.recent_rate)} against {_percent(alert.baseline_rate)} "
+        f"{escape(view.journey_name)} › {escape(view.stage_name)}: converted within "
+        f"{alert.converted_within} {_percent(alert.recent_rate)} against "
+        f"{_percent(alert.baseline_rate)} "
         f"({alert.change_points:+.1f} points)"
     )
 
@@ -91,14 +92,15 @@ def _status(alert: Alert) -> str:
 
 
 def _figures(alert: Alert) -> str:
-    days = alert.alert_window_hours / 24
-    window = f"{days:g} days" if days >= 1 else f"{alert.alert_window_hours} hours"
+    entered = f"{alert.recent_first:%b %d}"
+    if alert.recent_last != alert.recent_first:
+        entered += f"–{alert.recent_last:%b %d}"
     text = (
-        f"*Conversion within {window}:* {_percent(alert.recent_rate)} of "
-        f"{alert.recent_entered:,} customers who entered {alert.recent_first:%b %d}–"
-        f"{alert.recent_last:%b %d}, against {_percent(alert.baseline_rate)} of "
-        f"{alert.baseline_entered:,} in the {(alert.baseline_last - alert.baseline_first).days + 1}"
-        f" days before: *{alert.change_points:+.1f} points* (z = {alert.z_score:.1f}, "
+        f"*Converted within {alert.converted_within}:* {_percent(alert.recent_rate)} of "
+        f"{alert.recent_entered:,} customers who entered {entered}, against "
+        f"{_percent(alert.baseline_rate)} of {alert.baseline_entered:,} in the "
+        f"{(alert.baseline_last - alert.baseline_first).days + 1} days before; weekday for "
+        f"weekday, *{alert.change_points:+.1f} points* (z = {alert.z_score:.1f}, "
         f"p = {alert.p_value:.1g})."
     )
     if alert.driver_label and alert.driver_points is not None:

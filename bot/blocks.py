@@ -455,7 +455,8 @@ def alert_line(open_alert: OpenAlert) -> str:
         status += f", muted until {local_time(alert.muted_until)}"
     return (
         f"• *{escape(open_alert.place.label)}*: drop-off {percent(1 - alert.recent_rate)} "
-        f"against {percent(1 - alert.baseline_rate)} ({alert.recent_entered:,} vs "
+        f"against {percent(1 - alert.baseline_rate)}, not converted within "
+        f"{alert.converted_within} ({alert.recent_entered:,} vs "
         f"{alert.baseline_entered:,} customers) · {status} · since {alert.fired_at:%b %-d}"
     )
 

@@ -38,8 +38,9 @@ from domain.alert.statistics import (
     Cohort,
     Days,
     Proportion,
+    Stratum,
     matured_windows,
-    one_sided_z_test,
+    standardised,
 )
 
 ALPHA = 0.01
@@ -113,8 +114,13 @@ def _enough(before: Proportion, after: Proportion, min_sample: int) -> bool:
 
 
 def two_sided_z_test(before: Proportion, after: Proportion) -> tuple[float, float]:
-    """The pooled z statistic of after against before and its two-sided p-value."""
-    z, _ = one_sided_z_test(before, after)
+    """The z statistic of after against before, as the alerts compute it (after's conversions
+    against those expected at before's rate, with both sides' noise), and its two-sided
+    p-value."""
+    expected, variance = standardised(before, (Stratum(before, after),), min_sample=0)
+    if variance <= 0:
+        return 0.0, 1.0
+    z = (after.converted - expected) / sqrt(variance)
     return z, erfc(abs(z) / sqrt(2))
 
 

@@ -1,7 +1,8 @@
 """Evaluate a rule as of a time: decide for each stage it watches, then fire or resolve.
 
 The cohort figures come from a `CohortSource` (stage metrics provide it: conversion within the
-alert window for each day's entrants, broken down by persona and entry channel). With
+alert window, and within each shorter horizon, for each day's entrants, broken down by persona
+and entry channel). With
 `apply=False` nothing is written (`alerts evaluate --dry-run`); `backtest` replays a rule over
 past days without writing either, as each alert that fires does over the 90 days before it
 (its track record); `detectable_falls` says, from the same cohorts and windows,
@@ -18,11 +19,11 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.alert import service as alert_service
-from domain.alert.decision import Decision, Policy, Step, decide, replay
+from domain.alert.decision import Decision, Policy, Step, decide, judge, replay
 from domain.alert.detectable import SMALL_STAGE_POINTS, DetectableFall, detectable_fall
 from domain.alert.models import Alert
 from domain.alert.routing import channels_for_stage
-from domain.alert.statistics import Cohort, Days, evaluate
+from domain.alert.statistics import Cohort, Days
 from domain.alert.track_record import (
     EVALUATION_HOUR,
     TrackRecord,
@@ -48,9 +49,12 @@ class CohortSource(Protocol):
     Each cohort counts the customers whose first reach of the stage fell on that day (in the
     journey's time zone) and those of them who reached a later stage within `alert_window`
     of their entry: conversion as docs/metrics.md defines it ("Converted, dropped, pending"),
-    with W = `alert_window` (docs/alerts.md, "What is compared"). With `segments`, each
-    cohort's `segments` split the same customers by `Segment("persona", persona name)` and by
-    `Segment("channel", entry channel)`, so the alert can name what drives a fall; only
+    with W = `alert_window` (docs/alerts.md, "What is compared"). Its `sooner` counts the same
+    customers within each horizon of domain.alert.horizon.ELAPSED_HOURS shorter than the
+    alert window (the stage's time-to-convert, and young cohorts judged early). With
+    `segments`, each cohort's `segments` split the same customers by `Segment("persona",
+    persona name)` and by `Segment("channel", entry channel)`, so the alert can name what
+    drives a fall; only
     evaluations that fire need them, and they cost more to read. All the stages come in one
     read, so an evaluation costs the same few statements however many stages its rule
     watches.
@@ -140,7 +144,6 @@ async def evaluate_rule(
                 rule=rule,
                 stage_id=stage.id,
                 evaluation=decision.evaluation,
-                alert_window=policy.alert_window,
                 at=at,
                 channel_ids=await channels_for_stage(
                     session,
@@ -178,16 +181,11 @@ async def _judged_cohorts(
         workspace_id=rule.workspace_id,
         journey_id=rule.journey_id,
         stage_ids=stage_ids,
-        days=_judged_days(policy, at),
+        days=policy.reading_days(at),
         alert_window=policy.alert_window,
         as_of=at,
         segments=segments,
     )
-
-
-def _judged_days(policy: Policy, at: datetime) -> Days:
-    windows = policy.windows(at)
-    return Days(windows.baseline.first, windows.recent.last)
 
 
 async def _track_records(
@@ -242,7 +240,7 @@ async def judge_journey(
     policies = {rule.id: rule_service.policy(rule, journey) for rule in rules}
     wanted: dict[tuple[Days, timedelta], set[uuid.UUID]] = defaultdict(set)
     for rule in rules:
-        key = (_judged_days(policies[rule.id], at), policies[rule.id].alert_window)
+        key = (policies[rule.id].reading_days(at), policies[rule.id].alert_window)
         wanted[key].update(s.id for s in rule_service.watched(stages, stage_id=rule.stage_id))
     read = {
         (days, window): await cohorts(
@@ -265,7 +263,7 @@ async def judge_journey(
     held, to_act_on = {}, []
     for rule in rules:
         policy = policies[rule.id]
-        series = read[_judged_days(policy, at), policy.alert_window]
+        series = read[policy.reading_days(at), policy.alert_window]
         outcomes = [
             Outcome(
                 rule.id,
@@ -367,12 +365,12 @@ async def detectable_falls(
     )
     result = []
     for stage in stages:
-        judged = evaluate(series[stage.id], policy.windows(at), policy.thresholds).comparison
+        judged = judge(series[stage.id], policy, at=at, grow=False).comparison
         fall = detectable_fall(
             baseline_entered=judged.baseline.entered,
             recent_entered=judged.recent.entered,
             baseline_rate=judged.baseline.rate,
-            thresholds=policy.thresholds,
+            thresholds=policy.per_test,
         )
         result.append(StageDetectableFall(stage.id, stage.name, fall))
     return result

@@ -1,5 +1,5 @@
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -7,6 +7,7 @@ from sqlalchemy import Date, Float, ForeignKeyConstraint, Index, Integer, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.alert.horizon import in_words
 from domain.base import Base, WorkspaceScoped, enum_column
 
 
@@ -92,7 +93,9 @@ class Alert(WorkspaceScoped, Base):
         enum_column(AlertStatus, "alert_status"), default=AlertStatus.OPEN
     )
     fired_at: Mapped[datetime]
-    # The evaluation it fired on: cohort days, conversion within the alert window, the test.
+    # The evaluation it fired on: cohort days, conversion within the horizon it judged on (in
+    # hours; the alert window itself for slow stages and alerts fired before horizons), the
+    # test.
     alert_window_hours: Mapped[int] = mapped_column(Integer)
     baseline_first: Mapped[date] = mapped_column(Date)
     baseline_last: Mapped[date] = mapped_column(Date)
@@ -138,6 +141,11 @@ class Alert(WorkspaceScoped, Base):
     @property
     def recent_rate(self) -> float:
         return self.recent_converted / self.recent_entered if self.recent_entered else 0.0
+
+    @property
+    def converted_within(self) -> str:
+        """The horizon conversion was counted within, in words ("1 day")."""
+        return in_words(timedelta(hours=self.alert_window_hours))
 
 
 class AlertActivity(WorkspaceScoped, Base):

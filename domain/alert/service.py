@@ -198,7 +198,9 @@ def _state(latest: Alert | None) -> tuple[Alert | None, StageState]:
             last_resolved_at=latest.resolved_at, muted_until=latest.muted_until
         )
     return latest, StageState(
-        open_alert_baseline_rate=latest.baseline_rate, muted_until=latest.muted_until
+        open_alert_baseline_rate=latest.baseline_rate,
+        open_alert_horizon=timedelta(hours=latest.alert_window_hours),
+        muted_until=latest.muted_until,
     )
 
 
@@ -294,7 +296,6 @@ async def fire(
     rule: AlertRule,
     stage_id: uuid.UUID,
     evaluation: Evaluation,
-    alert_window: timedelta,
     at: datetime,
     channel_ids: Iterable[str],
     track_record: TrackRecord | None = None,
@@ -314,7 +315,8 @@ async def fire(
         "stage_id": stage_id,
         "status": AlertStatus.OPEN,
         "fired_at": at,
-        "alert_window_hours": int(alert_window.total_seconds() // 3600),
+        # The horizon conversion was counted within (the column predates horizons).
+        "alert_window_hours": int(evaluation.horizon.total_seconds() // 3600),
         "baseline_first": windows.baseline.first,
         "baseline_last": windows.baseline.last,
         "recent_first": windows.recent.first,

@@ -39,7 +39,7 @@ def daily_times(first_day: date, last_day: date, timezone: str, hour: int) -> li
 def cohort_days(policy: Policy, times: Sequence[datetime]) -> Days:
     """Every cohort day evaluations at `times` judge: one read serves the whole replay, since a
     matured cohort's figures are the same as of any later time."""
-    return Days(policy.windows(times[0]).baseline.first, policy.windows(times[-1]).recent.last)
+    return Days(policy.reading_days(times[0]).first, policy.reading_days(times[-1]).last)
 
 
 def backtest_times(policy: Policy, at: datetime) -> list[datetime]:

@@ -3,10 +3,12 @@
 Defaults, so that a rule given only a journey does the right thing:
 
 - stages: all stages of the journey but the last (the last has no conversion);
-- `recent_days` 3: a drop is judged on three days of cohorts, fast yet not one noisy day;
+- `recent_days` 3: a drop is judged on up to three days of cohorts (a large one on the newest
+  day alone, alpha shared among the lengths), fast yet not on one noisy day for small falls;
 - `baseline_days` 28: the four weeks before the recent window, every weekday four times;
 - `alert_window_hours`: 7 days, or half the journey's conversion window if that is shorter, so
-  conversion is judged a week after entry instead of when the full window closes;
+  conversion is judged a week after entry at the latest instead of when the full window
+  closes (sooner where the stage converts fast: domain.alert.horizon);
 - `min_change_points` 5.0: smaller falls are rarely worth a person's attention;
 - `alpha` 0.00001, one-sided (domain.alert.statistics explains why, for daily evaluations);
 - `min_sample` 50 customers on each side: fewer cannot show a fall of a few points;
@@ -14,7 +16,7 @@ Defaults, so that a rule given only a journey does the right thing:
   fresh cohorts.
 
 Small stages (a few dozen customers a day) are safe with the defaults but slow to alert; a
-`recent_days` of 14 catches a 15-point fall there within about ten days (see the README).
+longer `recent_days` lets several days of a fall add up there.
 """
 
 import uuid

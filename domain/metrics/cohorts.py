@@ -1,7 +1,8 @@
 """Daily stage cohorts for drop-off alerts (domain.alert.evaluation.CohortSource), counted from
 the stored progress in one snapshot like every stage metric: per local day of entry, who
-entered and who converted within the alert window (and by the evaluation time), and with
-`segments` split by persona (as of that time) and by entry channel (docs/alerts.md).
+entered and who converted within the alert window and within each shorter horizon (and by the
+evaluation time), and with `segments` split by persona (as of that time) and by entry channel
+(docs/alerts.md).
 
 All the stages asked for are read in one statement, so an evaluation costs the same few
 statements however many stages it watches. The split is asked for only where an alert fires
@@ -12,10 +13,12 @@ read of 33,000 progress rows (a journey's 31 days at 5M events) about 10× slowe
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.alert.horizon import ELAPSED_HOURS
 from domain.alert.statistics import Cohort, Days, Proportion, Segment
 from domain.journey import service as journey_service
 from domain.metrics.definitions import converted_by, entered_in, persona_as_of
@@ -23,11 +26,18 @@ from domain.metrics.periods import period
 from domain.metrics.snapshot import snapshot
 from domain.pg import connection_of
 
+# Converted within each horizon no longer than the alert window, one column per horizon.
+WITHIN = "".join(
+    f", count(*) FILTER (WHERE {converted_by(f'least($6, {hours * 3600})', '$5', 'p')}) "
+    f"AS within_{hours}h"
+    for hours in ELAPSED_HOURS
+)
+
 # $2 the stages, $3 low, $4 high, $5 T, $6 the alert window in seconds, $7 the time zone, $8 journey
 COHORTS = """
 SELECT p.stage_id, (p.entered_at AT TIME ZONE $7)::date AS day, {persona} AS persona,
        {channel} AS channel, count(*) AS entered,
-       count(*) FILTER (WHERE {converted}) AS converted
+       count(*) FILTER (WHERE {converted}) AS converted{within}
 FROM stage_progress p
 {joins}
 WHERE p.workspace_id = $1 AND p.journey_id = $8 AND p.stage_id = ANY($2::uuid[])
@@ -48,6 +58,7 @@ def cohorts_sql(*, segments: bool) -> str:
         persona="persona.name" if segments else "NULL::text",
         channel="t.channel" if segments else "NULL::text",
         converted=converted_by("$6", "$5", "p"),
+        within=WITHIN,
         joins=SEGMENT_JOINS if segments else "",
         entered=entered_in("$3", "$4", "$5", "p"),
     )
@@ -86,36 +97,42 @@ async def daily_cohorts(
     by_stage: dict = defaultdict(list)
     for row in rows:
         by_stage[row["stage_id"]].append(row)
-    return {stage_id: _cohorts(by_stage[stage_id], days) for stage_id in stage_ids}
+    return {stage_id: _cohorts(by_stage[stage_id], days, alert_window) for stage_id in stage_ids}
 
 
-def _cohorts(rows, days: Days) -> list[Cohort]:
-    """One stage's rows summed per day, in total and by segment."""
-    totals: dict = defaultdict(lambda: [0, 0])
-    segments: dict = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+def _cohorts(rows, days: Days, alert_window: timedelta) -> list[Cohort]:
+    """One stage's rows summed per day, in total and by segment, for the alert window and
+    each shorter horizon."""
+    window_hours = alert_window.total_seconds() / 3600
+    shorter = [hours for hours in ELAPSED_HOURS if hours < window_hours]
+    columns = ["entered", "converted", *(f"within_{hours}h" for hours in shorter)]
+    totals: dict = defaultdict(lambda: [0] * len(columns))
+    segments: dict = defaultdict(lambda: defaultdict(lambda: [0] * len(columns)))
     for row in rows:
-        counts = (row["entered"], row["converted"])
-        for key, bucket in (
-            (None, totals[row["day"]]),
-            (Segment("persona", row["persona"]), segments[row["day"]]),
-            (Segment("channel", row["channel"]), segments[row["day"]]),
-        ):
-            if key is not None and key.label is None:
-                continue  # no persona known (or no split read): not a segment to name
-            target = bucket if key is None else bucket[key]
-            target[0] += counts[0]
-            target[1] += counts[1]
+        counts = [row[column] for column in columns]
+        targets = [totals[row["day"]]]
+        for segment in (Segment("persona", row["persona"]), Segment("channel", row["channel"])):
+            if segment.label is not None:  # no persona known (or no split read): not named
+                targets.append(segments[row["day"]][segment])
+        for target in targets:
+            for i, count in enumerate(counts):
+                target[i] += count
     cohorts = []
     day = days.first
     while day <= days.last:
-        entered, converted = totals.get(day, (0, 0))
-        cohorts.append(
-            Cohort(
-                day=day,
-                entered=entered,
-                converted=converted,
-                segments={k: Proportion(*v) for k, v in segments.get(day, {}).items()},
-            )
-        )
+        total, parts = totals.get(day, [0] * len(columns)), segments.get(day, {})
+        whole = _counted(day, total, parts, 1)
+        sooner = {hours: _counted(day, total, parts, 2 + i) for i, hours in enumerate(shorter)}
+        cohorts.append(replace(whole, sooner=sooner))
         day += timedelta(days=1)
     return cohorts
+
+
+def _counted(day: date, total: list[int], parts: dict, column: int) -> Cohort:
+    """The day's cohort with conversions taken from one count column."""
+    return Cohort(
+        day=day,
+        entered=total[0],
+        converted=total[column],
+        segments={k: Proportion(v[0], v[column]) for k, v in parts.items()},
+    )

@@ -210,12 +210,15 @@ class Alert(relay.Node):
     status: AlertStatus
     fired_at: datetime
     alert_window_hours: int = strawberry.field(
-        description="Conversion was counted within this long of entering the stage."
+        description="Conversion was counted within this many hours of entering the stage: "
+        "the horizon learnt from the stage's time to convert (the rule's alert window when "
+        "conversion is slow)."
     )
     baseline: ConversionFigures = strawberry.field(description="The earlier cohorts.")
     recent: ConversionFigures = strawberry.field(description="The cohorts that fell.")
     change_points: float = strawberry.field(
-        description="Recent minus baseline conversion, in percentage points (negative: worse)."
+        description="Recent conversion minus what the baseline's same weekdays lead one to "
+        "expect, in percentage points (negative: worse)."
     )
     z_score: float
     p_value: float = strawberry.field(

@@ -149,6 +149,7 @@ def test_the_alerts_list_is_escaped_and_within_slacks_limits():
     place = StagePlace(uuid.uuid4(), "<!channel> pay" * 10, uuid.uuid4(), "Online & co")
     alert = Alert(
         status=AlertStatus.OPEN,
+        alert_window_hours=24,
         recent_converted=35,
         recent_entered=100,
         baseline_converted=50,

@@ -1,11 +1,14 @@
 """A stand-in for stage metrics' `CohortSource`: synthetic daily cohorts, no events needed.
 
-300 customers enter every stage each day and half convert; one stage falls to 35 % from
-DROP_DAY until BACK_DAY, the whole fall among customers who came in through ads.
+300 customers enter every stage each day and half convert, all of them within a day of entry;
+one stage falls to 35 % from DROP_DAY until BACK_DAY, the whole fall among customers who came
+in through ads.
 """
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+from domain.alert.horizon import ELAPSED_HOURS
 from domain.alert.statistics import Cohort, Proportion, Segment
 
 DROP_DAY, BACK_DAY = date(2026, 3, 1), date(2026, 3, 20)
@@ -20,26 +23,26 @@ def cohort_source(dropping_stage_id, falls=((DROP_DAY, BACK_DAY),)):
         session, *, workspace_id, journey_id, stage_ids, days, alert_window, as_of, segments=False
     ):
         calls.append((tuple(stage_ids), days, alert_window, as_of))
-        return {stage_id: _stage(stage_id, days, segments) for stage_id in stage_ids}
+        return {stage_id: _stage(stage_id, days, alert_window, segments) for stage_id in stage_ids}
 
-    def _stage(stage_id, days, segments):
+    def _stage(stage_id, days, alert_window, segments):
         result, day = [], days.first
         while day <= days.last:
             dropped = stage_id == dropping_stage_id and any(a <= day < b for a, b in falls)
             ad_converted = 30 if dropped else 75
-            result.append(
-                Cohort(
-                    day,
-                    300,
-                    75 + ad_converted,
-                    {
-                        Segment("channel", "web"): _p(150, 75),
-                        Segment("channel", "ad"): _p(150, ad_converted),
-                    }
-                    if segments
-                    else {},
-                )
+            cohort = Cohort(
+                day,
+                300,
+                75 + ad_converted,
+                {
+                    Segment("channel", "web"): _p(150, 75),
+                    Segment("channel", "ad"): _p(150, ad_converted),
+                }
+                if segments
+                else {},
             )
+            shorter = [h for h in ELAPSED_HOURS if timedelta(hours=h) < alert_window]
+            result.append(replace(cohort, sooner={h: cohort for h in shorter}))
             day += timedelta(days=1)
         return result
 

@@ -164,7 +164,7 @@ def dropped_evaluation(at: datetime, policy: Policy | None = None) -> Evaluation
         Cohort(windows.baseline.first + timedelta(days=i), 300, 150 if i < 28 else 105)
         for i in range(31)
     ]
-    return evaluate(cohorts, windows, policy.thresholds)
+    return evaluate(cohorts, windows, policy.thresholds, horizon=policy.alert_window)
 
 
 async def make_alert(
@@ -180,7 +180,6 @@ async def make_alert(
         rule=rule,
         stage_id=stage.id,
         evaluation=dropped_evaluation(at),
-        alert_window=timedelta(days=7),
         at=at,
         channel_ids=channels,
     )

@@ -6,7 +6,9 @@ two-day conversion window gives)."""
 from datetime import UTC, date, datetime, time, timedelta
 
 from domain.alert import service as alert_service
+from domain.alert.decision import Policy
 from domain.alert.models import Alert
+from domain.alert.statistics import Thresholds
 from tests.support.factories import dropped_evaluation, make_alert_rule, send, stages_of, track
 from tests.support.shop import make_shop
 
@@ -18,6 +20,14 @@ THREE_DAYS_AFTER = datetime(2026, 11, 25, 6, tzinfo=UTC)
 TWO_DAYS_AFTER = datetime(2026, 11, 24, 6, tzinfo=UTC)
 AFTER = (date(2026, 11, 20), date(2026, 11, 24))  # the moment's day and four after
 FIRED_AT = datetime(2026, 11, 10, 6, tzinfo=UTC)
+# The shop's rule: conversion counted within a day (the alert fired within that horizon).
+ONE_DAY_WINDOW = Policy(
+    thresholds=Thresholds(),
+    recent_days=3,
+    baseline_days=28,
+    alert_window=timedelta(days=1),
+    cooldown=timedelta(days=3),
+)
 
 
 def shoppers(first: date, last: date, converting: int) -> list[dict]:
@@ -53,8 +63,7 @@ async def resolved_alert(session, *, converting_after: int) -> Alert:
         session,
         rule=rule,
         stage_id=look.id,
-        evaluation=dropped_evaluation(FIRED_AT),
-        alert_window=timedelta(days=1),
+        evaluation=dropped_evaluation(FIRED_AT, ONE_DAY_WINDOW),
         at=FIRED_AT,
         channel_ids=("C0ALERTS1",),
     )

@@ -15,7 +15,12 @@ from domain.alert_rule import service as rule_service
 from domain.metrics.cohorts import daily_cohorts
 from domain.notification.models import Notification, NotificationKind
 from tests.support.factories import dropped_evaluation
-from tests.support.outcomes import THREE_DAYS_AFTER, TWO_DAYS_AFTER, resolved_alert
+from tests.support.outcomes import (
+    ONE_DAY_WINDOW,
+    THREE_DAYS_AFTER,
+    TWO_DAYS_AFTER,
+    resolved_alert,
+)
 
 
 def judged(verdict: Verdict) -> BeforeAfter:
@@ -134,8 +139,7 @@ async def test_a_newer_alert_open_at_the_stage_is_left_to_carry_the_news(session
             session, workspace_id=alert.workspace_id, rule_id=alert.rule_id
         ),
         stage_id=alert.stage_id,
-        evaluation=dropped_evaluation(THREE_DAYS_AFTER),
-        alert_window=timedelta(days=1),
+        evaluation=dropped_evaluation(THREE_DAYS_AFTER, ONE_DAY_WINDOW),
         at=THREE_DAYS_AFTER - timedelta(hours=1),
         channel_ids=("C0ALERTS1",),
     )

@@ -21,7 +21,7 @@ from tests.support.factories import (
 ME = {"actor_id": "U0DANA", "actor_name": "Dana"}
 # The cart falls from 50 % to 35 % twice: 1–19 March (it recovers), and from 1 May on.
 FALLS = ((date(2026, 3, 1), date(2026, 3, 20)), (date(2026, 5, 1), date(2027, 1, 1)))
-FIRES = at(date(2026, 5, 10))  # the first evaluation with two fallen days in its window
+FIRES = at(date(2026, 5, 3))  # the first evaluation to see the second fall
 
 
 async def _cart_rule(session):
@@ -47,26 +47,26 @@ async def test_an_alert_carries_the_backtest_of_its_rule_over_the_90_days_before
 
     assert outcome.decision.step is Step.FIRE and outcome.alert is not None
     record = TrackRecord.from_json(outcome.alert.track_record)
-    assert (record.first_day, record.last_day) == (date(2026, 2, 9), date(2026, 5, 9))
-    # The March fall: fired on the 10th, back within 2.5 points of 50 % on the 30th.
+    assert (record.first_day, record.last_day) == (date(2026, 2, 2), date(2026, 5, 2))
+    # The March fall: fired on the 3rd, back within 2.5 points of 50 % on the 24th.
     [replayed] = record.replayed
-    assert replayed.fired_at == at(date(2026, 3, 10))
-    assert replayed.recovered_after == timedelta(days=20)
+    assert replayed.fired_at == at(date(2026, 3, 3))
+    assert replayed.recovered_after == timedelta(days=21)
     assert (record.fired, record.still_open, record.past) == (1, 0, None)
     # The very replay `alerts backtest` makes over those days.
     events = await backtest(
         session, rule=rule, first_day=record.first_day, last_day=record.last_day, cohorts=source
     )
     assert [(e.at, e.decision.step) for e in events] == [
-        (at(date(2026, 3, 10)), Step.FIRE),
-        (at(date(2026, 3, 30)), Step.RESOLVE),
+        (at(date(2026, 3, 3)), Step.FIRE),
+        (at(date(2026, 3, 24)), Step.RESOLVE),
     ]
-    # One read for the evaluation, one for the driver of the stage firing, and one of the 120
-    # days the 90 replayed evaluations judge (not one per replayed day).
+    # One read of the 37 days an evaluation may judge, one for the driver of the stage firing,
+    # and one of the 126 days the 90 replayed evaluations judge (not one per replayed day).
     assert [(len(days), stages) for stages, days, _window, _at in source.calls[:3]] == [
-        (31, (cart.id,)),
-        (31, (cart.id,)),
-        (120, (cart.id,)),
+        (37, (cart.id,)),
+        (37, (cart.id,)),
+        (126, (cart.id,)),
     ]
 
 
@@ -79,7 +79,7 @@ async def test_a_backtest_alert_still_open_at_the_end_says_so(session):
     )
 
     record = TrackRecord.from_json(outcome.alert.track_record)
-    assert [a.fired_at for a in record.replayed] == [at(date(2026, 3, 10)), FIRES]
+    assert [a.fired_at for a in record.replayed] == [at(date(2026, 3, 3)), FIRES]
     assert (record.fired, len(record.recovered), record.still_open) == (2, 1, 1)
 
 
