@@ -33,6 +33,7 @@ class AlertButton(StrEnum):
     # The fixed "Mute 24 h" button of messages posted before the menu: their clicks still count.
     MUTE_24H = "alert_mute_24h"
     RESOLVE = "alert_resolve"
+    CREATE_ACTION = "alert_create_action"  # opens the "Create action" modal (bot.action_modal)
     OPEN_MAP = "alert_open_map"
 
 
@@ -211,6 +212,7 @@ def render(view: AlertView) -> tuple[str, list[dict[str, Any]]]:
             ButtonElement(
                 text="Resolve", action_id=AlertButton.RESOLVE, value=value, style="primary"
             ),
+            ButtonElement(text="Create action", action_id=AlertButton.CREATE_ACTION, value=value),
             *buttons,
         ]
     blocks.append(ActionsBlock(elements=buttons))

@@ -1,7 +1,8 @@
 """Delivering the outbox to Slack: every message once, whatever Slack or the worker does.
 
 The dispatcher claims due notifications (domain.notification.service), renders each from the
-alert as it is now, calls Slack's Web API through `SlackSender`, and records the outcome:
+alert or action as it is now, calls Slack's Web API through `SlackSender`, and records the
+outcome:
 
 - sent: the returned `ts` is stored (later updates and thread replies need it);
 - Slack asks to wait (429), fails (5xx), times out or cannot be reached: retried. Short waits
@@ -12,7 +13,8 @@ alert as it is now, calls Slack's Web API through `SlackSender`, and records the
 
 A post is not idempotent at Slack, so posts carry their notification id in message metadata
 and only rate-limit retries (where Slack did nothing) happen blindly; any later attempt first
-looks for the message in the channel. An answer lost on the way back, or a dispatcher that
+looks for the message in the channel (a direct message in the app's conversation with the
+person, which `conversations.open` names). An answer lost on the way back, or a dispatcher that
 died between Slack's answer and the database's commit, therefore repeats nothing.
 """
 
@@ -37,9 +39,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import alert_message
+from bot import action_message, alert_message
 from bot.installations import TokenFor, bot_tokens
 from bot.web_api import web_client
+from domain.action import views as action_views
 from domain.alert import service as alert_service
 from domain.digest import service as digest_service
 from domain.errors import DomainError
@@ -55,6 +58,8 @@ log = logging.getLogger(__name__)
 METADATA_EVENT = "journeyops_notification"
 # Notifications that carry their own text rather than being rendered from their cause.
 TEXT_KINDS = frozenset({NotificationKind.REPLY, NotificationKind.DIRECT})
+# An action's post and its in-place updates are rendered from the action when sent.
+ACTION_MESSAGE_KINDS = frozenset({NotificationKind.POST, NotificationKind.UPDATE})
 # Errors after which sending the same message again cannot succeed.
 REFUSALS = frozenset(
     {
@@ -388,6 +393,10 @@ class Dispatcher:
                 session, workspace_id=notification.workspace_id, notification_id=notification.id
             )
             return notification.text, blocks
+        if notification.action_id is not None and notification.kind in ACTION_MESSAGE_KINDS:
+            return await self._action_content(
+                session, notification.workspace_id, notification.action_id
+            )
         if notification.kind in TEXT_KINDS or notification.alert_id is None:
             return notification.text, None
         workspace_id = notification.workspace_id
@@ -405,6 +414,13 @@ class Dispatcher:
             map_url=f"{self.runtime.settings.base_url}/journeys/{journey.id}",
         )
         return self.render(view)
+
+    async def _action_content(
+        self, session, workspace_id: uuid.UUID, action_id: uuid.UUID
+    ) -> tuple[str, list[dict[str, Any]] | None]:
+        """An action's message in its team's channel, as the action stands now."""
+        shown = await action_views.message(session, workspace_id=workspace_id, action_id=action_id)
+        return action_message.render(shown)
 
 
 async def deliver_due(runtime: Runtime) -> Report:

@@ -18,10 +18,19 @@ class ActionId(StrEnum):
     TEXT = "log_text"
     TEAM = "log_team"
     PERSONA = "log_persona"
+    # "Create action" on an observation (App Home) or a stage (`/journey stage`), numbered
+    # within a message: `create_action_on_observation:3`.
+    CREATE_ACTION_ON_OBSERVATION = "create_action_on_observation"
+    CREATE_ACTION_AT_STAGE = "create_action_at_stage"
+    ACTION_TITLE = "action_title"
+    ACTION_OWNER = "action_owner"
+    ACTION_DUE = "action_due"
+    ACTION_OBSERVATIONS = "action_observations"
 
 
 class CallbackId(StrEnum):
     LOG_MODAL = "log_observation"
+    CREATE_ACTION = "create_action"
     LOG_SHORTCUT = "log_as_observation"  # the message shortcut (bot/manifest.yml)
 
 
@@ -37,3 +46,7 @@ class BlockId(StrEnum):
     TEXT = "text"
     TEAM = "team"
     PERSONA = "persona"
+    ACTION_TITLE = "action_title"
+    ACTION_OWNER = "action_owner"
+    ACTION_DUE = "action_due"
+    ACTION_OBSERVATIONS = "action_observations"

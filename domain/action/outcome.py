@@ -12,14 +12,14 @@ same transaction as the check.
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from domain.action.models import Action, ActionObservation
+from domain.action.models import Action
+from domain.action.raisers import Raiser, about, raisers
 from domain.alert.before_after import (
     BeforeAfter,
     Verdict,
@@ -32,18 +32,12 @@ from domain.alert.evaluation import CohortSource
 from domain.alert.statistics import Cohort, Days
 from domain.alert_rule import service as rule_service
 from domain.journey import service as journey_service
-from domain.mention.models import Mention
 from domain.notification import service as notification_service
-from domain.notification.text import escape, quote
-from domain.observation.models import Observation
+from domain.notification.text import escape
 from domain.stage import service as stage_service
 from domain.stage.models import Stage
 from domain.team import service as team_service
-from domain.touchpoint.models import Touchpoint
-from domain.validation import SLACK_USER_ID
 from domain.vocabulary import ActionStatus
-
-OBSERVATION_QUOTED = 80
 
 
 async def due(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
@@ -139,7 +133,7 @@ async def _announce(session: AsyncSession, action: Action, result: BeforeAfter) 
                 channel_id=team.slack_channel_id,
                 text=said,
             )
-    for raiser in await _raisers(session, action):
+    for raiser in await raisers(session, action):
         await notification_service.direct(
             session,
             workspace_id=action.workspace_id,
@@ -149,73 +143,10 @@ async def _announce(session: AsyncSession, action: Action, result: BeforeAfter) 
         )
 
 
-@dataclass(frozen=True)
-class Raiser:
-    """Someone who raised what an action addressed: an observation's author or a +1."""
-
-    user_id: str
-    observation_text: str
-    place: str  # the touchpoint, else the stage, the observation was about
-    authored: bool  # wrote the observation (else +1'd it)
-
-
-async def _raisers(session: AsyncSession, action: Action) -> list[Raiser]:
-    """Everyone to tell, once each, with the first addressed observation they raised; only
-    Slack users (an API token can log an observation, but reads no direct message)."""
-    rows = await session.execute(
-        select(Observation, Touchpoint.name)
-        .join(
-            ActionObservation,
-            (ActionObservation.workspace_id == Observation.workspace_id)
-            & (ActionObservation.observation_id == Observation.id),
-        )
-        .outerjoin(
-            Touchpoint,
-            (Touchpoint.workspace_id == Observation.workspace_id)
-            & (Touchpoint.id == Observation.touchpoint_id),
-        )
-        .where(
-            ActionObservation.workspace_id == action.workspace_id,
-            ActionObservation.action_id == action.id,
-        )
-        .order_by(Observation.created_at, Observation.id)
-    )
-    observations = [(observation, touchpoint) for observation, touchpoint in rows]
-    mentions: dict[uuid.UUID, list[str]] = {}
-    for mention in await session.scalars(
-        select(Mention)
-        .where(
-            Mention.workspace_id == action.workspace_id,
-            Mention.observation_id.in_([o.id for o, _ in observations]),
-        )
-        .order_by(Mention.created_at, Mention.id)
-    ):
-        mentions.setdefault(mention.observation_id, []).append(mention.author_id)
-    stage_names: dict[uuid.UUID, str] = {}
-    for observation, touchpoint in observations:
-        if touchpoint is None and observation.stage_id not in stage_names:
-            stage = await stage_service.get(
-                session, workspace_id=action.workspace_id, stage_id=observation.stage_id
-            )
-            stage_names[observation.stage_id] = stage.name
-    found: dict[str, Raiser] = {}
-    # Authors first: someone who wrote one observation and +1'd another hears of their own.
-    for authored in (True, False):
-        for observation, touchpoint in observations:
-            place = touchpoint or stage_names[observation.stage_id]
-            people = [observation.author_id] if authored else mentions.get(observation.id, [])
-            for user_id in people:
-                if user_id not in found and SLACK_USER_ID.fullmatch(user_id):
-                    found[user_id] = Raiser(user_id, observation.text, place, authored)
-    return list(found.values())
-
-
 def direct_message(raiser: Raiser, *, title: str, stage: str, result: BeforeAfter) -> str:
     """ "Your observation about shipping costs at Checkout led to *Show shipping on the product
     page*; conversion at Decision went from 26.4 % to 31.0 %." (mrkdwn, user text escaped)."""
-    about = f"“{quote(raiser.observation_text, OBSERVATION_QUOTED)}” at {escape(raiser.place)}"
-    whose = "Your observation" if raiser.authored else "The observation you +1'd"
-    led_to = f"{whose} about {about} led to *{escape(title)}*"
+    led_to = f"{about(raiser)} led to *{escape(title)}*"
     if result.verdict is Verdict.TOO_FEW:
         return f"{led_to}; too few customers passed {escape(stage)} to measure its effect."
     before, after = result.before.rate * 100, result.after.rate * 100

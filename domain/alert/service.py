@@ -482,14 +482,21 @@ async def resolve(
     alert_id: uuid.UUID,
     actor_id: str,
     actor_name: str,
+    by_action: tuple[uuid.UUID, str] | None = None,
 ) -> Alert:
-    """Close the alert by hand; the cooldown starts now. Repeating it changes nothing."""
+    """Close the alert by hand; the cooldown starts now. Repeating it changes nothing.
+
+    `by_action` (its id and title) is the done action that resolved it (domain.action)."""
     alert = await _to_change(session, workspace_id, alert_id)
     if alert.status is AlertStatus.RESOLVED:
         return alert
     alert.status, alert.resolution = AlertStatus.RESOLVED, Resolution.BY_HAND
     alert.resolved_at, alert.resolved_by = datetime.now(UTC), actor_name
-    return await _changed(session, alert, AlertAction.RESOLVED, actor_id, actor_name)
+    detail = ""
+    if by_action is not None:
+        alert.resolved_by_action_id, title = by_action
+        detail = f"by the action “{title}”, marked done"
+    return await _changed(session, alert, AlertAction.RESOLVED, actor_id, actor_name, detail)
 
 
 async def resolve_recovered(

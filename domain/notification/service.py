@@ -58,6 +58,27 @@ async def post_alert(
     )
 
 
+async def post_action(
+    session: AsyncSession, *, workspace_id: uuid.UUID, action_id: uuid.UUID, channel_id: str
+) -> None:
+    """Queue the action's message for its owning team's channel (once, however often asked)."""
+    await session.execute(
+        insert(Notification)
+        .values(
+            workspace_id=workspace_id,
+            id=uuid.uuid4(),
+            action_id=action_id,
+            channel_id=channel_id,
+            kind=NotificationKind.POST,
+            text="",
+            status=NotificationStatus.PENDING,
+            attempts=0,
+            created_at=func.clock_timestamp(),
+        )
+        .on_conflict_do_nothing()
+    )
+
+
 async def post_digest(
     session: AsyncSession, *, workspace_id: uuid.UUID, channel_id: str, text: str
 ) -> Notification:
@@ -98,10 +119,23 @@ async def update_alert(
     Messages are rendered when sent, so an update still waiting unclaimed will already show
     this change: a second one is not queued (a burst of clicks costs one chat.update).
     """
-    for post in await _posts(session, workspace_id, alert_id):
+    await _update_posts(session, await _posts(session, workspace_id, alert_id))
+
+
+async def update_action(
+    session: AsyncSession, *, workspace_id: uuid.UUID, action_id: uuid.UUID
+) -> None:
+    """Queue an in-place update of the action's message, like `update_alert`."""
+    await _update_posts(
+        session, await action_posts(session, workspace_id=workspace_id, action_id=action_id)
+    )
+
+
+async def _update_posts(session: AsyncSession, posts: list[Notification]) -> None:
+    for post in posts:
         waiting = await session.scalar(
             select(Notification.id).where(
-                Notification.workspace_id == workspace_id,
+                Notification.workspace_id == post.workspace_id,
                 Notification.parent_id == post.id,
                 Notification.kind == NotificationKind.UPDATE,
                 Notification.status == NotificationStatus.PENDING,
@@ -128,6 +162,7 @@ def _child(post: Notification, kind: NotificationKind, text: str = "") -> Notifi
     return Notification(
         workspace_id=post.workspace_id,
         alert_id=post.alert_id,
+        action_id=post.action_id,
         parent_id=post.id,
         channel_id=post.channel_id,
         kind=kind,

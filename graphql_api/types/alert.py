@@ -24,7 +24,7 @@ from graphql_api.types.enums import (
     ObservationKind,
 )
 from graphql_api.types.outcome import AlertProof
-from graphql_api.types.relations import JourneyRef, ObservationRef, StageRef, loaded
+from graphql_api.types.relations import ActionRef, JourneyRef, ObservationRef, StageRef, loaded
 
 
 @strawberry.type(
@@ -256,8 +256,14 @@ class Alert(relay.Node):
     rule_id: strawberry.Private[uuid.UUID]
     journey_id: strawberry.Private[uuid.UUID]
     stage_id: strawberry.Private[uuid.UUID]
+    resolved_by_action_id: strawberry.Private[uuid.UUID | None]
 
     rule: AlertRule = loaded("alert_rule", "rule_id")
+    resolved_by_action: ActionRef | None = loaded(
+        "action",
+        "resolved_by_action_id",
+        description="The action whose completion resolved it, when one did.",
+    )
     journey: JourneyRef = loaded("journey", "journey_id")
     stage: StageRef = loaded("stage", "stage_id")
 
@@ -303,6 +309,7 @@ class Alert(relay.Node):
             rule_id=row.rule_id,
             journey_id=row.journey_id,
             stage_id=row.stage_id,
+            resolved_by_action_id=row.resolved_by_action_id,
         )
 
     @strawberry.field(description="Who did what to it, oldest first.")

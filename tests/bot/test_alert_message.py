@@ -81,6 +81,7 @@ def test_an_open_alert_shows_the_figures_the_driver_the_observations_and_every_b
         AlertButton.ASSIGN_TO_ME,
         AlertButton.MUTE,
         AlertButton.RESOLVE,
+        AlertButton.CREATE_ACTION,
         AlertButton.OPEN_MAP,
     ]
 

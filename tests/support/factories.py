@@ -299,19 +299,29 @@ async def make_done_action(
 async def make_action_post(
     session: AsyncSession, action, channel: str, ts: str = "1700000000.000100"
 ):
-    """The action's message in `channel`, as delivered (sent, with its Slack `ts`)."""
+    """The action's message in `channel`, as delivered (sent, with its Slack `ts`): the one
+    creating the action queued for its team's channel, or a new one."""
+    from sqlalchemy import select
+
     from domain.notification.models import Notification, NotificationKind, NotificationStatus
 
-    post = Notification(
-        workspace_id=action.workspace_id,
-        action_id=action.id,
-        channel_id=channel,
-        kind=NotificationKind.POST,
-        status=NotificationStatus.SENT,
-        attempts=1,
-        slack_ts=ts,
-        sent_at=datetime.now(UTC),
+    post = await session.scalar(
+        select(Notification).where(
+            Notification.workspace_id == action.workspace_id,
+            Notification.action_id == action.id,
+            Notification.channel_id == channel,
+            Notification.kind == NotificationKind.POST,
+        )
     )
-    session.add(post)
+    if post is None:
+        post = Notification(
+            workspace_id=action.workspace_id,
+            action_id=action.id,
+            channel_id=channel,
+            kind=NotificationKind.POST,
+        )
+        session.add(post)
+    post.status, post.attempts = NotificationStatus.SENT, 1
+    post.slack_ts, post.sent_at = ts, datetime.now(UTC)
     await session.flush()
     return post
