@@ -7,6 +7,7 @@ handlers call the matching use cases in domain.alert.service.
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -22,6 +23,7 @@ from slack_sdk.models.blocks import (
 
 from bot.text import SECTION_MAX, escape, local_time, shorten_mrkdwn
 from domain.alert.models import Alert, AlertStatus, Resolution
+from domain.alert.track_record import PastAlerts, TrackRecord
 
 
 class AlertButton(StrEnum):
@@ -121,6 +123,57 @@ def _observations(alert: Alert) -> str | None:
     return "*What staff logged here lately*\n" + "\n".join(lines)
 
 
+def _duration(span: timedelta) -> str:
+    days = span / timedelta(days=1)
+    if days >= 1:
+        return f"{days:.0f} day{'s' if round(days) != 1 else ''}"
+    hours = round(span / timedelta(hours=1))
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def _replayed(record: TrackRecord) -> str:
+    days = (record.last_day - record.first_day).days + 1
+    if not record.fired:
+        return f"would not have fired in the last {days} days"
+    endings = []
+    recovered = sorted(a.recovered_after for a in record.recovered if a.recovered_after)
+    if len(recovered) == 1:
+        endings.append(f"recovered by itself after {_duration(recovered[0])}")
+    elif recovered:
+        spread = _duration(recovered[0])
+        if _duration(recovered[-1]) != spread:
+            spread = f"{spread} to {_duration(recovered[-1])}"
+        endings.append(f"{len(recovered)} recovered by themselves after {spread}")
+    if record.still_open:
+        endings.append(
+            "still open at the end" if record.fired == 1 else f"{record.still_open} still open"
+        )
+    return f"would have fired {record.fired}× in the last {days} days ({'; '.join(endings)})"
+
+
+def _past(past: PastAlerts) -> str:
+    counts = [
+        (past.resolved_by_person, "resolved by a person"),
+        (past.resolved_by_action, "resolved by an action"),
+        (past.recovered, "recovered by itself"),
+        (past.unresolved, "unresolved"),
+        (past.muted, "muted at some point"),
+        (past.reopened, "reopened after a resolution"),
+    ]
+    return "past alerts here: " + ", ".join(f"{n} {what}" for n, what in counts if n)
+
+
+def track_record_line(alert: Alert) -> str | None:
+    """One line of evidence: how the rule's backtest and past alerts at this stage went."""
+    if alert.track_record is None:
+        return None
+    record = TrackRecord.from_json(alert.track_record)
+    parts = [_replayed(record)]
+    if record.past is not None:
+        parts.append(_past(record.past))
+    return escape("Track record: " + "; ".join(parts))
+
+
 def render(view: AlertView) -> tuple[str, list[dict[str, Any]]]:
     """The message text and blocks for an alert in its current state."""
     alert = view.alert
@@ -138,6 +191,9 @@ def render(view: AlertView) -> tuple[str, list[dict[str, Any]]]:
         blocks.append(
             SectionBlock(text=MarkdownTextObject(text=shorten_mrkdwn(observations, SECTION_MAX)))
         )
+    record = track_record_line(alert)
+    if record:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=record)]))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_status(alert))]))
     buttons = [ButtonElement(text="Open map", action_id=AlertButton.OPEN_MAP, url=view.map_url)]
     if alert.status is not AlertStatus.RESOLVED:

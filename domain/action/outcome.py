@@ -94,15 +94,16 @@ async def measure(
     after = after_days(action.done_at, policy, at=at)
     series: Sequence[Cohort] = []
     if len(after) >= policy.recent_days:  # before that, no need to read: it is "not yet"
-        series = await cohorts(
+        read = await cohorts(
             session,
             workspace_id=workspace_id,
             journey_id=action.journey_id,
-            stage_id=action.stage_id,
+            stage_ids=[action.stage_id],
             days=Days(before_days(action.done_at, policy).first, after.last),
             alert_window=policy.alert_window,
             as_of=at,
         )
+        series = read[action.stage_id]
     result = compare_before_after(series, moment=action.done_at, policy=policy, at=at)
     if not result.verdict.known:
         return result

@@ -126,6 +126,9 @@ class Alert(WorkspaceScoped, Base):
     recovery_reason: Mapped[str | None] = mapped_column(Text)
     # The done action that resolved it, when a person resolved it by one.
     resolved_by_action_id: Mapped[uuid.UUID | None]
+    # Its rule's track record at its stage when it fired (domain.alert.track_record); None on
+    # alerts fired before it was kept.
+    track_record: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     # After a resolution by hand: the cohorts since against the baseline it fired on
     # (domain.alert.proof), and when that was last settled.
     proof: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

@@ -140,15 +140,16 @@ async def check(
     after = after_days(alert.resolved_at, policy, at=at)
     series: Sequence[Cohort] = []
     if len(after) >= policy.recent_days:  # before that, no need to read: it is "not yet"
-        series = await cohorts(
+        read = await cohorts(
             session,
             workspace_id=workspace_id,
             journey_id=alert.journey_id,
-            stage_id=alert.stage_id,
+            stage_ids=[alert.stage_id],
             days=Days(after.first, after.last),
             alert_window=policy.alert_window,
             as_of=at,
         )
+        series = read[alert.stage_id]
     result = compare_before_after(
         series,
         moment=alert.resolved_at,

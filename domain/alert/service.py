@@ -11,14 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, func, select, text, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Select, func, or_, select, text, tuple_
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import cursor, live
 from domain.alert.decision import StageState
 from domain.alert.models import Alert, AlertAction, AlertActivity, AlertStatus, Resolution
 from domain.alert.statistics import Evaluation
+from domain.alert.track_record import PastAlerts, TrackRecord
 from domain.alert_rule.models import AlertRule
 from domain.errors import Conflict, ErrorCode, ValidationError
 from domain.lookup import get_in_workspace
@@ -163,20 +164,33 @@ async def activity_for_alerts(
     return grouped
 
 
-async def stage_state(
-    session: AsyncSession, *, rule: AlertRule, stage_id: uuid.UUID
-) -> tuple[Alert | None, StageState]:
-    """The rule's latest alert at the stage and what it means for the next decision."""
-    latest = await session.scalar(
-        select(Alert)
-        .where(
-            Alert.workspace_id == rule.workspace_id,
-            Alert.rule_id == rule.id,
-            Alert.stage_id == stage_id,
+async def stage_states(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    rule_ids: Iterable[uuid.UUID],
+    stage_ids: Iterable[uuid.UUID],
+) -> dict[tuple[uuid.UUID, uuid.UUID], tuple[Alert | None, StageState]]:
+    """For each rule and stage, the rule's latest alert there and what it means for the next
+    decision; one query for all of them."""
+    rules, stages = list(rule_ids), list(stage_ids)
+    latest = {
+        (alert.rule_id, alert.stage_id): alert
+        for alert in await session.scalars(
+            select(Alert)
+            .where(
+                Alert.workspace_id == workspace_id,
+                Alert.rule_id.in_(rules),
+                Alert.stage_id.in_(stages),
+            )
+            .ext(distinct_on(Alert.rule_id, Alert.stage_id))
+            .order_by(Alert.rule_id, Alert.stage_id, Alert.fired_at.desc())
         )
-        .order_by(Alert.fired_at.desc())
-        .limit(1)
-    )
+    }
+    return {(r, s): _state(latest.get((r, s))) for r in rules for s in stages}
+
+
+def _state(latest: Alert | None) -> tuple[Alert | None, StageState]:
     if latest is None:
         return None, StageState()
     if latest.status is AlertStatus.RESOLVED:
@@ -188,6 +202,55 @@ async def stage_state(
         open_alert_horizon=timedelta(hours=latest.alert_window_hours),
         muted_until=latest.muted_until,
     )
+
+
+async def past_alerts(
+    session: AsyncSession, *, rule: AlertRule, stage_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, PastAlerts]:
+    """How the rule's alerts at each stage ended so far, one query for all the stages: muted
+    at some point means a mute logged in the activity (or one still set); reopened, that the
+    check after a resolution by hand found the stage still down (domain.alert.proof)."""
+    ids = list(stage_ids)
+
+    def logged(action: AlertAction):
+        return (
+            select(AlertActivity.alert_id)
+            .where(
+                AlertActivity.workspace_id == Alert.workspace_id,
+                AlertActivity.alert_id == Alert.id,
+                AlertActivity.action == action,
+            )
+            .exists()
+        )
+
+    resolved = Alert.status == AlertStatus.RESOLVED
+    rows = await session.execute(
+        select(
+            Alert.stage_id,
+            func.count().filter(Alert.resolution == Resolution.RECOVERED),
+            func.count().filter(
+                resolved,
+                Alert.resolution == Resolution.BY_HAND,
+                Alert.resolved_by_action_id.is_(None),
+            ),
+            func.count().filter(
+                resolved,
+                Alert.resolution != Resolution.RECOVERED,
+                Alert.resolved_by_action_id.is_not(None),
+            ),
+            func.count().filter(Alert.status != AlertStatus.RESOLVED),
+            func.count().filter(or_(Alert.muted_until.is_not(None), logged(AlertAction.MUTED))),
+            func.count().filter(logged(AlertAction.REOPENED)),
+        )
+        .where(
+            Alert.workspace_id == rule.workspace_id,
+            Alert.rule_id == rule.id,
+            Alert.stage_id.in_(ids),
+        )
+        .group_by(Alert.stage_id)
+    )
+    counted = {row[0]: PastAlerts(*row[1:]) for row in rows}
+    return {stage_id: counted.get(stage_id, PastAlerts()) for stage_id in ids}
 
 
 def _log(
@@ -235,8 +298,10 @@ async def fire(
     evaluation: Evaluation,
     at: datetime,
     channel_ids: Iterable[str],
+    track_record: TrackRecord | None = None,
 ) -> Alert | None:
-    """Open an alert and queue its Slack messages, in this transaction.
+    """Open an alert, with the evidence of its rule's track record, and queue its Slack
+    messages, in this transaction.
 
     None when the rule already has an unresolved alert at this stage (the database refuses a
     second one, so two racing evaluations open one).
@@ -269,6 +334,7 @@ async def fire(
         "driver_points": driver.points if driver else None,
         "driver_share": driver.share if driver else None,
         "observations": await _observations(session, rule, stage_id, at),
+        "track_record": track_record.to_json() if track_record else None,
     }
     alert_id = await session.scalar(
         insert(Alert)

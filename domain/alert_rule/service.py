@@ -130,15 +130,14 @@ async def get(session: AsyncSession, *, workspace_id: uuid.UUID, rule_id: uuid.U
     )
 
 
-async def enabled_everywhere(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """(workspace id, rule id) of every enabled rule of every workspace, oldest first: what the
-    worker evaluates, each rule then in a transaction of its own."""
-    rows = await session.execute(
-        select(AlertRule.workspace_id, AlertRule.id)
-        .where(AlertRule.enabled)
-        .order_by(AlertRule.created_at, AlertRule.id)
+async def enabled_everywhere(session: AsyncSession) -> list[AlertRule]:
+    """Every enabled rule of every workspace, oldest first: what the worker evaluates, each
+    rule then in a transaction of its own."""
+    return list(
+        await session.scalars(
+            select(AlertRule).where(AlertRule.enabled).order_by(AlertRule.created_at, AlertRule.id)
+        )
     )
-    return [(workspace_id, rule_id) for workspace_id, rule_id in rows]
 
 
 async def find_in_any_workspace(session: AsyncSession, *, rule_id: uuid.UUID) -> AlertRule | None:

@@ -136,7 +136,7 @@ async def update(
     await session.flush()
     if (journey.conversion_window_days, journey.timezone) != counted_by:
         # the daily stage rollups are cut in the journey's time zone and count conversions
-        # within its window: count them again, and per persona (migrations 0006, 0016)
+        # within its window: count them again, and per persona (migrations 0006, 0017)
         for rebuild in ("journey_rollup_rebuild", "journey_persona_rollup_rebuild"):
             await session.execute(
                 text(f"SELECT {rebuild}(:workspace, :journey)"),

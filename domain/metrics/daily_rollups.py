@@ -14,7 +14,7 @@ percentile_cont interpolates between, and one query fetches just those ranks fro
 progress rows of that bucket (index `ix_stage_progress_duration`).
 
 Personas (the persona as of T): `stage_persona_day` and `touchpoint_persona_day` hold the same
-sums per customer's *current* persona (migration 0016), and customers with none are the total
+sums per customer's *current* persona (migration 0017), and customers with none are the total
 less every persona. A customer whose persona was set after T may have had another one at T:
 those few (`customer.persona_set_at` > T; none when T is now) are moved, their figures as of T
 taken from the current persona's cells and given to the one they had then.

@@ -27,7 +27,7 @@ class StageProgress(Base):
     checking journey, stage (and customer) per written row made the fold ~60 % slower; deleting
     a journey or stage deletes its rows by trigger instead (migration 0007), and customers are
     never deleted on their own. `persona_id` is the customer's current persona (kept by the fold
-    and by deleting a persona), which the persona rollups are keyed by (migration 0016).
+    and by deleting a persona), which the persona rollups are keyed by (migration 0017).
     """
 
     __tablename__ = "stage_progress"
@@ -176,7 +176,7 @@ class TouchpointDay(Base):
 class StagePersonaDay(Base):
     """StageDay per persona: the progress rows whose customer has that persona now
     (`stage_progress.persona_id`). Customers with none are StageDay less every persona. Kept by
-    statement triggers on stage_progress (migration 0016), which also move a customer's rows
+    statement triggers on stage_progress (migration 0017), which also move a customer's rows
     when their persona changes; rebuilt with StageDay (`journey_persona_rollup_rebuild`)."""
 
     __tablename__ = "stage_persona_day"

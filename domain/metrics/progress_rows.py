@@ -125,7 +125,7 @@ async def _personas(
     connection: asyncpg.Connection, workspace_id: uuid.UUID, customer_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, uuid.UUID | None]:
     """The current persona of each customer, which their progress and reach rows carry for the
-    persona rollups (migration 0016); one primary key lookup each."""
+    persona rollups (migration 0017); one primary key lookup each."""
     rows = await connection.fetch(
         """
         SELECT u.id, (SELECT c.persona_id FROM customer c

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import strawberry
@@ -12,6 +12,7 @@ from domain.alert import service as alert_service
 from domain.alert.models import Alert as AlertRow
 from domain.alert.models import AlertActivity as AlertActivityRow
 from domain.alert.statistics import Contribution, Days, Proportion
+from domain.alert.track_record import TrackRecord
 from graphql_api.context import Info
 from graphql_api.errors import domain_errors_as_graphql_errors
 from graphql_api.types.alert_rule import AlertRule
@@ -122,6 +123,84 @@ class AlertActivity:
         )
 
 
+@strawberry.type(description="An alert a rule's backtest would have fired, and how it ended.")
+class ReplayedAlert:
+    fired_at: datetime = strawberry.field(description="The replayed evaluation that fired.")
+    recovered_at: datetime | None = strawberry.field(
+        description="When it would have resolved itself; null: still open when the backtest ended."
+    )
+    recovered_after_hours: float | None = strawberry.field(
+        description="From firing to resolving itself, in hours."
+    )
+
+
+@strawberry.type(description="How a rule's earlier alerts at a stage ended.")
+class PastAlertCounts:
+    total: int
+    recovered_by_itself: int
+    resolved_by_person: int = strawberry.field(description="By hand, with no action named.")
+    resolved_by_action: int = strawberry.field(description="Resolved by a done action.")
+    unresolved: int = strawberry.field(description="Open or acknowledged when this one fired.")
+    muted: int = strawberry.field(description="Muted at some point (also counted above).")
+    reopened: int = strawberry.field(
+        description="Resolved by hand, then reopened as still down (also counted above)."
+    )
+
+
+@strawberry.type(
+    description="The evidence an alert carried when it fired: its rule replayed at its stage "
+    "over the 90 days before (as backtestAlertRule replays it, daily at 06:00 local), and how "
+    "the rule's earlier alerts there ended."
+)
+class AlertTrackRecord:
+    first_day: date = strawberry.field(description="The backtest's first day (journey's zone).")
+    last_day: date = strawberry.field(description="Its last day: the day before it fired.")
+    would_have_fired: int = strawberry.field(description="How often the backtest fired.")
+    recovered_by_itself: int = strawberry.field(
+        description="Of those, how many resolved themselves before the backtest ended."
+    )
+    still_open: int = strawberry.field(description="Of those, how many were still open.")
+    replayed_alerts: list[ReplayedAlert]
+    past_alerts: PastAlertCounts | None = strawberry.field(
+        description="Null when the rule had never fired at the stage before."
+    )
+
+    @classmethod
+    def of(cls, stored: dict[str, Any] | None) -> AlertTrackRecord | None:
+        if stored is None:
+            return None
+        record = TrackRecord.from_json(stored)
+        past = record.past
+        return cls(
+            first_day=record.first_day,
+            last_day=record.last_day,
+            would_have_fired=record.fired,
+            recovered_by_itself=len(record.recovered),
+            still_open=record.still_open,
+            replayed_alerts=[
+                ReplayedAlert(
+                    fired_at=alert.fired_at,
+                    recovered_at=alert.recovered_at,
+                    recovered_after_hours=alert.recovered_after / timedelta(hours=1)
+                    if alert.recovered_after is not None
+                    else None,
+                )
+                for alert in record.replayed
+            ],
+            past_alerts=None
+            if past is None
+            else PastAlertCounts(
+                total=past.total,
+                recovered_by_itself=past.recovered,
+                resolved_by_person=past.resolved_by_person,
+                resolved_by_action=past.resolved_by_action,
+                unresolved=past.unresolved,
+                muted=past.muted,
+                reopened=past.reopened,
+            ),
+        )
+
+
 @strawberry.type(
     description="A stage's conversion fell for real: the figures it fired on, why, and what "
     "people did about it since."
@@ -165,6 +244,10 @@ class Alert(relay.Node):
     resolution: AlertResolution | None
     recovery_reason: str | None = strawberry.field(
         description="Why it resolved itself, when the stage recovered."
+    )
+    track_record: AlertTrackRecord | None = strawberry.field(
+        description="Its rule's track record at its stage when it fired; null on alerts fired "
+        "before track records were kept."
     )
     proof: AlertProof | None = strawberry.field(
         description="Once a person resolved it and enough customers entered since: whether "
@@ -221,6 +304,7 @@ class Alert(relay.Node):
             resolved_by=row.resolved_by,
             resolution=row.resolution,
             recovery_reason=row.recovery_reason,
+            track_record=AlertTrackRecord.of(row.track_record),
             proof=AlertProof.of(row.proof),
             rule_id=row.rule_id,
             journey_id=row.journey_id,

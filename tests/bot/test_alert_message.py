@@ -1,10 +1,18 @@
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.alert_message import AlertButton, AlertView, read_mute_value, render
+from bot.alert_message import (
+    AlertButton,
+    AlertView,
+    read_mute_value,
+    render,
+    track_record_line,
+)
+from bot.text import escape
 from domain.alert.models import Alert, AlertStatus, Resolution
+from domain.alert.track_record import PastAlerts, ReplayedAlert, TrackRecord
 
 pytestmark = pytest.mark.pure
 
@@ -116,3 +124,57 @@ def test_a_resolved_alert_keeps_only_the_map_button():
     _text, blocks = render(_view(alert))
     assert "Resolved itself" in str(blocks)
     assert _action_ids(blocks) == [AlertButton.OPEN_MAP]
+
+
+def _record(replayed, past=None) -> dict:
+    return TrackRecord(date(2025, 12, 1), date(2026, 2, 28), tuple(replayed), past).to_json()
+
+
+def _replayed(day: int, recovered_after_days: float | None) -> ReplayedAlert:
+    fired = datetime(2026, 1, day, 6, tzinfo=UTC)
+    recovered = fired + timedelta(days=recovered_after_days) if recovered_after_days else None
+    return ReplayedAlert(fired, recovered)
+
+
+def _context_lines(alert: Alert) -> list[str]:
+    _text, blocks = render(_view(alert))
+    return [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
+
+
+def test_the_track_record_is_one_context_line_before_the_state():
+    alert = _alert(
+        track_record=_record(
+            [_replayed(5, 4)], PastAlerts(recovered=1, resolved_by_person=2, muted=1)
+        )
+    )
+    record, state = _context_lines(alert)
+    assert record == (
+        "Track record: would have fired 1× in the last 90 days (recovered by itself after "
+        "4 days); past alerts here: 2 resolved by a person, 1 recovered by itself, "
+        "1 muted at some point"
+    )
+    assert state.startswith(":rotating_light: Open")
+
+
+def test_the_track_record_of_a_quiet_rule_and_of_a_noisy_one():
+    quiet = track_record_line(_alert(track_record=_record([])))
+    assert quiet == "Track record: would not have fired in the last 90 days"
+    noisy = track_record_line(
+        _alert(track_record=_record([_replayed(2, 0.5), _replayed(9, 3), _replayed(20, None)]))
+    )
+    assert noisy == (
+        "Track record: would have fired 3× in the last 90 days (2 recovered by themselves "
+        "after 12 hours to 3 days; 1 still open)"
+    )
+
+
+def test_alerts_fired_before_track_records_show_none():
+    assert len(_context_lines(_alert(track_record=None))) == 1
+
+
+def test_the_track_record_line_is_escaped():
+    # Only figures today; escaped anyway, so nothing in it can ever ping a channel.
+    with_past = _record([], PastAlerts(resolved_by_action=1, reopened=1))
+    line = track_record_line(_alert(track_record=with_past))
+    assert line == escape(line)
+    assert line.endswith("1 resolved by an action, 1 reopened after a resolution")

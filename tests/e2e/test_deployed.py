@@ -269,6 +269,7 @@ async def test_events_become_one_alert_acknowledged_in_place_and_one_digest_a_te
     # by their handle (bot/people.py), as on a busy machine.
     shown = json.dumps(alert["blocks"])
     assert "Acknowledged by Dana S." in shown or "Acknowledged by dana" in shown, shown
+    assert "Track record: would" in shown, shown  # the evidence, computed as it fired
 
     # Nothing posted twice, nothing lost, nothing elsewhere, all with this mode's token.
     posted_ids = Counter(

@@ -57,6 +57,11 @@ async def test_an_alert_shows_its_figures_driver_and_what_staff_logged(gql, db, 
           observations { kind text authorName observation { id } }
           stage { name } journey { name } rule { recentDays stage { name } }
           activity { action actorName detail }
+          trackRecord {
+            firstDay lastDay wouldHaveFired recoveredByItself stillOpen
+            replayedAlerts { firedAt recoveredAt recoveredAfterHours }
+            pastAlerts { total }
+          }
         } } } }"""
     )
     [edge] = data["alerts"]["edges"]
@@ -87,6 +92,22 @@ async def test_an_alert_shows_its_figures_driver_and_what_staff_logged(gql, db, 
     assert alert["activity"] == [
         {"action": "FIRED", "actorName": None, "detail": outcome.decision.reason}
     ]
+    # Replayed daily over the 90 days before, the rule would have fired two days before.
+    assert alert["trackRecord"] == {
+        "firstDay": "2025-12-05",
+        "lastDay": "2026-03-04",
+        "wouldHaveFired": 1,
+        "recoveredByItself": 0,
+        "stillOpen": 1,
+        "replayedAlerts": [
+            {
+                "firedAt": "2026-03-03T06:00:00+00:00",
+                "recoveredAt": None,
+                "recoveredAfterHours": None,
+            }
+        ],
+        "pastAlerts": None,
+    }
 
 
 async def test_alerts_page_newest_first_and_filter_by_status_and_journey(

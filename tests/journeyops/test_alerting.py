@@ -3,10 +3,12 @@
 import asyncio
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.local_slack import LocalSlack
 from domain.alert.models import Alert
+from domain.alert_rule.models import AlertRule
+from domain.metrics.cohorts import daily_cohorts
 from domain.notification.models import Notification
 from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings
@@ -22,6 +24,7 @@ from tests.support.factories import (
     make_workspace,
     stages_of,
 )
+from tests.support.statements import counting_statements
 
 WHEN = at(date(2026, 3, 11))
 
@@ -54,10 +57,10 @@ async def test_a_failing_rule_rolls_back_alone_and_the_others_fire_and_are_deliv
             bad = await _journey_with_rule(runtime, "C0BAD0001")
             source = cohort_source(good.id)
 
-            async def breaks_on_bad(session, *, stage_id, **kwargs):
-                if stage_id == bad.id:
+            async def breaks_on_bad(session, *, stage_ids, **kwargs):
+                if bad.id in stage_ids:
                     raise RuntimeError("metrics unavailable")
-                return await source(session, stage_id=stage_id, **kwargs)
+                return await source(session, stage_ids=stage_ids, **kwargs)
 
             evaluation = await evaluate_all(runtime, cohorts=breaks_on_bad, at=WHEN)
             outcomes = evaluation.outcomes
@@ -85,3 +88,37 @@ async def test_two_workers_evaluating_at_once_open_one_alert_and_post_it_once(db
     finally:
         for runtime in runtimes:
             await runtime.close()
+
+
+async def _statements_to_evaluate(runtime: Runtime) -> list[str]:
+    await evaluate_all(runtime, cohorts=daily_cohorts, at=WHEN)  # connections set up
+    with counting_statements(runtime.engine, runtime.readers) as statements:
+        evaluation = await evaluate_all(runtime, cohorts=daily_cohorts, at=WHEN)
+    assert not evaluation.failed_rules and evaluation.outcomes
+    return statements
+
+
+async def test_a_journey_costs_the_same_statements_however_many_stages_and_rules(db, database_url):
+    runtime = Runtime.create(Settings(), database_url)
+    try:
+        async with runtime.db.begin() as session:
+            workspace = await make_workspace(session)
+            small = await make_journey(session, workspace, stages=("browse", "buy"))
+            await make_alert_rule(session, small)
+        one_rule_one_stage = await _statements_to_evaluate(runtime)
+
+        async with runtime.db.begin() as session:
+            await session.execute(update(AlertRule).values(enabled=False))
+            names = ("see", "browse", "compare", "cart", "pay", "return")
+            big = await make_journey(session, workspace, stages=names)
+            stages = await stages_of(session, big)
+            await make_alert_rule(session, big)
+            for stage in stages[:4]:
+                await make_alert_rule(session, big, stage)
+        five_rules_five_stages = await _statements_to_evaluate(runtime)
+
+        assert len(five_rules_five_stages) == len(one_rule_one_stage)
+        # The cohorts of all the stages the journey's rules watch, in one statement.
+        assert sum("stage_progress" in s for s in five_rules_five_stages) == 1
+    finally:
+        await runtime.close()

@@ -14,16 +14,21 @@ from domain.alert.statistics import Cohort, Proportion, Segment
 DROP_DAY, BACK_DAY = date(2026, 3, 1), date(2026, 3, 20)
 
 
-def cohort_source(dropping_stage_id):
-    """Stage metrics stand-in: 300 entrants a day at 50 %; one stage at 35 % for a while,
-    the fall all among ad traffic."""
-    calls = []
+def cohort_source(dropping_stage_id, falls=((DROP_DAY, BACK_DAY),)):
+    """Stage metrics stand-in: 300 entrants a day at 50 %; one stage at 35 % on the days of
+    `falls` (from, until: half-open), the fall all among ad traffic."""
+    calls = []  # (stage ids, days, alert window, as of) of each read
 
-    async def cohorts(session, *, workspace_id, journey_id, stage_id, days, alert_window, as_of):
-        calls.append((stage_id, days, alert_window, as_of))
+    async def cohorts(
+        session, *, workspace_id, journey_id, stage_ids, days, alert_window, as_of, segments=False
+    ):
+        calls.append((tuple(stage_ids), days, alert_window, as_of))
+        return {stage_id: _stage(stage_id, days, alert_window, segments) for stage_id in stage_ids}
+
+    def _stage(stage_id, days, alert_window, segments):
         result, day = [], days.first
         while day <= days.last:
-            dropped = stage_id == dropping_stage_id and DROP_DAY <= day < BACK_DAY
+            dropped = stage_id == dropping_stage_id and any(a <= day < b for a, b in falls)
             ad_converted = 30 if dropped else 75
             cohort = Cohort(
                 day,
@@ -32,7 +37,9 @@ def cohort_source(dropping_stage_id):
                 {
                     Segment("channel", "web"): _p(150, 75),
                     Segment("channel", "ad"): _p(150, ad_converted),
-                },
+                }
+                if segments
+                else {},
             )
             shorter = [h for h in ELAPSED_HOURS if timedelta(hours=h) < alert_window]
             result.append(replace(cohort, sooner={h: cohort for h in shorter}))

@@ -228,7 +228,10 @@ async def test_resolving_twice_logs_once_and_starts_the_cooldown(session):
         "Dana",
     )
     assert (await _actions(session, alert)).count(AlertAction.RESOLVED) == 1
-    latest, state = await alert_service.stage_state(session, rule=rule, stage_id=stage.id)
+    states = await alert_service.stage_states(
+        session, workspace_id=rule.workspace_id, rule_ids=[rule.id], stage_ids=[stage.id]
+    )
+    latest, state = states[rule.id, stage.id]
     assert latest is not None and latest.id == alert.id
     assert state.open_alert_baseline_rate is None and state.last_resolved_at == alert.resolved_at
 
@@ -236,7 +239,11 @@ async def test_resolving_twice_logs_once_and_starts_the_cooldown(session):
 async def test_an_open_alert_state_carries_the_baseline_it_fired_on(session):
     _workspace, _journey, stage, rule = await _setup(session)
     await make_alert(session, rule, stage)
-    _latest, state = await alert_service.stage_state(session, rule=rule, stage_id=stage.id)
+    [(_latest, state)] = (
+        await alert_service.stage_states(
+            session, workspace_id=rule.workspace_id, rule_ids=[rule.id], stage_ids=[stage.id]
+        )
+    ).values()
     assert state.open_alert_baseline_rate == pytest.approx(0.5)
 
 

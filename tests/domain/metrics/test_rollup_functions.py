@@ -1,4 +1,4 @@
-"""The rollup functions the database runs are the text of migrations 0010 and 0016 (per
+"""The rollup functions the database runs are the text of migrations 0010 and 0017 (per
 persona), and judge a conversion as domain.metrics.definitions (docs/metrics.md) does."""
 
 import importlib.util
@@ -25,7 +25,7 @@ def words(sql: str) -> str:
     return "".join(sql.split())
 
 
-@pytest.mark.parametrize("name", ["0010_rollup_functions_as_text", "0016_persona_rollups"])
+@pytest.mark.parametrize("name", ["0010_rollup_functions_as_text", "0017_persona_rollups"])
 async def test_the_database_holds_the_rollup_functions_of_the_migrations(engine, name):
     functions = migration(name).FUNCTIONS
     async with engine.connect() as connection:
@@ -55,7 +55,7 @@ def test_the_stage_rollup_functions_judge_a_conversion_by_the_definition():
     for name in ("stage_day_insert", "stage_day_update", "stage_day_delete"):
         assert words(functions[name][2]).count(within) == 2, name
     assert words(functions["journey_rollup_rebuild"][2]).count(within) == 2
-    persona = migration("0016_persona_rollups").FUNCTIONS
+    persona = migration("0017_persona_rollups").FUNCTIONS
     for name in (
         "stage_persona_day_insert",
         "stage_persona_day_update",

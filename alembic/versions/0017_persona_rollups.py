@@ -15,8 +15,8 @@ inserts, the fold's usual case, are counted as 0010's are (rows already there up
 sparse buckets, new ones inserted).
 tests/domain/metrics/test_rollup_functions.py holds the database to this text.
 
-Revision ID: 0016
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-07 08:00:00.000000
 """
 
@@ -26,8 +26,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0016"
-down_revision: str | Sequence[str] | None = "0014"
+revision: str = "0017"
+down_revision: str | Sequence[str] | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
