@@ -2,7 +2,7 @@
 server's websocket (so the test can cut it) and drives the page's clock (so the page's waits
 pass when the test says, not by sleeping). After a reconnect the page fetches what it missed;
 a token revoked meanwhile stops the retries, and the page says so; figures follow the events
-ingested while it is open."""
+ingested while it is open, on the server's notice."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -125,9 +125,16 @@ async def test_a_token_revoked_meanwhile_stops_the_retries_and_says_so(
 async def test_figures_follow_the_events_ingested_while_the_map_is_open(
     browser, world, database_url
 ):
-    """No subscription announces events; the page reads its figures again every minute."""
+    """The server announces the journey's moved figures; the page reads them again once the
+    notices settle, long before its fallback minute."""
     async with serving(database_url) as served:
         page, _ = await _live_map(browser, served, world)
+        await eventually(
+            lambda: served.live.subscriber_count(Topic.FIGURES_CHANGED),
+            within=10,
+            what="the page's figures subscription",
+            seen=lambda: page.console,
+        )
         await page.clock.pause_at(datetime.now(UTC) + timedelta(seconds=1))
         entered = page.locator('.row.funnel .cell [data-figure="entered"]').first
         before = int(await entered.get_attribute("data-value"))
@@ -139,9 +146,10 @@ async def test_figures_follow_the_events_ingested_while_the_map_is_open(
         async with httpx.AsyncClient(base_url=f"http://{served.address}") as http:
             sent = await http.post("/v1/batch", auth=(world.token, ""), json={"batch": batch})
         assert sent.json()["accepted"] == 3
-        assert int(await entered.get_attribute("data-value")) == before  # not before a minute
+        await page.wait_for_function("() => document.body.dataset.figuresNotices", timeout=10_000)
+        assert int(await entered.get_attribute("data-value")) == before  # still settling
 
-        await page.clock.run_for(61_000)
+        await page.clock.run_for(1_000)  # the settling wait, not the fallback minute
         await page.wait_for_function(
             "want => document.querySelector('.row.funnel .cell [data-figure=\"entered\"]')"
             ".dataset.value === want",
