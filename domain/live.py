@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 class Topic(StrEnum):
     OBSERVATION_LOGGED = "journeyops_observation_logged"
     ALERT_FIRED = "journeyops_alert_fired"
+    FIGURES_CHANGED = "journeyops_figures_changed"
 
 
 async def publish(session: AsyncSession, topic: Topic, payload: dict[str, Any]) -> None:

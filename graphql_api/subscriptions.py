@@ -7,6 +7,7 @@ resolver that loads the row its message names.
 
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -35,6 +36,14 @@ async def journey_messages(
             yield message
 
 
+@strawberry.type(description="A journey's figures moved: events were folded into them.")
+class JourneyFiguresChanged:
+    journey_id: strawberry.ID
+    latest_received_at: datetime = strawberry.field(
+        description="When the newest events now in its figures were received."
+    )
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(description="Each observation logged on this journey from now on.")
@@ -55,3 +64,16 @@ class Subscription:
             alert = await info.context.loaders.alert.load(uuid.UUID(message["alert_id"]))
             if alert is not None:  # deleted since, with its rule
                 yield alert
+
+    @strawberry.subscription(
+        description="Each time events are folded into this journey's figures, at most about "
+        "once a second: read them again (e.g. `journeyMap`)."
+    )
+    async def journey_figures_changed(
+        self, info: Info, journey_id: strawberry.ID
+    ) -> AsyncGenerator[JourneyFiguresChanged, None]:
+        async for message in journey_messages(info, journey_id, Topic.FIGURES_CHANGED):
+            yield JourneyFiguresChanged(
+                journey_id=journey_id,
+                latest_received_at=datetime.fromisoformat(message["latest_received_at"]),
+            )

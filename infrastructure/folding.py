@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,8 +27,14 @@ class BackgroundFolder:
     by it or its next round, so busy ingestion folds many batches per transaction. Never blocks
     a request: a workspace another folder holds is tried again shortly."""
 
-    def __init__(self, db: async_sessionmaker[AsyncSession], *, enabled: bool = True) -> None:
-        self._db, self._enabled = db, enabled
+    def __init__(
+        self,
+        db: async_sessionmaker[AsyncSession],
+        *,
+        enabled: bool = True,
+        on_folded: Callable[[uuid.UUID], None] = lambda workspace_id: None,
+    ) -> None:
+        self._db, self._enabled, self._on_folded = db, enabled, on_folded
         self._wanted: set[uuid.UUID] = set()
         self._task: asyncio.Task | None = None
         self._last = 0.0  # when the latest batch committed (event loop time)
@@ -68,6 +75,8 @@ class BackgroundFolder:
                 self._wanted.add(workspace_id)
                 await asyncio.sleep(QUIET_SECONDS)
                 return
+            # Committed (or a reader folded the batches first): the maps of its journeys hear.
+            self._on_folded(workspace_id)
             if folded < fold.BATCHES_PER_FOLD:
                 return
 

@@ -11,6 +11,7 @@ from domain.metrics.cohorts import daily_cohorts
 from domain.metrics.snapshot import READERS
 from domain.unit_of_work import Transactions
 from infrastructure.database import create_engine, create_sessionmaker, resolve_database_url
+from infrastructure.figures_notices import FiguresNotices
 from infrastructure.folding import BackgroundFolder
 from infrastructure.live import LiveListener
 from infrastructure.settings import Settings
@@ -25,6 +26,7 @@ class Runtime:
     # everything else opens `transaction()`
     live: LiveListener  # started by the web app's lifespan; processes that do not serve skip it
     folder: BackgroundFolder  # folds ingested batches into metrics after they commit
+    figures: FiguresNotices  # tells map pages whose figures the folder moved
     transaction: Transactions  # one unit of work per use case, for every door
     # Daily cohorts of a stage for alerts and backtests (tests swap in synthetic ones).
     cohorts: CohortSource = daily_cohorts
@@ -38,7 +40,8 @@ class Runtime:
         url = database_url or resolve_database_url(settings)
         engine, readers = create_engine(url), create_engine(url)
         db = create_sessionmaker(engine)
-        folder = BackgroundFolder(db, enabled=settings.web_fold)
+        figures = FiguresNotices(db)
+        folder = BackgroundFolder(db, enabled=settings.web_fold, on_folded=figures.folded)
         return cls(
             settings=settings,
             database_url=url,
@@ -46,6 +49,7 @@ class Runtime:
             db=db,
             live=LiveListener(url),
             folder=folder,
+            figures=figures,
             # A batch stored through any door is folded soon after it commits.
             transaction=Transactions(
                 db, on_batch_stored=folder.nudge, session_info={READERS: readers}
@@ -55,6 +59,7 @@ class Runtime:
 
     async def close(self) -> None:
         await self.folder.close()
+        await self.figures.close()
         await self.live.stop()
         await self.engine.dispose()
         if self.readers is not None:

@@ -52,7 +52,8 @@ async def test_the_list_of_journeys_is_served_under_the_same_policy(client):
 
 
 @pytest.mark.parametrize(
-    "script", ["page.js", "journey_map.js", "journey_map_edit.js", "journeys.js"]
+    "script",
+    ["page.js", "journey_map.js", "journey_map_edit.js", "journey_map_actions.js", "journeys.js"],
 )
 async def test_the_page_scripts_insert_user_text_only_as_text(client, script):
     served = await client.get(f"/static/{script}")

@@ -2,7 +2,7 @@
 server's websocket (so the test can cut it) and drives the page's clock (so the page's waits
 pass when the test says, not by sleeping). After a reconnect the page fetches what it missed;
 a token revoked meanwhile stops the retries, and the page says so; figures follow the events
-ingested while it is open."""
+ingested while it is open, on the server's notice."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -37,9 +37,10 @@ class Relay:
 
     def __init__(self) -> None:
         self.opened: list = []  # (the page's side, the server's side) of each
+        self.unreachable = False  # new connections hang, never answered, as a dead proxy does
 
     def __call__(self, socket) -> None:
-        self.opened.append((socket, socket.connect_to_server()))
+        self.opened.append((socket, None if self.unreachable else socket.connect_to_server()))
 
     async def cut(self) -> None:
         """Drop the newest connection at both ends, as a lost network does."""
@@ -125,9 +126,16 @@ async def test_a_token_revoked_meanwhile_stops_the_retries_and_says_so(
 async def test_figures_follow_the_events_ingested_while_the_map_is_open(
     browser, world, database_url
 ):
-    """No subscription announces events; the page reads its figures again every minute."""
+    """The server announces the journey's moved figures; the page reads them again once the
+    notices settle, long before its fallback minute."""
     async with serving(database_url) as served:
         page, _ = await _live_map(browser, served, world)
+        await eventually(
+            lambda: served.live.subscriber_count(Topic.FIGURES_CHANGED),
+            within=10,
+            what="the page's figures subscription",
+            seen=lambda: page.console,
+        )
         await page.clock.pause_at(datetime.now(UTC) + timedelta(seconds=1))
         entered = page.locator('.row.funnel .cell [data-figure="entered"]').first
         before = int(await entered.get_attribute("data-value"))
@@ -139,11 +147,39 @@ async def test_figures_follow_the_events_ingested_while_the_map_is_open(
         async with httpx.AsyncClient(base_url=f"http://{served.address}") as http:
             sent = await http.post("/v1/batch", auth=(world.token, ""), json={"batch": batch})
         assert sent.json()["accepted"] == 3
-        assert int(await entered.get_attribute("data-value")) == before  # not before a minute
+        await page.wait_for_function("() => document.body.dataset.figuresNotices", timeout=10_000)
+        assert int(await entered.get_attribute("data-value")) == before  # still settling
 
-        await page.clock.run_for(61_000)
+        await page.clock.run_for(1_000)  # the settling wait, not the fallback minute
         await page.wait_for_function(
             "want => document.querySelector('.row.funnel .cell [data-figure=\"entered\"]')"
             ".dataset.value === want",
             arg=str(before + 3),
         )
+
+
+async def test_while_the_socket_is_down_figures_are_read_every_minute(browser, world, database_url):
+    async with serving(database_url) as served:
+        page, relay = await _live_map(browser, served, world)
+        relay.unreachable = True
+        await _cut(page, relay)
+        entered = page.locator('.row.funnel .cell [data-figure="entered"]').first
+        before = int(await entered.get_attribute("data-value"))
+
+        batch = [
+            factories.track(f"offline-{n}", "Ad Clicked", datetime.now(UTC).isoformat())
+            for n in range(2)
+        ]
+        async with httpx.AsyncClient(base_url=f"http://{served.address}") as http:
+            sent = await http.post("/v1/batch", auth=(world.token, ""), json={"batch": batch})
+        assert sent.json()["accepted"] == 2
+        await page.clock.run_for(30_000)
+        assert int(await entered.get_attribute("data-value")) == before  # not before a minute
+
+        await page.clock.run_for(31_000)
+        await page.wait_for_function(
+            "want => document.querySelector('.row.funnel .cell [data-figure=\"entered\"]')"
+            ".dataset.value === want",
+            arg=str(before + 2),
+        )
+        assert len(relay.opened) == 2  # it tried again, and nobody answered

@@ -1,8 +1,9 @@
 // The journey map page: reads `journeyMap` over GraphQL for the period, persona and entry
 // channel in the address, draws stages as columns and lanes as rows, the funnel and emotion
-// curve with vega-embed, and follows new observations and alerts live (page.js holds what
-// the pages share; journey_map_edit.js the editing). Every piece of user text goes in
-// through textContent, never innerHTML.
+// curve with vega-embed, and follows new observations, alerts and moved figures live (page.js
+// holds what the pages share; journey_map_edit.js the editing; journey_map_actions.js the +1
+// and Create action on observations). Every piece of user text goes in through textContent,
+// never innerHTML.
 "use strict";
 
 const JOURNEY_ID = document.body.dataset.journeyId;
@@ -12,7 +13,7 @@ const FIGURES = `entered converted dropped pending conversionRate dropOffRate
   medianTimeToConvert p90TimeToConvert`;
 
 // An observation as the map quotes it, with how often its problem was raised (+1s).
-const SEEN = `fragment Seen on Observation { text authorName createdAt permalink
+const SEEN = `fragment Seen on Observation { id text authorName createdAt permalink
   authorTeam { name } mentions { raisedTimes raisedByTeams } }`;
 
 const MAP = `query JourneyMap($id: ID!, $days: Int, $from: Date, $to: Date, $personaId: ID,
@@ -42,6 +43,7 @@ const MAP = `query JourneyMap($id: ID!, $days: Int, $from: Date, $to: Date, $per
     errors { field message }
   }
   personas { id name }
+  viewer { scope }
   channels: __type(name: "Channel") { enumValues { name } }
 }
 ${SEEN}`;
@@ -54,10 +56,12 @@ const MORE = `query More($filter: ObservationFilter, $after: String, $first: Int
 }
 ${SEEN}`;
 
-// What changes the map without a reload: each of these re-reads it.
+// What changes the map without a reload: each of these re-reads it (figures after a short
+// settling wait, as events come in bursts).
 const SUBSCRIPTIONS = {
   observations: `subscription ($id: ID!) { observationLogged(journeyId: $id) { id } }`,
   alerts: `subscription ($id: ID!) { alertFired(journeyId: $id) { id } }`,
+  figures: `subscription ($id: ID!) { journeyFiguresChanged(journeyId: $id) { latestReceivedAt } }`,
 };
 // graphql-transport-ws closes with 4403 when connection_init's token is refused.
 const TOKEN_REFUSED = 4403;
@@ -85,6 +89,7 @@ const KINDS = {
 
 let shownStage = 0;
 let stageCount = 0;
+let canWrite = false; // the visitor's credential may write: +1 and Create action are offered
 
 function percent(value) {
   return value === null || value === undefined ? "–" : `${(value * 100).toFixed(1)}%`;
@@ -264,7 +269,7 @@ function emotions(stage) {
   return cell;
 }
 
-function quote(node) {
+function quote(node, stage) {
   const item = el("blockquote", "observation", node.text);
   const who = [node.authorName];
   if (node.authorTeam) who.push(node.authorTeam.name);
@@ -276,9 +281,10 @@ function quote(node) {
     link.rel = "noopener noreferrer";
     cite.append(" · ", link);
   }
-  const raised = raisedWords(node.mentions);
-  if (raised) item.append(el("strong", "raised", raised));
-  item.append(cite);
+  const raised = el("strong", "raised", raisedWords(node.mentions));
+  raised.hidden = !raised.textContent;
+  item.append(raised, cite);
+  if (canWrite) item.append(observationButtons(node, stage, raised));
   return item;
 }
 
@@ -295,7 +301,7 @@ function observations(stage, map) {
     const box = el("section", `kind ${group.kind.toLowerCase()}`);
     box.append(el("h4", null, `${KINDS[group.kind]} (${group.total})`));
     const list = el("div", "quotes");
-    for (const { node } of group.observations.edges) list.append(quote(node));
+    for (const { node } of group.observations.edges) list.append(quote(node, stage));
     box.append(list);
     let page = group.observations.pageInfo;
     if (page.hasNextPage) {
@@ -304,7 +310,7 @@ function observations(stage, map) {
       more.onclick = async () => {
         const filter = { stageId: stage.stage.id, kind: group.kind, since: map.since, until: map.until };
         const data = await graphql(MORE, { filter, after: page.endCursor, first: MORE_PAGE });
-        for (const { node } of data.observations.edges) list.append(quote(node));
+        for (const { node } of data.observations.edges) list.append(quote(node, stage));
         page = data.observations.pageInfo;
         more.hidden = !page.hasNextPage;
       };
@@ -443,6 +449,7 @@ async function show() {
   const data = await graphql(MAP, variables(view));
   const result = data.journeyMap;
   fillForm(view, { ...data, map: result.map });
+  canWrite = data.viewer.scope !== "READ";
   if (!result.map) {
     say(result.errors.map((e) => e.message).join(" "), true);
     return false;
@@ -491,15 +498,30 @@ function refresh() {
   });
 }
 
-// Figures move with every event ingested, which no subscription announces: while the page is
-// in view it reads the map again every minute (observations and alerts arrive at once).
+// Figures move as events are folded in: `journeyFiguresChanged` says so (about once a second
+// per journey at most) and the map is read again once the notices settle. Only while the
+// socket is down does the page fall back to reading them every minute.
+const FIGURES_SETTLE_MS = 500;
 const FIGURES_EVERY_MS = 60_000;
 let freshening = null;
+let settling = null;
+let socketUp = false;
+
+function figuresMoved() {
+  const heard = document.body.dataset;
+  heard.figuresNotices = String(Number(heard.figuresNotices || 0) + 1);
+  if (settling) return;
+  settling = setTimeout(() => {
+    settling = null;
+    refresh();
+  }, FIGURES_SETTLE_MS);
+}
 
 function keepFiguresFresh() {
   if (freshening) return;
   freshening = setInterval(() => {
-    if (document.visibilityState === "visible" && document.body.dataset.live !== "refused") refresh();
+    if (socketUp || document.visibilityState !== "visible") return;
+    if (document.body.dataset.live !== "refused") refresh();
   }, FIGURES_EVERY_MS);
 }
 
@@ -517,12 +539,15 @@ function follow(wait = RETRY_FIRST_MS, missed = false) {
     const message = JSON.parse(event.data);
     if (message.type === "connection_ack") {
       acknowledged = true;
+      socketUp = true;
       live.hidden = false;
       live.textContent = "● live";
       for (const [id, query] of Object.entries(SUBSCRIPTIONS)) {
         socket.send(JSON.stringify({ id, type: "subscribe", payload: { query, variables: { id: JOURNEY_ID } } }));
       }
       if (missed) refresh();
+    } else if (message.type === "next" && message.id === "figures") {
+      figuresMoved();
     } else if (message.type === "next") {
       refresh();
     } else if (message.type === "ping") {
@@ -530,6 +555,7 @@ function follow(wait = RETRY_FIRST_MS, missed = false) {
     }
   };
   socket.onclose = (event) => {
+    socketUp = false;
     if (event.code === TOKEN_REFUSED) {
       live.hidden = false;
       live.textContent = "○ not live";
