@@ -109,6 +109,8 @@ async def steady(
 ) -> None:
     """Send at `per_second` until `until` (loop time), each request in a task of its own.
     Samples are timed from `origin`: negative times are the warm-up."""
+    if per_second <= 0:  # this door left out (to tell which one a change comes from)
+        return
     loop = asyncio.get_running_loop()
     running: set[asyncio.Task] = set()
     interval, due = 1 / per_second, loop.time()
@@ -238,16 +240,16 @@ async def soak(deployment: Deployment, args: argparse.Namespace) -> None:
             f"soaking for {args.minutes:g} min after a {WARM_UP_SECONDS} s warm-up: "
             f"{args.events_per_second:g} events/s in batches of {args.batch}, "
             f"{args.maps_per_second:g} journey maps/s, {args.commands_per_second:g} slash "
-            f"commands/s, {args.maps_per_second:g} trivial queries/s",
+            f"commands/s, {args.trivial_per_second:g} trivial queries/s",
             flush=True,
         )
         await asyncio.gather(
             steady(doors["ingest"], batches_per_second, until, origin, send_batch),
             steady(doors["graphql map"], args.maps_per_second, until, origin, query_map),
             steady(doors["slack"], args.commands_per_second, until, origin, command),
-            steady(doors["baseline"], args.maps_per_second, until, origin, trivial_query),
+            steady(doors["baseline"], args.trivial_per_second, until, origin, trivial_query),
             memory.watch(until, origin),
-            progress(doors, until, origin),
+            progress(doors, memory, until, origin),
         )
     sent = len(doors["slack"].samples)  # acknowledged, so each owes an answer
     answered = await answered_commands(deployment.slack, sent)
@@ -272,7 +274,7 @@ async def answered_commands(slack: LocalSlack, sent: int) -> int:
     return len(answers)
 
 
-async def progress(doors: dict[str, Door], until: float, origin: float) -> None:
+async def progress(doors: dict[str, Door], memory: Memory, until: float, origin: float) -> None:
     """A line a minute, so a long soak shows it is alive."""
     loop = asyncio.get_running_loop()
     minute = 1
@@ -283,7 +285,8 @@ async def progress(doors: dict[str, Door], until: float, origin: float) -> None:
             f"{door.name} p99 {percentile(door.between(start, end), 0.99) * 1000:.0f} ms"
             for door in doors.values()
         )
-        print(f"  minute {minute}: {line}", flush=True)
+        rss = memory.process.memory_info().rss / 2**20
+        print(f"  minute {minute}: {line}; web RSS {rss:.1f} MB", flush=True)
         minute += 1
 
 
@@ -294,6 +297,8 @@ def report(
     periods += (("overall", 0, seconds),)
     print(f"\n{'door':<12} {'period':<13} {'n':>6} {'failed':>6} {'p50 ms':>8} {'p99 ms':>8}")
     for door in doors.values():
+        if not door.samples and not door.failures:
+            continue  # left out
         for label, start, end in periods:
             samples = door.between(start, end)
             print(
@@ -324,6 +329,7 @@ async def main() -> None:
     parser.add_argument("--batch", type=int, default=100, help="events a batch")
     parser.add_argument("--maps-per-second", type=float, default=2)
     parser.add_argument("--commands-per-second", type=float, default=2)
+    parser.add_argument("--trivial-per-second", type=float, default=2)
     args = parser.parse_args()
     url = await create_database(server_url(), prefix="journeyops_bench_")
     with tempfile.TemporaryDirectory(prefix="journeyops-soak-") as directory:
