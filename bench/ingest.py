@@ -3,7 +3,9 @@ localhost, batches of 500) against a raw `COPY` of the same rows into the same t
 
 Metrics take batches in after they are accepted (domain.metrics.fold, in the server's
 background), so it also reports how long after the last accepted batch the fold had caught up,
-and the rate counting until then.
+and the rate counting until then. It prints the CPU time per event of the web process and of
+its PostgreSQL backends too: on a shared machine rates and the baseline move with the load,
+CPU per event much less.
 
     uv run python -m bench.ingest                  # 1M events
     uv run python -m bench.ingest --events 100000  # a quick run

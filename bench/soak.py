@@ -15,8 +15,9 @@ slow answer cannot hide the ones queued behind it):
 
 while the worker delivers, evaluates alerts (every 30 s) and looks for digests. After a warm-up
 (not counted) it prints p50/p99 per door for the first minute, the last minute and overall, the
-web process's resident memory at the start and at the end (goal: growth under 10 %), and how
-far metrics lagged behind at the end.
+web process's resident memory after the warm-up and once the last answer came (goal: growth
+under 10 %), how many batches still waited to be folded, and whether every slash command was
+answered through its response_url.
 
     uv run python -m bench.soak                # 10 minutes
     uv run python -m bench.soak --minutes 2    # a quick run
@@ -46,7 +47,6 @@ from tests.support.database import create_database, drop_database, server_url
 from tests.support.deployment import SIGNING_SECRET, SINGLE_WORKSPACE, SLACK_TEAM, Deployment
 
 MEMORY_GROWTH_TARGET = 0.10
-WARM_UP_SECONDS = 30
 SAMPLE_MEMORY_EVERY = 5.0
 IN_FLIGHT_MAX = 64  # per door: beyond this the server is not keeping up, and it says so
 
@@ -171,12 +171,14 @@ class Memory:
         self.process = psutil.Process(pid)
         self.samples: list[tuple[float, int]] = []
 
+    def sample(self, at: float) -> None:
+        self.samples.append((at, self.process.memory_info().rss))
+
     async def watch(self, until: float, origin: float) -> None:
         loop = asyncio.get_running_loop()
         while loop.time() < until:
-            self.samples.append((loop.time() - origin, self.process.memory_info().rss))
+            self.sample(loop.time() - origin)
             await asyncio.sleep(SAMPLE_MEMORY_EVERY)
-        self.samples.append((loop.time() - origin, self.process.memory_info().rss))
 
     def at_start(self) -> int:
         return next(rss for at, rss in self.samples if at >= 0)
@@ -233,11 +235,11 @@ async def soak(deployment: Deployment, args: argparse.Namespace) -> None:
             checked(await http.post("/slack/events", content=form, headers=headers))
 
         loop = asyncio.get_running_loop()
-        origin = loop.time() + WARM_UP_SECONDS
+        origin = loop.time() + args.warm_up
         until = origin + args.minutes * 60
         batches_per_second = args.events_per_second / args.batch
         print(
-            f"soaking for {args.minutes:g} min after a {WARM_UP_SECONDS} s warm-up: "
+            f"soaking for {args.minutes:g} min after a {args.warm_up:g} s warm-up: "
             f"{args.events_per_second:g} events/s in batches of {args.batch}, "
             f"{args.maps_per_second:g} journey maps/s, {args.commands_per_second:g} slash "
             f"commands/s, {args.trivial_per_second:g} trivial queries/s",
@@ -251,6 +253,7 @@ async def soak(deployment: Deployment, args: argparse.Namespace) -> None:
             memory.watch(until, origin),
             progress(doors, memory, until, origin),
         )
+        memory.sample(loop.time() - origin)  # once every answer came: nothing queued is held
     sent = len(doors["slack"].samples)  # acknowledged, so each owes an answer
     answered = await answered_commands(deployment.slack, sent)
     deployment.webs[0].check_running()
@@ -285,7 +288,7 @@ async def progress(doors: dict[str, Door], memory: Memory, until: float, origin:
             f"{door.name} p99 {percentile(door.between(start, end), 0.99) * 1000:.0f} ms"
             for door in doors.values()
         )
-        rss = memory.process.memory_info().rss / 2**20
+        rss = memory.samples[-1][1] / 2**20
         print(f"  minute {minute}: {line}; web RSS {rss:.1f} MB", flush=True)
         minute += 1
 
@@ -315,8 +318,8 @@ def report(
     growth = end / start - 1
     verdict = "met" if growth < MEMORY_GROWTH_TARGET else "missed"
     print(
-        f"\nweb process RSS: {start / 2**20:.1f} MB after the warm-up, {end / 2**20:.1f} MB at "
-        f"the end (peak {peak / 2**20:.1f} MB): {growth:+.1%} "
+        f"\nweb process RSS: {start / 2**20:.1f} MB after the warm-up, {end / 2**20:.1f} MB "
+        f"once the last answer came (peak {peak / 2**20:.1f} MB): {growth:+.1%} "
         f"(target < {MEMORY_GROWTH_TARGET:.0%}: {verdict})"
     )
     print(f"{events:,} events stored; {pending} batches waiting to be folded at the end")
@@ -325,10 +328,13 @@ def report(
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10)
-    parser.add_argument("--events-per-second", type=float, default=500)
+    parser.add_argument(
+        "--warm-up", type=float, default=60, help="seconds of load before anything is counted"
+    )
+    parser.add_argument("--events-per-second", type=float, default=250)
     parser.add_argument("--batch", type=int, default=100, help="events a batch")
-    parser.add_argument("--maps-per-second", type=float, default=2)
-    parser.add_argument("--commands-per-second", type=float, default=2)
+    parser.add_argument("--maps-per-second", type=float, default=1)
+    parser.add_argument("--commands-per-second", type=float, default=1)
     parser.add_argument("--trivial-per-second", type=float, default=2)
     args = parser.parse_args()
     url = await create_database(server_url(), prefix="journeyops_bench_")
