@@ -31,6 +31,7 @@ class AlertButton(StrEnum):
     # The fixed "Mute 24 h" button of messages posted before the menu: their clicks still count.
     MUTE_24H = "alert_mute_24h"
     RESOLVE = "alert_resolve"
+    CREATE_ACTION = "alert_create_action"  # opens the "Create action" modal (bot.action_modal)
     OPEN_MAP = "alert_open_map"
 
 
@@ -65,8 +66,9 @@ def summary(view: AlertView) -> str:
     """The notification text (and the fallback where blocks are not shown)."""
     alert = view.alert
     return (
-        f"{escape(view.journey_name)} › {escape(view.stage_name)}: conversion "
-        f"{_percent(alert.recent_rate)} against {_percent(alert.baseline_rate)} "
+        f"{escape(view.journey_name)} › {escape(view.stage_name)}: converted within "
+        f"{alert.converted_within} {_percent(alert.recent_rate)} against "
+        f"{_percent(alert.baseline_rate)} "
         f"({alert.change_points:+.1f} points)"
     )
 
@@ -89,14 +91,15 @@ def _status(alert: Alert) -> str:
 
 
 def _figures(alert: Alert) -> str:
-    days = alert.alert_window_hours / 24
-    window = f"{days:g} days" if days >= 1 else f"{alert.alert_window_hours} hours"
+    entered = f"{alert.recent_first:%b %d}"
+    if alert.recent_last != alert.recent_first:
+        entered += f"–{alert.recent_last:%b %d}"
     text = (
-        f"*Conversion within {window}:* {_percent(alert.recent_rate)} of "
-        f"{alert.recent_entered:,} customers who entered {alert.recent_first:%b %d}–"
-        f"{alert.recent_last:%b %d}, against {_percent(alert.baseline_rate)} of "
-        f"{alert.baseline_entered:,} in the {(alert.baseline_last - alert.baseline_first).days + 1}"
-        f" days before: *{alert.change_points:+.1f} points* (z = {alert.z_score:.1f}, "
+        f"*Converted within {alert.converted_within}:* {_percent(alert.recent_rate)} of "
+        f"{alert.recent_entered:,} customers who entered {entered}, against "
+        f"{_percent(alert.baseline_rate)} of {alert.baseline_entered:,} in the "
+        f"{(alert.baseline_last - alert.baseline_first).days + 1} days before; weekday for "
+        f"weekday, *{alert.change_points:+.1f} points* (z = {alert.z_score:.1f}, "
         f"p = {alert.p_value:.1g})."
     )
     if alert.driver_label and alert.driver_points is not None:
@@ -153,6 +156,7 @@ def render(view: AlertView) -> tuple[str, list[dict[str, Any]]]:
             ButtonElement(
                 text="Resolve", action_id=AlertButton.RESOLVE, value=value, style="primary"
             ),
+            ButtonElement(text="Create action", action_id=AlertButton.CREATE_ACTION, value=value),
             *buttons,
         ]
     blocks.append(ActionsBlock(elements=buttons))

@@ -40,6 +40,8 @@ BOT_SCOPES = [
     "groups:history",
     "users:read",
     "files:write",
+    "im:write",
+    "im:history",
 ]
 
 

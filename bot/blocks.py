@@ -111,6 +111,8 @@ EXAMPLES = [
     ("alerts Online purchase", "open alerts and alert rules (of one journey or all)"),
     ("alerts add Online purchase > checkout", "alert on a stage (or every stage) with defaults"),
     ("alerts remove Online purchase > checkout", "delete that alert rule and its alerts"),
+    ("action Show shipping costs early at decision", "create an action (opens the form)"),
+    ("actions Support", "actions by status, of a team or a journey (yours by default)"),
 ]
 
 
@@ -324,6 +326,17 @@ def stage_message(place: StagePlace, views: Sequence[TeamView], days: int) -> Bl
         HeaderBlock(text=shorten(place.label, 150)),
         note(f"What each team observed in the last {days} days"),
     ]
+    blocks.append(
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="Create action",
+                    action_id=f"{ActionId.CREATE_ACTION_AT_STAGE}:0",
+                    value=str(place.id),
+                )
+            ]
+        )
+    )
     for view in views:
         team = escape(view.team_name) if view.team_name else "No team set"
         lines = [f"*{team}*: {view.count} observation{'s' if view.count != 1 else ''}"]
@@ -455,7 +468,8 @@ def alert_line(open_alert: OpenAlert) -> str:
         status += f", muted until {local_time(alert.muted_until)}"
     return (
         f"• *{escape(open_alert.place.label)}*: drop-off {percent(1 - alert.recent_rate)} "
-        f"against {percent(1 - alert.baseline_rate)} ({alert.recent_entered:,} vs "
+        f"against {percent(1 - alert.baseline_rate)}, not converted within "
+        f"{alert.converted_within} ({alert.recent_entered:,} vs "
         f"{alert.baseline_entered:,} customers) · {status} · since {alert.fired_at:%b %-d}"
     )
 

@@ -86,6 +86,17 @@ class RemoveAlertRule:
     stage: str | None
 
 
+@dataclass(frozen=True)
+class CreateAction:
+    title: str
+    at: str | None  # a stage (or journey) in people's words
+
+
+@dataclass(frozen=True)
+class ShowActions:
+    of: str | None  # a journey or a team
+
+
 Command = (
     Help
     | OpenLogModal
@@ -99,6 +110,8 @@ Command = (
     | ShowAlerts
     | AddAlertRule
     | RemoveAlertRule
+    | CreateAction
+    | ShowActions
 )
 
 
@@ -156,6 +169,17 @@ def _alerts(rest: str) -> ShowAlerts | AddAlertRule | RemoveAlertRule:
     return ShowAlerts(journey=rest or None)
 
 
+def _create_action(rest: str) -> CreateAction:
+    """`Show shipping costs at checkout`: the last ` at ` starts the place (the title may hold
+    an earlier one, and the form lets the person fix either)."""
+    if rest.lower().startswith("at "):
+        return CreateAction(title="", at=rest[3:].strip() or None)
+    title, separator, at = rest.rpartition(" at ")
+    if not separator:
+        return CreateAction(title=rest, at=None)
+    return CreateAction(title=title.strip(), at=at.strip() or None)
+
+
 def parse(text: str) -> Command:
     """What the person asked for; anything not understood is Help naming the word."""
     text = unescape(text or "").strip()
@@ -180,4 +204,8 @@ def parse(text: str) -> Command:
         return _metrics(rest)
     if word == "alerts":
         return _alerts(rest)
+    if word == "action":
+        return _create_action(rest)
+    if word == "actions":
+        return ShowActions(of=rest or None)
     return Help(unknown=word)

@@ -1,7 +1,8 @@
 """Delivering the outbox to Slack: every message once, whatever Slack or the worker does.
 
 The dispatcher claims due notifications (domain.notification.service), renders each from the
-alert as it is now, calls Slack's Web API through `SlackSender`, and records the outcome:
+alert or action as it is now, calls Slack's Web API through `SlackSender`, and records the
+outcome:
 
 - sent: the returned `ts` is stored (later updates and thread replies need it);
 - Slack asks to wait (429), fails (5xx), times out or cannot be reached: retried. Short waits
@@ -12,7 +13,8 @@ alert as it is now, calls Slack's Web API through `SlackSender`, and records the
 
 A post is not idempotent at Slack, so posts carry their notification id in message metadata
 and only rate-limit retries (where Slack did nothing) happen blindly; any later attempt first
-looks for the message in the channel. An answer lost on the way back, or a dispatcher that
+looks for the message in the channel (a direct message in the app's conversation with the
+person, which `conversations.open` names). An answer lost on the way back, or a dispatcher that
 died between Slack's answer and the database's commit, therefore repeats nothing.
 """
 
@@ -37,9 +39,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import alert_message
+from bot import action_message, alert_message
 from bot.installations import TokenFor, bot_tokens
 from bot.web_api import web_client
+from domain.action import views as action_views
 from domain.alert import service as alert_service
 from domain.digest import service as digest_service
 from domain.errors import DomainError
@@ -53,6 +56,10 @@ from infrastructure.runtime import Runtime
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "journeyops_notification"
+# Notifications that carry their own text rather than being rendered from their cause.
+TEXT_KINDS = frozenset({NotificationKind.REPLY, NotificationKind.DIRECT})
+# An action's post and its in-place updates are rendered from the action when sent.
+ACTION_MESSAGE_KINDS = frozenset({NotificationKind.POST, NotificationKind.UPDATE})
 # Errors after which sending the same message again cannot succeed.
 REFUSALS = frozenset(
     {
@@ -65,6 +72,9 @@ REFUSALS = frozenset(
         "message_not_found",
         "cant_update_message",
         "restricted_action",
+        "user_not_found",  # a direct message to someone who left
+        "user_disabled",
+        "cannot_dm_bot",
     }
 )
 
@@ -206,6 +216,13 @@ class SlackSender:
         client = await self._client(workspace_id, idempotent=True)
         await self._call(client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks))
 
+    async def open_direct(self, workspace_id: uuid.UUID, *, user: str) -> str:
+        """The id of the direct-message conversation with `user` (opened if need be), where
+        a direct message is posted and later looked for."""
+        client = await self._client(workspace_id, idempotent=True)
+        response = await self._call(client.conversations_open(users=user))
+        return response["channel"]["id"]
+
     async def find_posted(
         self,
         workspace_id: uuid.UUID,
@@ -334,6 +351,9 @@ class Dispatcher:
             parent_ts = await notification_service.parent_ts(session, notification)
             text, blocks = await self._content(session, notification)
         sender, workspace_id = self.sender, notification.workspace_id
+        channel = notification.channel_id
+        if notification.kind is NotificationKind.DIRECT:
+            channel = await sender.open_direct(workspace_id, user=channel)
         if notification.kind is NotificationKind.UPDATE:
             assert parent_ts is not None  # updates are due only once their post is sent
             await sender.update(
@@ -347,7 +367,7 @@ class Dispatcher:
         if notification.attempts > 1:  # an earlier attempt may have arrived
             found = await sender.find_posted(
                 workspace_id,
-                channel=notification.channel_id,
+                channel=channel,
                 notification_id=notification.id,
                 since=(notification.created_at - self.settings.history_slack).timestamp(),
                 thread_ts=parent_ts,
@@ -356,7 +376,7 @@ class Dispatcher:
                 return found
         return await sender.post(
             workspace_id,
-            channel=notification.channel_id,
+            channel=channel,
             text=text,
             blocks=blocks,
             notification_id=notification.id,
@@ -366,14 +386,18 @@ class Dispatcher:
     async def _content(
         self, session, notification: Notification
     ) -> tuple[str, list[dict[str, Any]] | None]:
-        """An alert's message as the alert stands now; replies carry their own text, digests
-        the blocks they were written with."""
+        """An alert's message as the alert stands now; replies and direct messages carry
+        their own text, digests the blocks they were written with."""
         if notification.kind is NotificationKind.DIGEST:
             blocks = await digest_service.blocks_of(
                 session, workspace_id=notification.workspace_id, notification_id=notification.id
             )
             return notification.text, blocks
-        if notification.kind is NotificationKind.REPLY or notification.alert_id is None:
+        if notification.action_id is not None and notification.kind in ACTION_MESSAGE_KINDS:
+            return await self._action_content(
+                session, notification.workspace_id, notification.action_id
+            )
+        if notification.kind in TEXT_KINDS or notification.alert_id is None:
             return notification.text, None
         workspace_id = notification.workspace_id
         alert = await alert_service.get(
@@ -390,6 +414,13 @@ class Dispatcher:
             map_url=f"{self.runtime.settings.base_url}/journeys/{journey.id}",
         )
         return self.render(view)
+
+    async def _action_content(
+        self, session, workspace_id: uuid.UUID, action_id: uuid.UUID
+    ) -> tuple[str, list[dict[str, Any]] | None]:
+        """An action's message in its team's channel, as the action stands now."""
+        shown = await action_views.message(session, workspace_id=workspace_id, action_id=action_id)
+        return action_message.render(shown)
 
 
 async def deliver_due(runtime: Runtime) -> Report:

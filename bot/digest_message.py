@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
+from bot.action_message import status_sections
 from bot.blocks import (
     Blocks,
     change,
@@ -87,4 +88,7 @@ def render(digest: WeeklyDigest) -> tuple[str, Blocks]:
         blocks.append(section(lines_within(lines, total=digest.observations_total)))
     else:
         blocks.append(note("No other team logged anything at your touchpoints this week."))
+    if digest.actions is not None and not digest.actions.is_empty:
+        blocks += [DividerBlock(), section("*Your team's actions*")]
+        blocks += status_sections(digest.actions)
     return summary(digest), fit(blocks)

@@ -17,10 +17,20 @@ class ActionId(StrEnum):
     SENTIMENT = "log_sentiment"
     TEXT = "log_text"
     TEAM = "log_team"
+    PERSONA = "log_persona"
+    # "Create action" on an observation (App Home) or a stage (`/journey stage`), numbered
+    # within a message: `create_action_on_observation:3`.
+    CREATE_ACTION_ON_OBSERVATION = "create_action_on_observation"
+    CREATE_ACTION_AT_STAGE = "create_action_at_stage"
+    ACTION_TITLE = "action_title"
+    ACTION_OWNER = "action_owner"
+    ACTION_DUE = "action_due"
+    ACTION_OBSERVATIONS = "action_observations"
 
 
 class CallbackId(StrEnum):
     LOG_MODAL = "log_observation"
+    CREATE_ACTION = "create_action"
     LOG_SHORTCUT = "log_as_observation"  # the message shortcut (bot/manifest.yml)
 
 
@@ -35,3 +45,8 @@ class BlockId(StrEnum):
     SENTIMENT = "sentiment"
     TEXT = "text"
     TEAM = "team"
+    PERSONA = "persona"
+    ACTION_TITLE = "action_title"
+    ACTION_OWNER = "action_owner"
+    ACTION_DUE = "action_due"
+    ACTION_OBSERVATIONS = "action_observations"

@@ -184,6 +184,10 @@ class LocalSlack:
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
 
+    def direct_messages(self, user_id: str) -> list[dict[str, Any]]:
+        """What the app sent to one person directly."""
+        return self.posted(direct_channel(user_id))
+
     def posted(self, channel: str) -> list[dict[str, Any]]:
         return self.messages.get(channel, [])
 
@@ -240,6 +244,11 @@ class LocalSlack:
                 return {"ok": True, "url": "https://acme.slack.com/", "user": "journeyops", **BOT}
             case "chat.postMessage":
                 return self._post(params)
+            case "conversations.open":
+                user = str(params.get("users") or "")
+                if not user.startswith(("U", "W")):
+                    return {"ok": False, "error": "user_not_found"}
+                return {"ok": True, "channel": {"id": direct_channel(user)}}
             case "chat.update":
                 return self._update(params)
             case "conversations.history" | "conversations.replies":
@@ -385,6 +394,8 @@ class LocalSlack:
 
     def _post(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = params.get("channel")
+        if channel and channel.startswith(("U", "W")):  # Slack posts it in their DM with the app
+            channel = direct_channel(channel)
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
         message = {
@@ -431,6 +442,11 @@ class LocalSlack:
         metadata = _flag(params.get("include_all_metadata"))
         shown = [_shown(m, metadata=metadata) for m in found[:limit]]
         return {"ok": True, "messages": shown, "has_more": len(found) > limit}
+
+
+def direct_channel(user_id: str) -> str:
+    """The stand-in's id for the app's direct-message conversation with a person."""
+    return f"D{user_id}"
 
 
 def signed_headers(

@@ -26,6 +26,7 @@ from slack_sdk.models.views import View
 
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.text import PLAIN_TEXT_MAX, shorten
+from domain.persona.models import Persona
 from domain.team.models import Team
 from domain.validation import TEXT_MAX
 from domain.vocabulary import Emotion, ObservationKind
@@ -48,6 +49,7 @@ FIELD_BLOCKS = {
     "stageId": BlockId.STAGE,
     "team": BlockId.TEAM,
     "authorTeamId": BlockId.TEAM,
+    "personaId": BlockId.PERSONA,
 }
 
 
@@ -92,8 +94,11 @@ def log_modal(
     *,
     text: str = "",
     teams: Sequence[Team] | None = None,
+    personas: Sequence[Persona] = (),
 ) -> dict[str, Any]:
-    """The modal; `teams` adds a "your team" picker for someone who has not said yet."""
+    """The modal; `teams` adds a "your team" picker for someone who has not said yet;
+    `personas` (the workspace's, when it has any) an "about" picker, so the map can show the
+    emotions of one persona."""
     rev = context.rev
     blocks: list[Block] = []
     if context.permalink:
@@ -158,6 +163,7 @@ def log_modal(
                 options=[option(value, text) for value, text in SENTIMENTS.items()],
             ),
         ),
+        *_persona_picker(personas),
         InputBlock(
             block_id=BlockId.TEXT,
             label="What did you see?",
@@ -192,6 +198,24 @@ def log_modal(
     return view.to_dict()
 
 
+def _persona_picker(personas: Sequence[Persona]) -> list[Block]:
+    if not personas:  # a select without options is an invalid view
+        return []
+    return [
+        InputBlock(
+            block_id=BlockId.PERSONA,
+            label="About which customers",
+            optional=True,
+            hint="Leave it empty when it is about all customers.",
+            element=StaticSelectElement(
+                action_id=ActionId.PERSONA,
+                placeholder="All customers",
+                options=[option(str(p.id), p.name) for p in personas[:OPTIONS_MAX]],
+            ),
+        )
+    ]
+
+
 @dataclass(frozen=True)
 class Submission:
     journey_id: uuid.UUID | None
@@ -202,6 +226,7 @@ class Submission:
     sentiment: int | None
     text: str
     team_id: uuid.UUID | None
+    persona_id: uuid.UUID | None
 
 
 def state_values(view: dict[str, Any] | None) -> dict[str, Any]:
@@ -241,6 +266,7 @@ def read(view: dict[str, Any]) -> Submission:
         sentiment=int(sentiment) if sentiment in SENTIMENTS else None,
         text=selected(values, BlockId.TEXT) or "",
         team_id=as_uuid(selected(values, BlockId.TEAM)),
+        persona_id=as_uuid(selected(values, BlockId.PERSONA)),
     )
 
 

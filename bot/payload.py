@@ -99,11 +99,13 @@ class Option(Echoed):
 
 
 class Input(Part):
-    """What one input of a view holds: typed text, or the option chosen."""
+    """What one input of a view holds: typed text, the option or options chosen, a date."""
 
     type: Id = None
     value: Typed = None
     selected_option: Option | None = None
+    selected_options: list[Option] | None = None
+    selected_date: Id = None
 
 
 class State(Part):

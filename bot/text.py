@@ -7,16 +7,13 @@ Everything a person typed is escaped before it goes into mrkdwn, so `<!channel>`
 import re
 from datetime import UTC, datetime
 
+from domain.notification.text import escape
+
 SECTION_MAX = 3000
 BLOCKS_MAX = 50
 PLAIN_TEXT_MAX = 75  # button and option labels
 # What a cut must not leave half of at its end: an entity (`&lt;`) or a token (`<@U1>`, a link).
 _OPEN_AT_END = re.compile(r"&[a-z]*$|<[^>]*$")
-
-
-def escape(text: str) -> str:
-    """Slack's three control characters, as Slack asks (https://api.slack.com/reference/surfaces/formatting#escaping)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def unescape(text: str) -> str:

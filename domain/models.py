@@ -1,6 +1,6 @@
 """Every table, imported in one place so that metadata (and alembic) sees them all."""
 
-from domain.action.models import Action, ActionObservation
+from domain.action.models import Action, ActionActivity, ActionObservation
 from domain.alert.models import Alert, AlertActivity
 from domain.alert_rule.models import AlertRule
 from domain.auth.models import ApiToken, MapSignIn
@@ -23,6 +23,7 @@ from domain.workspace.models import Workspace
 
 __all__ = [
     "Action",
+    "ActionActivity",
     "ActionObservation",
     "Alert",
     "AlertActivity",

@@ -34,7 +34,7 @@ from domain.team.models import Team as TeamRow
 from domain.touchpoint import service as touchpoint_service
 from domain.touchpoint.models import Touchpoint as TouchpointRow
 from domain.unit_of_work import Transactions
-from graphql_api.types.action import Action
+from graphql_api.types.action import Action, ActionActivity
 from graphql_api.types.alert import Alert, AlertActivity
 from graphql_api.types.alert_rule import AlertRule
 from graphql_api.types.journey import Journey
@@ -110,6 +110,12 @@ class Loaders:
         self.activity_by_alert = self._grouped(
             lambda s, ws, ids: alert_service.activity_for_alerts(s, workspace_id=ws, alert_ids=ids),
             AlertActivity.from_row,
+        )
+        self.activity_by_action = self._grouped(
+            lambda s, ws, ids: action_service.activity_for_actions(
+                s, workspace_id=ws, action_ids=ids
+            ),
+            ActionActivity.from_row,
         )
         self.observation_ids_by_action = self._loader(
             lambda s, ws, ids: action_service.observation_ids_for_actions(

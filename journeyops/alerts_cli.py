@@ -111,8 +111,12 @@ def decision_line(
         "rule_id": str(rule_id),
         "journey": journey,
         "stage": stage,
+        "converted_within_hours": int(evaluation.horizon.total_seconds() // 3600),
         "recent": _figures(windows.recent, comparison.recent),
         "baseline": _figures(windows.baseline, comparison.baseline),
+        "expected_conversion": None
+        if comparison.expected_rate is None
+        else round(comparison.expected_rate, 4),
         "change_points": round(comparison.change_points, 2),
         "p_value": comparison.p_value,
         "driver": None

@@ -12,6 +12,7 @@ from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings
 from journeyops.alerting import evaluation_job
 from journeyops.digests import digest_job
+from journeyops.outcomes import follow_up_job
 from journeyops.worker import Job
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,10 @@ def scheduled_jobs(settings: Settings) -> list[Job]:
             cohorts=daily_cohorts, every=timedelta(seconds=settings.alert_evaluation_every)
         ),
         digest_job(every=timedelta(seconds=settings.digests_every)),
+        # Outcomes of done actions and proofs of hand resolutions, as often as evaluations.
+        follow_up_job(
+            cohorts=daily_cohorts, every=timedelta(seconds=settings.alert_evaluation_every)
+        ),
         # A safety net: the web process folds what it ingests right away (infrastructure.folding).
         Job("metrics-fold", timedelta(seconds=2), lambda runtime: fold_pending(runtime.db)),
     ]

@@ -4,9 +4,10 @@ import re
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.action_message import ActionButton
 from bot.alert_message import AlertButton
 from bot.ids import ActionId, CallbackId
-from bot.listeners import alert_actions, command, home, log_modal, quick_log, same_as
+from bot.listeners import actions, alert_actions, command, home, log_modal, quick_log, same_as
 
 
 async def _ack_only(ack) -> None:
@@ -29,4 +30,10 @@ def register(app: AsyncApp) -> None:
     app.action(AlertButton.OPEN_MAP)(_ack_only)
     for button in alert_actions.USE_CASES:
         app.action(button)(alert_actions.clicked)
+    app.action(AlertButton.CREATE_ACTION)(actions.from_alert)
+    app.action(re.compile(f"^{ActionId.CREATE_ACTION_ON_OBSERVATION}:"))(actions.from_observation)
+    app.action(re.compile(f"^{ActionId.CREATE_ACTION_AT_STAGE}:"))(actions.at_stage)
+    app.view(CallbackId.CREATE_ACTION)(actions.submit)
+    for button in ActionButton:
+        app.action(button)(actions.moved)
     app.event("app_home_opened")(home.opened)

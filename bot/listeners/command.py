@@ -4,14 +4,17 @@ command's response_url (ephemeral unless asked to be public)."""
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot import blocks
+from bot.action_message import actions_message
 from bot.commands import (
     AddAlertRule,
     Command,
+    CreateAction,
     Help,
     OpenLogModal,
     QuickLog,
     RemoveAlertRule,
     SetTeam,
+    ShowActions,
     ShowAlerts,
     ShowMap,
     ShowMetrics,
@@ -20,11 +23,12 @@ from bot.commands import (
     Unsubscribe,
     parse,
 )
-from bot.listeners import journey_map, log_modal, quick_log
+from bot.listeners import actions, journey_map, log_modal, quick_log
 from bot.listeners.reply import Reply, send
 from bot.middleware import Who, who
 from bot.modal import as_uuid
 from domain.alert import named_list
+from domain.by_name import action as action_by_name
 from domain.by_name import alert_rule as rule_by_name
 from domain.by_name import matching
 from domain.by_name import subscription as subscription_by_name
@@ -51,7 +55,16 @@ async def journey(ack, command: dict, respond, client, context: AsyncBoltContext
     if isinstance(parsed, ShowMap):
         await journey_map.show(person, parsed.journey, command.get("channel_id", ""), respond)
         return
-    if isinstance(parsed, QuickLog):
+    if isinstance(parsed, CreateAction):
+        reply = await actions.from_command(
+            person,
+            client,
+            command["trigger_id"],
+            command.get("channel_id", ""),
+            parsed.title,
+            parsed.at,
+        )
+    elif isinstance(parsed, QuickLog):
         reply = await quick_log.log(parsed, person, key=f"slack:command:{command['trigger_id']}")
     else:
         try:
@@ -131,6 +144,12 @@ async def answer(command: Command, person: Who, channel_id: str) -> Reply:
                 f"Stage metrics of {metrics.journey.name}",
                 public=public,
             )
+        case ShowActions(of=of):
+            async with transaction() as session:
+                named = await action_by_name.listed(
+                    session, workspace_id=person.workspace_id, user_id=person.user_id, name=of
+                )
+            return Reply(actions_message(named.actions, named.of), f"Actions {named.of}")
         case ShowAlerts(journey=journey_name):
             async with transaction() as session:
                 alerts = await named_list.overview(

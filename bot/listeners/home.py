@@ -6,10 +6,12 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from bot.home import home_view
 from bot.middleware import Who, who
 from bot.send import safely
+from domain.action import views as action_views
 from domain.alert import named_list
 from domain.observation import team_views
 
 HOME_ALERTS_MAX = 10
+HOME_ACTIONS_PER_STATUS = 5
 
 
 async def publish(person: Who, client) -> None:
@@ -24,7 +26,17 @@ async def publish(person: Who, client) -> None:
             journey_ids=[j.id for j in overview.journeys] if overview.team else None,
             limit=HOME_ALERTS_MAX,
         )
-    view = home_view(overview, person.runtime.settings.base_url, alerts)
+        actions = (
+            await action_views.by_status(
+                session,
+                workspace_id=person.workspace_id,
+                team_id=overview.team.id,
+                per_status=HOME_ACTIONS_PER_STATUS,
+            )
+            if overview.team
+            else None
+        )
+    view = home_view(overview, person.runtime.settings.base_url, alerts, actions)
     await safely(client.views_publish(user_id=person.user_id, view=view), "views.publish")
 
 

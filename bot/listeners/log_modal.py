@@ -20,6 +20,8 @@ from domain.by_name import touchpoint as touchpoint_by_name
 from domain.errors import DomainError
 from domain.member import service as member_service
 from domain.observation import member_logging
+from domain.persona import service as persona_service
+from domain.persona.models import Persona
 from domain.team.models import Team
 from domain.validation import unstorable_reason
 
@@ -29,16 +31,17 @@ log = logging.getLogger(__name__)
 async def open_modal(
     client, trigger_id: str, person: Who, context: Context, *, text: str = ""
 ) -> None:
-    async def team_choices() -> list[Team] | None:
+    async def choices() -> tuple[list[Team] | None, list[Persona]]:
         async with person.runtime.transaction() as session:
             # Someone not on a team yet is asked once, inside the modal, rather than refused.
-            return await member_service.team_choices(
+            teams = await member_service.team_choices(
                 session, workspace_id=person.workspace_id, user_id=person.user_id
             )
+            return teams, await persona_service.list_all(session, workspace_id=person.workspace_id)
 
     # Looking the name up now, alongside, spares the submission (answered within 3 s) a wait.
-    teams, _ = await asyncio.gather(team_choices(), person.name())
-    view = modal.log_modal(context, text=text, teams=teams)
+    (teams, personas), _ = await asyncio.gather(choices(), person.name())
+    view = modal.log_modal(context, text=text, teams=teams, personas=personas)
     await safely(client.views_open(trigger_id=trigger_id, view=view), "views.open")
 
 
@@ -159,6 +162,7 @@ async def submit(ack, body: dict, view: dict, client, context: AsyncBoltContext)
                 emotion=submission.emotion,
                 sentiment=submission.sentiment,
                 join_team_id=submission.team_id,
+                persona_id=submission.persona_id,
                 permalink=where.permalink,
                 idempotency_key=f"slack:view:{view['id']}",
             )

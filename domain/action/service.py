@@ -1,18 +1,40 @@
+"""Actions: an improvement a team owns, created where the problem shows up (an alert, an
+observation, a stage) and moved along by domain.action.lifecycle.
+
+Creating one records who created it, links the observations it addresses (of its journey
+only), defaults its owner to the team owning the stage's touchpoints and queues its message
+for the owning team's channel, in one transaction.
+"""
+
 import uuid
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.action.models import Action, ActionObservation
+from domain.action import lifecycle
+from domain.action.models import Action, ActionActivity, ActionObservation
+from domain.alert.models import Alert
 from domain.errors import ErrorCode, ValidationError
 from domain.journey import service as journey_service
 from domain.lookup import get_in_workspace
+from domain.notification import service as notification_service
 from domain.observation.models import Observation
 from domain.stage import service as stage_service
 from domain.team.models import Team
-from domain.validation import TEXT_MAX, UNSET, Unset, one_of, optional_text, required_text
+from domain.touchpoint.models import Touchpoint
+from domain.validation import (
+    TEXT_MAX,
+    UNSET,
+    Unset,
+    one_of,
+    optional_text,
+    required_text,
+    storable_time,
+)
 from domain.vocabulary import ActionStatus
 
 TITLE_MAX = 200
@@ -116,6 +138,53 @@ async def _owner(
     return team_id
 
 
+async def stage_owner(
+    session: AsyncSession, *, workspace_id: uuid.UUID, stage_id: uuid.UUID | None
+) -> Team | None:
+    """The team owning the stage's touchpoints (with several, the one owning most, then by
+    name); None when nobody owns any: whom an action at the stage belongs to by default."""
+    if stage_id is None:
+        return None
+    return await session.scalar(
+        select(Team)
+        .join(
+            Touchpoint,
+            (Touchpoint.workspace_id == Team.workspace_id) & (Touchpoint.owner_team_id == Team.id),
+        )
+        .where(Touchpoint.workspace_id == workspace_id, Touchpoint.stage_id == stage_id)
+        .group_by(Team.workspace_id, Team.id)
+        .order_by(func.count().desc(), Team.name)
+        .limit(1)
+    )
+
+
+def _due_on(due_on: date | None, timezone: str, now: datetime | None) -> date | None:
+    """A due date today or later, today being the journey's (its time zone)."""
+    if due_on is None:
+        return None
+    storable_time(due_on, field="dueOn", label="The due date")
+    today = (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)).date()
+    if due_on < today:
+        raise ValidationError(
+            f"The due date {due_on:%Y-%m-%d} is in the past; choose today ({today:%Y-%m-%d}) "
+            "or later.",
+            field="dueOn",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
+    return due_on
+
+
+async def _alert(
+    session: AsyncSession, workspace_id: uuid.UUID, journey_id: uuid.UUID, alert_id: uuid.UUID
+) -> Alert:
+    alert = await get_in_workspace(
+        session, Alert, workspace_id=workspace_id, id=alert_id, field="alertId", label="alert"
+    )
+    if alert.journey_id != journey_id:
+        raise ValidationError("That alert is not about the action's journey.", field="alertId")
+    return alert
+
+
 async def _link(
     session: AsyncSession, action: Action, observation_ids_: Iterable[uuid.UUID]
 ) -> None:
@@ -164,25 +233,58 @@ async def create(
     title: str,
     description: str = "",
     stage_id: uuid.UUID | None = None,
-    owner_team_id: uuid.UUID | None = None,
+    owner_team_id: uuid.UUID | None | Unset = UNSET,
     observation_ids: Iterable[uuid.UUID] = (),
+    due_on: date | None = None,
+    alert_id: uuid.UUID | None = None,
+    created_by_id: str | None = None,
+    created_by_name: str | None = None,
+    now: datetime | None = None,
 ) -> Action:
-    """Record an improvement a team owns, linked to the stage and observations it addresses."""
-    await journey_service.get(session, workspace_id=workspace_id, journey_id=journey_id)
+    """Record an improvement a team owns, linked to the stage and observations it addresses,
+    and queue its message for the owning team's channel.
+
+    Left out (UNSET), the owner is the team owning the stage's touchpoints; None means no
+    team. An action created from an alert is at the alert's stage unless told otherwise, and
+    resolves the alert when it is done (domain.action.lifecycle)."""
+    journey = await journey_service.get(session, workspace_id=workspace_id, journey_id=journey_id)
+    title = required_text(title, field="title", label="Title", max_length=TITLE_MAX)
+    alert = await _alert(session, workspace_id, journey_id, alert_id) if alert_id else None
+    if stage_id is None and alert is not None:
+        stage_id = alert.stage_id
+    stage_id = await _stage(session, workspace_id, journey_id, stage_id)
+    if isinstance(owner_team_id, Unset):
+        owner = await stage_owner(session, workspace_id=workspace_id, stage_id=stage_id)
+    else:
+        await _owner(session, workspace_id, owner_team_id)
+        owner = await session.get(Team, (workspace_id, owner_team_id)) if owner_team_id else None
     action = Action(
         workspace_id=workspace_id,
         journey_id=journey_id,
-        stage_id=await _stage(session, workspace_id, journey_id, stage_id),
-        title=required_text(title, field="title", label="Title", max_length=TITLE_MAX),
+        stage_id=stage_id,
+        title=title,
         description=optional_text(
             description, field="description", label="Description", max_length=TEXT_MAX
         ),
-        owner_team_id=await _owner(session, workspace_id, owner_team_id),
+        owner_team_id=owner.id if owner else None,
         status=ActionStatus.OPEN,
+        due_on=_due_on(due_on, journey.timezone, now),
+        alert_id=alert.id if alert else None,
+        created_by_id=created_by_id,
+        created_by_name=created_by_name,
+        status_changed_at=now or datetime.now(UTC),
     )
     session.add(action)
     await session.flush()
     await _link(session, action, observation_ids)
+    session.add(lifecycle.logged(action, ActionStatus.OPEN, created_by_id, created_by_name))
+    if owner is not None and owner.slack_channel_id:
+        await notification_service.post_action(
+            session,
+            workspace_id=workspace_id,
+            action_id=action.id,
+            channel_id=owner.slack_channel_id,
+        )
     await session.flush()
     return action
 
@@ -198,8 +300,13 @@ async def update(
     stage_id: uuid.UUID | Unset | None = UNSET,
     owner_team_id: uuid.UUID | Unset | None = UNSET,
     observation_ids: Iterable[uuid.UUID] | Unset = UNSET,
+    due_on: date | None | Unset = UNSET,
+    actor_id: str | None = None,
+    actor_name: str | None = None,
+    now: datetime | None = None,
 ) -> Action:
-    """Edit an action or move it along (open → in progress → done, or back)."""
+    """Edit an action; a new status moves it along by the lifecycle's rules
+    (domain.action.lifecycle.move), as `actor`."""
     action = await get(session, workspace_id=workspace_id, action_id=action_id)
     if not isinstance(title, Unset):
         action.title = required_text(title, field="title", label="Title", max_length=TITLE_MAX)
@@ -207,16 +314,50 @@ async def update(
         action.description = optional_text(
             description, field="description", label="Description", max_length=TEXT_MAX
         )
-    if not isinstance(status, Unset):
-        action.status = one_of(ActionStatus, status, field="status", label="Status")
     if not isinstance(stage_id, Unset):
         action.stage_id = await _stage(session, workspace_id, action.journey_id, stage_id)
     if not isinstance(owner_team_id, Unset):
         action.owner_team_id = await _owner(session, workspace_id, owner_team_id)
     if not isinstance(observation_ids, Unset):
         await _link(session, action, observation_ids)
+    if not isinstance(due_on, Unset):
+        journey = await journey_service.get(
+            session, workspace_id=workspace_id, journey_id=action.journey_id
+        )
+        action.due_on = _due_on(due_on, journey.timezone, now)
     await session.flush()
+    if not isinstance(status, Unset):
+        wanted = one_of(ActionStatus, status, field="status", label="Status")
+        await lifecycle.move(
+            session,
+            workspace_id=workspace_id,
+            action_id=action.id,
+            to=wanted,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            now=now,
+        )
+    else:
+        await notification_service.update_action(
+            session, workspace_id=workspace_id, action_id=action.id
+        )
     return action
+
+
+async def activity_for_actions(
+    session: AsyncSession, *, workspace_id: uuid.UUID, action_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[ActionActivity]]:
+    """Who moved each of many actions to which status, oldest first (for DataLoaders)."""
+    ids = list(action_ids)
+    grouped: dict[uuid.UUID, list[ActionActivity]] = {action_id: [] for action_id in ids}
+    rows = await session.scalars(
+        select(ActionActivity)
+        .where(ActionActivity.workspace_id == workspace_id, ActionActivity.action_id.in_(ids))
+        .order_by(ActionActivity.created_at, ActionActivity.id)
+    )
+    for entry in rows:
+        grouped[entry.action_id].append(entry)
+    return grouped
 
 
 async def delete(session: AsyncSession, *, workspace_id: uuid.UUID, action_id: uuid.UUID) -> None:

@@ -1,20 +1,20 @@
 """What a stage can show: the smallest fall a rule would fire on at the stage's volume.
 
 A rule fires when a fall both matters (at least `min_change_points`) and beats chance (the
-one-sided pooled z-test of domain.alert.statistics.compare gives p < `alpha`). On a small stage
-the second condition binds: a 5-point fall on 30 customers a day is indistinguishable from noise
-at alpha 0.00001, and the team should know that before it trusts the silence. On a large stage
-the first binds. The minimum detectable fall is the larger of the two, solved in closed form
-(docs/alerts.md, "What a stage can show", works an example).
+one-sided test of domain.alert.statistics.compare gives p < `alpha`, shared among the recent
+window's lengths). On a small stage the second condition binds: a 5-point fall on 30 customers
+a day is indistinguishable from noise at alpha 0.00001, and the team should know that before it
+trusts the silence. On a large stage the first binds. The minimum detectable fall is the larger
+of the two, in closed form (docs/alerts.md, "What a stage can show", works an example).
 
-The solve: with n_b baseline and n_r recent customers, baseline rate p and a fall d, the recent
-rate is p − d and the pooled rate q = p − c·d with c = n_r / (n_b + n_r). The test fires once
-d ≥ |z_α|·√(q(1 − q)·k), k = 1/n_b + 1/n_r. Squaring and writing q out gives a quadratic in d,
-    (1 + z²kc²)·d² − z²kc(2p − 1)·d − z²k·p(1 − p) = 0,
-whose positive root is the smallest fall beyond chance (the left side of the test grows with d,
-so larger falls fire too). The expected-outcomes check of `compare` (at least 5 conversions and
-non-conversions on the smaller side) adds its own bounds: a stage whose falls would leave too
-few conversions to test cannot show any.
+The solve: with n_b baseline and n_r recent customers, baseline rate p and a fall d, observed
+minus expected recent conversions is −d·n_r and its variance when nothing changed is
+n_r·p(1 − p) + n_r²·p(1 − p)/n_b, so z = −d / √(p(1 − p)·k) with k = 1/n_b + 1/n_r, and the
+test fires once d ≥ |z_α|·√(p(1 − p)·k). This treats the baseline as one stratum; weekday for
+weekday the figure is the same when the weekdays convert alike, and close when they do not.
+The expected-outcomes check of `compare` (at least 5 conversions and non-conversions in the
+baseline and expected in the recent window) does not depend on the fall: a stage that fails it
+cannot show any.
 """
 
 from dataclasses import dataclass
@@ -39,13 +39,9 @@ class DetectableFall:
         return self.points is not None and self.points <= points
 
 
-def _beyond_chance(*, p: float, c: float, k: float, alpha: float) -> float:
-    """The smallest fall (as a rate) at which the one-sided pooled z-test reaches alpha."""
-    z2k = NormalDist().inv_cdf(alpha) ** 2 * k
-    a = 1 + z2k * c * c
-    b = -z2k * c * (2 * p - 1)
-    constant = -z2k * p * (1 - p)
-    return (-b + sqrt(b * b - 4 * a * constant)) / (2 * a)
+def _beyond_chance(*, p: float, k: float, alpha: float) -> float:
+    """The smallest fall (as a rate) at which the one-sided test reaches alpha."""
+    return -NormalDist().inv_cdf(alpha) * sqrt(p * (1 - p) * k)
 
 
 def detectable_fall(
@@ -64,25 +60,25 @@ def detectable_fall(
                 f"{thresholds.min_sample} needed.",
             )
     p = baseline_rate
-    c = recent_entered / (baseline_entered + recent_entered)
-    smaller = min(baseline_entered, recent_entered)
+    converted = round(p * baseline_entered)
+    expected = recent_entered * min(p, 1 - p)
     fall = max(
-        _beyond_chance(
-            p=p, c=c, k=1 / baseline_entered + 1 / recent_entered, alpha=thresholds.alpha
-        ),
+        _beyond_chance(p=p, k=1 / baseline_entered + 1 / recent_entered, alpha=thresholds.alpha),
         thresholds.min_change_points / 100,
-        # Enough non-conversions: the pooled rate must fall to 1 − 5/smaller or below.
-        (p - (1 - MIN_EXPECTED / smaller)) / c,
     )
-    # A fall is counted in whole recent customers: the pooled rate one customer further down
-    # must still leave enough conversions to test.
-    pooled = p - c * fall - 1 / (baseline_entered + recent_entered)
-    if fall > p or smaller * pooled < MIN_EXPECTED:
+    if min(converted, baseline_entered - converted) < MIN_EXPECTED or expected < MIN_EXPECTED:
+        return DetectableFall(
+            None,
+            f"Cannot show any fall at this volume: conversion is {p * 100:.1f} % with "
+            f"{recent_entered} recent and {baseline_entered} baseline customers, too few "
+            f"conversions (or non-conversions) to test.",
+        )
+    if fall > p:
         return DetectableFall(
             None,
             f"Cannot show any fall at this volume: conversion is {p * 100:.1f} % with "
             f"{recent_entered} recent and {baseline_entered} baseline customers; a fall that "
-            f"would beat chance leaves too few conversions to test.",
+            f"would beat chance is larger than conversion itself.",
         )
     points = fall * 100
     return DetectableFall(

@@ -1,7 +1,8 @@
 """Evaluate a rule as of a time: decide for each stage it watches, then fire or resolve.
 
 The cohort figures come from a `CohortSource` (stage metrics provide it: conversion within the
-alert window for each day's entrants, broken down by persona and entry channel). With
+alert window, and within each shorter horizon, for each day's entrants, broken down by persona
+and entry channel). With
 `apply=False` nothing is written (`alerts evaluate --dry-run`); `backtest` replays a rule over
 past days without writing either; `detectable_falls` says, from the same cohorts and windows,
 the smallest fall each watched stage can show (domain.alert.detectable).
@@ -17,11 +18,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.alert import service as alert_service
-from domain.alert.decision import Decision, Policy, Step, decide, replay
+from domain.alert.decision import Decision, Policy, Step, decide, judge, replay
 from domain.alert.detectable import SMALL_STAGE_POINTS, DetectableFall, detectable_fall
 from domain.alert.models import Alert
 from domain.alert.routing import channels_for_stage
-from domain.alert.statistics import Cohort, Days, evaluate
+from domain.alert.statistics import Cohort, Days
 from domain.alert_rule import service as rule_service
 from domain.alert_rule.models import AlertRule
 from domain.errors import ErrorCode, ValidationError
@@ -37,9 +38,11 @@ class CohortSource(Protocol):
     Each cohort counts the customers whose first reach of the stage fell on that day (in the
     journey's time zone) and those of them who reached a later stage within `alert_window`
     of their entry: conversion as docs/metrics.md defines it ("Converted, dropped, pending"),
-    with W = `alert_window` (docs/alerts.md, "What is compared"). Its `segments` split the
-    same customers by `Segment("persona", persona name)` and by `Segment("channel", entry
-    channel)`, so the alert can name what drives a fall.
+    with W = `alert_window` (docs/alerts.md, "What is compared"). Its `sooner` counts the same
+    customers within each horizon of domain.alert.horizon.ELAPSED_HOURS shorter than the
+    alert window (the stage's time-to-convert, and young cohorts judged early). Its `segments`
+    split the same customers by `Segment("persona", persona name)` and by `Segment("channel",
+    entry channel)`, so the alert can name what drives a fall.
     """
 
     def __call__(
@@ -91,7 +94,6 @@ async def evaluate_rule(
                 rule=rule,
                 stage_id=stage.id,
                 evaluation=decision.evaluation,
-                alert_window=policy.alert_window,
                 at=at,
                 channel_ids=await channels_for_stage(
                     session,
@@ -122,13 +124,12 @@ async def _judged_cohorts(
     cohorts: CohortSource,
 ) -> Sequence[Cohort]:
     """The stage's cohorts of the baseline and recent windows an evaluation as of `at` judges."""
-    windows = policy.windows(at)
     return await cohorts(
         session,
         workspace_id=rule.workspace_id,
         journey_id=rule.journey_id,
         stage_id=stage_id,
-        days=Days(windows.baseline.first, windows.recent.last),
+        days=policy.reading_days(at),
         alert_window=policy.alert_window,
         as_of=at,
     )
@@ -173,12 +174,12 @@ async def detectable_falls(
         series = await _judged_cohorts(
             session, rule=rule, stage_id=stage.id, policy=policy, at=at, cohorts=cohorts
         )
-        judged = evaluate(series, policy.windows(at), policy.thresholds).comparison
+        judged = judge(series, policy, at=at, grow=False).comparison
         fall = detectable_fall(
             baseline_entered=judged.baseline.entered,
             recent_entered=judged.recent.entered,
             baseline_rate=judged.baseline.rate,
-            thresholds=policy.thresholds,
+            thresholds=policy.per_test,
         )
         result.append(StageDetectableFall(stage.id, stage.name, fall))
     return result
@@ -228,7 +229,7 @@ async def backtest(
         for i in range((last_day - first_day).days + 1)
     ]
     # One fetch per stage: a matured cohort's figures are the same as of any later time.
-    days = Days(policy.windows(times[0]).baseline.first, policy.windows(times[-1]).recent.last)
+    days = Days(policy.reading_days(times[0]).first, policy.reading_days(times[-1]).last)
     events = []
     for stage in await rule_service.stages_watched(session, rule=rule):
         series = await cohorts(

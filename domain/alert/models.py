@@ -1,5 +1,5 @@
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -7,6 +7,7 @@ from sqlalchemy import Date, Float, ForeignKeyConstraint, Index, Integer, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.alert.horizon import in_words
 from domain.base import Base, WorkspaceScoped, enum_column
 
 
@@ -30,6 +31,13 @@ class AlertAction(StrEnum):
     MUTED = "muted"
     RESOLVED = "resolved"
     AUTO_RESOLVED = "auto_resolved"
+    REOPENED = "reopened"  # resolved by hand, but the cohorts since showed it still down
+
+
+# Resolved by hand and not yet checked since (domain.alert.proof).
+PROOF_DUE = (
+    "resolution = 'by_hand' AND (proof_checked_at IS NULL OR proof_checked_at < resolved_at)"
+)
 
 
 class Alert(WorkspaceScoped, Base):
@@ -70,6 +78,12 @@ class Alert(WorkspaceScoped, Base):
         ),
         Index("ix_alert_journey_fired", "workspace_id", "journey_id", "fired_at"),
         Index("ix_alert_rule_stage_fired", "workspace_id", "rule_id", "stage_id", "fired_at"),
+        # The worker's question: which alerts resolved by hand still wait for their proof?
+        Index(
+            "ix_alert_proof_due",
+            "resolved_at",
+            postgresql_where=text(PROOF_DUE),
+        ),
     )
 
     rule_id: Mapped[uuid.UUID]
@@ -79,7 +93,9 @@ class Alert(WorkspaceScoped, Base):
         enum_column(AlertStatus, "alert_status"), default=AlertStatus.OPEN
     )
     fired_at: Mapped[datetime]
-    # The evaluation it fired on: cohort days, conversion within the alert window, the test.
+    # The evaluation it fired on: cohort days, conversion within the horizon it judged on (in
+    # hours; the alert window itself for slow stages and alerts fired before horizons), the
+    # test.
     alert_window_hours: Mapped[int] = mapped_column(Integer)
     baseline_first: Mapped[date] = mapped_column(Date)
     baseline_last: Mapped[date] = mapped_column(Date)
@@ -110,6 +126,10 @@ class Alert(WorkspaceScoped, Base):
     recovery_reason: Mapped[str | None] = mapped_column(Text)
     # The done action that resolved it, when a person resolved it by one.
     resolved_by_action_id: Mapped[uuid.UUID | None]
+    # After a resolution by hand: the cohorts since against the baseline it fired on
+    # (domain.alert.proof), and when that was last settled.
+    proof: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    proof_checked_at: Mapped[datetime | None]
 
     @property
     def baseline_rate(self) -> float:
@@ -118,6 +138,11 @@ class Alert(WorkspaceScoped, Base):
     @property
     def recent_rate(self) -> float:
         return self.recent_converted / self.recent_entered if self.recent_entered else 0.0
+
+    @property
+    def converted_within(self) -> str:
+        """The horizon conversion was counted within, in words ("1 day")."""
+        return in_words(timedelta(hours=self.alert_window_hours))
 
 
 class AlertActivity(WorkspaceScoped, Base):

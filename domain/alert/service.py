@@ -184,7 +184,9 @@ async def stage_state(
             last_resolved_at=latest.resolved_at, muted_until=latest.muted_until
         )
     return latest, StageState(
-        open_alert_baseline_rate=latest.baseline_rate, muted_until=latest.muted_until
+        open_alert_baseline_rate=latest.baseline_rate,
+        open_alert_horizon=timedelta(hours=latest.alert_window_hours),
+        muted_until=latest.muted_until,
     )
 
 
@@ -231,7 +233,6 @@ async def fire(
     rule: AlertRule,
     stage_id: uuid.UUID,
     evaluation: Evaluation,
-    alert_window: timedelta,
     at: datetime,
     channel_ids: Iterable[str],
 ) -> Alert | None:
@@ -249,7 +250,8 @@ async def fire(
         "stage_id": stage_id,
         "status": AlertStatus.OPEN,
         "fired_at": at,
-        "alert_window_hours": int(alert_window.total_seconds() // 3600),
+        # The horizon conversion was counted within (the column predates horizons).
+        "alert_window_hours": int(evaluation.horizon.total_seconds() // 3600),
         "baseline_first": windows.baseline.first,
         "baseline_last": windows.baseline.last,
         "recent_first": windows.recent.first,
@@ -414,14 +416,21 @@ async def resolve(
     alert_id: uuid.UUID,
     actor_id: str,
     actor_name: str,
+    by_action: tuple[uuid.UUID, str] | None = None,
 ) -> Alert:
-    """Close the alert by hand; the cooldown starts now. Repeating it changes nothing."""
+    """Close the alert by hand; the cooldown starts now. Repeating it changes nothing.
+
+    `by_action` (its id and title) is the done action that resolved it (domain.action)."""
     alert = await _to_change(session, workspace_id, alert_id)
     if alert.status is AlertStatus.RESOLVED:
         return alert
     alert.status, alert.resolution = AlertStatus.RESOLVED, Resolution.BY_HAND
     alert.resolved_at, alert.resolved_by = datetime.now(UTC), actor_name
-    return await _changed(session, alert, AlertAction.RESOLVED, actor_id, actor_name)
+    detail = ""
+    if by_action is not None:
+        alert.resolved_by_action_id, title = by_action
+        detail = f"by the action “{title}”, marked done"
+    return await _changed(session, alert, AlertAction.RESOLVED, actor_id, actor_name, detail)
 
 
 async def resolve_recovered(
@@ -446,3 +455,28 @@ async def resolve_recovered(
         text=f":white_check_mark: Resolved itself. {reason}",
     )
     return alert
+
+
+async def reopen(session: AsyncSession, *, alert: Alert, reason: str) -> Alert:
+    """A person resolved the alert but the stage is still down (domain.alert.proof): open it
+    again, log why, update its messages and say why in their threads. The caller holds the
+    alert's row lock and has checked that no newer alert of its rule is open at the stage."""
+    alert.status, alert.resolution = AlertStatus.OPEN, None
+    alert.resolved_at = alert.resolved_by = alert.resolved_by_action_id = None
+    await _changed(session, alert, AlertAction.REOPENED, None, None, reason)
+    await notification_service.reply_to_alert(
+        session, workspace_id=alert.workspace_id, alert_id=alert.id, text=reason
+    )
+    return alert
+
+
+async def unresolved_at_stage(session: AsyncSession, *, alert: Alert) -> Alert | None:
+    """The unresolved alert of `alert`'s rule at its stage, if there is one."""
+    return await session.scalar(
+        select(Alert).where(
+            Alert.workspace_id == alert.workspace_id,
+            Alert.rule_id == alert.rule_id,
+            Alert.stage_id == alert.stage_id,
+            Alert.status != AlertStatus.RESOLVED,
+        )
+    )

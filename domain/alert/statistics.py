@@ -4,24 +4,31 @@ with worked examples in docs/alerts.md).
 A rule compares the *recent* cohorts of a stage (customers who entered it in the last few days)
 with a *baseline* of the cohorts before them. Both are judged only on matured cohorts:
 
-- conversion is counted within an *alert window* A, shorter than the journey's conversion
-  window, so that a drop can be seen days before the full window closes;
-- a cohort (one day of entrants, cut in the journey's time zone) is judged only once A has
-  elapsed for its last customer, so nobody still inside the window is ever counted as lost.
+- conversion is counted within a *horizon* h no longer than the rule's *alert window* A
+  (itself shorter than the journey's conversion window): h is learnt from the stage's own time
+  to convert (domain.alert.horizon), so that a drop is seen days before A has passed;
+- a cohort (one day of entrants, cut in the journey's time zone) is judged only once h has
+  elapsed for its last customer, so nobody still inside it is ever counted as lost.
+
+Like with like: each recent day is compared with the baseline's same weekday (direct
+standardisation, `standardised`), so a weekly rhythm, a holiday week or traffic swings at the
+same conversion look like nothing changed.
 
 An evaluation fires only when both hold:
 
-1. the worsening matters: conversion fell by at least `min_change_points` percentage points;
-2. it is unlikely to be chance: a one-sided pooled two-proportion z-test gives p < `alpha`,
-   with at least `min_sample` customers on each side and at least `MIN_EXPECTED` expected
-   conversions and non-conversions on each side (below that the normal approximation lies).
+1. the worsening matters: conversion fell by at least `min_change_points` percentage points
+   below what the baseline's same weekdays lead one to expect;
+2. it is unlikely to be chance: a one-sided z-test of observed against expected conversions
+   gives p < `alpha`, with at least `min_sample` customers on each side and at least
+   `MIN_EXPECTED` conversions and non-conversions in the baseline and expected in the recent
+   window (below that the normal approximation lies).
 
 Multiple testing: the same series is evaluated every day, so a per-test alpha of 0.05 would
 fire on noise every few weeks. The defaults guard against that three ways:
 - a conservative alpha: 0.00001 one-sided, about Bonferroni's 0.005 spread over a year of
   daily evaluations (in the simulations 0.001 fired on noise about once in three stage-years
   and 0.0001 a few times in a hundred; a real 15-point fall at normal volume still gives
-  z < −5, far beyond it);
+  z < −5, far beyond it), shared among the recent window's lengths (domain.alert.decision);
 - the minimum change in points, which at high volume is the binding condition;
 - at most one open alert per rule and stage, then a cooldown at least as long as the recent
   window, so that a new alert is judged on fresh cohorts.
@@ -31,7 +38,7 @@ baseline stored when the alert fired, not the moving baseline, which would other
 lasting drop and "recover" by itself.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from math import erfc, sqrt
@@ -65,19 +72,28 @@ class Segment(NamedTuple):
 
 @dataclass(frozen=True)
 class Cohort:
-    """The customers who entered a stage on one day, judged after the alert window.
+    """The customers who entered a stage on one day and those of them who converted within
+    the alert window.
 
     `segments` breaks the same customers down (by persona, by entry channel) when known.
+    `sooner` counts the same customers within shorter horizons than the alert window, by the
+    horizon in hours (domain.alert.horizon.ELAPSED_HOURS), for judging young cohorts.
     """
 
     day: date
     entered: int
     converted: int
     segments: Mapping[Segment, Proportion] = field(default_factory=dict)
+    sooner: Mapping[int, "Cohort"] = field(default_factory=dict)
 
     @property
     def proportion(self) -> Proportion:
         return Proportion(self.entered, self.converted)
+
+    def within(self, hours: int) -> "Cohort":
+        """The cohort counted within `hours` of entry: a horizon of `sooner`, else the alert
+        window's own count."""
+        return self.sooner.get(hours, self)
 
 
 @dataclass(frozen=True)
@@ -137,11 +153,21 @@ class Comparison:
 
     baseline: Proportion
     recent: Proportion
-    change_points: float  # recent minus baseline conversion, in points; negative is worse
+    # Recent conversion expected at the baseline's rates of the same weekdays (0–1); None
+    # when a side is empty.
+    expected_rate: float | None
+    change_points: float  # recent minus expected conversion, in points; negative is worse
     z: float | None
     p_value: float | None
     fires: bool
     reason: str
+
+
+class Stratum(NamedTuple):
+    """The baseline and recent customers of one weekday (or of all days, unstratified)."""
+
+    baseline: Proportion
+    recent: Proportion
 
 
 def _percent(rate: float) -> str:
@@ -152,24 +178,65 @@ def _p(p_value: float) -> str:
     return "p < 0.000001" if p_value < 1e-6 else f"p = {p_value:.2g}"
 
 
-def one_sided_z_test(baseline: Proportion, recent: Proportion) -> tuple[float, float]:
-    """Pooled two-proportion z statistic and the one-sided p-value that recent is lower."""
-    pooled = (baseline.converted + recent.converted) / (baseline.entered + recent.entered)
-    spread = sqrt(pooled * (1 - pooled) * (1 / baseline.entered + 1 / recent.entered))
-    if spread == 0:
-        return 0.0, 1.0
-    z = (recent.rate - baseline.rate) / spread
-    return z, 0.5 * erfc(-z / sqrt(2))  # P(Z <= z)
+def _testable(proportion: Proportion) -> bool:
+    """Enough conversions and non-conversions for its rate to stand in a normal test."""
+    return min(proportion.converted, proportion.entered - proportion.converted) >= MIN_EXPECTED
 
 
-def compare(baseline: Proportion, recent: Proportion, thresholds: Thresholds) -> Comparison:
-    """Does recent conversion fall short of the baseline by enough, and beyond chance?"""
+def standardised(
+    baseline: Proportion, strata: Sequence[Stratum], *, min_sample: int
+) -> tuple[float, float]:
+    """Recent conversions expected at the baseline's rate of each stratum, and the variance of
+    observed minus expected when nothing changed (direct standardisation).
+
+    Expected = Σ n_w·p_w over the strata's recent customers n_w and baseline rates p_w;
+    variance = Σ n_w·p_w(1 − p_w) (the recent customers' own noise) + Σ n_w²·p_w(1 − p_w)/N_w
+    (the noise of each baseline rate, from its N_w customers). A stratum whose baseline has
+    fewer than `min_sample` customers, or too few conversions or non-conversions, uses the
+    whole baseline's rate instead; those strata share that one estimate, so its noise counts
+    once for all of their customers together.
+    """
+    overall = baseline.rate
+    expected = variance = 0.0
+    falling_back = 0
+    for stratum in strata:
+        n = stratum.recent.entered
+        if not n:
+            continue
+        if stratum.baseline.entered >= min_sample and _testable(stratum.baseline):
+            p = stratum.baseline.rate
+            variance += n * p * (1 - p) + n * n * p * (1 - p) / stratum.baseline.entered
+        else:
+            p = overall
+            variance += n * p * (1 - p)
+            falling_back += n
+        expected += n * p
+    variance += falling_back**2 * overall * (1 - overall) / baseline.entered
+    return expected, variance
+
+
+def compare(
+    baseline: Proportion,
+    recent: Proportion,
+    thresholds: Thresholds,
+    strata: Sequence[Stratum] = (),
+) -> Comparison:
+    """Does recent conversion fall short of what the baseline's same weekdays lead one to
+    expect, by enough and beyond chance?
+
+    `strata` split both sides by weekday; without them the whole baseline is one stratum.
+    """
+    strata = strata or (Stratum(baseline, recent),)
+    expected_rate, expected, variance = None, 0.0, 0.0
+    if baseline.entered and recent.entered:
+        expected, variance = standardised(baseline, strata, min_sample=thresholds.min_sample)
+        expected_rate = expected / recent.entered
     # Rounded far below anything shown, so that a fall of exactly the minimum (5 points from
     # 50 % to 45 %) is not judged as 4.999… by binary floating point.
-    change = round((recent.rate - baseline.rate) * 100, 9)
+    change = round((recent.rate - (expected_rate or 0.0)) * 100, 9)
 
     def verdict(reason: str, z: float | None = None, p: float | None = None, fires=False):
-        return Comparison(baseline, recent, change, z, p, fires, reason)
+        return Comparison(baseline, recent, expected_rate, change, z, p, fires, reason)
 
     for side, sample in (("recent window", recent), ("baseline", baseline)):
         if sample.entered < thresholds.min_sample:
@@ -177,18 +244,23 @@ def compare(baseline: Proportion, recent: Proportion, thresholds: Thresholds) ->
                 f"Not enough customers to judge: {sample.entered} matured in the {side}, "
                 f"{thresholds.min_sample} needed."
             )
-    pooled = (baseline.converted + recent.converted) / (baseline.entered + recent.entered)
-    smaller = min(baseline.entered, recent.entered)
-    if smaller * min(pooled, 1 - pooled) < MIN_EXPECTED:
+    assert expected_rate is not None
+    expected_outcomes = recent.entered * min(expected_rate, 1 - expected_rate)
+    if not _testable(baseline) or expected_outcomes < MIN_EXPECTED:
         return verdict(
             f"Too few conversions (or non-conversions) to test: conversion is "
-            f"{_percent(pooled)} over {smaller} customers on the smaller side."
+            f"{_percent(baseline.rate)} over {baseline.entered} baseline customers, "
+            f"{recent.entered} recent."
         )
     figures = (
         f"conversion {_percent(recent.rate)} ({recent.entered} customers) against a baseline "
-        f"of {_percent(baseline.rate)} ({baseline.entered} customers), {change:+.1f} points"
+        f"of {_percent(baseline.rate)} ({baseline.entered} customers)"
     )
-    z, p = one_sided_z_test(baseline, recent)
+    if abs(expected_rate - baseline.rate) >= 0.0005:
+        figures += f", {_percent(expected_rate)} expected on these weekdays"
+    figures += f", {change:+.1f} points"
+    z = (recent.converted - expected) / sqrt(variance)
+    p = 0.5 * erfc(-z / sqrt(2))  # P(Z <= z)
     if -change < thresholds.min_change_points:
         return verdict(
             f"No alert: {figures}; an alert needs a fall of at least "
@@ -199,7 +271,7 @@ def compare(baseline: Proportion, recent: Proportion, thresholds: Thresholds) ->
     if p >= thresholds.alpha:
         return verdict(
             f"No alert: {figures}, but that could be chance ({_p(p)}; an alert needs "
-            f"p < {thresholds.alpha:g}).",
+            f"p < {thresholds.alpha:.2g}).",
             z,
             p,
         )
@@ -211,6 +283,7 @@ class Evaluation:
     """One rule's verdict on one stage as of a time, with what drives the change."""
 
     windows: Windows
+    horizon: timedelta  # conversion was counted within this time of entry
     comparison: Comparison
     driver: "Contribution | None"
     # The recent window broken down by segment: for recovery checks and the alert message.
@@ -221,24 +294,49 @@ class Evaluation:
         return self.comparison.fires
 
 
-def _total(cohorts: Iterable[Cohort]) -> tuple[Proportion, dict[Segment, Proportion]]:
-    total, segments = Proportion(), dict[Segment, Proportion]()
-    for cohort in cohorts:
-        total += cohort.proportion
+class _Side:
+    """One window's cohorts summed: in total, per weekday and per segment."""
+
+    def __init__(self) -> None:
+        # Plain counts, not Proportions: a year replayed day by day sums a lot of cohorts.
+        self.entered, self.converted = [0] * 7, [0] * 7
+        self.segments: dict[Segment, Proportion] = {}
+
+    def add(self, cohort: Cohort) -> None:
+        weekday = cohort.day.weekday()  # days are local to the journey already
+        self.entered[weekday] += cohort.entered
+        self.converted[weekday] += cohort.converted
         for segment, proportion in cohort.segments.items():
-            segments[segment] = segments.get(segment, Proportion()) + proportion
-    return total, segments
+            self.segments[segment] = self.segments.get(segment, Proportion()) + proportion
+
+    @property
+    def weekdays(self) -> list[Proportion]:
+        return [Proportion(*counts) for counts in zip(self.entered, self.converted, strict=True)]
+
+    @property
+    def total(self) -> Proportion:
+        return Proportion(sum(self.entered), sum(self.converted))
 
 
-def evaluate(cohorts: Sequence[Cohort], windows: Windows, thresholds: Thresholds) -> Evaluation:
-    """Sum the cohorts into baseline and recent, compare them and find the main driver."""
-    baseline, baseline_segments = _total(c for c in cohorts if c.day in windows.baseline)
-    recent, recent_segments = _total(c for c in cohorts if c.day in windows.recent)
-    comparison = compare(baseline, recent, thresholds)
+def evaluate(
+    cohorts: Sequence[Cohort], windows: Windows, thresholds: Thresholds, *, horizon: timedelta
+) -> Evaluation:
+    """Sum the cohorts (counted within `horizon`) into baseline and recent, compare them
+    weekday for weekday and find the main driver."""
+    baseline, recent = _Side(), _Side()
+    for cohort in cohorts:
+        if windows.recent.first <= cohort.day <= windows.recent.last:
+            recent.add(cohort)
+        elif windows.baseline.first <= cohort.day <= windows.baseline.last:
+            baseline.add(cohort)
+    strata = [Stratum(b, r) for b, r in zip(baseline.weekdays, recent.weekdays, strict=True)]
+    comparison = compare(baseline.total, recent.total, thresholds, strata)
     driver = None
     if comparison.fires:
-        driver = main_driver(baseline, recent, baseline_segments, recent_segments)
-    return Evaluation(windows, comparison, driver, recent_segments)
+        driver = main_driver(
+            comparison.baseline, comparison.recent, baseline.segments, recent.segments
+        )
+    return Evaluation(windows, horizon, comparison, driver, recent.segments)
 
 
 @dataclass(frozen=True)
@@ -313,19 +411,38 @@ class Recovery:
 
 
 def recovery(
-    *, baseline_rate: float, recent: Proportion, tolerance_points: float, min_sample: int
+    *,
+    fired_on: float,
+    comparison: Comparison,
+    tolerance_points: float,
+    min_sample: int,
 ) -> Recovery:
-    """Is recent conversion back within `tolerance_points` of the baseline the alert fired on?"""
+    """Is recent conversion back within `tolerance_points` of the baseline the alert fired on
+    (`fired_on`, 0–1), weekday for weekday?
+
+    The alert's baseline is one rate; the recent days may be weaker weekdays than average.
+    So the expectation is that rate scaled by how the recent days' weekdays compare with the
+    whole current baseline (`comparison.expected_rate` against its overall rate): the weekly
+    pattern is taken from the moving baseline, the level from the stored one, which a lasting
+    drop cannot absorb.
+    """
+    recent = comparison.recent
     if recent.entered < min_sample:
         return Recovery(
             False,
             f"Not enough customers to judge recovery: {recent.entered} of {min_sample} needed.",
         )
-    gap = (recent.rate - baseline_rate) * 100
+    expected = fired_on
+    current = comparison.baseline.rate
+    if comparison.expected_rate is not None and current > 0:
+        expected = min(1.0, fired_on * comparison.expected_rate / current)
+    gap = (recent.rate - expected) * 100
     figures = (
         f"conversion {_percent(recent.rate)} ({recent.entered} customers) against the "
-        f"baseline of {_percent(baseline_rate)}"
+        f"baseline of {_percent(fired_on)}"
     )
+    if abs(expected - fired_on) >= 0.0005:
+        figures += f" ({_percent(expected)} on these weekdays)"
     if gap >= -tolerance_points:
         return Recovery(True, f"Recovered: {figures}, within {tolerance_points:.1f} points.")
     return Recovery(False, f"Still below: {figures}, {gap:+.1f} points.")

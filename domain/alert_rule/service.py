@@ -3,10 +3,12 @@
 Defaults, so that a rule given only a journey does the right thing:
 
 - stages: all stages of the journey but the last (the last has no conversion);
-- `recent_days` 3: a drop is judged on three days of cohorts, fast yet not one noisy day;
+- `recent_days` 3: a drop is judged on up to three days of cohorts (a large one on the newest
+  day alone, alpha shared among the lengths), fast yet not on one noisy day for small falls;
 - `baseline_days` 28: the four weeks before the recent window, every weekday four times;
 - `alert_window_hours`: 7 days, or half the journey's conversion window if that is shorter, so
-  conversion is judged a week after entry instead of when the full window closes;
+  conversion is judged a week after entry at the latest instead of when the full window
+  closes (sooner where the stage converts fast: domain.alert.horizon);
 - `min_change_points` 5.0: smaller falls are rarely worth a person's attention;
 - `alpha` 0.00001, one-sided (domain.alert.statistics explains why, for daily evaluations);
 - `min_sample` 50 customers on each side: fewer cannot show a fall of a few points;
@@ -14,7 +16,7 @@ Defaults, so that a rule given only a journey does the right thing:
   fresh cohorts.
 
 Small stages (a few dozen customers a day) are safe with the defaults but slow to alert; a
-`recent_days` of 14 catches a 15-point fall there within about ten days (see the README).
+longer `recent_days` lets several days of a fall add up there.
 """
 
 import uuid
@@ -79,6 +81,41 @@ def policy(rule: AlertRule, journey: Journey) -> Policy:
         ),
         cooldown=timedelta(hours=cooldown_hours(rule)),
         timezone=journey.timezone,
+    )
+
+
+async def policy_for_stage(
+    session: AsyncSession, *, journey: Journey, stage_id: uuid.UUID
+) -> Policy:
+    """The settings a stage is judged with outside an alert (an action's outcome): those of
+    the rule on the stage, else of the journey's rule on all stages, else the defaults."""
+    rules = {
+        rule.stage_id: rule
+        for rule in await session.scalars(
+            select(AlertRule).where(
+                AlertRule.workspace_id == journey.workspace_id,
+                AlertRule.journey_id == journey.id,
+                (AlertRule.stage_id == stage_id) | AlertRule.stage_id.is_(None),
+            )
+        )
+    }
+    rule = rules.get(stage_id) or rules.get(None) or _default_rule(journey)
+    return policy(rule, journey)
+
+
+def _default_rule(journey: Journey) -> AlertRule:
+    """An unsaved rule with every default (column defaults apply only on insert)."""
+    return AlertRule(
+        workspace_id=journey.workspace_id,
+        journey_id=journey.id,
+        stage_id=None,
+        baseline_days=DEFAULT_BASELINE_DAYS,
+        recent_days=DEFAULT_RECENT_DAYS,
+        alert_window_hours=None,
+        min_change_points=DEFAULT_MIN_CHANGE_POINTS,
+        alpha=DEFAULT_ALPHA,
+        min_sample=DEFAULT_MIN_SAMPLE,
+        cooldown_hours=None,
     )
 
 

@@ -1,7 +1,14 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKeyConstraint, PrimaryKeyConstraint, String, UniqueConstraint
+from sqlalchemy import (
+    ForeignKeyConstraint,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.base import Base, WorkspaceScoped
@@ -23,6 +30,13 @@ class Customer(WorkspaceScoped, Base):
         UniqueConstraint("workspace_id", "external_id"),
         ForeignKeyConstraint(
             ["workspace_id", "persona_id"], ["persona.workspace_id", "persona.id"]
+        ),
+        # who changed persona after an evaluation time (the persona rollups' corrections)
+        Index(
+            "ix_customer_persona_set",
+            "workspace_id",
+            "persona_set_at",
+            postgresql_where=text("persona_set_at IS NOT NULL"),
         ),
     )
 

@@ -1,5 +1,6 @@
-"""The weekly team digest: how the stages of a team's journeys moved, and what the other teams
-saw at the touchpoints it owns.
+"""The weekly team digest: how the stages of a team's journeys moved, what the other teams
+saw at the touchpoints it owns, and the team's actions by status (those done or dropped since
+the week began, and every one still open or in progress).
 
 A digest reports one full week, Monday to Sunday (UTC), against the week before. Each week is
 claimed per team (a unique row) in the transaction that writes its message to the outbox, so
@@ -15,6 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.action import views as action_views
+from domain.action.views import ActionsByStatus
 from domain.digest.models import TeamDigest
 from domain.journey import service as journey_service
 from domain.journey.models import Journey
@@ -29,6 +32,7 @@ from domain.vocabulary import ObservationKind
 
 JOURNEYS_MAX = 10  # each costs two metric queries; a team owning more sees the first ten
 OBSERVATIONS_MAX = 50  # more would not fit one message; the rest are counted
+ACTIONS_PER_STATUS = 10
 
 
 def week_reported(now: datetime) -> date:
@@ -67,10 +71,12 @@ class WeeklyDigest:
     journeys_total: int
     observations: list[SeenElsewhere]  # newest first, at most OBSERVATIONS_MAX
     observations_total: int
+    actions: ActionsByStatus | None = None
 
     @property
     def is_empty(self) -> bool:
-        return not self.journeys_total and not self.observations_total
+        no_actions = self.actions is None or self.actions.is_empty
+        return not self.journeys_total and not self.observations_total and no_actions
 
 
 async def teams_due(session: AsyncSession, *, week_start: date) -> list[Team]:
@@ -205,7 +211,14 @@ async def gather(
     """What the team's digest for the week starting `week_start` says, as of `now`."""
     journeys, journeys_total = await _movements(session, team=team, week_start=week_start, now=now)
     seen, seen_total = await _seen_elsewhere(session, team=team, week_start=week_start)
-    return WeeklyDigest(team, week_start, journeys, journeys_total, seen, seen_total)
+    actions = await action_views.by_status(
+        session,
+        workspace_id=team.workspace_id,
+        team_id=team.id,
+        finished_since=datetime.combine(week_start, time(), UTC),
+        per_status=ACTIONS_PER_STATUS,
+    )
+    return WeeklyDigest(team, week_start, journeys, journeys_total, seen, seen_total, actions)
 
 
 async def record(

@@ -136,11 +136,12 @@ async def update(
     await session.flush()
     if (journey.conversion_window_days, journey.timezone) != counted_by:
         # the daily stage rollups are cut in the journey's time zone and count conversions
-        # within its window: count them again (migration 0006)
-        await session.execute(
-            text("SELECT journey_rollup_rebuild(:workspace, :journey)"),
-            {"workspace": workspace_id, "journey": journey.id},
-        )
+        # within its window: count them again, and per persona (migrations 0006, 0016)
+        for rebuild in ("journey_rollup_rebuild", "journey_persona_rollup_rebuild"):
+            await session.execute(
+                text(f"SELECT {rebuild}(:workspace, :journey)"),
+                {"workspace": workspace_id, "journey": journey.id},
+            )
     return journey
 
 

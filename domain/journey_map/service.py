@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.action import service as action_service
 from domain.action.models import Action
+from domain.action.views import STATUS_ORDER
 from domain.alert import service as alert_service
 from domain.alert.models import Alert
 from domain.errors import ErrorCode, ValidationError
@@ -98,7 +99,7 @@ class MapStage:
     emotions: StageEmotions
     observations: list[ObservationGroup]  # in ObservationKind's order; kinds with none left out
     alerts: list[Alert]  # open or acknowledged, newest first
-    actions: list[MapAction]  # oldest first
+    actions: list[MapAction]  # by status (in progress, open, done, dropped), soonest due first
 
     @property
     def figures(self) -> StageFigures:
@@ -262,11 +263,11 @@ class _Parts:
         return groups
 
     def actions(self, stage_id: uuid.UUID | None) -> list[MapAction]:
-        return [
-            MapAction(a, len(self.linked.get(a.id, [])))
-            for a in self.all_actions
-            if a.stage_id == stage_id
-        ]
+        """The stage's actions by status (in progress, open, done, dropped), soonest due
+        first, then oldest first."""
+        here = [a for a in self.all_actions if a.stage_id == stage_id]
+        here.sort(key=lambda a: (STATUS_ORDER.index(a.status), a.due_on or date.max))
+        return [MapAction(a, len(self.linked.get(a.id, []))) for a in here]
 
 
 async def _stage_parts(

@@ -1,13 +1,13 @@
 """A journey's stage figures per segment (docs/metrics.md, "Personas and channels"): per
-persona as of the evaluation time, counted from stage progress, or per entry channel, read
-from the daily rollups; in one snapshot."""
+persona as of the evaluation time or per entry channel, read from the daily rollups (per
+persona, domain.metrics.daily_rollups); in one snapshot."""
 
 import uuid
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.metrics import daily_rollups, progress_counts
+from domain.metrics import daily_rollups
 from domain.metrics.evaluation import asked, evaluation
 from domain.metrics.figures import Breakdown, Grouped, Segment, stage_figures
 from domain.metrics.snapshot import snapshot
@@ -24,9 +24,11 @@ async def stage_breakdown(
     end: date,
     by: Breakdown | str,
     as_of: datetime | None = None,
+    with_percentiles: bool = True,
 ) -> list[Segment]:
     """The stage figures per persona (as of the evaluation time) or per entry channel; only
-    segments with entries are listed (no persona, or no channel known, last)."""
+    segments with entries are listed (no persona, or no channel known, last); without the
+    times to convert (None) when not wanted."""
     by = one_of(Breakdown, by, field="by", label="Breakdown")
     question = asked(start, end, as_of)
     async with snapshot(session, workspace_id=workspace_id) as reading:
@@ -37,9 +39,15 @@ async def stage_breakdown(
         grouped: Grouped
         if by is Breakdown.CHANNEL:
             rolled = await daily_rollups.Reading.read(connection, found)
-            grouped = await rolled.figures(rolled.channel, scope=rolled.channel_scope)
+            grouped = await rolled.figures(
+                rolled.channel, scope=rolled.channel_scope, with_percentiles=with_percentiles
+            )
         else:
-            grouped = await progress_counts.figures(connection, found, group=by.value)
+            rolled = await daily_rollups.Reading.read(connection, found, by_persona=True)
+            grouped = await rolled.figures(
+                rolled.persona, scope=rolled.persona_scope, with_percentiles=with_percentiles
+            )
+    grouped = {str(k) if isinstance(k, uuid.UUID) else k: v for k, v in grouped.items()}
     return [
         Segment(key, stage_figures(found.stages, rows))
         for key, rows in sorted(grouped.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))

@@ -1,14 +1,16 @@
 """Daily stage cohorts for drop-off alerts (domain.alert.evaluation.CohortSource), counted from
 the stored progress in one snapshot like every stage metric: per local day of entry, who
-entered and who converted within the alert window (and by the evaluation time), split by
-persona (as of that time) and by entry channel (docs/alerts.md)."""
+entered and who converted within the alert window and within each shorter horizon (and by the
+evaluation time), split by persona (as of that time) and by entry channel (docs/alerts.md)."""
 
 import uuid
 from collections import defaultdict
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.alert.horizon import ELAPSED_HOURS
 from domain.alert.statistics import Cohort, Days, Proportion, Segment
 from domain.journey import service as journey_service
 from domain.metrics.definitions import converted_by, entered_in, persona_as_of
@@ -16,11 +18,18 @@ from domain.metrics.periods import period
 from domain.metrics.snapshot import snapshot
 from domain.pg import connection_of
 
+# Converted within each horizon no longer than the alert window, one column per horizon.
+WITHIN = "".join(
+    f", count(*) FILTER (WHERE {converted_by(f'least($6, {hours * 3600})', '$5', 'p')}) "
+    f"AS within_{hours}h"
+    for hours in ELAPSED_HOURS
+)
+
 # $2 stage, $3 low, $4 high, $5 T, $6 the alert window in seconds, $7 the time zone, $8 journey
 COHORTS = f"""
 SELECT (p.entered_at AT TIME ZONE $7)::date AS day, persona.name AS persona,
        t.channel, count(*) AS entered, count(*) FILTER (WHERE {converted_by("$6", "$5", "p")})
-       AS converted
+       AS converted{WITHIN}
 FROM stage_progress p
 JOIN customer c ON c.workspace_id = p.workspace_id AND c.id = p.customer_id
 LEFT JOIN touchpoint t ON t.workspace_id = p.workspace_id AND t.id = p.entry_touchpoint_id
@@ -60,31 +69,36 @@ async def daily_cohorts(
             journey.timezone,
             journey_id,
         )
-    totals: dict = defaultdict(lambda: [0, 0])
-    segments: dict = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    window_hours = alert_window.total_seconds() / 3600
+    shorter = [hours for hours in ELAPSED_HOURS if hours < window_hours]
+    columns = ["entered", "converted", *(f"within_{hours}h" for hours in shorter)]
+    totals: dict = defaultdict(lambda: [0] * len(columns))
+    segments: dict = defaultdict(lambda: defaultdict(lambda: [0] * len(columns)))
     for row in rows:
-        counts = (row["entered"], row["converted"])
-        for key, bucket in (
-            (None, totals[row["day"]]),
-            (Segment("persona", row["persona"]), segments[row["day"]]),
-            (Segment("channel", row["channel"]), segments[row["day"]]),
-        ):
-            target = bucket if key is None else bucket[key]
-            if key is not None and key.label is None:
-                continue  # no persona known: not a segment an alert can name
-            target[0] += counts[0]
-            target[1] += counts[1]
+        counts = [row[column] for column in columns]
+        targets = [totals[row["day"]]]
+        for segment in (Segment("persona", row["persona"]), Segment("channel", row["channel"])):
+            if segment.label is not None:  # no persona known: not a segment an alert can name
+                targets.append(segments[row["day"]][segment])
+        for target in targets:
+            for i, count in enumerate(counts):
+                target[i] += count
     cohorts = []
     day = days.first
     while day <= days.last:
-        entered, converted = totals.get(day, (0, 0))
-        cohorts.append(
-            Cohort(
-                day=day,
-                entered=entered,
-                converted=converted,
-                segments={k: Proportion(*v) for k, v in segments.get(day, {}).items()},
-            )
-        )
+        total, parts = totals.get(day, [0] * len(columns)), segments.get(day, {})
+        whole = _counted(day, total, parts, 1)
+        sooner = {hours: _counted(day, total, parts, 2 + i) for i, hours in enumerate(shorter)}
+        cohorts.append(replace(whole, sooner=sooner))
         day += timedelta(days=1)
     return cohorts
+
+
+def _counted(day: date, total: list[int], parts: dict, column: int) -> Cohort:
+    """The day's cohort with conversions taken from one count column."""
+    return Cohort(
+        day=day,
+        entered=total[0],
+        converted=total[column],
+        segments={k: Proportion(v[0], v[column]) for k, v in parts.items()},
+    )

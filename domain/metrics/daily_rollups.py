@@ -12,6 +12,12 @@ none when its start lies after, and a live count for the one day holding T - W.
 Exact percentiles: the summed histograms say which duration bucket holds each rank that
 percentile_cont interpolates between, and one query fetches just those ranks from the
 progress rows of that bucket (index `ix_stage_progress_duration`).
+
+Personas (the persona as of T): `stage_persona_day` and `touchpoint_persona_day` hold the same
+sums per customer's *current* persona (migration 0016), and customers with none are the total
+less every persona. A customer whose persona was set after T may have had another one at T:
+those few (`customer.persona_set_at` > T; none when T is now) are moved, their figures as of T
+taken from the current persona's cells and given to the one they had then.
 """
 
 import math
@@ -21,6 +27,8 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import Enum
+from itertools import zip_longest
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,23 +41,38 @@ from domain.metrics.definitions import (
     dropped_by,
     duration_seconds,
     entered_in,
+    persona_as_of,
 )
 from domain.metrics.evaluation import Evaluation
 from domain.metrics.figures import Grouped, Reach, touchpoint_reach
 from domain.metrics.periods import Granularity, bucket_of, period, start_of_day
 
 
+class Personas(Enum):
+    """Whose cells a reading counts: everybody's (ANY), one persona's (ONE), or each persona's
+    apart, no persona included (EACH)."""
+
+    ANY = "any"
+    ONE = "one"
+    EACH = "each"
+
+
 @dataclass(slots=True)
 class Cell:
-    """Figures of one stage, local day and entry touchpoint, as of the evaluation time."""
+    """Figures of one stage, local day, entry touchpoint (and persona as of the evaluation time,
+    when the reading is by persona), as of the evaluation time."""
 
     stage_id: uuid.UUID
     day: date
     touchpoint_id: uuid.UUID
+    persona: uuid.UUID | None = None
     entered: int = 0
     converted: int = 0
     dropped: int = 0
     histogram: list[int] = field(default_factory=list)  # element b counts duration bucket b
+    # histograms to take away from `histogram` (no persona: the total less each persona's),
+    # left for the group sums, which take them all in one pass
+    less: list[list[int]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -61,27 +84,59 @@ class Totals:
     dropped: int = 0
     histogram: list[int] = field(default_factory=list)
 
-    def add(self, cell: Cell) -> None:
-        self.entered += cell.entered
-        self.converted += cell.converted
-        self.dropped += cell.dropped
-        _add_into(self.histogram, cell.histogram)
-
 
 @dataclass(frozen=True, slots=True)
 class Scope:
     """Whose conversions a group's percentiles range over: entries in [low, high) through
-    one of `touchpoints` (None: any)."""
+    one of `touchpoints` (None: any), of customers with `persona` as of T when `by_persona`."""
 
     low: datetime
     high: datetime
     touchpoints: frozenset[uuid.UUID] | None
+    by_persona: bool = False
+    persona: uuid.UUID | None = None
 
 
-def _add_into(total: list[int], histogram: list[int]) -> None:
-    if len(histogram) > len(total):
-        total.extend([0] * (len(histogram) - len(total)))
-    total[: len(histogram)] = map(operator.add, total, histogram)
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """Customers whose persona as of T is not their current one (set after T), among those
+    with entries or first reaches in the journey that a period from `since` can count (a
+    progress row entered by T and reached again since): customer ids and the persona each had
+    at T, as parallel arrays for the SQL."""
+
+    customer_ids: list[uuid.UUID]
+    personas: list[uuid.UUID | None]
+
+    @classmethod
+    async def read(
+        cls,
+        connection: asyncpg.Connection,
+        *,
+        workspace_id: uuid.UUID,
+        journey_id: uuid.UUID,
+        since: datetime,
+        as_of: datetime,
+    ) -> "Moved":
+        rows = await connection.fetch(
+            f"""
+            SELECT id, persona_at FROM (
+                SELECT c.id, c.persona_id, ({persona_as_of("$2")}) AS persona_at
+                FROM customer c
+                WHERE c.workspace_id = $1 AND c.persona_set_at > $2 AND EXISTS (
+                    SELECT FROM stage_progress p
+                    WHERE p.workspace_id = $1 AND p.customer_id = c.id AND p.journey_id = $3
+                      AND p.entered_at <= $2 AND p.last_reached_at >= $4)
+            ) c WHERE persona_at IS DISTINCT FROM persona_id
+            """,
+            workspace_id,
+            as_of,
+            journey_id,
+            since,
+        )
+        return cls([row["id"] for row in rows], [row["persona_at"] for row in rows])
+
+
+NOBODY_MOVED = Moved([], [])
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,35 +146,68 @@ class Cells:
 
 
 # The rollup rows of the period (kind r), what those up to the day holding the evaluation time T
-# counted after T (kind c: entries after it; conversions after it of entries before it), and
-# the dropped entries of the day holding the cutoff T - W (kind d). $7 is T, $8 W in seconds.
+# counted after T (kind c: entries after it; conversions after it of entries before it), the
+# dropped entries of the day holding the cutoff T - W (kind d), and the figures as of T of the
+# customers whose persona then was another (kind m). $7 is T, $8 W in seconds. Each part keeps
+# to {persona} (one persona's rows) and says whose rows it counts with {key}.
+ROLLUP = """
+SELECT 'r' AS kind, day, stage_id, entry_touchpoint_id, {key} AS persona, {total} AS total,
+       entered AS n, converted, histogram, NULL::bool AS later, NULL::int AS bucket,
+       NULL::uuid AS persona_at, NULL::bool AS dropped
+FROM {table} WHERE workspace_id = $1 AND journey_id = $2 AND day >= $3 AND day < $4 {persona}
+"""
+
 CELLS = f"""
-SELECT 'r' AS kind, day, stage_id, entry_touchpoint_id, entered AS n, converted, histogram,
-       NULL::bool AS later, NULL::int AS bucket
-FROM stage_day WHERE workspace_id = $1 AND journey_id = $2 AND day >= $3 AND day < $4
-UNION ALL
-SELECT 'c', (entered_at AT TIME ZONE $9)::date, stage_id, entry_touchpoint_id, count(*), NULL,
-       NULL, entered_at > $7,
-       CASE WHEN {converted_within("$8")} THEN duration_bucket ELSE -1 END
+SELECT 'c', (entered_at AT TIME ZONE $9)::date, stage_id, entry_touchpoint_id, {{key}}, false,
+       count(*), NULL, NULL, entered_at > $7,
+       CASE WHEN {converted_within("$8")} THEN duration_bucket ELSE -1 END, NULL, NULL
 FROM (
-    SELECT entered_at, converted_at, stage_id, entry_touchpoint_id, duration_bucket
+    SELECT entered_at, converted_at, stage_id, entry_touchpoint_id, duration_bucket, persona_id
     FROM stage_progress
     WHERE workspace_id = $1 AND journey_id = $2 AND entered_at >= $5 AND entered_at < $12
-      AND entered_at > $7
+      AND entered_at > $7 {{persona}}
     UNION ALL
-    SELECT entered_at, converted_at, stage_id, entry_touchpoint_id, duration_bucket
+    SELECT entered_at, converted_at, stage_id, entry_touchpoint_id, duration_bucket, persona_id
     FROM stage_progress
     WHERE workspace_id = $1 AND journey_id = $2 AND converted_at IS NOT NULL
       AND converted_at > $7 AND converted_at <= $6::timestamptz + make_interval(secs => $8)
-      AND {entered_in("$5", "$6", "$7")} AND {converted_within("$8")}
+      AND {entered_in("$5", "$6", "$7")} AND {converted_within("$8")} {{persona}}
 ) p
-GROUP BY 2, 3, 4, 8, 9
+GROUP BY 2, 3, 4, 5, 10, 11
 UNION ALL
-SELECT 'd', $10, stage_id, entry_touchpoint_id, count(*), NULL, NULL, NULL, NULL
+SELECT 'd', $10, stage_id, entry_touchpoint_id, {{key}}, false, count(*), NULL, NULL, NULL, NULL,
+       NULL, NULL
 FROM stage_progress
 WHERE workspace_id = $1 AND journey_id = $2 AND entered_at >= $11 AND {dropped_by("$8", "$7")}
-GROUP BY 3, 4
+  {{persona}}
+GROUP BY 3, 4, 5
 """
+
+MOVED = f"""
+SELECT 'm', (p.entered_at AT TIME ZONE $9)::date, p.stage_id, p.entry_touchpoint_id,
+       p.persona_id, false, count(*), NULL, NULL, NULL,
+       CASE WHEN {converted_by("$8", "$7", "p")} THEN p.duration_bucket ELSE -1 END,
+       m.persona_at, {dropped_by("$8", "$7", "p")}
+FROM unnest($13::uuid[], $14::uuid[]) AS m(id, persona_at)
+JOIN stage_progress p ON p.workspace_id = $1 AND p.customer_id = m.id AND p.journey_id = $2
+WHERE {entered_in("$5", "$6", "$7", "p")} {{persona}}
+GROUP BY 2, 3, 4, 5, 11, 12, 13
+"""
+
+
+def _cells_sql(personas: Personas) -> str:
+    """The statement reading the cells for ANY, ONE ($15) or EACH persona."""
+    if personas is Personas.ANY:
+        rollups = ROLLUP.format(table="stage_day", key="NULL::uuid", total="true", persona="")
+        return rollups + "UNION ALL" + CELLS.format(key="NULL::uuid", persona="")
+    one = "AND persona_id = $15" if personas is Personas.ONE else ""
+    rollups = ROLLUP.format(table="stage_persona_day", key="persona_id", total="false", persona=one)
+    if personas is Personas.EACH:  # the total too: customers with no persona are the rest
+        rollups += "UNION ALL" + ROLLUP.format(
+            table="stage_day", key="NULL::uuid", total="true", persona=""
+        )
+    moved = MOVED.format(persona="AND (p.persona_id = $15 OR m.persona_at = $15)" if one else "")
+    return rollups + "UNION ALL" + CELLS.format(key="persona_id", persona=one) + "UNION ALL" + moved
 
 
 async def cells(
@@ -132,13 +220,16 @@ async def cells(
     start: date,
     end: date,
     as_of: datetime,
+    personas: Personas = Personas.ANY,
+    persona: uuid.UUID | None = None,
+    moved: Moved = NOBODY_MOVED,
 ) -> Cells:
-    """Every (stage, day, entry touchpoint) of the local days [start, end), as of `as_of`."""
+    """Every (stage, day, entry touchpoint) of the local days [start, end), as of `as_of`;
+    by persona as of then, for one `persona` (ONE) or each (EACH)."""
     cutoff = as_of - window  # entries at or before it whose window closed unconverted dropped
     edge = cutoff.astimezone(ZoneInfo(timezone)).date()
     today = as_of.astimezone(ZoneInfo(timezone)).date()  # later days: nobody entered yet
-    rows = await connection.fetch(
-        CELLS,
+    arguments: list[Any] = [
         workspace_id,
         journey_id,
         start,
@@ -151,19 +242,31 @@ async def cells(
         edge,
         start_of_day(edge, timezone) if start <= edge < end else cutoff + timedelta(days=1),
         min(start_of_day(today + timedelta(days=1), timezone), start_of_day(end, timezone)),
-    )
-    by_key: dict[tuple[uuid.UUID, date, uuid.UUID], Cell] = {}
+    ]
+    if personas is not Personas.ANY:
+        arguments += [moved.customer_ids, moved.personas]
+    if personas is Personas.ONE:
+        arguments.append(persona)
+    rows = await connection.fetch(_cells_sql(personas), *arguments)
+    by_key: dict[tuple[uuid.UUID, date, uuid.UUID, uuid.UUID | None], Cell] = {}
+    rest: list[Cell] = []  # EACH: the totals, less every persona's cells below
+    for row in rows:
+        if row["kind"] != "r" or row["day"] > today:  # after T's day nobody had entered yet
+            continue
+        key = (row["stage_id"], row["day"], row["entry_touchpoint_id"], row["persona"])
+        cell = Cell(*key, row["n"], row["converted"], 0, list(row["histogram"]))
+        if row["total"] and personas is Personas.EACH:
+            rest.append(cell)
+        else:
+            by_key[key] = cell
+    if rest:
+        _leave_the_rest(rest, by_key)
+    for cell in by_key.values():
+        if cell.day < edge:  # every entry of the day lies at or before the cutoff
+            cell.dropped = cell.entered - cell.converted
     taken_back = 0
     for row in rows:
-        key = (row["stage_id"], row["day"], row["entry_touchpoint_id"])
-        if row["kind"] == "r":
-            if row["day"] > today:  # nobody had entered yet
-                continue
-            cell = by_key[key] = Cell(*key, row["n"], row["converted"], 0, row["histogram"])
-            if cell.day < edge:  # every entry of the day lies at or before the cutoff
-                cell.dropped = cell.entered - cell.converted
-    for row in rows:
-        key = (row["stage_id"], row["day"], row["entry_touchpoint_id"])
+        key = (row["stage_id"], row["day"], row["entry_touchpoint_id"], row["persona"])
         if row["kind"] == "c":  # what the rollup counted that lies after the evaluation time
             cell = by_key[key]
             taken_back += row["n"]
@@ -171,20 +274,80 @@ async def cells(
                 cell.entered -= row["n"]
             if row["bucket"] >= 0:
                 cell.converted -= row["n"]
-                cell.histogram[row["bucket"]] -= row["n"]
+                _bump(cell.histogram, row["bucket"], -row["n"])
         elif row["kind"] == "d":
             by_key[key].dropped = row["n"]
+    for row in rows:
+        if row["kind"] == "m":  # from the persona they have now to the one they had at T
+            for persona_key, sign in ((row["persona"], -1), (row["persona_at"], 1)):
+                if personas is Personas.ONE and persona_key != persona:
+                    continue
+                key = (row["stage_id"], row["day"], row["entry_touchpoint_id"], persona_key)
+                cell = by_key.get(key) or by_key.setdefault(key, Cell(*key))
+                _move(cell, row, sign)
     return Cells(list(by_key.values()), taken_back)
+
+
+def _leave_the_rest(totals: list[Cell], by_key: dict[tuple, Cell]) -> None:
+    """Customers with no persona: each (stage, day, entry touchpoint) total less every
+    persona's cell, kept in `by_key` under the persona None."""
+    personas: dict[tuple, list[Cell]] = defaultdict(list)
+    for cell in by_key.values():
+        personas[(cell.stage_id, cell.day, cell.touchpoint_id)].append(cell)
+    for total in totals:
+        key = (total.stage_id, total.day, total.touchpoint_id)
+        others = personas.get(key, [])
+        total.entered -= sum(c.entered for c in others)
+        total.converted -= sum(c.converted for c in others)
+        total.less = [list(c.histogram) for c in others]  # as the rollups held them
+        by_key[(*key, None)] = total
+
+
+def _move(cell: Cell, row: asyncpg.Record, sign: int) -> None:
+    """Add (sign 1) or take away (-1) the figures of a kind m row from a cell."""
+    n = sign * row["n"]
+    cell.entered += n
+    if row["bucket"] >= 0:
+        cell.converted += n
+        _bump(cell.histogram, row["bucket"], n)
+    elif row["dropped"]:
+        cell.dropped += n
 
 
 def group(
     items: Iterable[Cell], key: Callable[[Cell], Hashable]
 ) -> dict[Hashable, dict[uuid.UUID, Totals]]:
-    """Cells summed per group key and stage."""
-    groups: dict[Hashable, dict[uuid.UUID, Totals]] = defaultdict(lambda: defaultdict(Totals))
+    """Cells summed per group key and stage (the histograms of each in one pass)."""
+    grouped: dict[Hashable, dict[uuid.UUID, list[Cell]]] = defaultdict(lambda: defaultdict(list))
     for cell in items:
-        groups[key(cell)][cell.stage_id].add(cell)
-    return groups
+        grouped[key(cell)][cell.stage_id].append(cell)
+    return {
+        k: {stage_id: _summed(cells) for stage_id, cells in stages.items()}
+        for k, stages in grouped.items()
+    }
+
+
+def _summed(cells: list[Cell]) -> Totals:
+    histogram = list(map(sum, zip_longest(*(c.histogram for c in cells), fillvalue=0)))
+    less = [h for c in cells for h in c.less]
+    if less:
+        taken = list(map(sum, zip_longest(*less, fillvalue=0)))
+        histogram += [0] * (len(taken) - len(histogram))
+        taken += [0] * (len(histogram) - len(taken))
+        histogram = list(map(operator.sub, histogram, taken))
+    return Totals(
+        sum(c.entered for c in cells),
+        sum(c.converted for c in cells),
+        sum(c.dropped for c in cells),
+        histogram,
+    )
+
+
+def _bump(histogram: list[int], bucket: int, n: int) -> None:
+    """Add n to one bucket of a dense histogram, growing it as needed."""
+    if bucket >= len(histogram):
+        histogram.extend([0] * (bucket + 1 - len(histogram)))
+    histogram[bucket] += n
 
 
 def ranks(count: int) -> list[int]:
@@ -218,6 +381,11 @@ def _interpolate(values: dict[int, float], count: int) -> list[float]:
     return result
 
 
+# "No persona" (and "any persona", where a lookup is not by persona) in the percentile lookups,
+# which match personas by equality.
+NO_PERSONA = uuid.UUID(int=0)
+
+
 async def percentiles(
     connection: asyncpg.Connection,
     *,
@@ -226,57 +394,69 @@ async def percentiles(
     window: timedelta,
     as_of: datetime,
     wanted: list[tuple[Scope, uuid.UUID, Totals]],
+    moved: Moved = NOBODY_MOVED,
 ) -> list[list[float] | None]:
     """The median and 90th percentile of the conversion times of each (scope, stage, totals),
     None where nobody converted, fetching only the ranks they interpolate between (the
-    totals read in the same snapshot: domain.metrics.snapshot)."""
+    totals read in the same snapshot: domain.metrics.snapshot). A scope by persona counts each
+    customer under their persona as of T: the stored one, or the one `moved` says; the
+    lookups of every persona in one duration bucket read it once."""
     scopes: dict[frozenset[uuid.UUID], int] = {}
-    # one lookup per stage, bucket and scope, reading the run of offsets its ranks fall on
-    lookups: dict[tuple[uuid.UUID, int, datetime, datetime, int | None], list[int]] = {}
-    order: dict[tuple[uuid.UUID, int, datetime, datetime, int | None], int] = {}
-    where: list[dict[int, tuple[int, int]]] = []  # per wanted: rank → (lookup, offset)
+    # one lookup per stage, bucket and scope (personas apart within it)
+    Lookup = tuple[uuid.UUID, int, datetime, datetime, int | None, bool]
+    lookups: dict[Lookup, int] = {}
+    places: set[tuple[int, uuid.UUID, int]] = set()  # (lookup, persona, offset in bucket)
+    where: list[dict[int, tuple[int, uuid.UUID, int]]] = []  # per wanted: rank → place
     for scope, stage_id, totals in wanted:
-        indexes: dict[int, tuple[int, int]] = {}
+        indexes: dict[int, tuple[int, uuid.UUID, int]] = {}
         if totals.converted:
             touchpoints = None
             if scope.touchpoints is not None:
                 touchpoints = scopes.setdefault(scope.touchpoints, len(scopes))
+            persona = (scope.persona or NO_PERSONA) if scope.by_persona else NO_PERSONA
             for rank in ranks(totals.converted):
                 bucket, offset = _locate(totals.histogram, rank)
-                key = (stage_id, bucket, scope.low, scope.high, touchpoints)
-                if key not in lookups:
-                    lookups[key] = []
-                    order[key] = len(order)
-                lookups[key].append(offset)
-                indexes[rank] = (order[key], offset)
+                key = (stage_id, bucket, scope.low, scope.high, touchpoints, scope.by_persona)
+                lookup = lookups.setdefault(key, len(lookups) + 1)
+                indexes[rank] = (lookup, persona, offset)
+                places.add(indexes[rank])
         where.append(indexes)
-    found: list[list[float]] = []
-    skips = [min(offsets) for offsets in lookups.values()]
+    found: dict[tuple[int, uuid.UUID, int], float] = {}
     if lookups:
         groups = [(g, tp) for tps, g in scopes.items() for tp in tps]
         columns: list[list[Any]] = [list(column) for column in zip(*lookups, strict=True)]
-        takes = [max(offsets) - min(offsets) + 1 for offsets in lookups.values()]
         rows = await connection.fetch(
             f"""
-            WITH allowed AS (SELECT * FROM unnest($5::int[], $6::uuid[]) AS a(scope, touchpoint))
-            SELECT q.i, x.seconds
+            WITH allowed AS (SELECT * FROM unnest($5::int[], $6::uuid[]) AS a(scope, touchpoint)),
+            moved AS (SELECT * FROM unnest($16::uuid[], $17::uuid[]) AS m(id, persona_at)),
+            wanted AS (SELECT * FROM unnest($13::int[], $14::uuid[], $15::int[])
+                       AS w(i, persona, place))
+            SELECT q.i, x.persona, x.place, x.seconds
             FROM unnest($7::uuid[], $8::int[], $9::timestamptz[], $10::timestamptz[],
-                        $11::int[], $12::int[], $13::int[])
-                 WITH ORDINALITY AS q(stage_id, bucket, low, high, scope, skip, take, i)
+                        $11::int[], $12::bool[])
+                 WITH ORDINALITY AS q(stage_id, bucket, low, high, scope, by_persona, i)
             CROSS JOIN LATERAL (
-                SELECT array_agg(seconds ORDER BY seconds) AS seconds FROM (
-                    SELECT {duration_seconds("p")} AS seconds
-                    FROM stage_progress p
-                    WHERE p.workspace_id = $1 AND p.journey_id = $2 AND p.stage_id = q.stage_id
-                      AND p.duration_bucket = q.bucket AND p.converted_at IS NOT NULL
-                      AND {entered_in("q.low", "q.high", "$3", "p")}
-                      AND {converted_by("$4", "$3", "p")}
-                      AND (q.scope IS NULL OR p.entry_touchpoint_id IN (
-                          SELECT a.touchpoint FROM allowed a WHERE a.scope = q.scope))
-                    ORDER BY 1 OFFSET q.skip LIMIT q.take
-                ) run
+                SELECT r.persona, r.place, r.seconds FROM (
+                    SELECT seconds, persona,
+                           row_number() OVER (PARTITION BY persona ORDER BY seconds) - 1 AS place
+                    FROM (
+                        SELECT {duration_seconds("p")} AS seconds,
+                               CASE WHEN q.by_persona THEN coalesce(CASE WHEN m.id IS NULL
+                                   THEN p.persona_id ELSE m.persona_at END, $18::uuid)
+                               ELSE $18::uuid END AS persona
+                        FROM stage_progress p
+                        LEFT JOIN moved m ON q.by_persona AND m.id = p.customer_id
+                        WHERE p.workspace_id = $1 AND p.journey_id = $2
+                          AND p.stage_id = q.stage_id AND p.duration_bucket = q.bucket
+                          AND p.converted_at IS NOT NULL
+                          AND {entered_in("q.low", "q.high", "$3", "p")}
+                          AND {converted_by("$4", "$3", "p")}
+                          AND (q.scope IS NULL OR p.entry_touchpoint_id IN (
+                              SELECT a.touchpoint FROM allowed a WHERE a.scope = q.scope))
+                    ) bucket
+                ) r
+                JOIN wanted w ON w.i = q.i AND w.persona = r.persona AND w.place = r.place
             ) x
-            ORDER BY q.i
             """,
             workspace_id,
             journey_id,
@@ -285,21 +465,47 @@ async def percentiles(
             [g for g, _ in groups],
             [tp for _, tp in groups],
             *columns,
-            skips,
-            takes,
+            *(list(column) for column in zip(*places, strict=True)),
+            moved.customer_ids,
+            moved.personas,
+            NO_PERSONA,
         )
-        found = [row["seconds"] or [] for row in rows]
+        found = {(row["i"], row["persona"], row["place"]): row["seconds"] for row in rows}
     result: list[list[float] | None] = []
     for (_, _, totals), indexes in zip(wanted, where, strict=True):
         if not indexes:
             result.append(None)
             continue
-        values = {
-            rank: found[lookup][offset - skips[lookup]]
-            for rank, (lookup, offset) in indexes.items()
-        }
+        values = {rank: found[place] for rank, place in indexes.items()}
         result.append(_interpolate(values, totals.converted))
     return result
+
+
+REACH = """
+SELECT touchpoint_id, customers FROM {table}
+WHERE workspace_id = $1 AND journey_id = $2 AND day >= $3 AND day < $4 AND day <= $5 {persona}
+UNION ALL
+SELECT t.id, -count(*)
+FROM touchpoint t
+JOIN touchpoint_reach r ON r.workspace_id = t.workspace_id AND r.touchpoint_id = t.id
+ AND r.first_reached_at >= $6 AND r.first_reached_at < $7 AND r.first_reached_at > $8
+ {reached_persona}
+WHERE t.workspace_id = $1 AND t.journey_id = $2
+GROUP BY t.id
+"""
+
+# The first reaches in the period by T of the customers whose persona then was another: to the
+# persona $9 if they had it then, away from it if they have it now.
+REACH_MOVED = """
+UNION ALL
+SELECT r.touchpoint_id, sum((m.persona_at IS NOT DISTINCT FROM $9)::int
+                            - (r.persona_id IS NOT DISTINCT FROM $9)::int)
+FROM unnest($10::uuid[], $11::uuid[]) AS m(id, persona_at)
+JOIN touchpoint t ON t.workspace_id = $1 AND t.journey_id = $2
+JOIN touchpoint_reach r ON r.workspace_id = $1 AND r.touchpoint_id = t.id AND r.customer_id = m.id
+WHERE r.first_reached_at >= $6 AND r.first_reached_at < $7 AND r.first_reached_at <= $8
+GROUP BY r.touchpoint_id
+"""
 
 
 async def reach(
@@ -311,24 +517,14 @@ async def reach(
     start: date,
     end: date,
     as_of: datetime,
+    persona: uuid.UUID | None = None,
+    moved: Moved = NOBODY_MOVED,
 ) -> dict[uuid.UUID, int]:
     """Customers who first reached each touchpoint of the journey in [start, end) as of
-    `as_of`: the rollup rows up to the day holding it, less the first reaches they counted
-    after it."""
+    `as_of` (those with `persona` as of then, if given): the rollup rows up to the day holding
+    it, less the first reaches they counted after it."""
     today = as_of.astimezone(ZoneInfo(timezone)).date()
-    customers: dict[uuid.UUID, int] = defaultdict(int)
-    for row in await connection.fetch(
-        """
-        SELECT touchpoint_id, customers FROM touchpoint_day
-        WHERE workspace_id = $1 AND journey_id = $2 AND day >= $3 AND day < $4 AND day <= $5
-        UNION ALL
-        SELECT t.id, -count(*)
-        FROM touchpoint t
-        JOIN touchpoint_reach r ON r.workspace_id = t.workspace_id AND r.touchpoint_id = t.id
-         AND r.first_reached_at >= $6 AND r.first_reached_at < $7 AND r.first_reached_at > $8
-        WHERE t.workspace_id = $1 AND t.journey_id = $2
-        GROUP BY t.id
-        """,
+    arguments: list[Any] = [
         workspace_id,
         journey_id,
         start,
@@ -337,25 +533,45 @@ async def reach(
         start_of_day(start, timezone),
         min(start_of_day(today + timedelta(days=1), timezone), start_of_day(end, timezone)),
         as_of,
-    ):
+    ]
+    if persona is None:
+        sql = REACH.format(table="touchpoint_day", persona="", reached_persona="")
+    else:
+        sql = REACH.format(
+            table="touchpoint_persona_day",
+            persona="AND persona_id = $9",
+            reached_persona="AND r.persona_id = $9",
+        )
+        sql += REACH_MOVED
+        arguments += [persona, moved.customer_ids, moved.personas]
+    customers: dict[uuid.UUID, int] = defaultdict(int)
+    for row in await connection.fetch(sql, *arguments):
         customers[row["touchpoint_id"]] += row["customers"]
     return customers
 
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """One evaluation read from the daily rollups: every stage, day and entry touchpoint of the
-    period as of the evaluation time, grouped as asked; statements of one snapshot."""
+    """One evaluation read from the daily rollups: every stage, day and entry touchpoint (and
+    persona as of the evaluation time, when filtered or broken down by persona) of the period
+    as of the evaluation time, grouped as asked; statements of one snapshot."""
 
     evaluation: Evaluation
     connection: asyncpg.Connection
     cells: list[Cell]
     touchpoint_rows: list[asyncpg.Record]  # the journey's touchpoints: id, stage_id, channel
     channels: dict[uuid.UUID, str]
+    personas: Personas
+    moved: Moved
 
     @classmethod
-    async def read(cls, connection: asyncpg.Connection, evaluation: Evaluation) -> "Reading":
+    async def read(
+        cls, connection: asyncpg.Connection, evaluation: Evaluation, *, by_persona: bool = False
+    ) -> "Reading":
+        """The cells of the evaluation: each persona's apart with `by_persona`."""
         journey = evaluation.journey
+        persona = evaluation.filters.persona_id
+        personas = Personas.EACH if by_persona else Personas.ONE if persona else Personas.ANY
         await connection.execute("SELECT set_config('jit', 'off', true)")
         touchpoints = await connection.fetch(
             "SELECT id, stage_id, channel FROM touchpoint WHERE workspace_id = $1 "
@@ -363,6 +579,15 @@ class Reading:
             journey.workspace_id,
             journey.id,
         )
+        moved = NOBODY_MOVED
+        if personas is not Personas.ANY:
+            moved = await Moved.read(
+                connection,
+                workspace_id=journey.workspace_id,
+                journey_id=journey.id,
+                since=evaluation.low,
+                as_of=evaluation.as_of,
+            )
         read = await cells(
             connection,
             workspace_id=journey.workspace_id,
@@ -372,9 +597,12 @@ class Reading:
             start=evaluation.start,
             end=evaluation.end,
             as_of=evaluation.as_of,
+            personas=personas,
+            persona=persona,
+            moved=moved,
         )
         channels = {row["id"]: row["channel"] for row in touchpoints}
-        return cls(evaluation, connection, read.cells, touchpoints, channels)
+        return cls(evaluation, connection, read.cells, touchpoints, channels, personas, moved)
 
     def channel(self, cell: Cell) -> str | None:
         return self.channels.get(cell.touchpoint_id)
@@ -386,6 +614,10 @@ class Reading:
     def total(self, cell: Cell) -> bool | None:
         """The one group (None) of every cell the filters keep (the others: False)."""
         return self.keep(cell) and None
+
+    def persona(self, cell: Cell) -> uuid.UUID | None:
+        """Group by persona as of the evaluation time (None: no persona)."""
+        return cell.persona
 
     def series(self, granularity: Granularity) -> Callable[[Cell], str | bool]:
         """Group by day or week (ISO date of its start), cells the filters keep."""
@@ -401,12 +633,22 @@ class Reading:
         wanted = self.evaluation.filters.channel
         return None if wanted is None else self.touchpoints(wanted.value)
 
+    def _scope(self, low: datetime, high: datetime) -> Scope:
+        """Entries in [low, high) that the filters keep."""
+        one = self.personas is Personas.ONE
+        persona = self.evaluation.filters.persona_id
+        return Scope(low, high, self._filtered(), one, persona)
+
     def scope(self, _key: object) -> Scope:
-        return Scope(self.evaluation.low, self.evaluation.high, self._filtered())
+        return self._scope(self.evaluation.low, self.evaluation.high)
 
     def channel_scope(self, key: object) -> Scope:
         assert key is None or isinstance(key, str)
         return Scope(self.evaluation.low, self.evaluation.high, self.touchpoints(key))
+
+    def persona_scope(self, key: object) -> Scope:
+        assert key is None or isinstance(key, uuid.UUID)
+        return Scope(self.evaluation.low, self.evaluation.high, None, True, key)
 
     def days(self, first: date, granularity: Granularity) -> Scope:
         after = first + timedelta(days=7 if granularity is Granularity.WEEK else 1)
@@ -414,15 +656,17 @@ class Reading:
         low, high = period(
             max(first, evaluation.start), min(after, evaluation.end), evaluation.journey.timezone
         )
-        return Scope(low, high, self._filtered())
+        return self._scope(low, high)
 
     async def figures(
         self,
         key: Callable[[Cell], Any],
         scope: Callable[[Any], Scope] | None = None,
+        *,
+        with_percentiles: bool = True,
     ) -> Grouped:
         """Figures per group key and stage; a key of False leaves a cell out; groups nobody
-        entered are left out."""
+        entered are left out. Without percentiles, none are looked up (they are None)."""
         groups = {
             k: stages
             for k, stages in group(self.cells, key).items()
@@ -434,7 +678,7 @@ class Reading:
             ((scope or self.scope)(k), stage_id, totals)
             for k, stages in groups.items()
             for stage_id, totals in stages.items()
-            if stage_id != last
+            if stage_id != last and with_percentiles
         ]
         journey = evaluation.journey
         values = await percentiles(
@@ -444,6 +688,7 @@ class Reading:
             window=evaluation.window,
             as_of=evaluation.as_of,
             wanted=wanted,
+            moved=self.moved,
         )
         found = iter(values)
         return {
@@ -452,7 +697,7 @@ class Reading:
                     "entered": totals.entered,
                     "converted": totals.converted,
                     "dropped": totals.dropped,
-                    "percentiles": None if stage_id == last else next(found),
+                    "percentiles": next(found) if stage_id != last and with_percentiles else None,
                 }
                 for stage_id, totals in stages.items()
             }
@@ -470,6 +715,8 @@ class Reading:
             start=evaluation.start,
             end=evaluation.end,
             as_of=evaluation.as_of,
+            persona=evaluation.filters.persona_id,
+            moved=self.moved,
         )
         wanted = evaluation.filters.channel
         return touchpoint_reach(

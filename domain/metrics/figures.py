@@ -82,6 +82,7 @@ def stage_figures(stages: list[Stage], rows: Mapping[uuid.UUID, Row]) -> list[St
             continue
         converted = row["converted"] if row else 0
         dropped = row["dropped"] if row else 0
+        percentiles = (row["percentiles"] if row and converted else None) or (None, None)
         figures.append(
             StageFigures(
                 stage_id=stage.id,
@@ -93,8 +94,8 @@ def stage_figures(stages: list[Stage], rows: Mapping[uuid.UUID, Row]) -> list[St
                 pending=entered - converted - dropped,
                 conversion_rate=rate(converted, entered),
                 drop_off_rate=rate(dropped, entered),
-                median_time_to_convert=row["percentiles"][0] if row and converted else None,
-                p90_time_to_convert=row["percentiles"][1] if row and converted else None,
+                median_time_to_convert=percentiles[0],
+                p90_time_to_convert=percentiles[1],
             )
         )
     return figures

@@ -26,7 +26,8 @@ class StageProgress(Base):
     and evaluation time, follows from these without reading raw events. No foreign keys:
     checking journey, stage (and customer) per written row made the fold ~60 % slower; deleting
     a journey or stage deletes its rows by trigger instead (migration 0007), and customers are
-    never deleted on their own.
+    never deleted on their own. `persona_id` is the customer's current persona (kept by the fold
+    and by deleting a persona), which the persona rollups are keyed by (migration 0016).
     """
 
     __tablename__ = "stage_progress"
@@ -37,7 +38,13 @@ class StageProgress(Base):
             "workspace_id",
             "journey_id",
             "entered_at",
-            postgresql_include=["stage_id", "converted_at", "entry_touchpoint_id", "customer_id"],
+            postgresql_include=[
+                "stage_id",
+                "converted_at",
+                "entry_touchpoint_id",
+                "customer_id",
+                "persona_id",
+            ],
         ),
         # The conversions of one stage and duration bucket in entry order: reading a
         # percentile fetches the one rank it needs from here.
@@ -48,7 +55,7 @@ class StageProgress(Base):
             "stage_id",
             "duration_bucket",
             "entered_at",
-            postgresql_include=["converted_at", "entry_touchpoint_id"],
+            postgresql_include=["converted_at", "entry_touchpoint_id", "customer_id", "persona_id"],
             postgresql_where=text("converted_at IS NOT NULL"),
         ),
         # Conversions by time: what a rollup counted after an evaluation time.
@@ -57,7 +64,13 @@ class StageProgress(Base):
             "workspace_id",
             "journey_id",
             "converted_at",
-            postgresql_include=["entered_at", "stage_id", "entry_touchpoint_id", "duration_bucket"],
+            postgresql_include=[
+                "entered_at",
+                "stage_id",
+                "entry_touchpoint_id",
+                "duration_bucket",
+                "persona_id",
+            ],
             postgresql_where=text("converted_at IS NOT NULL"),
         ),
     )
@@ -70,6 +83,7 @@ class StageProgress(Base):
     entry_touchpoint_id: Mapped[uuid.UUID]
     last_reached_at: Mapped[datetime]
     converted_at: Mapped[datetime | None]
+    persona_id: Mapped[uuid.UUID | None]
     duration_bucket: Mapped[int | None] = mapped_column(
         SmallInteger, Computed(DURATION_BUCKET, persisted=True)
     )
@@ -82,13 +96,20 @@ class TouchpointReach(Base):
     __tablename__ = "touchpoint_reach"
     __table_args__ = (
         PrimaryKeyConstraint("workspace_id", "touchpoint_id", "customer_id"),
-        Index("ix_touchpoint_reach_first", "workspace_id", "touchpoint_id", "first_reached_at"),
+        Index(
+            "ix_touchpoint_reach_first",
+            "workspace_id",
+            "touchpoint_id",
+            "first_reached_at",
+            postgresql_include=["customer_id", "persona_id"],
+        ),
     )
 
     workspace_id: Mapped[uuid.UUID]
     touchpoint_id: Mapped[uuid.UUID]
     customer_id: Mapped[uuid.UUID]
     first_reached_at: Mapped[datetime]
+    persona_id: Mapped[uuid.UUID | None]  # the customer's current persona, as on stage_progress
 
 
 class StageDay(Base):
@@ -148,5 +169,75 @@ class TouchpointDay(Base):
     journey_id: Mapped[uuid.UUID]
     day: Mapped[date]
     touchpoint_id: Mapped[uuid.UUID]
+    customers: Mapped[int]
+    latest: Mapped[datetime | None]
+
+
+class StagePersonaDay(Base):
+    """StageDay per persona: the progress rows whose customer has that persona now
+    (`stage_progress.persona_id`). Customers with none are StageDay less every persona. Kept by
+    statement triggers on stage_progress (migration 0016), which also move a customer's rows
+    when their persona changes; rebuilt with StageDay (`journey_persona_rollup_rebuild`)."""
+
+    __tablename__ = "stage_persona_day"
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "workspace_id", "journey_id", "day", "stage_id", "entry_touchpoint_id", "persona_id"
+        ),
+        ForeignKeyConstraint(
+            ["workspace_id", "journey_id"],
+            ["journey.workspace_id", "journey.id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["workspace_id", "persona_id"],
+            ["persona.workspace_id", "persona.id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["workspace_id", "stage_id"], ["stage.workspace_id", "stage.id"], ondelete="CASCADE"
+        ),
+    )
+
+    workspace_id: Mapped[uuid.UUID]
+    journey_id: Mapped[uuid.UUID]
+    day: Mapped[date]
+    stage_id: Mapped[uuid.UUID]
+    entry_touchpoint_id: Mapped[uuid.UUID]
+    persona_id: Mapped[uuid.UUID]
+    entered: Mapped[int]
+    converted: Mapped[int]
+    histogram: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    latest: Mapped[datetime | None]
+
+
+class TouchpointPersonaDay(Base):
+    """TouchpointDay per persona (the customer's current one), kept like StagePersonaDay."""
+
+    __tablename__ = "touchpoint_persona_day"
+    __table_args__ = (
+        PrimaryKeyConstraint("workspace_id", "journey_id", "day", "touchpoint_id", "persona_id"),
+        ForeignKeyConstraint(
+            ["workspace_id", "journey_id"],
+            ["journey.workspace_id", "journey.id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["workspace_id", "persona_id"],
+            ["persona.workspace_id", "persona.id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["workspace_id", "touchpoint_id"],
+            ["touchpoint.workspace_id", "touchpoint.id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    workspace_id: Mapped[uuid.UUID]
+    journey_id: Mapped[uuid.UUID]
+    day: Mapped[date]
+    touchpoint_id: Mapped[uuid.UUID]
+    persona_id: Mapped[uuid.UUID]
     customers: Mapped[int]
     latest: Mapped[datetime | None]

@@ -10,7 +10,7 @@ customers who sent those events: a backfill, nothing lost.
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from datetime import datetime
 from typing import NamedTuple
 
@@ -86,8 +86,11 @@ async def record(
     if not reaches:
         return
     current = await _load(connection, workspace_id, list(reaches))
+    personas = await _personas(connection, workspace_id, {c for _, c in reaches})
     # No progress in a journey, no reach of its touchpoints either: both are written together.
-    await _record_reach(connection, workspace_id, reaches, fresh=reaches.keys() - current.keys())
+    await _record_reach(
+        connection, workspace_id, reaches, personas, fresh=reaches.keys() - current.keys()
+    )
     positions = await _positions(connection, workspace_id, {j for j, _ in reaches})
     added: list[tuple[uuid.UUID, uuid.UUID, Progress]] = []
     changed: list[tuple[uuid.UUID, uuid.UUID, Progress]] = []
@@ -107,19 +110,110 @@ async def record(
                 added.append((journey_id, customer_id, p))
             elif was != p:
                 changed.append((journey_id, customer_id, p))
-    await _insert(connection, workspace_id, added)
-    await _update(connection, workspace_id, changed)
+    await _insert(connection, workspace_id, added, personas)
+    await _update(connection, workspace_id, changed, personas)
     for journey_id, customer_ids in late.items():
         await recompute(connection, workspace_id, journey_id, customer_ids)
 
 
-REACH_COLUMNS = ("workspace_id", "touchpoint_id", "customer_id", "first_reached_at")
+REACH_COLUMNS = ("workspace_id", "touchpoint_id", "customer_id", "first_reached_at", "persona_id")
+
+Personas = Mapping[uuid.UUID, uuid.UUID | None]  # customer id → their current persona
+
+
+async def _personas(
+    connection: asyncpg.Connection, workspace_id: uuid.UUID, customer_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID | None]:
+    """The current persona of each customer, which their progress and reach rows carry for the
+    persona rollups (migration 0016); one primary key lookup each."""
+    rows = await connection.fetch(
+        """
+        SELECT u.id, (SELECT c.persona_id FROM customer c
+                      WHERE c.workspace_id = $1 AND c.id = u.id) AS persona_id
+        FROM unnest($2::uuid[]) AS u(id)
+        """,
+        workspace_id,
+        list(customer_ids),
+    )
+    return {row["id"]: row["persona_id"] for row in rows}
+
+
+async def follow_personas(
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    customer_ids: Sequence[uuid.UUID],
+    personas: Sequence[uuid.UUID | None],
+) -> None:
+    """Give these customers' progress and reach rows their current persona (one each) where it
+    changed: the persona rollups' triggers move their counts to the new persona. Reach rows
+    exist only beside progress rows of their journey, so only those journeys' are looked at.
+
+    Upserts in which every row conflicts, each row found by its primary key: an UPDATE … FROM
+    was planned as a scan of the workspace's whole reach table."""
+    moved = await connection.fetch(
+        """
+        INSERT INTO stage_progress (workspace_id, journey_id, customer_id, stage_id, entered_at,
+                                    entry_touchpoint_id, last_reached_at, persona_id)
+        SELECT $1, p.journey_id, p.customer_id, p.stage_id, p.entered_at, p.entry_touchpoint_id,
+               p.last_reached_at, u.persona_id
+        FROM unnest($2::uuid[], $3::uuid[]) AS u(id, persona_id)
+        CROSS JOIN LATERAL (
+            SELECT * FROM stage_progress p WHERE p.workspace_id = $1 AND p.customer_id = u.id
+              AND p.persona_id IS DISTINCT FROM u.persona_id
+            OFFSET 0  -- a lookup per customer
+        ) p
+        ON CONFLICT (workspace_id, customer_id, journey_id, stage_id) DO UPDATE
+        SET persona_id = excluded.persona_id
+        RETURNING journey_id, customer_id, persona_id
+        """,
+        workspace_id,
+        customer_ids,
+        personas,
+    )
+    if not moved:
+        return
+    pairs = {(row["journey_id"], row["customer_id"]): row["persona_id"] for row in moved}
+    await connection.execute(
+        """
+        INSERT INTO touchpoint_reach (workspace_id, touchpoint_id, customer_id, first_reached_at,
+                                      persona_id)
+        SELECT $1, r.touchpoint_id, r.customer_id, r.first_reached_at, m.persona_id
+        FROM unnest($2::uuid[], $3::uuid[], $4::uuid[]) AS m(journey_id, customer_id, persona_id)
+        CROSS JOIN LATERAL (
+            SELECT r.* FROM touchpoint t
+            JOIN touchpoint_reach r ON r.workspace_id = t.workspace_id AND r.touchpoint_id = t.id
+             AND r.customer_id = m.customer_id
+            WHERE t.workspace_id = $1 AND t.journey_id = m.journey_id
+            OFFSET 0  -- a lookup per customer and touchpoint
+        ) r
+        ON CONFLICT (workspace_id, touchpoint_id, customer_id) DO UPDATE
+        SET persona_id = excluded.persona_id
+        """,
+        workspace_id,
+        [journey for journey, _ in pairs],
+        [customer for _, customer in pairs],
+        list(pairs.values()),
+    )
+
+
+async def forget_persona(
+    connection: asyncpg.Connection, workspace_id: uuid.UUID, persona_id: uuid.UUID
+) -> None:
+    """A persona about to be deleted: its customers' rows have none from now on (their counts
+    move to "no persona")."""
+    for table in ("stage_progress", "touchpoint_reach"):
+        await connection.execute(
+            f"UPDATE {table} SET persona_id = NULL WHERE workspace_id = $1 AND persona_id = $2",
+            workspace_id,
+            persona_id,
+        )
 
 
 async def _record_reach(
     connection: asyncpg.Connection,
     workspace_id: uuid.UUID,
     reaches: dict[tuple[uuid.UUID, uuid.UUID], list[Reach]],
+    personas: Personas,
     *,
     fresh: Set[tuple[uuid.UUID, uuid.UUID]],
 ) -> None:
@@ -145,7 +239,9 @@ async def _record_reach(
             await connection.copy_records_to_table(
                 "touchpoint_reach",
                 columns=REACH_COLUMNS,
-                records=[(workspace_id, t, c, at) for (t, c), at in first_fresh.items()],
+                records=[
+                    (workspace_id, t, c, at, personas[c]) for (t, c), at in first_fresh.items()
+                ],
             )
         except asyncpg.UniqueViolationError:
             await connection.execute("ROLLBACK TO SAVEPOINT fresh_reach")
@@ -156,8 +252,9 @@ async def _record_reach(
     touchpoint_ids, customer_ids = zip(*first, strict=True)
     await connection.execute(
         """
-        INSERT INTO touchpoint_reach (workspace_id, touchpoint_id, customer_id, first_reached_at)
-        SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::timestamptz[])
+        INSERT INTO touchpoint_reach (workspace_id, touchpoint_id, customer_id, first_reached_at,
+                                      persona_id)
+        SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::timestamptz[], $5::uuid[])
         ON CONFLICT (workspace_id, touchpoint_id, customer_id) DO UPDATE
         SET first_reached_at = excluded.first_reached_at
         WHERE excluded.first_reached_at < touchpoint_reach.first_reached_at
@@ -166,6 +263,7 @@ async def _record_reach(
         touchpoint_ids,
         customer_ids,
         list(first.values()),
+        [personas[c] for c in customer_ids],
     )
 
 
@@ -219,21 +317,28 @@ PROGRESS_COLUMNS = (
     "journey_id",
     "customer_id",
     *Progress._fields,
+    "persona_id",
 )
 
 
 def _columns(
-    rows: list[tuple[uuid.UUID, uuid.UUID, Progress]],
-) -> tuple[tuple, ...]:
-    """Journey ids, customer ids, then each Progress field: one sequence per column."""
+    rows: list[tuple[uuid.UUID, uuid.UUID, Progress]], personas: Personas
+) -> tuple[Sequence, ...]:
+    """Journey ids, customer ids, each Progress field, then personas: one sequence per column."""
     journey_ids, customer_ids, progress = zip(*rows, strict=True)
-    return (journey_ids, customer_ids, *zip(*progress, strict=True))
+    return (
+        journey_ids,
+        customer_ids,
+        *zip(*progress, strict=True),
+        [personas[c] for c in customer_ids],
+    )
 
 
 async def _insert(
     connection: asyncpg.Connection,
     workspace_id: uuid.UUID,
     rows: list[tuple[uuid.UUID, uuid.UUID, Progress]],
+    personas: Personas,
 ) -> None:
     """Progress rows not stored yet (the caller knows: it loaded or deleted them), by COPY:
     cheaper for the database than INSERT from unnest, no dearer to encode, and it fires the
@@ -243,7 +348,10 @@ async def _insert(
     await connection.copy_records_to_table(
         "stage_progress",
         columns=PROGRESS_COLUMNS,
-        records=[(workspace_id, journey, customer, *p) for journey, customer, p in rows],
+        records=[
+            (workspace_id, journey, customer, *p, personas[customer])
+            for journey, customer, p in rows
+        ],
     )
 
 
@@ -251,6 +359,7 @@ async def _update(
     connection: asyncpg.Connection,
     workspace_id: uuid.UUID,
     rows: list[tuple[uuid.UUID, uuid.UUID, Progress]],
+    personas: Personas,
 ) -> None:
     """Stored progress rows that changed. An upsert (every row conflicts) rather than UPDATE …
     FROM: its arbiter is the primary key, where UPDATE's plan, with statistics behind a growing
@@ -260,15 +369,16 @@ async def _update(
     await connection.execute(
         """
         INSERT INTO stage_progress (workspace_id, journey_id, customer_id, stage_id, entered_at,
-                                    entry_touchpoint_id, last_reached_at, converted_at)
+                                    entry_touchpoint_id, last_reached_at, converted_at,
+                                    persona_id)
         SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[],
-                                 $6::uuid[], $7::timestamptz[], $8::timestamptz[])
+                                 $6::uuid[], $7::timestamptz[], $8::timestamptz[], $9::uuid[])
         ON CONFLICT (workspace_id, customer_id, journey_id, stage_id) DO UPDATE
         SET entered_at = excluded.entered_at, entry_touchpoint_id = excluded.entry_touchpoint_id,
             last_reached_at = excluded.last_reached_at, converted_at = excluded.converted_at
         """,
         workspace_id,
-        *_columns(rows),
+        *_columns(rows, personas),
     )
 
 
@@ -282,6 +392,7 @@ async def recompute(
     marks = await touchpoint_marks(connection, workspace_id, journey_id=journey_id)
     for start in range(0, len(customer_ids), RECOMPUTE_CHUNK):
         chunk = customer_ids[start : start + RECOMPUTE_CHUNK]
+        personas = await _personas(connection, workspace_id, chunk)
         events = await connection.fetch(
             """
             SELECT customer_id, name, timestamp, message_id FROM event
@@ -328,6 +439,7 @@ async def recompute(
                 for customer_id, items in reaches.items()
                 for progress in from_reaches(items).values()
             ],
+            personas,
         )
         by_pair = {(journey_id, c): items for c, items in reaches.items()}
-        await _record_reach(connection, workspace_id, by_pair, fresh=by_pair.keys())
+        await _record_reach(connection, workspace_id, by_pair, personas, fresh=by_pair.keys())

@@ -3,8 +3,9 @@ in a period of local days, as of an evaluation time, with a daily or weekly seri
 touchpoint reach, optionally for one persona or entry channel. What GraphQL's
 `Journey.stageMetrics`, the journey summary and the weekly digest show.
 
-Read from the daily rollups (domain.metrics.daily_rollups), or counted from stage progress
-where a rollup cannot answer (a persona as of the evaluation time), in one snapshot.
+Read from the daily rollups (domain.metrics.daily_rollups; per persona for a persona filter),
+in one snapshot. A caller that shows no times to convert or no reach (a GraphQL query that
+does not select them) leaves them out, and their lookups are not made.
 """
 
 import uuid
@@ -12,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.metrics import daily_rollups, progress_counts
+from domain.metrics import daily_rollups
 from domain.metrics.evaluation import Asked, asked, evaluation
 from domain.metrics.figures import Bucket, Grouped, StageMetrics, stage_figures
 from domain.metrics.periods import Granularity, bucket_of
@@ -33,17 +34,25 @@ async def stage_metrics(
     granularity: Granularity | str | None = None,
     persona_id: uuid.UUID | None = None,
     channel: Channel | str | None = None,
+    with_percentiles: bool = True,
+    with_reach: bool = True,
 ) -> StageMetrics:
     """Per-stage figures for entries in [start, end) (local days), as of `as_of` (default
     now), with a daily or weekly series and touchpoint reach, optionally for one persona or
-    entry channel."""
+    entry channel; without the times to convert (None) or reach (empty) when not wanted."""
     question = asked(start, end, as_of, persona_id=persona_id, channel=channel)
     by = None
     if granularity:
         by = one_of(Granularity, granularity, field="granularity", label="Granularity")
     async with snapshot(session, workspace_id=workspace_id) as reading:
         return await read(
-            reading, workspace_id=workspace_id, journey_id=journey_id, asked=question, by=by
+            reading,
+            workspace_id=workspace_id,
+            journey_id=journey_id,
+            asked=question,
+            by=by,
+            with_percentiles=with_percentiles,
+            with_reach=with_reach,
         )
 
 
@@ -54,22 +63,20 @@ async def read(
     journey_id: uuid.UUID,
     asked: Asked,
     by: Granularity | None = None,
+    with_percentiles: bool = True,
+    with_reach: bool = True,
 ) -> StageMetrics:
     """stage_metrics within a snapshot already open (domain.metrics.snapshot)."""
     found = await evaluation(reading, workspace_id=workspace_id, journey_id=journey_id, asked=asked)
     connection = await connection_of(reading)
+    rolled = await daily_rollups.Reading.read(connection, found)
+    totals = await rolled.figures(rolled.total, with_percentiles=with_percentiles)
     by_bucket: Grouped = {}
-    if found.filters.persona_id is None:
-        rolled = await daily_rollups.Reading.read(connection, found)
-        totals = await rolled.figures(rolled.total)
-        if by:
-            by_bucket = await rolled.figures(rolled.series(by), scope=rolled.series_scope(by))
-        reach = await rolled.reach()
-    else:  # a persona as of the evaluation time needs each customer
-        totals = await progress_counts.figures(connection, found, group=None)
-        if by:
-            by_bucket = await progress_counts.figures(connection, found, group=f"bucket_{by.value}")
-        reach = await progress_counts.reach(connection, found)
+    if by:
+        by_bucket = await rolled.figures(
+            rolled.series(by), scope=rolled.series_scope(by), with_percentiles=with_percentiles
+        )
+    reach = await rolled.reach() if with_reach else []
     series = [
         Bucket(day, stage_figures(found.stages, by_bucket.get(day.isoformat(), {})))
         for day in _buckets(asked.start, asked.end, by)

@@ -58,6 +58,27 @@ async def post_alert(
     )
 
 
+async def post_action(
+    session: AsyncSession, *, workspace_id: uuid.UUID, action_id: uuid.UUID, channel_id: str
+) -> None:
+    """Queue the action's message for its owning team's channel (once, however often asked)."""
+    await session.execute(
+        insert(Notification)
+        .values(
+            workspace_id=workspace_id,
+            id=uuid.uuid4(),
+            action_id=action_id,
+            channel_id=channel_id,
+            kind=NotificationKind.POST,
+            text="",
+            status=NotificationStatus.PENDING,
+            attempts=0,
+            created_at=func.clock_timestamp(),
+        )
+        .on_conflict_do_nothing()
+    )
+
+
 async def post_digest(
     session: AsyncSession, *, workspace_id: uuid.UUID, channel_id: str, text: str
 ) -> Notification:
@@ -98,10 +119,23 @@ async def update_alert(
     Messages are rendered when sent, so an update still waiting unclaimed will already show
     this change: a second one is not queued (a burst of clicks costs one chat.update).
     """
-    for post in await _posts(session, workspace_id, alert_id):
+    await _update_posts(session, await _posts(session, workspace_id, alert_id))
+
+
+async def update_action(
+    session: AsyncSession, *, workspace_id: uuid.UUID, action_id: uuid.UUID
+) -> None:
+    """Queue an in-place update of the action's message, like `update_alert`."""
+    await _update_posts(
+        session, await action_posts(session, workspace_id=workspace_id, action_id=action_id)
+    )
+
+
+async def _update_posts(session: AsyncSession, posts: list[Notification]) -> None:
+    for post in posts:
         waiting = await session.scalar(
             select(Notification.id).where(
-                Notification.workspace_id == workspace_id,
+                Notification.workspace_id == post.workspace_id,
                 Notification.parent_id == post.id,
                 Notification.kind == NotificationKind.UPDATE,
                 Notification.status == NotificationStatus.PENDING,
@@ -128,6 +162,7 @@ def _child(post: Notification, kind: NotificationKind, text: str = "") -> Notifi
     return Notification(
         workspace_id=post.workspace_id,
         alert_id=post.alert_id,
+        action_id=post.action_id,
         parent_id=post.id,
         channel_id=post.channel_id,
         kind=kind,
@@ -308,4 +343,70 @@ async def give_up(session: AsyncSession, notification: Notification, *, error: s
         )
         .values(status=NotificationStatus.FAILED, claimed_until=None, last_error=error[:ERROR_MAX])
         .execution_options(synchronize_session=False)
+    )
+
+
+async def action_posts(
+    session: AsyncSession, *, workspace_id: uuid.UUID, action_id: uuid.UUID
+) -> list[Notification]:
+    """The action's own messages (one per channel it was posted to), not those that failed."""
+    return list(
+        await session.scalars(
+            select(Notification)
+            .where(
+                Notification.workspace_id == workspace_id,
+                Notification.action_id == action_id,
+                Notification.kind == NotificationKind.POST,
+                Notification.status != NotificationStatus.FAILED,
+            )
+            .order_by(Notification.created_at, Notification.id)
+        )
+    )
+
+
+async def reply_to_action(
+    session: AsyncSession, *, workspace_id: uuid.UUID, action_id: uuid.UUID, text: str
+) -> None:
+    """Queue a note in the thread of the action's message in every channel it went to."""
+    for post in await action_posts(session, workspace_id=workspace_id, action_id=action_id):
+        reply = _child(post, NotificationKind.REPLY, text)
+        reply.action_id = action_id
+        session.add(reply)
+    await session.flush()
+
+
+async def post_text(
+    session: AsyncSession, *, workspace_id: uuid.UUID, channel_id: str, text: str
+) -> None:
+    """Queue a message of its own (not rendered from an alert or an action) to a channel."""
+    session.add(_message(workspace_id, channel_id, NotificationKind.POST, text))
+    await session.flush()
+
+
+async def direct(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    user_id: str,
+    text: str,
+    action_id: uuid.UUID | None = None,
+) -> None:
+    """Queue a direct message to one person (a Slack user id), about an action if given."""
+    message = _message(workspace_id, user_id, NotificationKind.DIRECT, text)
+    message.action_id = action_id
+    session.add(message)
+    await session.flush()
+
+
+def _message(
+    workspace_id: uuid.UUID, channel_id: str, kind: NotificationKind, text: str
+) -> Notification:
+    return Notification(
+        workspace_id=workspace_id,
+        channel_id=channel_id,
+        kind=kind,
+        text=text,
+        status=NotificationStatus.PENDING,
+        attempts=0,
+        created_at=func.clock_timestamp(),
     )

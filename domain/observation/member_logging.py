@@ -55,6 +55,7 @@ async def log_as_member(
     emotion: Emotion | str | None = None,
     sentiment: int | None = None,
     join_team_id: uuid.UUID | None = None,
+    persona_id: uuid.UUID | None = None,
     permalink: str | None = None,
     idempotency_key: str | None = None,
     source: ObservationSource = ObservationSource.SLACK,
@@ -93,6 +94,7 @@ async def log_as_member(
         stage_id=stage_id,
         emotion=emotion,
         sentiment=sentiment,
+        persona_id=persona_id,
         permalink=permalink,
         idempotency_key=idempotency_key,
     )

@@ -7,7 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import ValidationError
 from domain.lookup import ensure_name_free, get_in_workspace
+from domain.metrics import progress_rows
 from domain.persona.models import Persona
+from domain.pg import connection_of
 from domain.validation import (
     TEXT_MAX,
     UNSET,
@@ -132,6 +134,7 @@ async def delete(session: AsyncSession, *, workspace_id: uuid.UUID, persona_id: 
     from domain.observation.models import Observation
 
     persona = await get(session, workspace_id=workspace_id, persona_id=persona_id)
+    await progress_rows.forget_persona(await connection_of(session), workspace_id, persona.id)
     for model in (Journey, Customer, CustomerPersona, Observation):
         await session.execute(
             sa.update(model)

@@ -22,7 +22,8 @@ from graphql_api.types.enums import (
     Emotion,
     ObservationKind,
 )
-from graphql_api.types.relations import JourneyRef, ObservationRef, StageRef, loaded
+from graphql_api.types.outcome import AlertProof
+from graphql_api.types.relations import ActionRef, JourneyRef, ObservationRef, StageRef, loaded
 
 
 @strawberry.type(
@@ -130,12 +131,15 @@ class Alert(relay.Node):
     status: AlertStatus
     fired_at: datetime
     alert_window_hours: int = strawberry.field(
-        description="Conversion was counted within this long of entering the stage."
+        description="Conversion was counted within this many hours of entering the stage: "
+        "the horizon learnt from the stage's time to convert (the rule's alert window when "
+        "conversion is slow)."
     )
     baseline: ConversionFigures = strawberry.field(description="The earlier cohorts.")
     recent: ConversionFigures = strawberry.field(description="The cohorts that fell.")
     change_points: float = strawberry.field(
-        description="Recent minus baseline conversion, in percentage points (negative: worse)."
+        description="Recent conversion minus what the baseline's same weekdays lead one to "
+        "expect, in percentage points (negative: worse)."
     )
     z_score: float
     p_value: float = strawberry.field(
@@ -162,11 +166,21 @@ class Alert(relay.Node):
     recovery_reason: str | None = strawberry.field(
         description="Why it resolved itself, when the stage recovered."
     )
+    proof: AlertProof | None = strawberry.field(
+        description="Once a person resolved it and enough customers entered since: whether "
+        "conversion is back to the baseline it fired on (it is reopened if not)."
+    )
     rule_id: strawberry.Private[uuid.UUID]
     journey_id: strawberry.Private[uuid.UUID]
     stage_id: strawberry.Private[uuid.UUID]
+    resolved_by_action_id: strawberry.Private[uuid.UUID | None]
 
     rule: AlertRule = loaded("alert_rule", "rule_id")
+    resolved_by_action: ActionRef | None = loaded(
+        "action",
+        "resolved_by_action_id",
+        description="The action whose completion resolved it, when one did.",
+    )
     journey: JourneyRef = loaded("journey", "journey_id")
     stage: StageRef = loaded("stage", "stage_id")
 
@@ -207,9 +221,11 @@ class Alert(relay.Node):
             resolved_by=row.resolved_by,
             resolution=row.resolution,
             recovery_reason=row.recovery_reason,
+            proof=AlertProof.of(row.proof),
             rule_id=row.rule_id,
             journey_id=row.journey_id,
             stage_id=row.stage_id,
+            resolved_by_action_id=row.resolved_by_action_id,
         )
 
     @strawberry.field(description="Who did what to it, oldest first.")

@@ -12,7 +12,11 @@ Emotion = strawberry.enum(vocabulary.Emotion, description="What a customer feels
 ObservationSource = strawberry.enum(
     vocabulary.ObservationSource, description="Where an observation was logged."
 )
-ActionStatus = strawberry.enum(vocabulary.ActionStatus, description="open → in progress → done")
+ActionStatus = strawberry.enum(
+    vocabulary.ActionStatus,
+    description="open → in progress → done, or dropped from open or in progress; done and "
+    "dropped are final.",
+)
 TokenScope = strawberry.enum(
     vocabulary.TokenScope, description="What an API token may do: read, or also write."
 )

@@ -8,12 +8,20 @@ import strawberry
 from strawberry import relay
 
 from domain.journey.models import Journey as JourneyRow
+from domain.metrics.breakdown import stage_breakdown as read_stage_breakdown
 from domain.metrics.stage_metrics import stage_metrics as read_stage_metrics
 from graphql_api import ids
 from graphql_api.context import Info
 from graphql_api.errors import domain_errors_as_graphql_errors
+from graphql_api.selection import selects
 from graphql_api.types.enums import Channel
-from graphql_api.types.metrics import Granularity, StageMetrics
+from graphql_api.types.metrics import (
+    PERCENTILE_FIELDS,
+    Granularity,
+    MetricsBreakdown,
+    StageMetrics,
+    StageSegment,
+)
 from graphql_api.types.persona import Persona
 from graphql_api.types.relations import ActionRef, AlertRef, AlertRuleRef, StageRef, loaded
 
@@ -91,5 +99,34 @@ class Journey(relay.Node):
                     granularity=granularity,
                     persona_id=ids.decode_optional(persona_id, "Persona", field="personaId"),
                     channel=channel,
+                    with_percentiles=selects(info, *PERCENTILE_FIELDS),
+                    with_reach=selects(info, "reach"),
                 )
         return StageMetrics.from_domain(metrics)
+
+    @strawberry.field(
+        description="The per-stage figures of `stageMetrics` for each persona (the one a "
+        "customer had as of `asOf`) or each entry channel, for customers who entered in "
+        "[from, to); only segments somebody entered, no persona (or channel unknown) last."
+    )
+    async def stage_breakdown(
+        self,
+        info: Info,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+        by: MetricsBreakdown,
+        as_of: datetime | None = None,
+    ) -> list[StageSegment]:
+        with domain_errors_as_graphql_errors():
+            async with info.context.runtime.transaction() as session:
+                segments = await read_stage_breakdown(
+                    session,
+                    workspace_id=info.context.workspace_id,
+                    journey_id=self.id,
+                    start=from_,
+                    end=to,
+                    by=by,
+                    as_of=as_of,
+                    with_percentiles=selects(info, *PERCENTILE_FIELDS),
+                )
+        return [StageSegment.from_domain(segment, by) for segment in segments]

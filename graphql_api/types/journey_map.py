@@ -117,7 +117,10 @@ class MapStage:
         description="By kind; kinds without observations in the period are left out."
     )
     alerts: list[Alert] = strawberry.field(description="Open and acknowledged, newest first.")
-    actions: list[MapAction] = strawberry.field(description="Oldest first.")
+    actions: list[MapAction] = strawberry.field(
+        description="By status (in progress, open, done, dropped), soonest due first, then "
+        "oldest first."
+    )
     row: strawberry.Private[StageRow]
 
     @strawberry.field(

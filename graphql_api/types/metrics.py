@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
 import strawberry
 
 from domain.metrics import figures
 from domain.metrics.periods import Granularity as DomainGranularity
+from domain.vocabulary import Channel as DomainChannel
 from graphql_api import ids
+from graphql_api.types.enums import Channel
+from graphql_api.types.persona import Persona
+from graphql_api.types.relations import loaded
 
 Granularity = strawberry.enum(DomainGranularity, description="Series buckets: local days or weeks.")
+MetricsBreakdown = strawberry.enum(
+    figures.Breakdown,
+    name="MetricsBreakdown",
+    description="Segments of a breakdown: personas (as of the evaluation time) or entry channels.",
+)
+# The fields whose values need the percentile lookups; a query selecting none of them skips them.
+PERCENTILE_FIELDS = ("medianTimeToConvert", "p90TimeToConvert")
 
 
 @strawberry.type(description="One stage's figures for the customers who entered it in the period.")
@@ -87,6 +99,28 @@ class StageMetrics:
                 )
                 for r in m.reach
             ],
+        )
+
+
+@strawberry.type(description="One segment of a breakdown: a persona or an entry channel.")
+class StageSegment:
+    persona_id: strawberry.Private[uuid.UUID | None]
+    persona: Persona | None = loaded(
+        "persona", "persona_id", description="By persona: the persona; null: customers with none."
+    )
+    channel: Channel | None = strawberry.field(
+        description="By channel: the entry channel; null: not known (or a persona breakdown)."
+    )
+    stages: list[StageFigures]
+
+    @classmethod
+    def from_domain(cls, segment: figures.Segment, by: figures.Breakdown) -> StageSegment:
+        key = segment.key
+        by_persona = by is figures.Breakdown.PERSONA
+        return cls(
+            persona_id=uuid.UUID(key) if by_persona and key else None,
+            channel=DomainChannel(key) if not by_persona and key else None,
+            stages=[StageFigures.from_domain(s) for s in segment.stages],
         )
 
 

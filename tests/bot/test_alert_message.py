@@ -42,13 +42,29 @@ def _action_ids(blocks) -> list[str]:
     return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
 
 
+def test_an_alert_judged_early_says_within_what_time_and_on_which_day():
+    text, blocks = render(
+        _view(
+            _alert(
+                alert_window_hours=24,
+                recent_last=date(2026, 3, 1),
+                recent_entered=300,
+                recent_converted=105,
+            )
+        )
+    )
+    assert "converted within 1 day 35.0 %" in text
+    assert "*Converted within 1 day:* 35.0 % of 300 customers who entered Mar 01," in str(blocks)
+
+
 def test_an_open_alert_shows_the_figures_the_driver_the_observations_and_every_button():
     text, blocks = render(_view(_alert()))
     assert (
-        text
-        == "Online &lt;purchase&gt; › checkout: conversion 35.0 % against 50.0 % (-15.0 points)"
+        text == "Online &lt;purchase&gt; › checkout: converted within 7 days 35.0 % against 50.0 % "
+        "(-15.0 points)"
     )
     body = str(blocks)
+    assert "*Converted within 7 days:* 35.0 % of 900 customers who entered Mar 01–Mar 03" in body
     assert "35.0 %" in body and "900 customers" in body and "8,400" in body
     assert "*ad*" in body and "-12.0 of the -15.0 points" in body
     assert "&lt;!channel&gt; shipping costs &amp; fees" in body and "<!channel>" not in body
@@ -57,6 +73,7 @@ def test_an_open_alert_shows_the_figures_the_driver_the_observations_and_every_b
         AlertButton.ASSIGN_TO_ME,
         AlertButton.MUTE,
         AlertButton.RESOLVE,
+        AlertButton.CREATE_ACTION,
         AlertButton.OPEN_MAP,
     ]
 

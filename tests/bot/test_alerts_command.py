@@ -45,7 +45,10 @@ async def test_alerts_lists_open_alerts_with_drop_off_status_assignee_and_the_ru
     assert reply["response_type"] == "ephemeral"
     text = shown(reply["blocks"])
     # dropped_evaluation: conversion 50 % → 35 %, so drop-off 50 % → 65 %.
-    assert "*Online purchase › consideration*: drop-off 65.0% against 50.0%" in text
+    assert (
+        "*Online purchase › consideration*: drop-off 65.0% against 50.0%, not converted within "
+        "7 days" in text
+    )
     assert "(900 vs 8,400 customers)" in text
     assert "acknowledged, assigned to &lt;!here&gt; sam" in text
     until = muted.muted_until
@@ -133,7 +136,10 @@ async def test_home_shows_the_open_alerts_of_my_teams_journeys(slack, fake_slack
     assert published["user_id"] == USER
     text = shown(published["view"]["blocks"])
     assert "*Open alerts* in your team's journeys" in text
-    assert "*Online purchase › consideration*: drop-off 65.0% against 50.0%" in text
+    assert (
+        "*Online purchase › consideration*: drop-off 65.0% against 50.0%, not converted within "
+        "7 days" in text
+    )
     assert "Store visit ›" not in text  # Support owns no touchpoint there
 
 
@@ -158,7 +164,7 @@ async def test_alerts_say_what_each_watched_stage_can_show(slack, slack_app, fak
     slack_app.state.runtime.cohorts = cohort_source(dropping_stage_id=None)
     text = shown((await ask(slack, fake_slack, "alerts"))["blocks"])
     for name in watched:
-        assert f"↳ {name}: can detect a fall of 7.5 points" in text
+        assert f"↳ {name}: can detect a fall of 7.9 points" in text
 
 
 async def test_alerts_add_warns_of_a_stage_too_small_to_show_a_10_point_fall(

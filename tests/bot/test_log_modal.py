@@ -5,6 +5,7 @@ from sqlalchemy import select
 from domain.member import service as member_service
 from domain.observation.models import Observation
 from domain.vocabulary import ObservationKind
+from tests.support.factories import make_persona, make_workspace
 from tests.support.slack_payloads import (
     block_suggestion,
     message_action,
@@ -70,6 +71,27 @@ async def test_someone_without_a_team_is_asked_for_it_in_the_modal(slack, fake_s
     async with db() as session:
         team = await member_service.team_of(session, workspace_id=acme.workspace.id, user_id=USER)
     assert team is not None and team.id == acme.marketing.id
+
+
+async def test_an_observation_can_be_about_one_persona(slack, fake_slack, db, on_support):
+    async with db.begin() as session:
+        bargain_hunter = await make_persona(session, on_support.workspace, "Bargain hunter")
+    view = await open_modal(slack, fake_slack)  # also links our Slack team to this workspace
+    async with db.begin() as session:
+        elsewhere = await make_persona(session, await make_workspace(session), "Elsewhere")
+    [picker] = [b for b in view["blocks"] if b.get("block_id") == "persona"]
+    assert [o["text"]["text"] for o in picker["element"]["options"]] == ["Bargain hunter"]
+    assert picker["optional"] is True
+
+    chosen = {"touchpoint": str(on_support.checkout.id), "kind": "insight", "text": "Coupons"}
+    forged = view_submission(view, {**chosen, "persona": str(elsewhere.id)})
+    answer = (await slack.interaction(forged)).json()
+    assert answer["response_action"] == "errors" and "persona" in answer["errors"]
+    assert await observations(db) == []
+
+    await slack.interaction(view_submission(view, {**chosen, "persona": str(bargain_hunter.id)}))
+    [observation] = await observations(db)
+    assert observation.persona_id == bargain_hunter.id
 
 
 async def test_pickers_narrow_each_other(slack, fake_slack, on_support):

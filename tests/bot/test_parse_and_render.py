@@ -9,11 +9,13 @@ from hypothesis import strategies as st
 from bot.blocks import fit, lines_within, section
 from bot.commands import (
     AddAlertRule,
+    CreateAction,
     Help,
     OpenLogModal,
     QuickLog,
     RemoveAlertRule,
     SetTeam,
+    ShowActions,
     ShowAlerts,
     ShowMap,
     ShowMetrics,
@@ -67,6 +69,15 @@ pytestmark = pytest.mark.pure
         ("alerts Add Online purchase checkout", AddAlertRule("Online purchase checkout", None)),
         ("alerts add", AddAlertRule("", None)),
         ("alerts remove Store visit › awareness", RemoveAlertRule("Store visit", "awareness")),
+        ("action", CreateAction("", None)),
+        ("action Show shipping early", CreateAction("Show shipping early", None)),
+        (
+            "action Show costs at checkout at decision",
+            CreateAction("Show costs at checkout", "decision"),
+        ),
+        ("action at Online purchase &gt; decision", CreateAction("", "Online purchase > decision")),
+        ("actions", ShowActions(None)),
+        ("actions Support", ShowActions("Support")),
     ],
 )
 def test_parse(text, command):
@@ -149,6 +160,7 @@ def test_the_alerts_list_is_escaped_and_within_slacks_limits():
     place = StagePlace(uuid.uuid4(), "<!channel> pay" * 10, uuid.uuid4(), "Online & co")
     alert = Alert(
         status=AlertStatus.OPEN,
+        alert_window_hours=24,
         recent_converted=35,
         recent_entered=100,
         baseline_converted=50,

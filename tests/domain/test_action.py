@@ -1,7 +1,7 @@
 import pytest
 
 from domain.action import service as action_service
-from domain.errors import NotFound, ValidationError
+from domain.errors import Conflict, NotFound, ValidationError
 from tests.support.factories import (
     make_journey,
     make_observation,
@@ -30,11 +30,15 @@ async def test_an_action_links_a_stage_and_observations_and_moves_along(session)
     assert await action_service.observation_ids(
         session, workspace_id=workspace.id, action_id=action.id
     ) == [pain.id]
-    for status in ("in progress", "done", "open"):
+    for status in ("in progress", "done"):
         await action_service.update(
             session, workspace_id=workspace.id, action_id=action.id, status=status
         )
-    assert action.status == "open"
+    assert action.status == "done"
+    with pytest.raises(Conflict, match="already done"):
+        await action_service.update(
+            session, workspace_id=workspace.id, action_id=action.id, status="open"
+        )
 
 
 async def test_observations_from_another_journey_cannot_be_linked(session):
@@ -59,7 +63,7 @@ async def test_an_unknown_status_is_refused(session):
     action = await action_service.create(
         session, workspace_id=workspace.id, journey_id=journey.id, title="Fix"
     )
-    with pytest.raises(ValidationError, match="open, in_progress, done"):
+    with pytest.raises(ValidationError, match="open, in_progress, done, dropped"):
         await action_service.update(
             session, workspace_id=workspace.id, action_id=action.id, status="blocked"
         )

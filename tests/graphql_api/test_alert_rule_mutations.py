@@ -205,10 +205,10 @@ async def test_what_each_watched_stage_can_show_at_its_volume(gql, app, seeded):
     assert payload["warnings"] == []
     falls = payload["alertRule"]["detectableFalls"]
     assert [(f["stage"]["name"], round(f["points"], 2)) for f in falls] == [
-        ("awareness", 7.48),
-        ("decision", 7.48),
+        ("awareness", 7.9),
+        ("decision", 7.9),
     ]
-    assert falls[0]["reason"].startswith("Can detect a fall of 7.5 points from 50.0 %")
+    assert falls[0]["reason"].startswith("Can detect a fall of 7.9 points from 50.0 %")
 
     # One day against a week, at a stricter alpha: 300 against 2,100 customers.
     strict = {

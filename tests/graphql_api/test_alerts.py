@@ -39,12 +39,13 @@ async def test_an_alert_shows_its_figures_driver_and_what_staff_logged(gql, db, 
         observation = await factories.make_observation(
             session, stage=seeded.stages[1], text="shipping costs shock people", author_name="Al"
         )
-        observation.created_at = datetime(2026, 3, 10, tzinfo=UTC)  # logged before it fired
+        observation.created_at = datetime(2026, 3, 4, tzinfo=UTC)  # logged before it fired
         rule = await factories.make_alert_rule(session, seeded.journey, seeded.stages[1])
         [outcome] = await evaluate_rule(
             session,
             rule=rule,
-            at=at(datetime(2026, 3, 11).date()),
+            # Conversion within a day: 03-01..03-03, all dropped, are judged on 03-05.
+            at=at(datetime(2026, 3, 5).date()),
             cohorts=cohort_source(seeded.stages[1].id),
         )
     data = await gql.data(
@@ -60,7 +61,7 @@ async def test_an_alert_shows_its_figures_driver_and_what_staff_logged(gql, db, 
     )
     [edge] = data["alerts"]["edges"]
     alert = edge["node"]
-    assert alert["status"] == "OPEN" and alert["alertWindowHours"] == 168
+    assert alert["status"] == "OPEN" and alert["alertWindowHours"] == 24
     assert alert["baseline"] == {
         "firstDay": "2026-02-01",
         "lastDay": "2026-02-28",

@@ -46,20 +46,20 @@ async def test_a_backtest_reports_each_fire_and_recovery_and_writes_nothing(
     assert result["errors"] == [] and result["rule"] == {"id": gid("AlertRule", rule)}
     fired, recovered = result["events"]
     assert (fired["at"], fired["step"], fired["stage"]) == (
-        "2026-03-10T06:00:00+00:00",
+        "2026-03-03T06:00:00+00:00",
         "FIRE",
         {"name": "decision"},
     )
-    # Two of the three recent cohort days have dropped to 35 %: 360 of 900 converted.
+    # Everyone converts within a day: the first dropped day, judged on its own, fires.
     assert fired["recent"] == {
-        "firstDay": "2026-02-28",
-        "lastDay": "2026-03-02",
-        "entered": 900,
-        "converted": 360,
+        "firstDay": "2026-03-01",
+        "lastDay": "2026-03-01",
+        "entered": 300,
+        "converted": 105,
     }
     assert fired["driver"] == {"dimension": "channel", "label": "ad"}
-    assert fired["pValue"] < 1e-5 and round(fired["changePoints"], 1) == -10.0
-    assert (recovered["at"][:10], recovered["step"]) == ("2026-03-30", "RESOLVE")
+    assert fired["pValue"] < 1e-5 and round(fired["changePoints"], 1) == -15.0
+    assert (recovered["at"][:10], recovered["step"]) == ("2026-03-24", "RESOLVE")
     assert recovered["reason"].startswith("Recovered:")
     assert data["alerts"] == {"edges": []}
 

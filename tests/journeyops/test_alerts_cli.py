@@ -26,7 +26,7 @@ from tests.support.factories import (
     track,
 )
 
-WHEN = at(date(2026, 3, 11)).isoformat()
+WHEN = at(date(2026, 3, 5)).isoformat()  # 03-01..03-03, judged within a day
 
 
 @pytest.fixture
@@ -81,6 +81,7 @@ async def test_dry_run_prints_the_drop_and_writes_nothing(
     assert line["recent"]["entered"] == 900 and line["recent"]["conversion"] == 0.35
     assert line["baseline"]["entered"] == 300 * 28 and line["baseline"]["conversion"] == 0.5
     assert line["change_points"] == -15.0 and line["p_value"] < 1e-5
+    assert (line["converted_within_hours"], line["expected_conversion"]) == (24, 0.5)
     assert line["driver"]["label"] == "ad"
     assert "alert_id" not in line
     assert await count(session, Alert) == 0 and await count(session, Notification) == 0

@@ -9,10 +9,14 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.local_slack import LocalSlack
+from domain.action import lifecycle
+from domain.action import service as action_service
 from domain.digest.models import TeamDigest
+from domain.journey.models import Journey
 from domain.mention import service as mention_service
 from domain.notification.models import Notification, NotificationKind
 from domain.observation.models import Observation
+from domain.vocabulary import ActionStatus
 from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings
 from journeyops.digests import send_weekly_digests
@@ -185,3 +189,47 @@ async def test_the_digest_says_how_often_a_problem_was_raised(runtime, slack, sh
     text = readable(slack.posted("C0CHECKOUT")[0]["blocks"])
     assert "Refunds pile up” — _raised 2 times by 1 team_" in text
     assert "rejects valid codes” —" not in text  # nobody +1'd it: no count
+
+
+async def test_the_digest_lists_the_teams_actions_by_status(runtime, slack, shop):
+    """Open and in-progress actions whatever their age; done or dropped ones since the week
+    began; other teams' actions not at all."""
+    async with runtime.db.begin() as session:
+        journey = await session.scalar(
+            select(Journey).where(Journey.workspace_id == shop.workspace_id)
+        )
+        for title, owner, moves, at in (
+            ("Coupon codes <b>checked</b> early", shop, (), LAST_WEEK),
+            ("Shorter basket", shop, (ActionStatus.IN_PROGRESS,), LAST_WEEK),
+            ("Express checkout", shop, (ActionStatus.DONE,), THIS_WEEK),
+            ("Gift wrap", shop, (ActionStatus.DROPPED,), LAST_WEEK),
+            ("Not ours", None, (), THIS_WEEK),
+        ):
+            action = await action_service.create(
+                session,
+                workspace_id=shop.workspace_id,
+                journey_id=journey.id,
+                title=title,
+                owner_team_id=owner.id if owner else None,
+                now=at,
+            )
+            for status in moves:
+                await lifecycle.move(
+                    session,
+                    workspace_id=shop.workspace_id,
+                    action_id=action.id,
+                    to=status,
+                    actor_id="U0001",
+                    actor_name="Dana",
+                    now=at,
+                )
+    assert await send_weekly_digests(runtime, now=NOW) == 1
+    await dispatcher(runtime).run()
+    [*_, digest] = slack.posted("C0CHECKOUT")
+    text = readable(digest["blocks"])
+    assert "Your team's actions" in text
+    assert text.index("In progress* (1)") < text.index("Open* (1)") < text.index("Done* (1)")
+    assert "Coupon codes &lt;b&gt;checked&lt;/b&gt; early" in text
+    assert "Express checkout" in text
+    for absent in ("Gift wrap", "Not ours", "Dropped"):
+        assert absent not in text

@@ -13,6 +13,7 @@ def test_the_worker_evaluates_alerts_and_looks_for_digests_as_often_as_configure
         "slack-delivery": timedelta(seconds=2),
         "alert-evaluation": timedelta(minutes=15),
         "team-digests": timedelta(minutes=30),
+        "follow-ups": timedelta(minutes=15),
         "metrics-fold": timedelta(seconds=2),
     }
     shortened = Settings(

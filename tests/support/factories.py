@@ -164,7 +164,7 @@ def dropped_evaluation(at: datetime, policy: Policy | None = None) -> Evaluation
         Cohort(windows.baseline.first + timedelta(days=i), 300, 150 if i < 28 else 105)
         for i in range(31)
     ]
-    return evaluate(cohorts, windows, policy.thresholds)
+    return evaluate(cohorts, windows, policy.thresholds, horizon=policy.alert_window)
 
 
 async def make_alert(
@@ -180,7 +180,6 @@ async def make_alert(
         rule=rule,
         stage_id=stage.id,
         evaluation=dropped_evaluation(at),
-        alert_window=timedelta(days=7),
         at=at,
         channel_ids=channels,
     )
@@ -268,3 +267,61 @@ async def make_map_link(
         now=now or datetime.now(UTC),
     )
     return issued.secret
+
+
+async def make_done_action(
+    session: AsyncSession,
+    stage: Stage,
+    *,
+    done_at: datetime,
+    title: str = "Show shipping on the product page",
+    team: Team | None = None,
+    observations=(),
+):
+    """An action on `stage`, marked done at `done_at` (as the Done button would leave it)."""
+    from domain.action import service as action_service
+    from domain.vocabulary import ActionStatus
+
+    action = await action_service.create(
+        session,
+        workspace_id=stage.workspace_id,
+        journey_id=stage.journey_id,
+        title=title,
+        stage_id=stage.id,
+        owner_team_id=team.id if team else None,
+        observation_ids=[o.id for o in observations],
+    )
+    action.status, action.done_at, action.status_changed_at = ActionStatus.DONE, done_at, done_at
+    await session.flush()
+    return action
+
+
+async def make_action_post(
+    session: AsyncSession, action, channel: str, ts: str = "1700000000.000100"
+):
+    """The action's message in `channel`, as delivered (sent, with its Slack `ts`): the one
+    creating the action queued for its team's channel, or a new one."""
+    from sqlalchemy import select
+
+    from domain.notification.models import Notification, NotificationKind, NotificationStatus
+
+    post = await session.scalar(
+        select(Notification).where(
+            Notification.workspace_id == action.workspace_id,
+            Notification.action_id == action.id,
+            Notification.channel_id == channel,
+            Notification.kind == NotificationKind.POST,
+        )
+    )
+    if post is None:
+        post = Notification(
+            workspace_id=action.workspace_id,
+            action_id=action.id,
+            channel_id=channel,
+            kind=NotificationKind.POST,
+        )
+        session.add(post)
+    post.status, post.attempts = NotificationStatus.SENT, 1
+    post.slack_ts, post.sent_at = ts, datetime.now(UTC)
+    await session.flush()
+    return post

@@ -1,21 +1,28 @@
-"""Checks that the daily rollups (stage_day, touchpoint_day) equal a fresh rebuild."""
+"""Checks that the daily rollups (stage_day, touchpoint_day, and per persona
+stage_persona_day, touchpoint_persona_day) equal a fresh rebuild, and that progress and reach
+rows carry their customer's current persona."""
 
 from domain.journey.models import Journey
 from domain.metrics import fold
 from domain.pg import connection_of
 
 
-async def _read(connection, journey: Journey):
+async def _read(connection, journey: Journey, *, persona: bool = False):
+    stage_table, touchpoint_table = (
+        ("stage_persona_day", "touchpoint_persona_day")
+        if persona
+        else ("stage_day", "touchpoint_day")
+    )
     stages = {}
     for row in await connection.fetch(
-        "SELECT * FROM stage_day WHERE workspace_id = $1 AND journey_id = $2",
+        f"SELECT * FROM {stage_table} WHERE workspace_id = $1 AND journey_id = $2",
         journey.workspace_id,
         journey.id,
     ):
         histogram = list(row["histogram"])
         while histogram and histogram[-1] == 0:
             histogram.pop()
-        key = (row["day"], row["stage_id"], row["entry_touchpoint_id"])
+        key = (row["day"], row["stage_id"], row["entry_touchpoint_id"], row.get("persona_id"))
         assert row["entered"] >= row["converted"] >= 0, key
         assert all(count >= 0 for count in histogram), key
         assert sum(histogram) == row["converted"], key
@@ -23,13 +30,14 @@ async def _read(connection, journey: Journey):
             stages[key] = (row["entered"], row["converted"], histogram, row["latest"])
     reach = {}
     for row in await connection.fetch(
-        "SELECT * FROM touchpoint_day WHERE workspace_id = $1 AND journey_id = $2",
+        f"SELECT * FROM {touchpoint_table} WHERE workspace_id = $1 AND journey_id = $2",
         journey.workspace_id,
         journey.id,
     ):
         assert row["customers"] >= 0
         if row["customers"]:
-            reach[(row["day"], row["touchpoint_id"])] = (row["customers"], row["latest"])
+            key = (row["day"], row["touchpoint_id"], row.get("persona_id"))
+            reach[key] = (row["customers"], row["latest"])
     return stages, reach
 
 
@@ -43,13 +51,22 @@ async def assert_rollups_fresh(session, journey: Journey) -> None:
     batches are folded in, as a reader would)."""
     await fold.catch_up(session, workspace_id=journey.workspace_id)
     connection = await connection_of(session)
-    kept_stages, kept_reach = await _read(connection, journey)
-    await connection.execute(
-        "SELECT journey_rollup_rebuild($1, $2)", journey.workspace_id, journey.id
-    )
-    fresh_stages, fresh_reach = await _read(connection, journey)
-    assert _counts(kept_stages) == _counts(fresh_stages)
-    assert _counts(kept_reach) == _counts(fresh_reach)
-    for kept, fresh in ((kept_stages, fresh_stages), (kept_reach, fresh_reach)):
-        for key, value in fresh.items():
-            assert kept[key][-1] >= value[-1], key
+    for table in ("stage_progress", "touchpoint_reach"):
+        assert not await connection.fetchval(
+            f"""SELECT count(*) FROM {table} r JOIN customer c
+                ON c.workspace_id = r.workspace_id AND c.id = r.customer_id
+                WHERE r.workspace_id = $1 AND r.persona_id IS DISTINCT FROM c.persona_id""",
+            journey.workspace_id,
+        ), f"{table} rows whose persona is not their customer's"
+    for persona, rebuild in (
+        (False, "journey_rollup_rebuild"),
+        (True, "journey_persona_rollup_rebuild"),
+    ):
+        kept_stages, kept_reach = await _read(connection, journey, persona=persona)
+        await connection.execute(f"SELECT {rebuild}($1, $2)", journey.workspace_id, journey.id)
+        fresh_stages, fresh_reach = await _read(connection, journey, persona=persona)
+        assert _counts(kept_stages) == _counts(fresh_stages), rebuild
+        assert _counts(kept_reach) == _counts(fresh_reach), rebuild
+        for kept, fresh in ((kept_stages, fresh_stages), (kept_reach, fresh_reach)):
+            for key, value in fresh.items():
+                assert kept[key][-1] >= value[-1], key

@@ -14,22 +14,39 @@ HOME_OPENED = {
 }
 
 
-def view_state(view: dict[str, Any], chosen: dict[str, str]) -> dict[str, Any]:
-    """State values for `view` as Slack reports them, with `chosen` (block base id → value)."""
+def _option(value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": value}, "value": value}
+
+
+def view_state(view: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
+    """State values for `view` as Slack reports them, with `chosen` (block base id → value;
+    a list of values for a multi-select, "YYYY-MM-DD" for a date picker). An input left out
+    holds what the view pre-filled, as in Slack."""
     values: dict[str, Any] = {}
     for block in view["blocks"]:
         if block["type"] != "input":
             continue
         block_id = block["block_id"]
         element = block["element"]
-        value = chosen.get(block_id.split(".")[0])
+        base = block_id.split(".")[0]
+        value = chosen.get(base)
         if element["type"] == "plain_text_input":
-            state = {"type": "plain_text_input", "value": value}
+            typed = value if base in chosen else element.get("initial_value")
+            state = {"type": "plain_text_input", "value": typed}
+        elif element["type"] == "datepicker":
+            state = {"type": "datepicker", "selected_date": value or element.get("initial_date")}
+        elif element["type"] == "multi_static_select":
+            options = (
+                [_option(v) for v in value]
+                if base in chosen
+                else element.get("initial_options") or []
+            )
+            state = {"type": "multi_static_select", "selected_options": options}
         else:
             selected = (
                 {"text": {"type": "plain_text", "text": value}, "value": value}
                 if value is not None
-                else None
+                else element.get("initial_option")
             )
             state = {"type": element["type"], "selected_option": selected}
         values[block_id] = {element["action_id"]: state}
@@ -37,7 +54,7 @@ def view_state(view: dict[str, Any], chosen: dict[str, str]) -> dict[str, Any]:
 
 
 def submitted_view(
-    view: dict[str, Any], chosen: dict[str, str], view_id: str = "V0MODAL1"
+    view: dict[str, Any], chosen: dict[str, Any], view_id: str = "V0MODAL1"
 ) -> dict[str, Any]:
     return {
         **view,
@@ -48,7 +65,7 @@ def submitted_view(
     }
 
 
-def view_submission(view: dict[str, Any], chosen: dict[str, str], **kwargs) -> dict[str, Any]:
+def view_submission(view: dict[str, Any], chosen: dict[str, Any], **kwargs) -> dict[str, Any]:
     return {
         "type": "view_submission",
         "team": team(),
@@ -151,6 +168,27 @@ def home_button(action_id: str) -> dict[str, Any]:
             }
         ],
     }
+
+
+def home_accessory(view: dict[str, Any], action_id: str) -> dict[str, Any]:
+    """A click on the button beside a section of the App Home `view` (its action id)."""
+    [button] = [
+        {**block["accessory"], "block_id": block.get("block_id", "home.section")}
+        for block in view["blocks"]
+        if (block.get("accessory") or {}).get("action_id") == action_id
+    ]
+    payload = home_button(action_id)
+    payload["actions"] = [
+        {
+            "type": "button",
+            "action_id": action_id,
+            "block_id": button["block_id"],
+            "text": {**button["text"], "emoji": True},
+            "value": button["value"],
+            "action_ts": "1700000004.000200",
+        }
+    ]
+    return payload
 
 
 def _alert_element(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:

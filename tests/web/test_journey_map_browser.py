@@ -134,6 +134,12 @@ async def test_the_demo_map_in_a_browser(database_url, demo_map, browser, tmp_pa
             await _shown_figures(page), await _stage_metrics(served.address, token, journey, page)
         )
         assert int((await _shown_figures(page))[0]["entered"]) > 0
+        # The demo's actions at Decision, by status: in progress before open, with owners.
+        actions = " ".join(await page.locator(".row.actions").all_text_contents())
+        assert actions.index("in progress") < actions.index("open")
+        assert (
+            "Show shipping costs on the product page" in actions and "owned by product" in actions
+        )
         await page.screenshot(path=tmp_path / "map-1440.png", full_page=True)
         assert await page.evaluate(
             "document.documentElement.scrollWidth <= document.documentElement.clientWidth"

@@ -34,9 +34,9 @@ const MAP = `query JourneyMap($id: ID!, $days: Int, $from: Date, $to: Date, $per
         alerts { status pValue assigneeName driver { dimension label }
                  recent { dropOffRate } baseline { dropOffRate } }
         detectableFalls { points reason }
-        actions { observationCount action { title status ownerTeam { name } } }
+        actions { observationCount action { title status dueOn ownerTeam { name } } }
       }
-      journeyActions { observationCount action { title status ownerTeam { name } } }
+      journeyActions { observationCount action { title status dueOn ownerTeam { name } } }
       picture
     }
     errors { field message }
@@ -340,15 +340,30 @@ function detectable(stage) {
 function actionCard({ action, observationCount }) {
   const box = el("div", "action");
   box.append(el("strong", null, action.title));
-  const team = action.ownerTeam ? `team ${action.ownerTeam.name}` : "no team";
+  const team = action.ownerTeam ? `owned by ${action.ownerTeam.name}` : "no owner";
+  const due = action.dueOn ? ` · due ${action.dueOn}` : "";
   const linked = `${observationCount} observation${observationCount === 1 ? "" : "s"}`;
-  box.append(el("p", null, `${words(action.status)} · ${team} · ${linked}`));
+  box.append(el("p", null, `${team}${due} · ${linked}`));
   return box;
+}
+
+// Actions come by status (in progress, open, done, dropped): a heading before each status.
+function actionsByStatus(list) {
+  const cells = [];
+  let status = null;
+  for (const item of list) {
+    if (item.action.status !== status) {
+      status = item.action.status;
+      cells.push(el("h4", "action-status", words(status)));
+    }
+    cells.push(actionCard(item));
+  }
+  return cells;
 }
 
 function actions(stage) {
   if (!stage.actions.length) return [el("p", "note", "No actions.")];
-  return stage.actions.map(actionCard);
+  return actionsByStatus(stage.actions);
 }
 
 const LANE_CELLS = {
@@ -391,7 +406,7 @@ function renderMap(map) {
   grid.replaceChildren(...rows);
   if (map.journeyActions.length) {
     const wide = el("section", "journey-actions");
-    wide.append(el("h3", null, "Actions on the whole journey"), ...map.journeyActions.map(actionCard));
+    wide.append(el("h3", null, "Actions on the whole journey"), ...actionsByStatus(map.journeyActions));
     grid.append(wide);
   }
   showStage(Math.min(shownStage, Math.max(stageCount - 1, 0)));

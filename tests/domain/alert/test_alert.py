@@ -75,7 +75,6 @@ async def test_one_unresolved_alert_per_rule_and_stage(session):
         rule=rule,
         stage_id=stage.id,
         evaluation=dropped_evaluation(at),
-        alert_window=timedelta(days=7),
         at=at,
         channel_ids=["C0ALERTS1"],
     )

@@ -1,19 +1,22 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.alert.statistics import (
     Cohort,
     Proportion,
     Segment,
+    Stratum,
     Thresholds,
     compare,
     contributions,
     evaluate,
     main_driver,
     matured_windows,
-    one_sided_z_test,
     recovery,
+    standardised,
 )
 
 pytestmark = pytest.mark.pure
@@ -71,10 +74,78 @@ def test_an_improvement_never_fires():
 
 
 def test_the_z_test_matches_a_hand_computation():
-    # pooled p = 0.45; se = sqrt(.45*.55*(1/1000+1/1000)) = 0.022249; z = -0.1/0.022249
-    z, p = one_sided_z_test(Proportion(1000, 500), Proportion(1000, 400))
-    assert z == pytest.approx(-4.4946, abs=1e-3)
-    assert p == pytest.approx(3.49e-6, rel=0.01)
+    # Expected 1000 * 0.5 = 500 conversions; variance 1000 * .25 + 1000² * .25 / 1000 = 500;
+    # z = (400 - 500) / sqrt(500)
+    result = compare(Proportion(1000, 500), Proportion(1000, 400), DEFAULTS)
+    assert result.z == pytest.approx(-4.4721, abs=1e-3)
+    assert result.p_value == pytest.approx(3.87e-6, rel=0.01)
+
+
+def test_recent_weekdays_are_compared_with_the_same_weekdays_of_the_baseline():
+    # Weekdays convert 50 %, weekends 30 %; the recent window is a Saturday, Sunday and Monday
+    # converting as always: 36.7 % overall against a baseline of 47.2 %, but no fall at all.
+    weekday, weekend = Proportion(2000, 1000), Proportion(800, 240)
+    baseline = Proportion(5 * 2000 + 2 * 800, 5 * 1000 + 2 * 240)
+    strata = [Stratum(weekday, Proportion(300, 150))] + [
+        Stratum(weekend, Proportion(300, 90)) for _ in range(2)
+    ]
+    recent = Proportion(900, 330)
+    result = compare(baseline, recent, DEFAULTS, strata)
+    assert result.expected_rate == pytest.approx(330 / 900)
+    assert result.change_points == pytest.approx(0.0) and not result.fires
+    assert "36.7 % expected on these weekdays" in result.reason
+    plain = compare(baseline, recent, DEFAULTS)
+    assert plain.change_points < -5  # mixing every weekday, the weekend looks like a fall
+
+
+@st.composite
+def steady_weekday(draw) -> Stratum:
+    """A weekday whose baseline is its own (enough customers and outcomes) and whose recent
+    customers convert at exactly the baseline's rate."""
+    size = draw(st.integers(2, 20))
+    converted = draw(st.integers(1, size - 1))
+    least = max(-(-20 // size), -(-5 // min(converted, size - converted)))
+    baseline_units, recent_units = draw(st.integers(least, 400)), draw(st.integers(0, 100))
+    return Stratum(
+        Proportion(size * baseline_units, converted * baseline_units),
+        Proportion(size * recent_units, converted * recent_units),
+    )
+
+
+@given(st.lists(steady_weekday(), min_size=1, max_size=7))
+def test_recent_days_converting_as_their_weekdays_always_did_never_fire(strata):
+    rule = Thresholds(min_change_points=0.5, alpha=0.05, min_sample=20)
+    baseline = sum((s.baseline for s in strata), Proportion())
+    recent = sum((s.recent for s in strata), Proportion())
+    result = compare(baseline, recent, rule, strata)
+    assert not result.fires
+    if result.z is not None:
+        assert abs(result.change_points) < 1e-6
+
+
+def test_the_variance_counts_the_recent_noise_and_each_weekdays_baseline_noise():
+    weekday, weekend = Proportion(1000, 500), Proportion(400, 80)
+    strata = [Stratum(weekday, Proportion(300, 0)), Stratum(weekend, Proportion(100, 0))]
+    expected, variance = standardised(Proportion(1400, 580), strata, min_sample=50)
+    assert expected == pytest.approx(300 * 0.5 + 100 * 0.2)
+    assert variance == pytest.approx(
+        300 * 0.25 + 300**2 * 0.25 / 1000 + 100 * 0.16 + 100**2 * 0.16 / 400
+    )
+
+
+def test_a_weekday_with_too_few_baseline_customers_falls_back_to_the_whole_baseline():
+    thin = Proportion(20, 2)  # fewer than min_sample customers: its 10 % is not trusted
+    baseline = Proportion(1020, 502)
+    strata = [Stratum(Proportion(1000, 500), Proportion(100, 0)), Stratum(thin, Proportion(50, 0))]
+    expected, variance = standardised(baseline, strata, min_sample=50)
+    overall = 502 / 1020
+    assert expected == pytest.approx(100 * 0.5 + 50 * overall)
+    assert variance == pytest.approx(
+        100 * 0.25
+        + 100**2 * 0.25 / 1000
+        + 50 * overall * (1 - overall)
+        + 50**2 * overall * (1 - overall) / 1020
+    )
 
 
 def test_only_matured_cohorts_are_in_the_windows():
@@ -108,7 +179,7 @@ def test_evaluate_ignores_immature_cohorts():
     steady = [Cohort(date(2026, 2, 10) + timedelta(days=i), 300, 150) for i in range(31)]
     # Cohorts inside their alert window have converted little so far: they must not count.
     immature = [Cohort(date(2026, 3, 13) + timedelta(days=i), 300, 20) for i in range(7)]
-    result = evaluate(steady + immature, windows, DEFAULTS)
+    result = evaluate(steady + immature, windows, DEFAULTS, horizon=timedelta(days=7))
     assert result.comparison.recent == Proportion(900, 450)
     assert not result.fires
 
@@ -166,16 +237,32 @@ def test_no_driver_when_nothing_fell():
     assert main_driver(Proportion(500, 250), Proportion(500, 250), same, same) is None
 
 
+def _recovery(recent: Proportion, current_baseline=Proportion(8400, 4200), strata=()):
+    return recovery(
+        fired_on=0.5,
+        comparison=compare(current_baseline, recent, DEFAULTS, strata),
+        tolerance_points=2.5,
+        min_sample=50,
+    )
+
+
 def test_recovery_is_judged_against_the_baseline_the_alert_fired_on():
-    back = recovery(
-        baseline_rate=0.5, recent=Proportion(900, 440), tolerance_points=2.5, min_sample=50
-    )
-    still = recovery(
-        baseline_rate=0.5, recent=Proportion(900, 380), tolerance_points=2.5, min_sample=50
-    )
-    thin = recovery(
-        baseline_rate=0.5, recent=Proportion(20, 10), tolerance_points=2.5, min_sample=50
-    )
+    back = _recovery(Proportion(900, 440))
+    # The moving baseline has absorbed the fall; the alert's own baseline has not.
+    still = _recovery(Proportion(900, 380), current_baseline=Proportion(8400, 3300))
+    thin = _recovery(Proportion(20, 10))
     assert back.recovered and "Recovered" in back.reason
     assert not still.recovered and "-7.8 points" in still.reason
     assert not thin.recovered and "20 of 50" in thin.reason
+
+
+def test_recovery_on_weak_weekdays_is_judged_against_those_weekdays():
+    # Weekends convert 30 % against 50 % on weekdays: a recovered Saturday to Monday converts
+    # 36.7 %, far below the 50 % the alert fired on, and is recovered all the same.
+    weekday, weekend = Proportion(2000, 1000), Proportion(800, 240)
+    baseline = Proportion(5 * 2000 + 2 * 800, 5 * 1000 + 2 * 240)
+    strata = [Stratum(weekday, Proportion(300, 150))] + [
+        Stratum(weekend, Proportion(300, 90)) for _ in range(2)
+    ]
+    back = _recovery(Proportion(900, 330), baseline, strata)
+    assert back.recovered and "on these weekdays" in back.reason

@@ -1,16 +1,18 @@
 """The map's data: the same figures as the stage metrics, against the period before judged a
 period earlier, and everything else on the map grouped by stage."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
+from domain.action import lifecycle
+from domain.action import service as action_service
 from domain.errors import ErrorCode, ValidationError
 from domain.journey_map import emotions
 from domain.journey_map import service as map_service
 from domain.metrics.stage_metrics import stage_metrics
 from domain.observation import service as observation_service
-from domain.vocabulary import Emotion, ObservationKind
+from domain.vocabulary import ActionStatus, Emotion, ObservationKind
 from tests.support import factories
 from tests.support.journey_map_world import build_map_world
 
@@ -169,6 +171,41 @@ async def test_open_alerts_and_actions_sit_on_their_stage(session, world):
     assert cart.alerts[0].recent_rate < cart.alerts[0].baseline_rate
     assert [(a.action.title, a.observations) for a in cart.actions] == [("Show shipping early", 1)]
     assert [a.action.title for a in journey_map.journey_actions] == ["Map the whole journey"]
+
+
+async def test_a_stages_actions_go_by_status_then_soonest_due(session, world):
+    cart = world.stages[1]
+    for title, due, status in (
+        ("Done already", None, ActionStatus.DONE),
+        ("Due later", date(2099, 3, 1), None),
+        ("Due sooner", date(2099, 1, 1), None),
+        ("Under way", None, ActionStatus.IN_PROGRESS),
+    ):
+        action = await action_service.create(
+            session,
+            workspace_id=world.workspace.id,
+            journey_id=world.journey.id,
+            stage_id=cart.id,
+            title=title,
+            due_on=due,
+        )
+        if status:
+            await lifecycle.move(
+                session,
+                workspace_id=world.workspace.id,
+                action_id=action.id,
+                to=status,
+                actor_id="U1",
+                actor_name="Dana",
+            )
+    journey_map = await _map(session, world)
+    assert [a.action.title for a in journey_map.stages[1].actions] == [
+        "Under way",
+        "Due sooner",
+        "Due later",
+        "Show shipping early",
+        "Done already",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@ against the brute-force reference, on random event sets: duplicates, late and ou
 arrivals, skipped and revisited stages, events mapped only later, touchpoints moved or deleted
 after the events, time zones and windows changed midway (a rollup rebuild), evaluation times
 before, inside and long after the events (rollup days read as they are, corrected, or counted
-live)."""
+live), personas set and changed before and after the evaluation time (the persona rollups and
+their corrections), and a persona deleted afterwards."""
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -13,9 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.journey import service as journey_service
+from domain.metrics import fold
 from domain.metrics.breakdown import stage_breakdown
 from domain.metrics.stage_metrics import stage_metrics
 from domain.metrics.unmapped_events import unmapped_events
+from domain.persona import service as persona_service
 from domain.touchpoint import service as touchpoint_service
 from tests.support import metrics_reference as reference
 from tests.support.factories import (
@@ -52,6 +55,7 @@ class Scenario:
     granularity: str | None
     persona_filter: str | None
     channel_filter: str | None
+    persona_deleted: bool  # p1, after all batches: its customers have none
 
 
 SLOT = timedelta(hours=3)  # coarse, so that ties between events happen
@@ -174,6 +178,7 @@ def scenarios(draw) -> Scenario:
         granularity=draw(st.sampled_from((None, "day", "week"))),
         persona_filter=draw(st.sampled_from((None, None, None, "p0"))),
         channel_filter=draw(st.sampled_from((None, None, None, "web"))),
+        persona_deleted=draw(st.sampled_from((False, False, False, True))),
     )
 
 
@@ -230,6 +235,11 @@ async def run_real_path(session, scenario: Scenario):
             await touchpoint_service.delete(
                 session, workspace_id=workspace.id, touchpoint_id=touchpoints.pop(name).id
             )
+    if scenario.persona_deleted:
+        await fold.catch_up(session, workspace_id=workspace.id)
+        await persona_service.delete(
+            session, workspace_id=workspace.id, persona_id=personas.pop("p1").id
+        )
     await assert_rollups_fresh(session, journey)
     await session.commit()  # readers read what is committed (domain.metrics.snapshot)
 
@@ -293,7 +303,8 @@ def expected(scenario: Scenario, as_of: datetime):
     ]
 
     def persona(customer):
-        return reference.persona_at(events, customer, as_of)
+        named = reference.persona_at(events, customer, as_of)
+        return None if scenario.persona_deleted and named == "p1" else named
 
     def table(chosen):
         return [

@@ -1,10 +1,11 @@
-"""The rollup functions the database runs are the text of migration 0010, and judge a
-conversion as domain.metrics.definitions (docs/metrics.md) does."""
+"""The rollup functions the database runs are the text of migrations 0010 and 0016 (per
+persona), and judge a conversion as domain.metrics.definitions (docs/metrics.md) does."""
 
 import importlib.util
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 from sqlalchemy import text
 
 from domain.metrics import definitions
@@ -24,8 +25,9 @@ def words(sql: str) -> str:
     return "".join(sql.split())
 
 
-async def test_the_database_holds_the_rollup_functions_of_migration_0010(engine):
-    functions = migration("0010_rollup_functions_as_text").FUNCTIONS
+@pytest.mark.parametrize("name", ["0010_rollup_functions_as_text", "0016_persona_rollups"])
+async def test_the_database_holds_the_rollup_functions_of_the_migrations(engine, name):
+    functions = migration(name).FUNCTIONS
     async with engine.connect() as connection:
         rows = await connection.execute(
             text(
@@ -53,6 +55,14 @@ def test_the_stage_rollup_functions_judge_a_conversion_by_the_definition():
     for name in ("stage_day_insert", "stage_day_update", "stage_day_delete"):
         assert words(functions[name][2]).count(within) == 2, name
     assert words(functions["journey_rollup_rebuild"][2]).count(within) == 2
+    persona = migration("0016_persona_rollups").FUNCTIONS
+    for name in (
+        "stage_persona_day_insert",
+        "stage_persona_day_update",
+        "stage_persona_day_delete",
+        "journey_persona_rollup_rebuild",
+    ):
+        assert words(persona[name][2]).count(within) == 2, name
 
 
 def test_the_stored_duration_bucket_is_the_definitions():

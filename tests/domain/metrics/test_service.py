@@ -224,6 +224,54 @@ async def test_daily_cohorts_for_alerts_count_conversions_within_the_alert_windo
     assert cohorts[1].segments[Segment("channel", "web")].converted == 0
 
 
+async def test_daily_cohorts_count_conversions_within_each_shorter_horizon(session, shop):
+    from datetime import timedelta
+
+    from domain.alert.statistics import Days
+    from domain.metrics.cohorts import daily_cohorts
+
+    workspace, journey = shop
+    look, _, _ = await stages_of(session, journey)
+    await send(
+        session,
+        workspace,
+        track("ann", "Page Viewed", "2026-11-02T10:00:00Z"),
+        track("ann", "Cart Viewed", "2026-11-02T15:00:00Z"),  # after 5 hours
+        track("bob", "Page Viewed", "2026-11-02T11:00:00Z"),
+        track("bob", "Cart Viewed", "2026-11-03T11:00:00Z"),  # after exactly a day
+        track("cat", "Page Viewed", "2026-11-02T12:00:00Z"),
+        track("cat", "Cart Viewed", "2026-11-04T14:00:00Z"),  # after 50 hours
+    )
+    await session.commit()
+
+    async def cohort_as_of(as_of: datetime):
+        [cohort] = await daily_cohorts(
+            session,
+            workspace_id=workspace.id,
+            journey_id=journey.id,
+            stage_id=look.id,
+            days=Days(date(2026, 11, 2), date(2026, 11, 2)),
+            alert_window=timedelta(days=7),
+            as_of=as_of,
+        )
+        return cohort
+
+    cohort = await cohort_as_of(datetime(2026, 11, 10, tzinfo=UTC))
+    assert (cohort.entered, cohort.converted) == (3, 3)
+    assert {h: c.converted for h, c in cohort.sooner.items()} == {
+        24: 2,
+        48: 2,
+        72: 3,
+        96: 3,
+        120: 3,
+        144: 3,
+    }
+    assert cohort.within(24).segments == cohort.sooner[24].segments
+    # As of an earlier time, a conversion yet to happen counts within no horizon.
+    earlier = await cohort_as_of(datetime(2026, 11, 4, 13, tzinfo=UTC))
+    assert (earlier.converted, earlier.within(72).converted) == (2, 2)
+
+
 async def test_touchpoint_edits_recompute_past_metrics(session, shop):
     from domain.touchpoint import service as touchpoint_service
 
