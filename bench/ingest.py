@@ -3,7 +3,9 @@ localhost, batches of 500) against a raw `COPY` of the same rows into the same t
 
 Metrics take batches in after they are accepted (domain.metrics.fold, in the server's
 background), so it also reports how long after the last accepted batch the fold had caught up,
-and the rate counting until then.
+and the rate counting until then. It prints the CPU time per event of the web process and of
+its PostgreSQL backends too: on a shared machine rates and the baseline move with the load,
+CPU per event much less.
 
     uv run python -m bench.ingest                  # 1M events
     uv run python -m bench.ingest --events 100000  # a quick run
@@ -14,6 +16,7 @@ and the rate counting until then.
 import argparse
 import asyncio
 import base64
+import contextlib
 import os
 import socket
 import subprocess
@@ -22,6 +25,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import psutil
 import pydantic_core
 from sqlalchemy.engine import make_url
 
@@ -93,6 +97,28 @@ async def folded(db, workspace_id: uuid.UUID) -> None:
         await asyncio.sleep(0.05)
 
 
+def cpu_seconds(process: psutil.Process) -> float:
+    """User and system CPU time of a process and its children (`serve --workers N`)."""
+    total = 0.0
+    for each in (process, *process.children(recursive=True)):
+        with contextlib.suppress(psutil.Error):
+            times = each.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+async def backends_cpu_seconds(db) -> float:
+    """CPU time of every PostgreSQL backend connected to the benchmark's database: what the
+    server spent on the servers' connections (they live as long as their pools)."""
+    async with db() as session:
+        connection = await connection_of(session)
+        pids = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+    return sum(cpu_seconds(psutil.Process(row["pid"])) for row in pids)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -143,10 +169,14 @@ async def main() -> None:
     try:
         url = f"http://127.0.0.1:{port}"
         await wait_for(url, processes[0])
+        web = psutil.Process(processes[0].pid)
+        web_cpu = cpu_seconds(web)
         accepted, seconds = await send_all(url, key, bodies)
         clock = Clock()
         await folded(db, shop.workspace_id)
         lag = clock.seconds
+        web_cpu = cpu_seconds(web) - web_cpu
+        database_cpu = await backends_cpu_seconds(db)
     finally:
         for process in processes:
             process.terminate()
@@ -181,6 +211,11 @@ async def main() -> None:
     print(f"with fold : {whole:10,.0f} events/s  (until metrics had taken in every event)")
     print(f"raw COPY  : {copy:10,.0f} events/s  ({copy_seconds:.1f} s, same rows, same table)")
     print(f"ratio     : {ours / copy:10.1%} of COPY")
+    print(
+        f"CPU/event : {web_cpu / len(events) * 1e6:10.1f} µs in the web process(es), "
+        f"{database_cpu / len(events) * 1e6:.1f} µs in their PostgreSQL backends "
+        "(sending and folding; the same on a busy machine)"
+    )
     print(
         f"targets   : >= {RATIO_TARGET:.0%} of COPY ({_verdict(ours / copy >= RATIO_TARGET)}), "
         f"folded within {LAG_TARGET_SECONDS} s ({_verdict(lag <= LAG_TARGET_SECONDS)})"

@@ -2,7 +2,10 @@
 the web exports and the Slack attachment.
 
 vl-convert takes a CPU for a moment and holds it: drawings run in threads, a few at a time per
-process, so the event loop keeps answering while they do.
+process. It also holds the GIL while it draws, so the event loop waits for a drawing all the
+same (measured: a 1 ms loop beside a drawing thread got 17 turns in 3.6 s; `bench.soak` shows
+the waits in every door's p99); drawing in processes of their own is the fix the README's soak
+section describes.
 """
 
 import asyncio

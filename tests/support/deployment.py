@@ -56,6 +56,11 @@ class Deployment:
     write_token: str = ""
     journey_id: str = ""
     engine: AsyncEngine | None = None
+    # The Procfile's processes as the e2e tests run them; a benchmark may run fewer.
+    web_names: tuple[str, ...] = ("web-a", "web-b")
+    web_workers: int = 2  # `serve --workers N`: 1 serves in the process itself
+    worker_names: tuple[str, ...] = ("worker-a", "worker-b")
+    worker_clocks: dict[str, str] = field(default_factory=lambda: dict(WORKER_CLOCKS))
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(NOT_INHERITED)}
@@ -66,7 +71,7 @@ class Deployment:
             "PYTHONUNBUFFERED": "1",
             # What a killed process leaves in its temporary files stays with the test's.
             "TMPDIR": str(self.directory),
-            **WORKER_CLOCKS,
+            **self.worker_clocks,
         }
         if self.mode == SINGLE_WORKSPACE:
             env["SLACK_BOT_TOKEN"] = BOT_TOKEN
@@ -82,13 +87,12 @@ class Deployment:
     async def start(self) -> None:
         self.engine = create_engine(self.database_url)
         await self.command("migrate")
-        for name in ("web-a", "web-b"):
+        for name in self.web_names:
             port = free_port()
             url = f"http://127.0.0.1:{port}"
             env = self.env(PORT=str(port), JOURNEYOPS_PUBLIC_URL=url)
-            web = WebServer(
-                name, ["serve", "--workers", "2"], env, self.log_path(name), self.directory
-            )
+            serve = ["serve", "--workers", str(self.web_workers)]
+            web = WebServer(name, serve, env, self.log_path(name), self.directory)
             web.port = port
             self.webs.append(web)
             web.start()
@@ -100,8 +104,8 @@ class Deployment:
         await self._map_the_journey()
 
     def start_workers(self) -> None:
-        """The two workers, left to the test that needs them (a test can ready Slack first)."""
-        for name in ("worker-a", "worker-b"):
+        """The workers, left to the test that needs them (a test can ready Slack first)."""
+        for name in self.worker_names:
             worker = Process(name, ["worker"], self.env(), self.log_path(name), self.directory)
             self.workers.append(worker)
             worker.start()
