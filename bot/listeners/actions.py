@@ -86,11 +86,20 @@ async def from_command(
 
 async def submit(ack, body: dict, view: dict, client, context: AsyncBoltContext) -> None:
     """Create before the ack, so that errors show on their field and nothing is stored; then
-    confirm to the person who created it."""
+    confirm to the person who created it. The view's id is the idempotency key: a retried
+    submission (Slack's X-Slack-Retry-Num) or a double submit creates one action, confirmed
+    once."""
     person = who(context)
+    key = f"slack:view:{view['id']}"
     try:
         form = action_modal.read(view)
         async with person.runtime.transaction() as session:
+            earlier = await action_service.created_with_key(
+                session, workspace_id=person.workspace_id, idempotency_key=key
+            )
+            if earlier is not None:  # confirmed the first time
+                await ack()
+                return
             action = await action_service.create(
                 session,
                 workspace_id=person.workspace_id,
@@ -104,6 +113,7 @@ async def submit(ack, body: dict, view: dict, client, context: AsyncBoltContext)
                 created_by_id=person.user_id,
                 created_by_name=await person.name(),
                 now=person.runtime.clock(),
+                idempotency_key=key,
             )
             shown = await action_views.message(
                 session, workspace_id=person.workspace_id, action_id=action.id
