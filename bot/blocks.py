@@ -155,7 +155,17 @@ def logged_message(
         f":white_check_mark: Logged {about} at *{escape(where)}*{by}:\n"
         f">{quote(observation.text, 2500)}"
     )
-    return fit([logged, *_same_as_offers(observation, similar)])
+    # The same form as elsewhere, this observation pre-selected (bot/listeners/actions.py).
+    act = ActionsBlock(
+        elements=[
+            ButtonElement(
+                text="Create action",
+                action_id=f"{ActionId.CREATE_ACTION_ON_OBSERVATION}:0",
+                value=str(observation.id),
+            )
+        ]
+    )
+    return fit([logged, act, *_same_as_offers(observation, similar)])
 
 
 def _same_as_offers(copy: Observation, similar: Sequence[Observation]) -> list[Block]:

@@ -1,8 +1,10 @@
 """`journeyops alerts`: tune rules before they page anyone.
 
-`evaluate` runs every enabled rule as of a time, as the worker would (with `--dry-run` nothing
-is written, so nothing is posted); `backtest` replays one rule daily over past cohorts. Both
-print one JSON object a line, so the output pipes into `jq` or a spreadsheet.
+`evaluate` runs every enabled rule as of a time, as the worker would, and the worker's
+follow-ups (the outcome of done actions, the proof of alerts resolved by hand); with
+`--dry-run` nothing is written, so nothing is posted. `backtest` replays one rule daily over
+past cohorts. Both print one JSON object a line, so the output pipes into `jq` or a
+spreadsheet.
 """
 
 import asyncio
@@ -14,12 +16,15 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from domain.alert.before_after import BeforeAfter, Verdict
 from domain.alert.decision import Decision, Step
+from domain.alert.proof import ProofStep
 from domain.alert.statistics import Days, Proportion
 from domain.alert_rule import service as alert_rule_service
 from domain.errors import DomainError, NotFound
 from infrastructure.runtime import Runtime
 from infrastructure.settings import get_settings
+from journeyops.outcomes import Seen, follow_up
 
 alerts_app = typer.Typer(
     help="Try alert rules: evaluate now or as of a time, backtest.", no_args_is_help=True
@@ -131,6 +136,44 @@ def decision_line(
     }
 
 
+# A follow-up still waiting for cohorts to mature, shown (like a rule that holds) with --all.
+WAITING = {Verdict.NOT_YET.value, ProofStep.WAIT.value}
+
+
+def _before_after(result: BeforeAfter) -> dict[str, Any]:
+    days = result.after_days
+    return {
+        "before": {
+            "entered": result.before.entered,
+            "converted": result.before.converted,
+            "conversion": round(result.before.rate, 4),
+        },
+        "after": {
+            "first_day": days.first.isoformat() if days else None,
+            "last_day": days.last.isoformat() if days else None,
+            "entered": result.after.entered,
+            "converted": result.after.converted,
+            "conversion": round(result.after.rate, 4),
+        },
+        "change_points": round(result.change_points, 2),
+        "p_value": result.p_value,
+        "reason": result.sentence,
+    }
+
+
+def follow_up_line(*, at: datetime, seen: Seen) -> dict[str, Any]:
+    """One JSON line: what the follow-ups job decides for a done action (its outcome:
+    better, no_change, worse, too_few, or not_yet) or an alert resolved by hand (its proof:
+    back, reopen, still_down, unknown, or wait)."""
+    item = "action_id" if seen.kind == "action_outcome" else "alert_id"
+    return {
+        "at": at.isoformat(),
+        "follow_up": seen.kind,
+        item: str(seen.item_id),
+        "step": seen.step,
+    } | _before_after(seen.result)
+
+
 @alerts_app.command()
 def evaluate(
     at: Annotated[
@@ -140,10 +183,15 @@ def evaluate(
         bool, typer.Option("--dry-run", help="Write and post nothing; only print")
     ] = False,
     show_all: Annotated[
-        bool, typer.Option("--all", help="Also print stages that hold, with the reason")
+        bool,
+        typer.Option(
+            "--all",
+            help="Also print stages that hold and follow-ups still waiting, with the reason",
+        ),
     ] = False,
 ) -> None:
-    """Evaluate every enabled rule as of a time; print what fires or resolves as JSON lines."""
+    """Evaluate every enabled rule as of a time; print what fires or resolves, and what the
+    follow-ups of done actions and hand-resolved alerts decide, as JSON lines."""
     from journeyops.alerting import evaluate_all
 
     when = _parse_time(at)
@@ -169,15 +217,21 @@ def evaluate(
             for o in outcomes
             if show_all or o.decision.step is not Step.HOLD
         ]
-        return lines, len(evaluation.failed_rules)
+        followed = await follow_up(runtime, cohorts=runtime.cohorts, at=when, apply=not dry_run)
+        lines += [
+            follow_up_line(at=when, seen=seen)
+            for seen in followed.seen
+            if show_all or seen.step not in WAITING
+        ]
+        return lines, len(evaluation.failed_rules) + followed.failed
 
     lines, failed = _run(work)
     for line in lines:
         typer.echo(json.dumps(line, ensure_ascii=False))
     if failed:
         typer.secho(
-            f"{failed} alert rule(s) could not be evaluated; nothing of theirs was written "
-            "(the log above says why).",
+            f"{failed} alert rule(s) or follow-up(s) could not be evaluated; nothing of theirs "
+            "was written (the log above says why).",
             fg="red",
             err=True,
         )

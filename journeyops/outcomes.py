@@ -4,7 +4,8 @@
 Each action and each alert is settled in a transaction of its own, so one that fails rolls
 back alone (logged) and the others are still settled; it is tried again on the next run. The
 job runs at the alert evaluation's interval: cohorts mature daily, so more often finds nothing
-new.
+new. `alerts evaluate --dry-run` runs the same follow-up with `apply=False`: every decision
+is made and reported (`FollowUp.seen`), nothing is written.
 """
 
 import logging
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.action import outcome as action_outcome
 from domain.alert import proof as alert_proof
+from domain.alert.before_after import BeforeAfter
 from domain.alert.evaluation import CohortSource
 from infrastructure.runtime import Runtime
 from journeyops.worker import Job
@@ -24,10 +26,22 @@ from journeyops.worker import Job
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What the follow-up found for one action or alert, settled or not."""
+
+    kind: str  # "action_outcome" or "alert_proof"
+    workspace_id: Any
+    item_id: Any  # the action's or the alert's id
+    step: str  # the verdict (action) or the proof step (alert), "not_yet"/"wait" included
+    result: BeforeAfter
+
+
 @dataclass
 class FollowUp:
     measured: list[Any] = field(default_factory=list)  # actions whose outcome was stored
     proved: list[Any] = field(default_factory=list)  # alerts whose proof was settled
+    seen: list[Seen] = field(default_factory=list)  # every one looked at, in order
     failed: int = 0
 
 
@@ -38,10 +52,10 @@ class FollowUpsFailed(Exception):
 
 
 async def follow_up(
-    runtime: Runtime, *, cohorts: CohortSource, at: datetime | None = None
+    runtime: Runtime, *, cohorts: CohortSource, at: datetime | None = None, apply: bool = True
 ) -> FollowUp:
     """Measure every done action's outcome and check every hand resolution that can be, as
-    of `at` (default now)."""
+    of `at` (default now); with `apply=False` only say what would be settled."""
     at = at or datetime.now(UTC)
     done = FollowUp()
     async with runtime.transaction() as session:
@@ -50,16 +64,36 @@ async def follow_up(
 
     async def measure(session: AsyncSession, workspace_id, action_id):
         result = await action_outcome.measure(
-            session, workspace_id=workspace_id, action_id=action_id, at=at, cohorts=cohorts
+            session,
+            workspace_id=workspace_id,
+            action_id=action_id,
+            at=at,
+            cohorts=cohorts,
+            apply=apply,
         )
-        if result is not None and result.verdict.known:
+        if result is None:
+            return
+        done.seen.append(
+            Seen("action_outcome", workspace_id, action_id, result.verdict.value, result)
+        )
+        if apply and result.verdict.known:
             done.measured.append(action_id)
 
     async def prove(session: AsyncSession, workspace_id, alert_id):
         proof = await alert_proof.check(
-            session, workspace_id=workspace_id, alert_id=alert_id, at=at, cohorts=cohorts
+            session,
+            workspace_id=workspace_id,
+            alert_id=alert_id,
+            at=at,
+            cohorts=cohorts,
+            apply=apply,
         )
-        if proof is not None and proof.step is not alert_proof.ProofStep.WAIT:
+        if proof is None:
+            return
+        done.seen.append(
+            Seen("alert_proof", workspace_id, alert_id, proof.step.value, proof.result)
+        )
+        if apply and proof.step is not alert_proof.ProofStep.WAIT:
             done.proved.append(alert_id)
 
     for settle, due in ((measure, actions), (prove, alerts)):

@@ -8,6 +8,7 @@ foreign id is answered privately."""
 import uuid
 
 from slack_bolt.context.async_context import AsyncBoltContext
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import action_modal, blocks
 from bot.action_message import MOVES, ActionButton, created_message, read_button_value
@@ -18,7 +19,7 @@ from bot.text import escape
 from domain.action import lifecycle
 from domain.action import service as action_service
 from domain.action import views as action_views
-from domain.action.views import Draft
+from domain.action.views import ActionMessage, Draft
 from domain.by_name import action as action_by_name
 from domain.errors import DomainError
 
@@ -86,33 +87,27 @@ async def from_command(
 
 async def submit(ack, body: dict, view: dict, client, context: AsyncBoltContext) -> None:
     """Create before the ack, so that errors show on their field and nothing is stored; then
-    confirm to the person who created it."""
+    confirm to the person who created it. The view's id is the idempotency key: a retried
+    submission (Slack's X-Slack-Retry-Num) or a double submit creates one action, confirmed
+    once."""
     person = who(context)
+    key = f"slack:view:{view['id']}"
     try:
         form = action_modal.read(view)
+        name = await person.name()  # looked up before the key is locked, not while
         async with person.runtime.transaction() as session:
-            action = await action_service.create(
-                session,
-                workspace_id=person.workspace_id,
-                journey_id=form.journey_id,
-                stage_id=form.stage_id,
-                alert_id=form.alert_id,
-                title=form.title,
-                owner_team_id=form.owner_team_id,
-                due_on=form.due_on,
-                observation_ids=form.observation_ids,
-                created_by_id=person.user_id,
-                created_by_name=await person.name(),
-                now=person.runtime.clock(),
+            earlier = await action_service.created_with_key(
+                session, workspace_id=person.workspace_id, idempotency_key=key
             )
-            shown = await action_views.message(
-                session, workspace_id=person.workspace_id, action_id=action.id
-            )
+            # A repeat was created and confirmed the first time: nothing to say.
+            shown = None if earlier else await _create(session, person, form, name, key)
     except DomainError as error:
         block = action_modal.error_block(view, error.field)
         await ack(response_action="errors", errors={block: error.message})
         return
     await ack()
+    if shown is None:
+        return
     confirmation = created_message(shown.line)
     text = escape(f"Created the action {shown.line.action.title}")
     if form.channel_id and await safely(
@@ -125,6 +120,29 @@ async def submit(ack, body: dict, view: dict, client, context: AsyncBoltContext)
     await safely(
         client.chat_postMessage(channel=person.user_id, blocks=confirmation, text=text),
         "chat.postMessage",
+    )
+
+
+async def _create(
+    session: AsyncSession, person: Who, form: action_modal.Form, name: str, key: str
+) -> ActionMessage:
+    action = await action_service.create(
+        session,
+        workspace_id=person.workspace_id,
+        journey_id=form.journey_id,
+        stage_id=form.stage_id,
+        alert_id=form.alert_id,
+        title=form.title,
+        owner_team_id=form.owner_team_id,
+        due_on=form.due_on,
+        observation_ids=form.observation_ids,
+        created_by_id=person.user_id,
+        created_by_name=name,
+        now=person.runtime.clock(),
+        idempotency_key=key,
+    )
+    return await action_views.message(
+        session, workspace_id=person.workspace_id, action_id=action.id
     )
 
 

@@ -33,6 +33,14 @@ class Action(WorkspaceScoped, Base):
             "done_at",
             postgresql_where=text("status = 'done' AND outcome IS NULL"),
         ),
+        # A retried or repeated creation (a Slack view submitted twice) creates one action.
+        Index(
+            "uq_action_idempotency_key",
+            "workspace_id",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=text("idempotency_key IS NOT NULL"),
+        ),
     )
 
     journey_id: Mapped[uuid.UUID]
@@ -55,6 +63,7 @@ class Action(WorkspaceScoped, Base):
     # The measured outcome (verdict, figures, sample sizes, p-value), once known.
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     outcome_measured_at: Mapped[datetime | None]
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
 
 
 class ActionActivity(WorkspaceScoped, Base):

@@ -7,7 +7,8 @@ The worker asks `due` for done actions on a stage still without an outcome (the 
 ix_action_outcome_due), then `measure`s each in a transaction of its own. `measure` locks the
 action's row and checks again that no outcome is stored: two workers, or a retry after a
 failure, store and announce it once, because the outcome and its messages are written in the
-same transaction as the check.
+same transaction as the check. With `apply=False` (a dry run) it only reads: the same
+comparison, nothing locked, stored or queued.
 """
 
 import uuid
@@ -71,20 +72,19 @@ async def measure(
     action_id: uuid.UUID,
     at: datetime,
     cohorts: CohortSource,
+    apply: bool = True,
 ) -> BeforeAfter | None:
     """Compare the stage after the action with before it, as of `at`; once the verdict is
-    known, store it and queue its messages. None when the action is no longer waiting (its
-    outcome stored meanwhile, or another worker holds it right now)."""
-    action = await session.scalar(
-        select(Action)
-        .where(
-            Action.workspace_id == workspace_id,
-            Action.id == action_id,
-            Action.status == ActionStatus.DONE,
-            Action.outcome.is_(None),
-        )
-        .with_for_update(skip_locked=True)
+    known, store it and queue its messages (unless `apply` is false). None when the action
+    is no longer waiting (its outcome stored meanwhile, or another worker holds it right
+    now)."""
+    waiting = select(Action).where(
+        Action.workspace_id == workspace_id,
+        Action.id == action_id,
+        Action.status == ActionStatus.DONE,
+        Action.outcome.is_(None),
     )
+    action = await session.scalar(waiting.with_for_update(skip_locked=True) if apply else waiting)
     if action is None or action.done_at is None or action.stage_id is None:
         return None
     journey = await journey_service.get(
@@ -105,7 +105,7 @@ async def measure(
         )
         series = read[action.stage_id]
     result = compare_before_after(series, moment=action.done_at, policy=policy, at=at)
-    if not result.verdict.known:
+    if not result.verdict.known or not apply:
         return result
     action.outcome, action.outcome_measured_at = record(result), at
     await _announce(session, action, result)

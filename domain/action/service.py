@@ -240,13 +240,24 @@ async def create(
     created_by_id: str | None = None,
     created_by_name: str | None = None,
     now: datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> Action:
     """Record an improvement a team owns, linked to the stage and observations it addresses,
     and queue its message for the owning team's channel.
 
     Left out (UNSET), the owner is the team owning the stage's touchpoints; None means no
     team. An action created from an alert is at the alert's stage unless told otherwise, and
-    resolves the alert when it is done (domain.action.lifecycle)."""
+    resolves the alert when it is done (domain.action.lifecycle).
+
+    With an `idempotency_key` seen before in the workspace, the action created then is
+    returned and nothing new is written or queued: a retried Slack submission or a double
+    submit creates one action."""
+    if idempotency_key:
+        earlier = await created_with_key(
+            session, workspace_id=workspace_id, idempotency_key=idempotency_key
+        )
+        if earlier is not None:
+            return earlier
     journey = await journey_service.get(session, workspace_id=workspace_id, journey_id=journey_id)
     title = required_text(title, field="title", label="Title", max_length=TITLE_MAX)
     alert = await _alert(session, workspace_id, journey_id, alert_id) if alert_id else None
@@ -273,6 +284,7 @@ async def create(
         created_by_id=created_by_id,
         created_by_name=created_by_name,
         status_changed_at=now or datetime.now(UTC),
+        idempotency_key=idempotency_key,
     )
     session.add(action)
     await session.flush()
@@ -287,6 +299,22 @@ async def create(
         )
     await session.flush()
     return action
+
+
+async def created_with_key(
+    session: AsyncSession, *, workspace_id: uuid.UUID, idempotency_key: str
+) -> Action | None:
+    """The action created earlier with this key, if any. A retry and the first request
+    arrive together: a transaction-level lock on the key makes the second wait for the first
+    to commit and find its action, instead of both finding none and one failing on the
+    insert."""
+    lock = func.hashtext(f"action:{workspace_id}:{idempotency_key}")
+    await session.execute(select(func.pg_advisory_xact_lock(lock)))
+    return await session.scalar(
+        select(Action).where(
+            Action.workspace_id == workspace_id, Action.idempotency_key == idempotency_key
+        )
+    )
 
 
 async def update(

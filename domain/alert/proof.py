@@ -14,7 +14,8 @@ domain.alert.before_after. Once enough cohorts have matured it settles, once:
 What to do is decided by `proof_step` and said by `proof_reply`, pure functions, so a dry run
 or a backtest reaching the same figures makes the same decision. `check` locks the alert's
 row and checks again that it still waits: two workers, or a retry, settle it once. A later
-resolution by hand (after a reopening) is checked afresh.
+resolution by hand (after a reopening) is checked afresh. With `apply=False` (a dry run)
+`check` only reads: the same decision, nothing locked, stored or queued.
 """
 
 import uuid
@@ -113,20 +114,18 @@ async def check(
     alert_id: uuid.UUID,
     at: datetime,
     cohorts: CohortSource,
+    apply: bool = True,
 ) -> Proof | None:
-    """Test the stage since the alert's resolution, as of `at`, and act once it is settled.
-    None when the alert no longer waits (settled meanwhile, reopened, or another worker holds
-    it right now)."""
-    alert = await session.scalar(
-        select(Alert)
-        .where(
-            Alert.workspace_id == workspace_id,
-            Alert.id == alert_id,
-            Alert.status == AlertStatus.RESOLVED,
-            text(PROOF_DUE),
-        )
-        .with_for_update(skip_locked=True)
+    """Test the stage since the alert's resolution, as of `at`, and act once it is settled
+    (unless `apply` is false). None when the alert no longer waits (settled meanwhile,
+    reopened, or another worker holds it right now)."""
+    waiting = select(Alert).where(
+        Alert.workspace_id == workspace_id,
+        Alert.id == alert_id,
+        Alert.status == AlertStatus.RESOLVED,
+        text(PROOF_DUE),
     )
+    alert = await session.scalar(waiting.with_for_update(skip_locked=True) if apply else waiting)
     if alert is None or alert.resolved_at is None:
         return None
     rule = await rule_service.get(session, workspace_id=workspace_id, rule_id=alert.rule_id)
@@ -161,7 +160,7 @@ async def check(
     if result.verdict is Verdict.WORSE:
         newer = await alert_service.unresolved_at_stage(session, alert=alert)
     step = proof_step(result, newer_alert_open=newer is not None)
-    if step is ProofStep.WAIT:
+    if step is ProofStep.WAIT or not apply:
         return Proof(alert, step, result)
     alert.proof = record(result) | {"step": step.value, "checked_at": at.isoformat()}
     alert.proof_checked_at = at

@@ -107,7 +107,9 @@ class Days:
         return isinstance(day, date) and self.first <= day <= self.last
 
     def __len__(self) -> int:
-        return (self.last - self.first).days + 1
+        """Empty (0) when last comes before first: e.g. the days after a moment, none of
+        which has matured yet."""
+        return max((self.last - self.first).days + 1, 0)
 
 
 @dataclass(frozen=True)

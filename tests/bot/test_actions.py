@@ -23,6 +23,7 @@ from domain.alert import service as alert_service
 from domain.alert.models import AlertStatus
 from domain.mention import service as mention_service
 from domain.notification.models import Notification, NotificationKind
+from domain.observation.models import Observation
 from domain.team.models import Team
 from domain.vocabulary import ActionStatus
 from domain.workspace.models import Workspace
@@ -597,3 +598,86 @@ async def test_five_done_clicks_at_once_finish_the_action_once(slack, fake_slack
     assert sorted(moves) == sorted([ActionStatus.OPEN, ActionStatus.DONE])
     assert sorted(dms) == sorted([*RAISED_BY, "U0CAT"])
     assert not fake_slack.calls_to("response_url")
+
+
+async def test_a_retried_or_double_submitted_form_creates_one_action_posted_and_confirmed_once(
+    slack, fake_slack, db, channels
+):
+    _, blocks, _ = await alert_with_observations(db, channels)
+    await click(slack, blocks, AlertButton.CREATE_ACTION)
+    view = await opened_view(fake_slack)
+    payload = view_submission(view, {"action_title": "Show reviews on top"}, view_id="V0TWICE")
+    # A double submit arrives together; then Slack retries, the first answer being late.
+    doubled = await asyncio.gather(
+        *(slack.settled(slack.post(payload_body(payload), FORM)) for _ in range(2))
+    )
+    retried = await slack.settled(
+        slack.post(payload_body(payload), FORM, extra={"X-Slack-Retry-Num": "1"})
+    )
+    assert all(r.status_code == 200 and r.text == "" for r in (*doubled, retried))
+    [action] = await actions(db)
+    assert action.idempotency_key == "slack:view:V0TWICE"
+    async with db() as session:
+        posts = list(
+            await session.scalars(select(Notification).where(Notification.action_id == action.id))
+        )
+    assert [p.channel_id for p in posts] == ["C0MARKET1"]
+    assert await count(db, ActionActivity) == 1
+    assert len(fake_slack.calls_to("chat.postEphemeral")) == 1
+
+    # Another form (another view) is another action.
+    other = view_submission(view, {"action_title": "Show ratings"}, view_id="V0OTHER")
+    await slack.settled(slack.interaction(other))
+    assert sorted(a.title for a in await actions(db)) == ["Show ratings", "Show reviews on top"]
+
+
+def create_action_button(blocks) -> dict:
+    [button] = [
+        e
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("create_action_on_observation:")
+    ]
+    return button
+
+
+async def test_logged_confirmation_offers_create_action_for_that_observation(
+    slack, fake_slack, db, on_support
+):
+    reply = await ask(slack, fake_slack, "log product-page Reviews are hidden")
+    async with db() as session:
+        [observation] = await session.scalars(select(Observation))
+    button = create_action_button(reply["blocks"])
+    assert (button["text"]["text"], button["value"]) == ("Create action", str(observation.id))
+    fake_slack.calls.clear()
+    await slack.settled(
+        slack.interaction(alert_button(reply["blocks"], button["action_id"], slack.response_url))
+    )
+    view = await opened_view(fake_slack)
+    chosen = block(view, "action_observations")["element"]["initial_options"]
+    assert [option["value"] for option in chosen] == [str(observation.id)]
+    assert "Online purchase › consideration" in shown(view["blocks"])
+    await slack.settled(
+        slack.interaction(view_submission(view, {"action_title": "Show reviews on top"}))
+    )
+    [action] = await actions(db)
+    async with db() as session:
+        linked = await action_service.observation_ids(
+            session, workspace_id=action.workspace_id, action_id=action.id
+        )
+    assert (action.title, linked) == ("Show reviews on top", [observation.id])
+
+
+async def test_the_log_forms_confirmation_offers_create_action_too(
+    slack, fake_slack, db, on_support
+):
+    await slack.settled(slack.command("log"))
+    [opened] = fake_slack.calls_to("views.open")
+    fake_slack.calls.clear()
+    chosen = {"touchpoint": str(on_support.checkout.id), "kind": "insight", "text": "Coupons"}
+    await slack.settled(slack.interaction(view_submission(opened["view"], chosen)))
+    [confirmation] = await fake_slack.wait_for("chat.postEphemeral")
+    async with db() as session:
+        [observation] = await session.scalars(select(Observation))
+    assert create_action_button(confirmation["blocks"])["value"] == str(observation.id)

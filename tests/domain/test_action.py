@@ -1,7 +1,10 @@
 import pytest
+from sqlalchemy import func, select
 
 from domain.action import service as action_service
+from domain.action.models import Action
 from domain.errors import Conflict, NotFound, ValidationError
+from domain.notification.models import Notification
 from tests.support.factories import (
     make_journey,
     make_observation,
@@ -79,3 +82,32 @@ async def test_an_action_in_another_workspace_is_not_found(session):
         await action_service.delete(
             session, workspace_id=(await make_workspace(session)).id, action_id=action.id
         )
+
+
+async def test_a_repeated_idempotency_key_returns_the_first_action_and_queues_nothing_twice(
+    session,
+):
+    workspace = await make_workspace(session)
+    journey = await make_journey(session, workspace, stages=("decision",))
+    (decision,) = await stages_of(session, journey)
+    team = await make_team(session, workspace, "product", channel="C0PRODUCT")
+
+    async def create(title: str, key: str | None):
+        return await action_service.create(
+            session,
+            workspace_id=workspace.id,
+            journey_id=journey.id,
+            stage_id=decision.id,
+            title=title,
+            owner_team_id=team.id,
+            idempotency_key=key,
+        )
+
+    first = await create("Show shipping costs", "slack:view:V1")
+    again = await create("Show shipping costs, typed again", "slack:view:V1")
+    assert again.id == first.id and again.title == "Show shipping costs"
+    other = await create("Show shipping costs", "slack:view:V2")
+    without = [await create("No key", None) for _ in range(2)]
+    assert len({first.id, other.id, *(a.id for a in without)}) == 4
+    assert await session.scalar(select(func.count()).select_from(Action)) == 4
+    assert await session.scalar(select(func.count()).select_from(Notification)) == 4

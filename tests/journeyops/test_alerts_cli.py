@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from domain.alert.models import Alert
+from domain.action.models import Action
+from domain.alert.models import Alert, AlertStatus
 from domain.notification.models import Notification
 from domain.workspace.models import Workspace
 from graphql_api import ids
@@ -17,6 +18,7 @@ from tests.support.cli import run
 from tests.support.cohorts import DROP_DAY, at, cohort_source
 from tests.support.factories import (
     make_alert_rule,
+    make_done_action,
     make_journey,
     make_team,
     make_touchpoint,
@@ -25,6 +27,16 @@ from tests.support.factories import (
     stages_of,
     track,
 )
+from tests.support.outcomes import (
+    AFTER,
+    BEFORE,
+    MOMENT,
+    THREE_DAYS_AFTER,
+    TWO_DAYS_AFTER,
+    resolved_alert,
+    send_shoppers,
+)
+from tests.support.shop import make_shop
 
 WHEN = at(date(2026, 3, 5)).isoformat()  # 03-01..03-03, judged within a day
 
@@ -184,3 +196,74 @@ async def test_bad_input_is_refused_with_what_to_do(
     result, _ = await alerts(monkeypatch, database_url, *args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+async def done_action_and_resolved_alert(session):
+    """A done action whose stage converts better since (30 % to 60 %), and an alert resolved
+    by hand whose stage is still below the baseline it fired on (50 % then, 30 % since)."""
+    workspace, journey, _ = await make_shop(session)
+    look, *_ = await stages_of(session, journey)
+    action = await make_done_action(session, look, done_at=MOMENT)
+    await session.commit()
+    await send_shoppers(session, workspace, *BEFORE, converting=12)
+    await send_shoppers(session, workspace, *AFTER, converting=24)
+    alert = await resolved_alert(session, converting_after=12)
+    return action, alert
+
+
+def follow_ups(lines) -> dict[str, dict]:
+    return {line["follow_up"]: line for line in lines if "follow_up" in line}
+
+
+async def test_dry_run_says_what_the_follow_ups_would_settle_and_writes_nothing(
+    monkeypatch, database_url, session
+):
+    action, alert = await done_action_and_resolved_alert(session)
+    action_key, alert_key = (action.workspace_id, action.id), (alert.workspace_id, alert.id)
+    notifications_before = await count(session, Notification)
+
+    when = TWO_DAYS_AFTER.isoformat()
+    _, early = await alerts(monkeypatch, database_url, "evaluate", "--at", when, "--dry-run")
+    assert follow_ups(early) == {}  # still waiting: said with --all, as holds are
+    _, early = await alerts(
+        monkeypatch, database_url, "evaluate", "--at", when, "--dry-run", "--all"
+    )
+    waiting = follow_ups(early)
+    assert waiting["action_outcome"]["step"] == "not_yet"
+    assert waiting["alert_proof"]["step"] == "wait"
+
+    result, lines = await alerts(
+        monkeypatch, database_url, "evaluate", "--at", THREE_DAYS_AFTER.isoformat(), "--dry-run"
+    )
+    assert result.exit_code == 0, result.output
+    seen = follow_ups(lines)
+    outcome, proof = seen["action_outcome"], seen["alert_proof"]
+    assert (outcome["action_id"], outcome["step"]) == (str(action_key[1]), "better")
+    assert (outcome["before"]["entered"], outcome["before"]["conversion"]) == (1120, 0.3)
+    assert (outcome["after"]["entered"], outcome["after"]["conversion"]) == (120, 0.6)
+    assert outcome["reason"].startswith("Better: conversion went from 30.0 %")
+    assert (proof["alert_id"], proof["step"]) == (str(alert_key[1]), "reopen")
+    assert proof["before"]["conversion"] == 0.5 and proof["after"]["conversion"] == 0.3
+    session.expire_all()
+    assert (await session.get_one(Action, action_key)).outcome is None
+    still = await session.get_one(Alert, alert_key)
+    assert (still.status, still.proof) == (AlertStatus.RESOLVED, None)
+    assert await count(session, Notification) == notifications_before
+
+    # The worker's job, run by the same command without --dry-run, decides the same.
+    _, applied = await alerts(
+        monkeypatch, database_url, "evaluate", "--at", THREE_DAYS_AFTER.isoformat()
+    )
+    assert {k: v["step"] for k, v in follow_ups(applied).items()} == {
+        "action_outcome": "better",
+        "alert_proof": "reopen",
+    }
+    session.expire_all()
+    measured = await session.get_one(Action, action_key)
+    assert measured.outcome is not None and measured.outcome["verdict"] == "better"
+    reopened = await session.get_one(Alert, alert_key)
+    assert reopened.status is not AlertStatus.RESOLVED
+    _, after = await alerts(
+        monkeypatch, database_url, "evaluate", "--at", THREE_DAYS_AFTER.isoformat(), "--dry-run"
+    )
+    assert follow_ups(after) == {}  # settled: nothing left to follow up

@@ -51,6 +51,13 @@ def test_the_moments_own_day_is_left_out_and_after_starts_the_day_after():
     assert after_days(MOMENT, new_york, at=THREE_DAYS_AFTER).last == date(2026, 11, 23)
 
 
+def test_right_after_the_moment_no_day_after_has_matured_and_none_is_judged():
+    an_hour_after = MOMENT + timedelta(hours=1)  # 18 November is the last matured day
+    assert len(after_days(MOMENT, POLICY, at=an_hour_after)) == 0
+    result = compare_before_after(BEFORE, moment=MOMENT, policy=POLICY, at=an_hour_after)
+    assert result.verdict is Verdict.NOT_YET
+
+
 def test_a_real_improvement_is_better_with_its_figures():
     cohorts = [*BEFORE, *days(date(2026, 11, 20), 10, 40, 24)]  # 60 % from the moment's day
     result = compare_before_after(cohorts, moment=MOMENT, policy=POLICY, at=THREE_DAYS_AFTER)
