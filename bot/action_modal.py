@@ -7,7 +7,6 @@ was opened from (journey, stage, alert, channel) rides in `private_metadata`; th
 checks every id against the workspace, so a forged one is refused like an unknown one.
 """
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -27,7 +26,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.modal import OPTIONS_MAX, state_values
+from bot.modal import OPTIONS_MAX, dump_metadata, load_metadata, state_values
 from bot.text import PLAIN_TEXT_MAX, escape, shorten
 from domain.action.service import TITLE_MAX
 from domain.action.views import Draft
@@ -52,16 +51,11 @@ class Origin:
     channel_id: str | None = None
 
     def dump(self) -> str:
-        return json.dumps({k: v for k, v in self.__dict__.items() if v is not None})
+        return dump_metadata(self)
 
     @classmethod
     def load(cls, raw: str | None) -> "Origin":
-        try:
-            data = json.loads(raw or "{}")
-        except (ValueError, RecursionError):
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
+        data = load_metadata(raw)
 
         def text(key: str) -> str | None:
             value = data.get(key)

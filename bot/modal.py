@@ -62,23 +62,33 @@ class Context:
     rev: int = 0
 
     def dump(self) -> str:
-        return json.dumps({k: v for k, v in self.__dict__.items() if v is not None})
+        return dump_metadata(self)
 
     @classmethod
     def load(cls, raw: str | None) -> "Context":
         """What `dump` kept; anything else in `private_metadata` is ignored."""
-        try:
-            data = json.loads(raw or "{}")
-        except (ValueError, RecursionError):
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
+        data = load_metadata(raw)
         channel_id, permalink, rev = data.get("channel_id"), data.get("permalink"), data.get("rev")
         return cls(
             channel_id=channel_id if isinstance(channel_id, str) else None,
             permalink=permalink if isinstance(permalink, str) else None,
             rev=rev if isinstance(rev, int) and not isinstance(rev, bool) else 0,
         )
+
+
+def dump_metadata(kept: object) -> str:
+    """A dataclass's set fields as a view's `private_metadata`."""
+    return json.dumps({k: v for k, v in kept.__dict__.items() if v is not None})
+
+
+def load_metadata(raw: str | None) -> dict[str, Any]:
+    """A view's `private_metadata` as a dict; anything unreadable (it comes back from Slack
+    as we sent it, but a forged payload can hold anything) reads as empty."""
+    try:
+        data = json.loads(raw or "{}")
+    except (ValueError, RecursionError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def option(value: str, text: str) -> Option:
