@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.app import routes as slack_routes
 from graphql_api.app import graphql_routes
-from infrastructure import telemetry
+from infrastructure import drawing, telemetry
 from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings, get_settings
 from ingest_api import views as ingest
@@ -75,6 +75,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await runtime.live.start()
+        warming = asyncio.create_task(drawing.warm_up())  # the first export need not wait
         stop = asyncio.Event()
         worker = (
             asyncio.create_task(run_forever(runtime, scheduled_jobs(settings), stop))
@@ -88,7 +89,9 @@ def create_app(
             stop.set()
             if worker:
                 await worker
+            await warming
             await runtime.close()
+            await drawing.shut_down()
 
     app = Starlette(
         routes=routes(runtime), lifespan=lifespan, middleware=_cors(settings.allowed_origins)
