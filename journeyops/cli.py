@@ -60,7 +60,7 @@ def serve(
         proxy_headers=True,
     )
     if workers == 1:
-        uvicorn.run(create_app(settings), **options)
+        uvicorn.run(create_app(settings, draw_ahead=True), **options)
         return
     if not settings.database_url:
         raise typer.BadParameter(
@@ -188,7 +188,7 @@ JourneyOps demo {"loaded" if loaded else "reused"} (data in {settings.data_dir.r
 """
     )
     uvicorn.run(
-        create_app(settings, database_url=url, with_worker=True),
+        create_app(settings, database_url=url, with_worker=True, draw_ahead=True),
         host=settings.host,
         port=settings.port,
         log_config=None,

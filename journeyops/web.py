@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.app import routes as slack_routes
 from graphql_api.app import graphql_routes
-from infrastructure import telemetry
+from infrastructure import drawing, telemetry
 from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings, get_settings
 from ingest_api import views as ingest
@@ -66,15 +66,20 @@ def create_app(
     *,
     database_url: str | None = None,
     with_worker: bool = False,
+    draw_ahead: bool = False,
 ) -> Starlette:
     """The web app. `database_url` overrides the settings (tests point it at their database);
-    `with_worker` also runs the worker's jobs in this process (as `journeyops demo` does)."""
+    `with_worker` also runs the worker's jobs in this process (as `journeyops demo` does);
+    `draw_ahead` starts the drawing processes with the app and stops them with it (a served
+    app; an app in a test starts them only if it draws, and keeps them for the process)."""
     settings = settings or get_settings()
     runtime = Runtime.create(settings, database_url)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await runtime.live.start()
+        # The first export need not wait for the drawing processes to start.
+        warming = asyncio.create_task(drawing.warm_up()) if draw_ahead else None
         stop = asyncio.Event()
         worker = (
             asyncio.create_task(run_forever(runtime, scheduled_jobs(settings), stop))
@@ -89,6 +94,9 @@ def create_app(
             if worker:
                 await worker
             await runtime.close()
+            if warming:
+                await warming
+                await drawing.shut_down()
 
     app = Starlette(
         routes=routes(runtime), lifespan=lifespan, middleware=_cors(settings.allowed_origins)
@@ -100,4 +108,4 @@ def create_app(
 def served_app() -> Starlette:
     """The app as each of `journeyops serve --workers N`'s processes builds it for itself."""
     setup_logging()
-    return create_app()
+    return create_app(draw_ahead=True)

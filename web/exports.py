@@ -19,7 +19,7 @@ from domain.errors import DomainError, ErrorCode
 from domain.journey_map import picture
 from domain.journey_map import service as map_service
 from infrastructure.bearer import bearer_token
-from infrastructure.drawing import draw
+from infrastructure.drawing import DrawingFailed, draw
 from web.addresses import node_uuid
 
 
@@ -108,9 +108,13 @@ async def export(request: Request) -> Response:
     except DomainError as error:
         status = 404 if error.code is ErrorCode.NOT_FOUND else 400
         return _refusal(status, error.code.value, error.message, error.field)
+    try:
+        drawn = await draw(journey_map, format)
+    except DrawingFailed as failure:
+        return _refusal(503, "DRAWING_FAILED", f"The picture could not be drawn: {failure}.")
     name = picture.file_name(journey_map, format)
     return Response(
-        await draw(journey_map, format),
+        drawn,
         media_type=picture.MEDIA_TYPES[format],
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',

@@ -22,7 +22,7 @@ from domain.journey.summary import JourneyMap as Summary
 from domain.journey_map import picture
 from domain.journey_map import service as map_service
 from infrastructure.addresses import journey_map_url
-from infrastructure.drawing import draw
+from infrastructure.drawing import DrawingFailed, draw
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,13 @@ async def attach_picture(person: Who, summary: Summary, channel_id: str, respond
             journey_id=summary.journey.id,
             days=summary.days,
         )
-    png = await draw(journey_map, picture.Format.PNG)
+    try:
+        png = await draw(journey_map, picture.Format.PNG)
+    except DrawingFailed as failure:
+        log.warning("the map's picture was not drawn: %s", failure)
+        message = "The map's picture could not be drawn. The link above still works."
+        await send(respond, Reply(blocks.error_message(message), message))
+        return
     try:
         await person.client.files_upload_v2(
             channel=channel_id,

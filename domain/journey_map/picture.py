@@ -2,17 +2,16 @@
 labelled with their conversion) and the emotion curve (the sentiment staff recorded against
 the emotion expected), stages left to right, an open alert marked in words above its stage.
 
-The page draws it with vega-embed and the exports render it with vl-convert, so both show the
-same picture. Pure: the spec is a plain dict made from a `JourneyMap`. Nothing here relies on
-colour alone: series differ in shape and stroke too, and figures are written out.
+The page draws it with vega-embed and the exports draw it with vl-convert
+(`infrastructure.drawing`), so both show the same picture. Pure: the spec is a plain dict made
+from a `JourneyMap`. Nothing here relies on colour alone: series differ in shape and stroke
+too, and figures are written out.
 """
 
 import re
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Literal
-
-import vl_convert
 
 from domain.journey_map.service import JourneyMap, MapStage
 
@@ -177,8 +176,6 @@ class Format(StrEnum):
 
 
 MEDIA_TYPES = {Format.PNG: "image/png", Format.SVG: "image/svg+xml", Format.PDF: "application/pdf"}
-VEGA_LITE_VERSION = "6.4"  # the version the page's vendored vega-lite is (web/static/vendor)
-PNG_SCALE = 2  # sharp on high-density screens and in Slack
 
 
 def file_name(journey_map: JourneyMap, format: Format) -> str:
@@ -186,12 +183,3 @@ def file_name(journey_map: JourneyMap, format: Format) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", journey_map.journey.name.lower()).strip("-") or "journey"
     period = journey_map.period
     return f"{slug[:60]}-{period.start.isoformat()}-{period.end.isoformat()}.{format.value}"
-
-
-def render(vega_lite: dict[str, Any], format: Format) -> bytes:
-    """The spec drawn as PNG, SVG or PDF by vl-convert (Vega's own renderer, in-process)."""
-    if format is Format.PNG:
-        return vl_convert.vegalite_to_png(vega_lite, vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)
-    if format is Format.PDF:
-        return vl_convert.vegalite_to_pdf(vega_lite, vl_version=VEGA_LITE_VERSION)
-    return vl_convert.vegalite_to_svg(vega_lite, vl_version=VEGA_LITE_VERSION).encode()

@@ -1,6 +1,7 @@
 """`/journey map` answers with a personal link that signs the asker in to the web map, then
 attaches the map's PNG in the channel through files.uploadV2, in both Slack modes (one
-workspace's token; OAuth installs); a refused upload leaves the link working and says so."""
+workspace's token; OAuth installs); a refused upload or a failed drawing leaves the link
+working and says so."""
 
 import re
 from urllib.parse import urlsplit
@@ -9,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from domain.journey_map import picture
 from domain.workspace.models import Workspace
 from journeyops.web import create_app
 from tests.support.factories import install_slack_app, make_member
@@ -119,3 +121,15 @@ async def test_an_unknown_journey_gets_no_link_and_no_picture(slack, fake_slack,
     [reply] = fake_slack.calls_to("response_url")
     assert "No journey is called “nonexistent”" in shown(reply["blocks"])
     assert fake_slack.calls_to("files.getUploadURLExternal") == []
+
+
+async def test_when_the_picture_cannot_be_drawn_the_link_still_comes_and_the_person_is_told(
+    slack, fake_slack, acme, monkeypatch
+):
+    monkeypatch.setattr(picture, "spec", lambda journey_map: {"mark": "no such mark"})
+    await slack.settled(slack.command("map online purchase"))
+    link_reply, told = fake_slack.calls_to("response_url")
+    assert LINK.search(link_reply["blocks"][1]["accessory"]["url"])
+    assert told["response_type"] == "ephemeral"
+    assert "picture could not be drawn" in told["text"]
+    assert not [c for c in fake_slack.calls if c.method.startswith("files.")]
