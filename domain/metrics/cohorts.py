@@ -76,10 +76,12 @@ LEFT JOIN persona
 STRADDLING = f"""
 SELECT e.i, p.stage_id, (p.entered_at AT TIME ZONE $9)::date AS day, p.entry_touchpoint_id,
        {{persona}} AS persona, count(*) AS n
-FROM unnest($7::int[], $8::float8[]) WITH ORDINALITY AS e(bucket, seconds, i)
+FROM unnest($3::uuid[]) AS s(id)
+CROSS JOIN unnest($7::int[], $8::float8[]) WITH ORDINALITY AS e(bucket, seconds, i)
 JOIN stage_progress p
-  ON p.workspace_id = $1 AND p.journey_id = $2 AND p.stage_id = ANY($3::uuid[])
- AND p.duration_bucket = e.bucket AND p.converted_at IS NOT NULL
+  ON p.workspace_id = $1 AND p.journey_id = $2 AND p.stage_id = s.id
+ AND p.duration_bucket = ANY($7::int[]) AND p.duration_bucket = e.bucket
+ AND p.converted_at IS NOT NULL
 {{moved}}
 WHERE {entered_in("$4", "$5", "$6", "p")} AND {converted_by("e.seconds", "$6", "p")}
 GROUP BY 1, 2, 3, 4, 5
