@@ -233,7 +233,6 @@ async def _from_rollups(
     start, end = days.first, days.last + timedelta(days=1)
     low, high = period(start, end, journey.timezone)
     workspace_id = journey.workspace_id
-    await connection.execute("SELECT set_config('jit', 'off', true)")
     labels: dict[uuid.UUID, str] = {}
     moved = daily_rollups.NOBODY_MOVED
     if segments:

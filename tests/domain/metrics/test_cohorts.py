@@ -79,7 +79,9 @@ def scenarios(draw) -> dict:
         "cut": draw(st.integers(0, len(events))),
         "timezone": draw(st.sampled_from(("UTC", "Europe/Paris", "Asia/Kathmandu"))),
         "window_days": window_days,
-        "alert_hours": draw(st.sampled_from((6, 24, 25, 36, 47, window_days * 24 - 1, 168))),
+        "alert_hours": draw(
+            st.sampled_from((6, 24, 25, 36, 47, window_days * 24 - 1, window_days * 24, 168))
+        ),
         # inside the events, at a day's start, or long after every event
         "as_of": draw(
             st.one_of(
