@@ -23,7 +23,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import cast
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -273,22 +272,23 @@ async def _from_rollups(
     )
     wanted = set(stage_ids)
     counts: dict[uuid.UUID, Counts] = defaultdict(dict)
-    each = daily_rollups.group(  # each cell alone, the histograms it is to take away taken
-        (cell for cell in read.cells if cell.stage_id in wanted),
-        lambda cell: (cell.day, cell.touchpoint_id, cell.persona),
-    )
-    for cell_key, stages in each.items():
-        day, touchpoint, persona = cast(tuple[date, uuid.UUID, uuid.UUID | None], cell_key)
-        for stage_id, totals in stages.items():
-            below = [sum(totals.histogram[:bucket]) for bucket in buckets]
-            for key in _groups(labels, touchpoint, persona, segments=segments):
-                _add(counts[stage_id], day, key, [totals.entered, *below])
+    for cell in read.cells:
+        if cell.stage_id in wanted:
+            below = [_below(cell, bucket) for bucket in buckets]
+            for key in _groups(labels, cell.touchpoint_id, cell.persona, segments=segments):
+                _add(counts[cell.stage_id], cell.day, key, [cell.entered, *below])
     for row in straddling:
         within = [0] * (1 + len(edges))
         within[row["i"]] = row["n"]
         for key in _groups(labels, row["entry_touchpoint_id"], row["persona"], segments=segments):
             _add(counts[row["stage_id"]], row["day"], key, within)
     return counts
+
+
+def _below(cell: daily_rollups.Cell, bucket: int) -> int:
+    """The cell's conversions in the duration buckets below `bucket` (less those of the
+    histograms it is to take away)."""
+    return sum(cell.histogram[:bucket]) - sum(sum(less[:bucket]) for less in cell.less)
 
 
 def _groups(
