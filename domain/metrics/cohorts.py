@@ -23,6 +23,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from itertools import accumulate
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,9 +93,10 @@ MOVED_PERSONA = "CASE WHEN m.id IS NULL THEN p.persona_id ELSE m.persona_at END"
 
 # The channel of each of the journey's touchpoints and the name of each persona.
 LABELS = """
-SELECT id, channel AS label FROM touchpoint WHERE workspace_id = $1 AND journey_id = $2
+SELECT id, 'channel' AS kind, channel AS label
+FROM touchpoint WHERE workspace_id = $1 AND journey_id = $2
 UNION ALL
-SELECT id, name FROM persona WHERE workspace_id = $1
+SELECT id, 'persona', name FROM persona WHERE workspace_id = $1
 """
 
 # Counts of one day and group (None: everybody; else a Segment): entered, converted within
@@ -232,11 +234,13 @@ async def _from_rollups(
     start, end = days.first, days.last + timedelta(days=1)
     low, high = period(start, end, journey.timezone)
     workspace_id = journey.workspace_id
-    labels: dict[uuid.UUID, str] = {}
+    named: dict[uuid.UUID, Segment] | None = None  # with the split: each one's segment
     moved = daily_rollups.NOBODY_MOVED
     if segments:
-        labels = {
-            r["id"]: r["label"] for r in await connection.fetch(LABELS, workspace_id, journey.id)
+        named = {
+            row["id"]: Segment(row["kind"], row["label"])
+            for row in await connection.fetch(LABELS, workspace_id, journey.id)
+            if row["label"] is not None
         }
         moved = await daily_rollups.Moved.read(
             connection, workspace_id=workspace_id, journey_id=journey.id, since=low, as_of=as_of
@@ -274,39 +278,49 @@ async def _from_rollups(
     counts: dict[uuid.UUID, Counts] = defaultdict(dict)
     for cell in read.cells:
         if cell.stage_id in wanted:
-            below = [_below(cell, bucket) for bucket in buckets]
-            for key in _groups(labels, cell.touchpoint_id, cell.persona, segments=segments):
-                _add(counts[cell.stage_id], cell.day, key, [cell.entered, *below])
+            values = [cell.entered, *_below(cell, buckets)]
+            for key in _groups(named, cell.touchpoint_id, cell.persona):
+                _add(counts[cell.stage_id], cell.day, key, values)
     for row in straddling:
         within = [0] * (1 + len(edges))
         within[row["i"]] = row["n"]
-        for key in _groups(labels, row["entry_touchpoint_id"], row["persona"], segments=segments):
+        for key in _groups(named, row["entry_touchpoint_id"], row["persona"]):
             _add(counts[row["stage_id"]], row["day"], key, within)
     return counts
 
 
-def _below(cell: daily_rollups.Cell, bucket: int) -> int:
-    """The cell's conversions in the duration buckets below `bucket` (less those of the
-    histograms it is to take away)."""
-    return sum(cell.histogram[:bucket]) - sum(sum(less[:bucket]) for less in cell.less)
+def _below(cell: daily_rollups.Cell, buckets: list[int]) -> list[int]:
+    """The cell's conversions in the duration buckets below each of `buckets` (less those of
+    the histograms it is to take away)."""
+    below = _running(cell.histogram, buckets)
+    for less in cell.less:
+        below = [n - taken for n, taken in zip(below, _running(less, buckets), strict=True)]
+    return below
+
+
+def _running(histogram: list[int], buckets: list[int]) -> list[int]:
+    """The sum of the histogram's buckets below each of `buckets`."""
+    running = list(accumulate(histogram, initial=0))  # running[b]: the buckets below b
+    top = len(histogram)
+    return [running[min(bucket, top)] for bucket in buckets]
 
 
 def _groups(
-    labels: dict[uuid.UUID, str],
-    touchpoint: uuid.UUID,
-    persona: uuid.UUID | None,
-    *,
-    segments: bool,
+    segments: dict[uuid.UUID, Segment] | None, touchpoint: uuid.UUID, persona: uuid.UUID | None
 ) -> list[Segment | None]:
-    """Whose counts a cell or row adds to: everybody's (None), and with the split its
-    persona's as of T and its entry channel's, where they have a name."""
+    """Whose counts a cell or row adds to: everybody's (None), and with the split (the
+    segment of each touchpoint and persona that has a name) its persona's as of T and its
+    entry channel's."""
+    if segments is None:
+        return EVERYBODY
     groups: list[Segment | None] = [None]
-    if segments:
-        for kind, key in (("persona", persona), ("channel", touchpoint)):
-            label = labels.get(key) if key is not None else None
-            if label is not None:
-                groups.append(Segment(kind, label))
+    for key in (persona, touchpoint):
+        if key is not None and key in segments:
+            groups.append(segments[key])
     return groups
+
+
+EVERYBODY: list[Segment | None] = [None]
 
 
 def _add(counts: Counts, day: date, key: Segment | None, values: list[int]) -> None:
