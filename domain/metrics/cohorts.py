@@ -10,9 +10,10 @@ whose persona was another at T moved, when split), whose duration histograms hol
 conversion within the journey's window W >= A. A conversion within a horizon H lies in a
 bucket below the one holding H, counted whole from the histogram, or in that one bucket,
 counted from its progress rows alone (index ix_stage_progress_duration): at 5M events about
-800 rows for six stages and seven edges, where the whole period holds 40,000. An alert window longer than W (an
-alert stored before the journey's window shrank) is more than the histograms hold: those
-cohorts are counted from the progress rows, as `live_cohorts` counts them.
+800 rows for six stages and seven edges, where the whole period holds 40,000. An alert window
+longer than W (an alert stored before the journey's window shrank) is more than the
+histograms hold: those cohorts are counted from the progress rows, as `live_cohorts` counts
+them.
 
 All the stages asked for are read together, so an evaluation costs the same few statements
 however many stages it watches. The split is asked for only where an alert fires (it names
