@@ -14,10 +14,12 @@ slow answer cannot hide the ones queued behind it):
   costs on that server under that load,
 
 while the worker delivers, evaluates alerts (every 30 s) and looks for digests. After a warm-up
-(not counted) it prints p50/p99 per door for the first minute, the last minute and overall, the
-web process's resident memory in the first and in the last minute (goal: growth under 10 %),
-how many batches still waited to be folded, and whether every slash command was answered
-through its response_url.
+(not counted) it prints p50/p99 per door for the first minute, the last minute and overall; the
+resident memory of the web process, of the drawing processes it spawned and of the worker,
+minute by minute (the warm-up's too, so that what it grows while caches fill is seen; the goal,
+growth under 10 %, is the web process's last minute against its first counted one); how many
+batches still waited to be folded; and whether every slash command was answered through its
+response_url.
 
     uv run python -m bench.soak                # 10 minutes
     uv run python -m bench.soak --minutes 2    # a quick run
@@ -26,6 +28,7 @@ through its response_url.
 import argparse
 import asyncio
 import contextlib
+import math
 import statistics
 import tempfile
 import time
@@ -165,14 +168,27 @@ def checked(answer: httpx.Response) -> dict[str, Any]:
 
 
 class Memory:
-    """The web process's resident memory, sampled while the soak runs."""
+    """The resident memory of the deployment's processes, sampled while the soak runs: the web
+    process, the drawing processes it spawned (its children) and the worker."""
 
-    def __init__(self, pid: int) -> None:
-        self.process = psutil.Process(pid)
-        self.samples: list[tuple[float, int]] = []
+    def __init__(self, deployment: Deployment) -> None:
+        web, worker = deployment.webs[0].popen, deployment.workers[0].popen
+        assert web is not None and worker is not None
+        self.processes = {"web": psutil.Process(web.pid)}
+        drawing = [
+            child
+            for child in self.processes["web"].children()
+            if "spawn_main" in " ".join(child.cmdline())  # not multiprocessing's resource tracker
+        ]
+        for n, child in enumerate(sorted(drawing, key=lambda child: child.pid), 1):
+            self.processes[f"drawing {n}"] = child
+        self.processes["worker"] = psutil.Process(worker.pid)
+        self.samples: dict[str, list[tuple[float, int]]] = {name: [] for name in self.processes}
 
     def sample(self, at: float) -> None:
-        self.samples.append((at, self.process.memory_info().rss))
+        for name, process in self.processes.items():
+            with contextlib.suppress(psutil.NoSuchProcess):  # a drawing process replaced
+                self.samples[name].append((at, process.memory_info().rss))
 
     async def watch(self, until: float, origin: float) -> None:
         loop = asyncio.get_running_loop()
@@ -180,14 +196,18 @@ class Memory:
             self.sample(loop.time() - origin)
             await asyncio.sleep(SAMPLE_MEMORY_EVERY)
 
-    def median_between(self, start: float, end: float) -> float:
-        return statistics.median(rss for at, rss in self.samples if start <= at < end)
+    def median_between(self, name: str, start: float, end: float) -> float:
+        found = [rss for at, rss in self.samples[name] if start <= at < end]
+        return statistics.median(found) if found else float("nan")
+
+    def latest(self, name: str) -> float:
+        return self.samples[name][-1][1] if self.samples[name] else float("nan")
 
 
 async def soak(deployment: Deployment, args: argparse.Namespace) -> None:
     web = deployment.webs[0]
     assert web.popen is not None
-    memory = Memory(web.popen.pid)
+    memory = Memory(deployment)
     doors = {name: Door(name) for name in ("ingest", "graphql map", "slack", "baseline")}
     batches = event_batches(args.batch)
     ingest_headers = {
@@ -285,8 +305,8 @@ async def progress(doors: dict[str, Door], memory: Memory, until: float, origin:
             f"{door.name} p99 {percentile(door.between(start, end), 0.99) * 1000:.0f} ms"
             for door in doors.values()
         )
-        rss = memory.samples[-1][1] / 2**20
-        print(f"  minute {minute}: {line}; web RSS {rss:.1f} MB", flush=True)
+        rss = ", ".join(f"{name} {memory.latest(name) / 2**20:.1f}" for name in memory.processes)
+        print(f"  minute {minute}: {line}; RSS MB: {rss}", flush=True)
         minute += 1
 
 
@@ -310,18 +330,32 @@ def report(
             print(f"{door.name:<12} {door.skipped} not sent: {IN_FLIGHT_MAX} answers outstanding")
         for at, failure in door.failures[:3]:
             print(f"{door.name:<12} failed at {at:.0f} s: {failure}")
-    # Medians of a minute's samples: the resident size swings by tens of MB within a minute
-    # (the drawing engine's heap), so one sample at each end would judge the swing.
-    start, end = memory.median_between(0, 60), memory.median_between(seconds - 60, seconds + 60)
-    peak = max(rss for at, rss in memory.samples if at >= 0)
-    growth = end / start - 1
-    verdict = "met" if growth < MEMORY_GROWTH_TARGET else "missed"
-    print(
-        f"\nweb process RSS (median of a minute's samples): {start / 2**20:.1f} MB in the first "
-        f"minute, {end / 2**20:.1f} MB in the last (peak {peak / 2**20:.1f} MB): {growth:+.1%} "
-        f"(target < {MEMORY_GROWTH_TARGET:.0%}: {verdict})"
-    )
+    memory_report(memory, seconds)
     print(f"{events:,} events stored; {pending} batches waiting to be folded at the end")
+
+
+def memory_report(memory: Memory, seconds: float) -> None:
+    """Each process's resident memory, minute by minute: the median of the minute's samples
+    (the resident size swings by MBs within a minute, as garbage waits for the collector, so
+    one sample at each end would judge the swing). Growth is the last minute against the first
+    counted one; the goal is on the web process."""
+    count = math.ceil(seconds / 60)
+    minutes = [(m * 60 - 60, m * 60) for m in range(count + 1)]  # minute 0: the warm-up
+    minutes[-1] = (minutes[-1][0], seconds + 60)  # with the sample taken once all answered
+    print("\nresident memory, MB: median of each minute's samples (minute 0 is the warm-up)")
+    print(f"{'minute':<10} " + " ".join(f"{m:>6}" for m in range(count + 1)) + "  growth")
+    growths = {}
+    for name in memory.processes:
+        medians = [memory.median_between(name, start, end) for start, end in minutes]
+        growths[name] = medians[-1] / medians[1] - 1
+        row = " ".join(f"{rss / 2**20:>6.1f}" for rss in medians)
+        print(f"{name:<10} {row}  {growths[name]:+.1%}")
+    peak = max(rss for at, rss in memory.samples["web"] if at >= 0)
+    verdict = "met" if growths["web"] < MEMORY_GROWTH_TARGET else "missed"
+    print(
+        f"web process growth {growths['web']:+.1%} (target < {MEMORY_GROWTH_TARGET:.0%}: "
+        f"{verdict}); peak {peak / 2**20:.1f} MB"
+    )
 
 
 async def main() -> None:

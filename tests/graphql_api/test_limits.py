@@ -1,6 +1,8 @@
 """A hostile query is refused before it runs; an unexpected failure is masked, not leaked."""
 
-from graphql_api.schema import MAX_ALIASES, MAX_DEPTH
+from strawberry.extensions import ValidationCache
+
+from graphql_api.schema import MAX_ALIASES, MAX_DEPTH, schema
 
 
 async def test_a_too_deep_query_is_refused(gql, seeded):
@@ -18,6 +20,18 @@ async def test_an_alias_bomb_is_refused(gql):
     assert (
         body["errors"][0]["message"] == f"{MAX_ALIASES + 1} aliases found. Allowed: {MAX_ALIASES}"
     )
+
+
+async def test_an_operation_asked_again_is_not_validated_again(gql):
+    """The limits are the same rules for every operation, so validation is cached (new rules
+    each time made every operation a miss, and kept its rules alive in the cache)."""
+    made = [extension() for extension in schema.extensions]  # type: ignore[operator]
+    cache = next(e for e in made if isinstance(e, ValidationCache)).cached_validate_document
+    query = "query Again { teams { id name } }"
+    assert "errors" not in await gql.run(query)
+    misses = cache.cache_info().misses
+    assert "errors" not in await gql.run(query)
+    assert cache.cache_info().misses == misses
 
 
 async def test_a_query_with_too_many_tokens_is_refused(gql):
