@@ -14,6 +14,7 @@ from typing import Any
 from slack_bolt import BoltResponse
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from starlette.requests import Request
@@ -75,7 +76,7 @@ def create_bolt_app(runtime: Runtime) -> AsyncApp:
         request_verification_enabled=False,
         raise_error_for_unhandled_request=True,
     )
-    app.error(_unhandled_or_failed)
+    app.error(unhandled_or_failed)
     app.middleware(workspace_middleware(runtime, one_workspace_per_team=oauth_settings is not None))
     listeners.register(app)
     if oauth_settings is not None:
@@ -87,16 +88,28 @@ def create_bolt_app(runtime: Runtime) -> AsyncApp:
     return app
 
 
-async def _unhandled_or_failed(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+async def unhandled_or_failed(
+    error: Exception,
+    body: dict[str, Any],
+    response: BoltResponse | None,
+    respond: AsyncRespond | None,
+) -> BoltResponse | None:
     """A request no listener takes is acknowledged (a 404 would have Slack retry it) and
     logged in one line; one that met an unreachable database before its acknowledgement is
-    answered 503 with Retry-After (Slack retries it); a listener that failed is logged with
-    its traceback."""
+    answered 503 with Retry-After (Slack retries it), and after it (`response` is None: Slack
+    has its answer and will not retry) the person is told privately to try again; a listener
+    that failed is logged with its traceback."""
     if isinstance(error, BoltUnhandledRequestError):
         kind = (body.get("event") or {}).get("type") or body.get("type") or body.get("command")
         log.warning("slack: acknowledged a %r request no listener takes", kind)
         return BoltResponse(status=200, body="")
     if database_unreachable(error):
+        if response is None:
+            log.warning(
+                "slack: database unreachable (%s) after the acknowledgement", type(error).__name__
+            )
+            await _say_try_again(respond)
+            return None
         log.warning("slack: database unreachable (%s); asked Slack to retry", type(error).__name__)
         return BoltResponse(
             status=503,
@@ -105,6 +118,22 @@ async def _unhandled_or_failed(error: Exception, body: dict[str, Any]) -> BoltRe
         )
     log.error("slack: a listener failed", exc_info=error)
     return None
+
+
+async def _say_try_again(respond: AsyncRespond | None) -> None:
+    """Tell the person whose request was acknowledged but could not be carried out (requests
+    without a response_url, such as events, have nobody to tell)."""
+    if respond is None:
+        return
+    try:
+        await respond(
+            text="JourneyOps cannot reach its database just now, so nothing was done. Try "
+            "again in a few seconds.",
+            response_type="ephemeral",
+            replace_original=False,
+        )
+    except Exception:  # Slack unreachable too: the warning above is all there is
+        log.warning("slack: could not say the database was unreachable", exc_info=True)
 
 
 def routes(runtime: Runtime) -> list[BaseRoute]:
