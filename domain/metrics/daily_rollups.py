@@ -16,8 +16,9 @@ progress rows of that bucket (index `ix_stage_progress_duration`).
 Personas (the persona as of T): `stage_persona_day` and `touchpoint_persona_day` hold the same
 sums per customer's *current* persona (migration 0017), and customers with none are the total
 less every persona. A customer whose persona was set after T may have had another one at T:
-those few (`customer.persona_set_at` > T; none when T is now) are moved, their figures as of T
-taken from the current persona's cells and given to the one they had then.
+those few (`customer.first_tracked_at` <= T < `persona_set_at`; none when T is now) are moved,
+their figures as of T taken from the current persona's cells and given to the one they had
+then.
 """
 
 import math
@@ -102,7 +103,11 @@ class Moved:
     """Customers whose persona as of T is not their current one (set after T), among those
     with entries or first reaches in the journey that a period from `since` can count (a
     progress row entered by T and reached again since): customer ids and the persona each had
-    at T, as parallel arrays for the SQL."""
+    at T, as parallel arrays for the SQL.
+
+    Such a customer had progress by T and a persona set after it: first tracked <= T <
+    persona set, which index `ix_customer_persona_moved` finds among the customers whose
+    persona was set after their first event (not among everyone who arrived after T)."""
 
     customer_ids: list[uuid.UUID]
     personas: list[uuid.UUID | None]
@@ -122,7 +127,9 @@ class Moved:
             SELECT id, persona_at FROM (
                 SELECT c.id, c.persona_id, ({persona_as_of("$2")}) AS persona_at
                 FROM customer c
-                WHERE c.workspace_id = $1 AND c.persona_set_at > $2 AND EXISTS (
+                WHERE c.workspace_id = $1 AND c.persona_set_at > $2
+                  AND c.persona_set_at > c.first_tracked_at AND c.first_tracked_at <= $2
+                  AND EXISTS (
                     SELECT FROM stage_progress p
                     WHERE p.workspace_id = $1 AND p.customer_id = c.id AND p.journey_id = $3
                       AND p.entered_at <= $2 AND p.last_reached_at >= $4)
