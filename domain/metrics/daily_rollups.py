@@ -22,6 +22,7 @@ then.
 """
 
 import math
+import struct
 import uuid
 from array import array
 from collections import defaultdict
@@ -349,7 +350,7 @@ BUCKET_BITS = 64
 
 def packed(histogram: list[int]) -> int:
     """A dense histogram of counts (element b counts bucket b) as one integer."""
-    return int.from_bytes(array("q", histogram).tobytes(), "little")
+    return int.from_bytes(struct.pack(f"<{len(histogram)}q", *histogram), "little")
 
 
 def unpacked(histogram: int) -> list[int]:
