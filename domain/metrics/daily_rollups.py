@@ -121,7 +121,7 @@ class Moved:
     ) -> "Moved":
         rows = await connection.fetch(
             f"""
-            SELECT id, persona_at FROM (
+            WITH judged AS MATERIALIZED (  -- each one's persona as of T looked up once
                 SELECT c.id, c.persona_id, ({persona_as_of("$2")}) AS persona_at
                 FROM customer c
                 WHERE c.workspace_id = $1 AND c.persona_set_at > $2
@@ -130,7 +130,8 @@ class Moved:
                     SELECT FROM stage_progress p
                     WHERE p.workspace_id = $1 AND p.customer_id = c.id AND p.journey_id = $3
                       AND p.entered_at <= $2 AND p.last_reached_at >= $4)
-            ) c WHERE persona_at IS DISTINCT FROM persona_id
+            )
+            SELECT id, persona_at FROM judged WHERE persona_at IS DISTINCT FROM persona_id
             """,
             workspace_id,
             as_of,
