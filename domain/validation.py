@@ -19,6 +19,8 @@ TIME_ZONE_MAX = 64
 # attributes) is a few levels deep, and deep nesting only costs recursion in every reader.
 JSON_DEPTH_MAX = 20
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# What an API client may send as an idempotency key: visible ASCII, such as a UUID.
+CLIENT_KEY = re.compile(r"[\x21-\x7e]{1,100}")
 # Slack user ids (U…, or W… on Enterprise Grid).
 SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 # What PostgreSQL's text cannot hold: NUL, and UTF-16 surrogates (never valid alone in UTF-8).
@@ -198,6 +200,23 @@ def slack_user_id(value: str, *, field: str) -> str:
             code=ErrorCode.REQUIRED if not cleaned else ErrorCode.INVALID,
         )
     return cleaned
+
+
+def client_idempotency_key(value: str | None, *, field: str = "idempotencyKey") -> str | None:
+    """The stored key for a key an API client sent with a create request (None: none sent).
+
+    Keys from API clients live apart from the ones the Slack door makes ("slack:view:…"), so
+    no client can reach a row a Slack form created by guessing its key."""
+    if value is None:
+        return None
+    if not CLIENT_KEY.fullmatch(value):
+        raise ValidationError(
+            "The idempotency key must be 1–100 visible ASCII characters without spaces, such "
+            "as a UUID; send the same key again only to retry the same request.",
+            field=field,
+            code=ErrorCode.INVALID,
+        )
+    return f"api:{value}"
 
 
 def slug(text: str) -> str:

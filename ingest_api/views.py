@@ -27,7 +27,13 @@ from starlette.routing import Route
 from domain.errors import DomainError, ErrorCode
 from domain.event import jsontext
 from domain.event import service as event_service
-from domain.event.message import BATCH_BYTES_MAX, BATCH_EVENTS_MAX, DEPTH_MAX, EVENT_BYTES_MAX
+from domain.event.message import (
+    BATCH_BYTES_MAX,
+    BATCH_EVENTS_MAX,
+    DEPTH_MAX,
+    EVENT_BYTES_MAX,
+    decode_batch,
+)
 from domain.event.service import IngestResult, Status
 from infrastructure import telemetry
 from infrastructure.body import CorruptBody, UnsupportedEncoding, body_within, encoding_of
@@ -174,10 +180,14 @@ def _answering(read_and_ingest):
 @_answering
 async def batch(request: Request) -> JSONResponse:
     token = await _writer(request)
-    payload = _json(await _body(request, BATCH_BYTES_MAX, "The batch"))
-    if not isinstance(payload, dict) or not isinstance(payload.get("batch"), list):
-        raise Refused(400, 'Send {"batch": [event, …]}.', code="invalid_request")
-    return _answer(await _ingest(request, token, payload["batch"], None))
+    body = await _body(request, BATCH_BYTES_MAX, "The batch")
+    events: list[Any] | None = decode_batch(body)  # the usual batch, decoded in C
+    if events is None:
+        payload = _json(body)
+        if not isinstance(payload, dict) or not isinstance(payload.get("batch"), list):
+            raise Refused(400, 'Send {"batch": [event, …]}.', code="invalid_request")
+        events = payload["batch"]
+    return _answer(await _ingest(request, token, events, None))
 
 
 def _single(default_type: str):

@@ -48,9 +48,14 @@ def _integer(digits: str) -> int | TooLongNumber:
     return int(digits)
 
 
+def has_long_integer(data: bytes) -> bool:
+    """Whether `data` may hold an integer beyond 64 bits (20 digits in a row)."""
+    return _LONG_RUN in data.translate(_DIGITS_ONLY)
+
+
 def loads(data: bytes) -> Any:
     """The parsed JSON; ValueError when it is not JSON, TooDeep when it nests too deeply."""
-    if _LONG_RUN in data.translate(_DIGITS_ONLY):
+    if has_long_integer(data):
         return _standard_loads(data)
     try:
         return orjson.loads(data)

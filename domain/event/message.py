@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple, TypeGuard
 
+import msgspec
 import orjson
 
 from domain.errors import ValidationError
@@ -127,6 +128,8 @@ def shown(text: str, limit: int = SHOWN_MAX) -> str:
 
 def message_id_of(raw: Any) -> str | None:
     """The messageId of a raw event, when it has a usable one (for per-event answers)."""
+    if type(raw) is Decoded:
+        raw = raw.plain()
     if _is_object(raw):
         value = raw.get("messageId")
         if isinstance(value, str | int) and not isinstance(value, bool):
@@ -140,8 +143,13 @@ def _is_object(value: Any) -> TypeGuard[Mapping[str, Any]]:
 
 
 def read(raw: Any, *, received_at: datetime, default_type: str | None = None) -> Message:
-    """Check one event; raise Rejected with the reason when it cannot be stored, Ignored when
-    it is a call JourneyOps does not use."""
+    """Check one event (a parsed JSON value, or a `Decoded` one); raise Rejected with the reason
+    when it cannot be stored, Ignored when it is a call JourneyOps does not use."""
+    if type(raw) is Decoded:
+        message = _read_decoded(raw, received_at, default_type)
+        if message is not None:
+            return message
+        raw = raw.plain()
     if not _is_object(raw):
         raise Rejected(Reason.INVALID_FIELD, "Each event must be a JSON object.")
     kind = _type(raw.get("type") or default_type)
@@ -153,7 +161,7 @@ def read(raw: Any, *, received_at: datetime, default_type: str | None = None) ->
             "Send fewer or smaller properties.",
         )
     message_id = _identifier(raw.get("messageId"), "messageId", Reason.MISSING_MESSAGE_ID)
-    external_id = _customer(raw)
+    external_id = _customer(raw.get("userId"), raw.get("anonymousId"))
     timestamp = _timestamp(raw.get("timestamp"), received_at)
     if kind is EventType.IDENTIFY:
         traits = _traits(raw)
@@ -273,9 +281,8 @@ def _identifier(value: Any, field: str, reason: Reason) -> str:
     return value
 
 
-def _customer(raw: Mapping[str, Any]) -> str:
+def _customer(user_id: Any, anonymous_id: Any) -> str:
     """The customer is the userId when there is one, else the anonymousId (no merging)."""
-    user_id, anonymous_id = raw.get("userId"), raw.get("anonymousId")
     if user_id is not None and user_id != "":
         return _identifier(user_id, "userId", Reason.MISSING_CUSTOMER_ID)
     if anonymous_id is not None and anonymous_id != "":
@@ -407,3 +414,146 @@ def _persona(traits: Any) -> str | uuid.UUID | None | NoPersona:
             raise Rejected(Reason.INVALID_FIELD, "traits.persona must be a persona's name.")
         return name.strip()
     return NO_PERSONA
+
+
+# Reading a whole batch straight from its bytes ---------------------------------------------
+#
+# A `{"batch": [...]}` body is decoded by msgspec, in C, into each event's JSON text and, for
+# each event, the few fields `read` needs as typed values: no dict is made for the event or its
+# properties, and the properties (or traits) are stored as the very text they came in, never
+# re-encoded (PostgreSQL's jsonb reads it). An event that does not fit that usual shape, or
+# holds anything doubtful, is parsed and read the general way, alone, so that its answer is
+# exactly the general reading's; a body holding what only the general reading answers exactly
+# is read the general way whole.
+
+# An event's compact JSON is never longer than its text, except for numbers written shorter
+# than their compact form (`1e15` is 4 bytes, 1000000000000000.0 is 18): below a fifth of the
+# limit, an event is within it whatever its numbers; a longer one is measured exactly.
+_TRUSTED_BYTES = EVENT_BYTES_MAX // 5
+
+
+class _Fields(msgspec.Struct):
+    """What `read` needs of a track or identify event; other fields are skipped."""
+
+    type: str | None = None
+    messageId: str | int | None = None  # Segment's names
+    userId: str | int | None = None
+    anonymousId: str | int | None = None
+    event: str | None = None
+    timestamp: str | None = None
+    properties: msgspec.Raw = msgspec.Raw()
+    traits: msgspec.Raw = msgspec.Raw()
+    context: msgspec.Raw = msgspec.Raw()
+
+
+class _Batch(msgspec.Struct):
+    batch: list[msgspec.Raw]
+
+
+_BATCH = msgspec.json.Decoder(_Batch)
+_FIELDS = msgspec.json.Decoder(_Fields)
+
+
+class Decoded:
+    """One event of a batch decoded from its JSON text (`decode_batch`): the text, and its
+    fields when the event is of the usual shape with nothing doubtful in it, else None."""
+
+    __slots__ = ("_plain", "fields", "text")
+
+    def __init__(self, text: bytes, fields: _Fields | None):
+        self.text, self.fields = text, fields
+        self._plain: Any = None
+
+    def plain(self) -> Any:
+        """The event as parsed JSON, for the general reading."""
+        if self._plain is None:
+            self._plain = jsontext.loads(self.text)
+        return self._plain
+
+
+def decode_batch(body: bytes) -> list[Decoded] | None:
+    """The events of a `{"batch": [...]}` body; None when the body is to be read the general
+    way (`jsontext.loads`): it is not such a body, or it holds what only the general reading
+    answers exactly (text that is not UTF-8, NaN, lone surrogates, integers of 20 digits or
+    more, nesting too deep to parse)."""
+    if not body.isascii():
+        try:
+            body.decode()
+        except UnicodeDecodeError:
+            return None
+    if jsontext.has_long_integer(body):
+        return None
+    try:
+        texts = _BATCH.decode(body).batch
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    events = []
+    for raw in texts:
+        text = bytes(raw)
+        brackets = text.count(b"{") + text.count(b"[")
+        if brackets > jsontext.PARSE_DEPTH_MAX:
+            return None  # the general reading refuses the body
+        events.append(Decoded(text, _fields(text, brackets)))
+    return events
+
+
+def _fields(text: bytes, brackets: int) -> _Fields | None:
+    """The event's fields, unless it is long, may nest too deeply or holds NUL (msgspec has
+    already refused lone surrogates), or its fields are not of the usual types."""
+    if len(text) > _TRUSTED_BYTES or brackets > DEPTH_MAX + 1 or b"\\u0000" in text:
+        return None
+    try:
+        return _FIELDS.decode(text)
+    except msgspec.ValidationError:
+        return None
+
+
+def _read_decoded(raw: Decoded, received_at: datetime, default_type: str | None) -> Message | None:
+    """`read` for a track or identify event of the usual shape, from its decoded fields, in the
+    same order of checks; None for the general reading."""
+    fields = raw.fields
+    if fields is None:
+        return None
+    given = fields.type or default_type
+    kind = EventType.TRACK if given is None else _TYPES.get(given)
+    if kind is not EventType.TRACK and kind is not EventType.IDENTIFY:
+        return None
+    if kind is EventType.IDENTIFY and _has(bytes(fields.context), b"traits"):
+        return None  # traits in context.traits, which the general reading merges
+    message_id = _identifier(fields.messageId, "messageId", Reason.MISSING_MESSAGE_ID)
+    external_id = _customer(fields.userId, fields.anonymousId)
+    timestamp = _timestamp(fields.timestamp, received_at)
+    if kind is EventType.IDENTIFY:
+        traits = bytes(fields.traits)
+        return Message(
+            type=kind,
+            message_id=message_id,
+            external_id=external_id,
+            name=None,
+            timestamp=timestamp,
+            data=_object_text(traits, "traits"),
+            persona=_persona(jsontext.loads(traits)) if _has(traits, b"persona") else NO_PERSONA,
+        )
+    return Message(
+        type=kind,
+        message_id=message_id,
+        external_id=external_id,
+        name=_event_name(fields.event),
+        timestamp=timestamp,
+        data=_object_text(bytes(fields.properties), "properties"),
+        persona=NO_PERSONA,
+    )
+
+
+def _has(text: bytes, key: bytes) -> bool:
+    """Whether JSON `text` may name `key` (or names something in escapes)."""
+    return key in text or b"\\" in text
+
+
+def _object_text(text: bytes, field: str) -> str:
+    """An object's JSON text as it came, for jsonb."""
+    if not text or text == b"null":
+        return "{}"
+    if text[0] != ord("{"):
+        raise Rejected(Reason.INVALID_FIELD, f"{field} must be a JSON object.")
+    return text.decode()

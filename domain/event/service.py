@@ -22,7 +22,7 @@ from asyncpg.pgproto.pgproto import UUID as FastUUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import unit_of_work
+from domain import pg, unit_of_work
 from domain.customer.service import customer_id
 from domain.errors import ErrorCode, ValidationError
 from domain.event import message as event_message
@@ -204,14 +204,15 @@ async def _claim(
             """
             WITH claimed AS (
                 INSERT INTO event_receipt (workspace_id, message_id)
-                SELECT $1, message_id FROM unnest($2::varchar[]) AS message_id
+                SELECT $1, message_id FROM unnest($2::text::varchar[]) AS message_id
                 ON CONFLICT DO NOTHING RETURNING message_id
             )
-            SELECT coalesce(array_agg(message_id), '{}') FROM unnest($2::varchar[]) AS message_id
+            SELECT coalesce(array_agg(message_id), '{}')
+            FROM unnest($2::text::varchar[]) AS message_id
             WHERE message_id NOT IN (SELECT message_id FROM claimed)
             """,
             workspace_id,
-            [m.message_id for m in messages.values()],
+            pg.texts([m.message_id for m in messages.values()]),
         )
     )
     stored = {}
@@ -245,7 +246,7 @@ async def _store(
                 m.timestamp,
                 m.message_id,
                 customers[m.external_id],
-                m.type.value,
+                m.type,  # a StrEnum: sent as its text
                 m.name,
                 m.data,
                 received_at,
@@ -261,20 +262,23 @@ async def _store(
             workspace_id, received_at, customer_ids, external_ids, track_customer_ids,
             track_names, track_timestamps, track_message_ids, persona_customer_ids,
             persona_timestamps, persona_message_ids, persona_ids)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-        """,
+        VALUES ($1, $2, $3::text::uuid[], $4::text::varchar[], $5::text::uuid[],
+                $6::text::varchar[], $7::text::timestamptz[], $8::text::varchar[],
+                $9::text::uuid[], $10::text::timestamptz[], $11::text::varchar[],
+                $12::text::uuid[])
+        """,  # arrays as literals: see domain.pg.texts
         workspace_id,
         received_at,
-        list(customers.values()),
-        list(customers),
-        [customers[m.external_id] for m in tracked],
-        [m.name for m in tracked],
-        [m.timestamp for m in tracked],
-        [m.message_id for m in tracked],
-        [customers[m.external_id] for m, _ in identified],
-        [m.timestamp for m, _ in identified],
-        [m.message_id for m, _ in identified],
-        [persona for _, persona in identified],
+        pg.uuids(customers.values()),
+        pg.texts(customers),
+        pg.uuids([customers[m.external_id] for m in tracked]),
+        pg.texts([m.name for m in tracked]),
+        pg.times([m.timestamp for m in tracked]),
+        pg.texts([m.message_id for m in tracked]),
+        pg.uuids([customers[m.external_id] for m, _ in identified]),
+        pg.times([m.timestamp for m, _ in identified]),
+        pg.texts([m.message_id for m, _ in identified]),
+        pg.uuids([persona for _, persona in identified]),
     )
 
 

@@ -1,26 +1,45 @@
-"""Daily stage cohorts for drop-off alerts (domain.alert.evaluation.CohortSource), counted from
-the stored progress in one snapshot like every stage metric: per local day of entry, who
-entered and who converted within the alert window and within each shorter horizon (and by the
-evaluation time), and with `segments` split by persona (as of that time) and by entry channel
-(docs/alerts.md).
+"""Daily stage cohorts for drop-off alerts (domain.alert.evaluation.CohortSource), as of the
+evaluation time T in one snapshot like every stage metric: per local day of entry, who entered
+and who converted within the alert window A and within each shorter horizon (and by T), and
+with `segments` split by persona (as of T) and by entry channel (docs/alerts.md, "Where the
+cohorts come from").
 
-All the stages asked for are read in one statement, so an evaluation costs the same few
-statements however many stages it watches. The split is asked for only where an alert fires
-(it names the driver): the persona as of T costs a look-up of every customer, which made the
-read of 33,000 progress rows (a journey's 31 days at 5M events) about 10× slower.
+`daily_cohorts` reads them from the daily rollups (domain.metrics.daily_rollups), exactly as
+the progress rows give them: the rollup cells as of T (each persona's apart, with the customers
+whose persona was another at T moved, when split), whose duration histograms hold every
+conversion within the journey's window W >= A. A conversion within a horizon H lies in a
+bucket below the one holding H, counted whole from the histogram, or in that one bucket,
+counted from its progress rows alone (index ix_stage_progress_duration): at 5M events about
+800 rows for six stages and seven edges, where the whole period holds 40,000. An alert window
+longer than W (an alert stored before the journey's window shrank) is more than the
+histograms hold: those cohorts are counted from the progress rows, as `live_cohorts` counts
+them.
+
+All the stages asked for are read together, so an evaluation costs the same few statements
+however many stages it watches. The split is asked for only where an alert fires (it names
+the driver).
 """
 
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from itertools import accumulate
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.alert.horizon import ELAPSED_HOURS
 from domain.alert.statistics import Cohort, Days, Proportion, Segment
 from domain.journey import service as journey_service
-from domain.metrics.definitions import converted_by, entered_in, persona_as_of
+from domain.journey.models import Journey
+from domain.metrics import daily_rollups
+from domain.metrics.definitions import (
+    converted_by,
+    duration_bucket,
+    entered_in,
+    persona_as_of,
+)
 from domain.metrics.periods import period
 from domain.metrics.snapshot import snapshot
 from domain.pg import connection_of
@@ -50,9 +69,45 @@ LEFT JOIN persona
   ON persona.workspace_id = p.workspace_id AND persona.id = ({persona_as_of("$5")})
 """
 
+# The conversions by T within each edge (the alert window and each shorter horizon, in
+# seconds) that lie in the duration bucket holding the edge, per edge (its place i from 1),
+# stage, day, entry touchpoint and persona as of T. $3 the stages, $4 low, $5 high, $6 T,
+# $7 the buckets, $8 the edges, $9 the time zone; with the split, $10 and $11 the customers
+# moved and the persona each had at T.
+STRADDLING = f"""
+SELECT e.i, p.stage_id, (p.entered_at AT TIME ZONE $9)::date AS day, p.entry_touchpoint_id,
+       {{persona}} AS persona, count(*) AS n
+FROM unnest($3::uuid[]) AS s(id)
+CROSS JOIN unnest($7::int[], $8::float8[]) WITH ORDINALITY AS e(bucket, seconds, i)
+JOIN stage_progress p
+  ON p.workspace_id = $1 AND p.journey_id = $2 AND p.stage_id = s.id
+ AND p.duration_bucket = ANY($7::int[]) AND p.duration_bucket = e.bucket
+ AND p.converted_at IS NOT NULL
+{{moved}}
+WHERE {entered_in("$4", "$5", "$6", "p")} AND {converted_by("e.seconds", "$6", "p")}
+GROUP BY 1, 2, 3, 4, 5
+"""
+MOVED_JOIN = (
+    "LEFT JOIN unnest($10::uuid[], $11::uuid[]) AS m(id, persona_at) ON m.id = p.customer_id"
+)
+MOVED_PERSONA = "CASE WHEN m.id IS NULL THEN p.persona_id ELSE m.persona_at END"
+
+# The channel of each of the journey's touchpoints and the name of each persona.
+LABELS = """
+SELECT id, 'channel' AS kind, channel AS label
+FROM touchpoint WHERE workspace_id = $1 AND journey_id = $2
+UNION ALL
+SELECT id, 'persona', name FROM persona WHERE workspace_id = $1
+"""
+
+# Counts of one day and group (None: everybody; else a Segment): entered, converted within
+# the alert window, then within each shorter horizon.
+Counts = dict[date, dict[Segment | None, list[int]]]
+
 
 def cohorts_sql(*, segments: bool) -> str:
-    """The daily cohorts of some stages, split by persona and entry channel or not at all."""
+    """The daily cohorts of some stages from the progress rows, split by persona and entry
+    channel or not at all."""
     return COHORTS.format(
         persona="persona.name" if segments else "NULL::text",
         channel="t.channel" if segments else "NULL::text",
@@ -75,51 +130,218 @@ async def daily_cohorts(
     segments: bool = False,
 ) -> dict[uuid.UUID, list[Cohort]]:
     """For each stage, one cohort per day in `days` (days nobody entered included, with
-    zeros), split by persona and entry channel with `segments`."""
+    zeros), split by persona and entry channel with `segments`: from the daily rollups, or
+    the progress rows where the alert window is longer than the journey's."""
     async with snapshot(session, workspace_id=workspace_id) as reading:
         journey = await journey_service.get(
             reading, workspace_id=workspace_id, journey_id=journey_id
         )
-        low, high = period(days.first, days.last + timedelta(days=1), journey.timezone)
         connection = await connection_of(reading)
-        rows = await connection.fetch(
-            cohorts_sql(segments=segments),
-            workspace_id,
-            list(stage_ids),
-            low,
-            high,
-            as_of,
-            alert_window.total_seconds(),
-            journey.timezone,
-            journey_id,
+        read = _from_rollups
+        if alert_window > timedelta(days=journey.conversion_window_days):
+            read = _from_progress
+        counts = await read(
+            connection,
+            journey=journey,
+            stage_ids=stage_ids,
+            days=days,
+            edges=_edges(alert_window),
+            as_of=as_of,
+            segments=segments,
         )
-    by_stage: dict = defaultdict(list)
+    return {stage_id: _cohorts(counts[stage_id], days, alert_window) for stage_id in stage_ids}
+
+
+async def live_cohorts(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    journey_id: uuid.UUID,
+    stage_ids: Sequence[uuid.UUID],
+    days: Days,
+    alert_window: timedelta,
+    as_of: datetime,
+    segments: bool = False,
+) -> dict[uuid.UUID, list[Cohort]]:
+    """The same cohorts counted from the progress rows alone, whatever the alert window:
+    what `daily_cohorts` falls back to, and what it is measured and tested against."""
+    async with snapshot(session, workspace_id=workspace_id) as reading:
+        journey = await journey_service.get(
+            reading, workspace_id=workspace_id, journey_id=journey_id
+        )
+        counts = await _from_progress(
+            await connection_of(reading),
+            journey=journey,
+            stage_ids=stage_ids,
+            days=days,
+            edges=_edges(alert_window),
+            as_of=as_of,
+            segments=segments,
+        )
+    return {stage_id: _cohorts(counts[stage_id], days, alert_window) for stage_id in stage_ids}
+
+
+def _edges(alert_window: timedelta) -> list[float]:
+    """The alert window, then each shorter horizon, in seconds: what conversions are counted
+    within."""
+    window = alert_window.total_seconds()
+    return [window, *(hours * 3600.0 for hours in ELAPSED_HOURS if hours * 3600 < window)]
+
+
+async def _from_progress(
+    connection: asyncpg.Connection,
+    *,
+    journey: Journey,
+    stage_ids: Sequence[uuid.UUID],
+    days: Days,
+    edges: list[float],
+    as_of: datetime,
+    segments: bool,
+) -> dict[uuid.UUID, Counts]:
+    low, high = period(days.first, days.last + timedelta(days=1), journey.timezone)
+    rows = await connection.fetch(
+        cohorts_sql(segments=segments),
+        journey.workspace_id,
+        list(stage_ids),
+        low,
+        high,
+        as_of,
+        edges[0],
+        journey.timezone,
+        journey.id,
+    )
+    columns = ["entered", "converted", *(f"within_{int(edge // 3600)}h" for edge in edges[1:])]
+    counts: dict[uuid.UUID, Counts] = defaultdict(dict)
     for row in rows:
-        by_stage[row["stage_id"]].append(row)
-    return {stage_id: _cohorts(by_stage[stage_id], days, alert_window) for stage_id in stage_ids}
+        for key in (None, Segment("persona", row["persona"]), Segment("channel", row["channel"])):
+            if key is None or key.label is not None:  # no persona known (or no split read)
+                _add(counts[row["stage_id"]], row["day"], key, [row[c] for c in columns])
+    return counts
 
 
-def _cohorts(rows, days: Days, alert_window: timedelta) -> list[Cohort]:
-    """One stage's rows summed per day, in total and by segment, for the alert window and
+async def _from_rollups(
+    connection: asyncpg.Connection,
+    *,
+    journey: Journey,
+    stage_ids: Sequence[uuid.UUID],
+    days: Days,
+    edges: list[float],
+    as_of: datetime,
+    segments: bool,
+) -> dict[uuid.UUID, Counts]:
+    """The rollup cells of the days as of T, their conversions within each edge summed from
+    the histogram buckets below it, then those of the bucket holding it counted from its
+    progress rows."""
+    start, end = days.first, days.last + timedelta(days=1)
+    low, high = period(start, end, journey.timezone)
+    workspace_id = journey.workspace_id
+    named: dict[uuid.UUID, Segment] | None = None  # with the split: each one's segment
+    moved = daily_rollups.NOBODY_MOVED
+    if segments:
+        named = {
+            row["id"]: Segment(row["kind"], row["label"])
+            for row in await connection.fetch(LABELS, workspace_id, journey.id)
+            if row["label"] is not None
+        }
+        moved = await daily_rollups.Moved.read(
+            connection, workspace_id=workspace_id, journey_id=journey.id, since=low, as_of=as_of
+        )
+    read = await daily_rollups.cells(
+        connection,
+        workspace_id=workspace_id,
+        journey_id=journey.id,
+        timezone=journey.timezone,
+        window=timedelta(days=journey.conversion_window_days),
+        start=start,
+        end=end,
+        as_of=as_of,
+        personas=daily_rollups.Personas.EACH if segments else daily_rollups.Personas.ANY,
+        moved=moved,
+    )
+    buckets = [duration_bucket(edge) for edge in edges]
+    straddling = await connection.fetch(
+        STRADDLING.format(
+            persona=MOVED_PERSONA if segments else "NULL::uuid",
+            moved=MOVED_JOIN if segments else "",
+        ),
+        workspace_id,
+        journey.id,
+        list(stage_ids),
+        low,
+        high,
+        as_of,
+        buckets,
+        edges,
+        journey.timezone,
+        *([moved.customer_ids, moved.personas] if segments else []),
+    )
+    wanted = set(stage_ids)
+    counts: dict[uuid.UUID, Counts] = defaultdict(dict)
+    for cell in read.cells:
+        if cell.stage_id in wanted:
+            values = [cell.entered, *_below(cell, buckets)]
+            for key in _groups(named, cell.touchpoint_id, cell.persona):
+                _add(counts[cell.stage_id], cell.day, key, values)
+    for row in straddling:
+        within = [0] * (1 + len(edges))
+        within[row["i"]] = row["n"]
+        for key in _groups(named, row["entry_touchpoint_id"], row["persona"]):
+            _add(counts[row["stage_id"]], row["day"], key, within)
+    return counts
+
+
+def _below(cell: daily_rollups.Cell, buckets: list[int]) -> list[int]:
+    """The cell's conversions in the duration buckets below each of `buckets` (less those of
+    the histograms it is to take away)."""
+    below = _running(cell.histogram, buckets)
+    for less in cell.less:
+        below = [n - taken for n, taken in zip(below, _running(less, buckets), strict=True)]
+    return below
+
+
+def _running(histogram: list[int], buckets: list[int]) -> list[int]:
+    """The sum of the histogram's buckets below each of `buckets`."""
+    running = list(accumulate(histogram, initial=0))  # running[b]: the buckets below b
+    top = len(histogram)
+    return [running[min(bucket, top)] for bucket in buckets]
+
+
+def _groups(
+    segments: dict[uuid.UUID, Segment] | None, touchpoint: uuid.UUID, persona: uuid.UUID | None
+) -> list[Segment | None]:
+    """Whose counts a cell or row adds to: everybody's (None), and with the split (the
+    segment of each touchpoint and persona that has a name) its persona's as of T and its
+    entry channel's."""
+    if segments is None:
+        return EVERYBODY
+    groups: list[Segment | None] = [None]
+    for key in (persona, touchpoint):
+        if key is not None and key in segments:
+            groups.append(segments[key])
+    return groups
+
+
+EVERYBODY: list[Segment | None] = [None]
+
+
+def _add(counts: Counts, day: date, key: Segment | None, values: list[int]) -> None:
+    target = counts.setdefault(day, {}).setdefault(key, [0] * len(values))
+    for i, value in enumerate(values):
+        target[i] += value
+
+
+def _cohorts(counts: Counts, days: Days, alert_window: timedelta) -> list[Cohort]:
+    """One stage's cohort of each day, in total and by segment, for the alert window and
     each shorter horizon."""
     window_hours = alert_window.total_seconds() / 3600
     shorter = [hours for hours in ELAPSED_HOURS if hours < window_hours]
-    columns = ["entered", "converted", *(f"within_{hours}h" for hours in shorter)]
-    totals: dict = defaultdict(lambda: [0] * len(columns))
-    segments: dict = defaultdict(lambda: defaultdict(lambda: [0] * len(columns)))
-    for row in rows:
-        counts = [row[column] for column in columns]
-        targets = [totals[row["day"]]]
-        for segment in (Segment("persona", row["persona"]), Segment("channel", row["channel"])):
-            if segment.label is not None:  # no persona known (or no split read): not named
-                targets.append(segments[row["day"]][segment])
-        for target in targets:
-            for i, count in enumerate(counts):
-                target[i] += count
     cohorts = []
     day = days.first
     while day <= days.last:
-        total, parts = totals.get(day, [0] * len(columns)), segments.get(day, {})
+        groups = counts.get(day, {})
+        total = groups.get(None, [0] * (2 + len(shorter)))
+        # a segment whose every entry lies after T or was moved to another persona: nobody
+        parts = {key: values for key, values in groups.items() if key is not None and values[0]}
         sooner = {hours: _counted(day, total, parts, 2 + i) for i, hours in enumerate(shorter)}
         cohorts.append(_counted(day, total, parts, 1, sooner))
         day += timedelta(days=1)

@@ -10,6 +10,8 @@ tests/domain/test_rollup_functions.py holds the database, that migration and thi
 one another.
 """
 
+import math
+
 SECONDS_PER_DAY = 86400
 
 # The fractions of the time-to-convert percentiles ("Time to convert"), interpolated as
@@ -78,3 +80,11 @@ def persona_as_of(as_of: str, customer: str = "c") -> str:
           WHERE h.workspace_id = {customer}.workspace_id AND h.customer_id = {customer}.id
             AND h.set_at <= {as_of}
           ORDER BY h.set_at DESC, h.message_id COLLATE "C" DESC LIMIT 1) END"""
+
+
+def duration_bucket(seconds: float) -> int:
+    """The DURATION_BUCKET of a duration of `seconds`, in the same float8 operations (both
+    take ln from the C library), so a duration at most `seconds` lies in its bucket or below."""
+    if seconds < 1:
+        return 0
+    return 1 + math.floor(16 * math.log(seconds) / 0.6931471805599453)

@@ -10,12 +10,13 @@ customers who sent those events: a backfill, nothing lost.
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import asyncpg
 
+from domain import pg
 from domain.metrics.progress import Progress, Reach, advance, from_reaches
 
 RECOMPUTE_CHUNK = 5000
@@ -130,10 +131,10 @@ async def _personas(
         """
         SELECT u.id, (SELECT c.persona_id FROM customer c
                       WHERE c.workspace_id = $1 AND c.id = u.id) AS persona_id
-        FROM unnest($2::uuid[]) AS u(id)
+        FROM unnest($2::text::uuid[]) AS u(id)
         """,
         workspace_id,
-        list(customer_ids),
+        pg.uuids(customer_ids),
     )
     return {row["id"]: row["persona_id"] for row in rows}
 
@@ -254,16 +255,17 @@ async def _record_reach(
         """
         INSERT INTO touchpoint_reach (workspace_id, touchpoint_id, customer_id, first_reached_at,
                                       persona_id)
-        SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::timestamptz[], $5::uuid[])
+        SELECT $1, * FROM unnest($2::text::uuid[], $3::text::uuid[], $4::text::timestamptz[],
+                                 $5::text::uuid[])
         ON CONFLICT (workspace_id, touchpoint_id, customer_id) DO UPDATE
         SET first_reached_at = excluded.first_reached_at
         WHERE excluded.first_reached_at < touchpoint_reach.first_reached_at
         """,
         workspace_id,
-        touchpoint_ids,
-        customer_ids,
-        list(first.values()),
-        [personas[c] for c in customer_ids],
+        pg.uuids(touchpoint_ids),
+        pg.uuids(customer_ids),
+        pg.times(first.values()),
+        pg.uuids([personas[c] for c in customer_ids]),
     )
 
 
@@ -276,14 +278,14 @@ async def _load(
         """
         SELECT p.journey_id, p.customer_id, p.stage_id, p.entered_at, p.entry_touchpoint_id,
                p.last_reached_at, p.converted_at
-        FROM unnest($2::uuid[]) AS c(id)
+        FROM unnest($2::text::uuid[]) AS c(id)
         CROSS JOIN LATERAL (
             SELECT * FROM stage_progress p WHERE p.workspace_id = $1 AND p.customer_id = c.id
             OFFSET 0  -- not flattened into a join: a lookup per customer
         ) p
         """,
         workspace_id,
-        list({c for _, c in pairs}),
+        pg.uuids({c for _, c in pairs}),
     )  # by customer alone, one primary key lookup each: with statistics behind a growing table,
     # `customer_id = ANY(…)` was planned as a scan of all the workspace's progress
     wanted = set(pairs)
@@ -355,6 +357,14 @@ async def _insert(
     )
 
 
+# What each column of `_columns` is, for its array literal.
+_UPDATE_KINDS: tuple[Callable[[Iterable[Any]], str], ...] = (
+    *(pg.uuids, pg.uuids, pg.uuids),  # journey, customer, stage
+    *(pg.times, pg.uuids, pg.times, pg.times),  # the Progress fields after stage_id
+    pg.uuids,  # persona
+)
+
+
 async def _update(
     connection: asyncpg.Connection,
     workspace_id: uuid.UUID,
@@ -371,14 +381,19 @@ async def _update(
         INSERT INTO stage_progress (workspace_id, journey_id, customer_id, stage_id, entered_at,
                                     entry_touchpoint_id, last_reached_at, converted_at,
                                     persona_id)
-        SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[],
-                                 $6::uuid[], $7::timestamptz[], $8::timestamptz[], $9::uuid[])
+        SELECT $1, * FROM unnest($2::text::uuid[], $3::text::uuid[], $4::text::uuid[],
+                                 $5::text::timestamptz[], $6::text::uuid[],
+                                 $7::text::timestamptz[], $8::text::timestamptz[],
+                                 $9::text::uuid[])
         ON CONFLICT (workspace_id, customer_id, journey_id, stage_id) DO UPDATE
         SET entered_at = excluded.entered_at, entry_touchpoint_id = excluded.entry_touchpoint_id,
             last_reached_at = excluded.last_reached_at, converted_at = excluded.converted_at
-        """,
+        """,  # arrays as literals: see domain.pg.texts
         workspace_id,
-        *_columns(rows, personas),
+        *(
+            kind(column)
+            for kind, column in zip(_UPDATE_KINDS, _columns(rows, personas), strict=True)
+        ),
     )
 
 

@@ -7,7 +7,7 @@ import strawberry
 
 from domain.action import lifecycle
 from domain.action import service as action_service
-from domain.validation import UNSET
+from domain.validation import UNSET, client_idempotency_key
 from domain.vocabulary import ActionStatus as Status
 from graphql_api import ids
 from graphql_api.context import Info
@@ -46,6 +46,11 @@ class CreateActionInput:
         default=None,
         description="The alert it is created from (of the same journey); marking the action "
         "done resolves it.",
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any 1–100 visible ASCII characters (a UUID, say). Sent again with a "
+        "retry, it returns the action the first request created and creates nothing.",
     )
 
 
@@ -119,6 +124,7 @@ class ActionMutations:
                 alert_id=ids.decode_optional(input.alert_id, "Alert", field="alertId"),
                 created_by_id=by["actor_id"],
                 created_by_name=by["actor_name"],
+                idempotency_key=client_idempotency_key(input.idempotency_key),
             ),
         )
         return ActionPayload(action=Action.from_row(row) if row else None, errors=errors)

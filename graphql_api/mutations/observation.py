@@ -2,6 +2,7 @@ import strawberry
 
 from domain.mention import service as mention_service
 from domain.observation import service as observation_service
+from domain.validation import client_idempotency_key
 from domain.vocabulary import ObservationSource
 from graphql_api import ids
 from graphql_api.context import Info
@@ -28,6 +29,11 @@ class LogObservationInput:
         description="Who saw it; default: the API token's name, or the signed-in person's.",
     )
     permalink: str | None = None
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any 1–100 visible ASCII characters (a UUID, say). Sent again with a "
+        "retry, it returns the observation the first request logged and logs nothing.",
+    )
 
 
 @strawberry.input(description="I saw the same (+1); once per person, whatever the clicks.")
@@ -73,6 +79,7 @@ class ObservationMutations:
                 author_name=input.author_name or viewer.token_name,
                 source=ObservationSource.GRAPHQL,
                 permalink=input.permalink,
+                idempotency_key=client_idempotency_key(input.idempotency_key),
             ),
         )
         return ObservationPayload(

@@ -118,7 +118,9 @@ async def test_a_journey_costs_the_same_statements_however_many_stages_and_rules
         five_rules_five_stages = await _statements_to_evaluate(runtime)
 
         assert len(five_rules_five_stages) == len(one_rule_one_stage)
-        # The cohorts of all the stages the journey's rules watch, in one statement.
-        assert sum("stage_progress" in s for s in five_rules_five_stages) == 1
+        # The cohorts of all the stages the journey's rules watch: their rollup cells in one
+        # statement, the conversions of the buckets holding the horizons' edges in one more.
+        assert sum("FROM stage_day" in s for s in five_rules_five_stages) == 1
+        assert sum("stage_progress" in s for s in five_rules_five_stages) == 2
     finally:
         await runtime.close()

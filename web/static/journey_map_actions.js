@@ -108,6 +108,7 @@ async function openActionForm(node, stage) {
     ...teams.map((t) => [t.id, t.name]),
   ]);
   const due = input("", "date");
+  const key = requestKey();
   const box = form("create-action-form", async () => {
     const ticked = [...box.querySelectorAll('input[name="observationIds"]:checked')];
     const input_ = {
@@ -116,6 +117,7 @@ async function openActionForm(node, stage) {
       title: title.value,
       dueOn: due.value || null,
       observationIds: ticked.map((tick) => tick.value),
+      idempotencyKey: key,
     };
     if (team.value) input_.ownerTeamId = team.value === "none" ? null : team.value;
     const payload = await mutate(box, "createAction", input_, "action { title }");

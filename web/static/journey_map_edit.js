@@ -226,13 +226,15 @@ function observationForm() {
   const persona = choice(ids(editing.personas, "All customers"));
   const text = el("textarea");
   text.rows = 2;
+  let key = requestKey();
   const box = form("log-observation", async () => {
     const input_ = {
       text: text.value, kind: kind.value, stageId: stage.value || null,
       touchpointId: touchpoint.value || null, emotion: emotion.value || null,
-      personaId: persona.value || null,
+      personaId: persona.value || null, idempotencyKey: key,
     };
     if (await mutate(box, "logObservation", input_)) {
+      key = requestKey();
       text.value = "";
       await changed("Observation logged.");
     }

@@ -24,6 +24,13 @@ function words(value) {
   return value ? String(value).toLowerCase().replaceAll("_", " ") : "";
 }
 
+// A fresh idempotency key for one filled-in form: a double submit or a retry of it creates one
+// row. getRandomValues, unlike randomUUID, works on pages served over plain HTTP too.
+function requestKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 async function graphql(query, vars) {
   const response = await fetch("/graphql", {
     method: "POST",
