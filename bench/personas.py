@@ -3,7 +3,8 @@ client), plain against one persona and against the breakdown by persona, over ~1
 ~5M events where every customer has a persona and a third of them change it later on. The plain
 read in the same run is the baseline (target: persona reads p50 <= 50 ms and within 2x of it);
 each persona figure is checked against a live count from the progress rows (the persona as of
-T for every customer), which is also timed.
+T for every customer), which is also timed. Each read's statements are counted (token and
+transactions included) in one more run, not timed.
 
     uv run python -m bench.personas                  # 5M events (~15 minutes to load)
     uv run python -m bench.personas --events 300000  # a quick run
@@ -44,6 +45,7 @@ from infrastructure.database import create_engine, create_sessionmaker
 from infrastructure.folding import fold_pending
 from infrastructure.settings import Settings
 from journeyops.web import create_app
+from tests.support.statements import counting_statements
 
 PERSONAS = ("Budget shopper", "Busy professional", "Early adopter")
 CHANGING = 3  # every third customer identifies as another persona later
@@ -263,6 +265,7 @@ async def measure(
         )
     times: dict[str, list[float]] = {name: [] for name, _, _ in reads}
     answers: dict[str, dict] = {}
+    statements: dict[str, int] = {}
     app = create_app(Settings(), database_url=shop.url)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -280,6 +283,15 @@ async def measure(
                     body = response.json()
                     assert "errors" not in body, body
                     answers[name] = body["data"].get("journey")
+            for name, query, extra in reads:  # once more, counting what each read sends
+                runtime = app.state.runtime
+                with counting_statements(runtime.engine, runtime.readers) as sent:
+                    await http.post(
+                        "/graphql",
+                        json={"query": query, "variables": {**variables, **extra}},
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+                statements[name] = len(sent)
     live, live_seconds = await live_count(db, shop, start, end, as_of)
     await engine.dispose()
 
@@ -304,9 +316,10 @@ async def measure(
     p50 = {name: statistics.median(values) for name, values in times.items()}
     for name, values in times.items():
         print(
-            f"  {name:<10} p50 {p50[name] * 1000:7.1f} ms  "
+            f"  {name:<11} p50 {p50[name] * 1000:7.1f} ms  "
             f"p95 {percentile(values, 0.95) * 1000:7.1f} ms  "
-            f"({p50[name] / p50['plain']:.2f}x plain; {runs} runs through GraphQL)"
+            f"({p50[name] / p50['plain']:.2f}x plain; {runs} runs through GraphQL; "
+            f"{statements[name]} statements)"
         )
     print(f"  live count of every persona from progress rows: {live_seconds * 1000:,.0f} ms")
     print(

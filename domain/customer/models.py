@@ -18,7 +18,9 @@ class Customer(WorkspaceScoped, Base):
     """Someone events are about, known by the pipeline's `userId` (else `anonymousId`).
 
     `persona_id` is the persona of the latest identify (by event timestamp) that named one;
-    `persona_set_at` lets metrics evaluated as of an earlier time fall back to the history.
+    `persona_set_at` lets metrics evaluated as of an earlier time fall back to the history;
+    `first_tracked_at`, the earliest timestamp of their events with a name (none of their
+    progress or reach is earlier), lets them find who had another persona then by an index.
 
     No foreign key to workspace: its per-row check was a sixth of the fold's database time
     (domain.metrics.fold writes customers by the thousand); deleting a workspace deletes its
@@ -31,12 +33,14 @@ class Customer(WorkspaceScoped, Base):
         ForeignKeyConstraint(
             ["workspace_id", "persona_id"], ["persona.workspace_id", "persona.id"]
         ),
-        # who changed persona after an evaluation time (the persona rollups' corrections)
+        # who may have had another persona at an evaluation time T: first tracked <= T <
+        # persona set (the persona rollups' corrections, domain.metrics.daily_rollups.Moved)
         Index(
-            "ix_customer_persona_set",
+            "ix_customer_persona_moved",
             "workspace_id",
             "persona_set_at",
-            postgresql_where=text("persona_set_at IS NOT NULL"),
+            postgresql_include=["first_tracked_at", "id", "persona_id"],
+            postgresql_where=text("persona_set_at > first_tracked_at"),
         ),
     )
 
@@ -46,6 +50,7 @@ class Customer(WorkspaceScoped, Base):
     persona_set_at: Mapped[datetime | None]
     persona_message_id: Mapped[str | None] = mapped_column(String(200))
     last_seen_at: Mapped[datetime]
+    first_tracked_at: Mapped[datetime | None]
 
 
 class CustomerPersona(Base):

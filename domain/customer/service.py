@@ -39,21 +39,28 @@ async def record_seen(
     *,
     workspace_id: uuid.UUID,
     seen: Mapping[uuid.UUID, tuple[str, datetime]],
+    first_tracked: Mapping[uuid.UUID, datetime],
 ) -> None:
-    """Create the customers first seen and move last_seen_at forward (customer id → external id
-    and when last seen); in id order, so that two writers never wait on each other in a circle."""
+    """Create the customers first seen, move last_seen_at forward (customer id → external id
+    and when last seen) and first_tracked_at back (customer id → their earliest event with a
+    name among these); in id order, so that two writers never wait on each other in a circle."""
     ids = sorted(seen)
     await connection.execute(
         """
-        INSERT INTO customer (workspace_id, id, external_id, last_seen_at)
-        SELECT $1, * FROM unnest($2::text::uuid[], $3::text::varchar[], $4::text::timestamptz[])
-        ON CONFLICT (workspace_id, id) DO UPDATE SET last_seen_at = excluded.last_seen_at
+        INSERT INTO customer (workspace_id, id, external_id, last_seen_at, first_tracked_at)
+        SELECT $1, * FROM unnest($2::text::uuid[], $3::text::varchar[], $4::text::timestamptz[],
+                                 $5::text::timestamptz[])
+        ON CONFLICT (workspace_id, id) DO UPDATE
+        SET last_seen_at = greatest(customer.last_seen_at, excluded.last_seen_at),
+            first_tracked_at = least(customer.first_tracked_at, excluded.first_tracked_at)
         WHERE customer.last_seen_at < excluded.last_seen_at
+           OR excluded.first_tracked_at < coalesce(customer.first_tracked_at, 'infinity')
         """,  # arrays as literals: see domain.pg.texts
         workspace_id,
         pg.uuids(ids),
         pg.texts([seen[i][0] for i in ids]),
         pg.times([seen[i][1] for i in ids]),
+        pg.times([first_tracked.get(i) for i in ids]),
     )
 
 

@@ -4,13 +4,18 @@ touchpoints and their reach, the emotions staff recorded, the newest observation
 kind, open alerts and actions (docs/journey_map.md).
 
 It is read with a fixed number of statements whatever the journey's size: the stage metrics
-twice (this period and the one before), then one statement each for the touchpoints,
-emotions, observations, alerts and actions of the whole journey.
+twice (this period and the one before, in one snapshot on a connection of its own) and,
+meanwhile on the session's, one statement each for the stages, touchpoints, emotions,
+observations, alerts, actions and the observations they address, of the whole journey.
 """
 
+import asyncio
+import contextlib
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +42,9 @@ from domain.touchpoint import service as touchpoint_service
 from domain.touchpoint.models import Touchpoint
 from domain.validation import in_range, one_of
 from domain.vocabulary import Channel, Emotion, ObservationKind
+
+A = TypeVar("A")
+B = TypeVar("B")
 
 DAYS_DEFAULT = 30
 DAYS_MAX = 366
@@ -184,18 +192,20 @@ async def journey_map(
     wanted = one_of(Channel, channel, field="channel", label="Channel") if channel else None
     now = now or datetime.now(UTC)
     period = choose_period(timezone=journey.timezone, now=now, days=days, start=start, end=end)
-    current, previous = await trend.against_the_period_before(
-        session,
-        workspace_id=workspace_id,
-        journey_id=journey.id,
-        start=period.start,
-        end=period.end,
-        as_of=now,
-        persona_id=persona_id,
-        channel=wanted,
-    )
     since, until = utc_period(period.start, period.end, journey.timezone)
-    parts = await _stage_parts(session, journey, since, until, observations_per_kind, persona_id)
+    (current, previous), parts = await _both(
+        trend.against_the_period_before(
+            session,
+            workspace_id=workspace_id,
+            journey_id=journey.id,
+            start=period.start,
+            end=period.end,
+            as_of=now,
+            persona_id=persona_id,
+            channel=wanted,
+        ),
+        _stage_parts(session, journey, since, until, observations_per_kind, persona_id),
+    )
     reach = {r.touchpoint_id: r.customers for r in current.reach}
     before = {figures.stage_id: figures for figures in previous.stages}
     rows = {stage.id: stage for stage in parts.stages}
@@ -227,6 +237,21 @@ async def journey_map(
         stages=stages,
         journey_actions=parts.actions(None),
     )
+
+
+async def _both(figures: Coroutine[Any, Any, A], parts: Coroutine[Any, Any, B]) -> tuple[A, B]:
+    """The figures (read on a connection of their own, domain.metrics.snapshot) and the rest
+    of the map (on the session's) read at the same time; when the figures fail, the other
+    read is cancelled and waited for, so that the session is free for its rollback."""
+    task = asyncio.create_task(parts)
+    try:
+        first = await figures
+    except BaseException:
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        raise
+    return first, await task
 
 
 @dataclass(frozen=True, slots=True)

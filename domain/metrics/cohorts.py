@@ -291,12 +291,9 @@ async def _from_rollups(
 
 
 def _below(cell: daily_rollups.Cell, buckets: list[int]) -> list[int]:
-    """The cell's conversions in the duration buckets below each of `buckets` (less those of
-    the histograms it is to take away)."""
-    below = _running(cell.histogram, buckets)
-    for less in cell.less:
-        below = [n - taken for n, taken in zip(below, _running(less, buckets), strict=True)]
-    return below
+    """The cell's conversions in the duration buckets below each of `buckets` (its histogram
+    is packed, what it is to take away already taken: daily_rollups.packed)."""
+    return _running(daily_rollups.unpacked(cell.histogram), buckets)
 
 
 def _running(histogram: list[int], buckets: list[int]) -> list[int]:

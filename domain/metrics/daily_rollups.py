@@ -16,19 +16,20 @@ progress rows of that bucket (index `ix_stage_progress_duration`).
 Personas (the persona as of T): `stage_persona_day` and `touchpoint_persona_day` hold the same
 sums per customer's *current* persona (migration 0017), and customers with none are the total
 less every persona. A customer whose persona was set after T may have had another one at T:
-those few (`customer.persona_set_at` > T; none when T is now) are moved, their figures as of T
-taken from the current persona's cells and given to the one they had then.
+those few (`customer.first_tracked_at` <= T < `persona_set_at`; none when T is now) are moved,
+their figures as of T taken from the current persona's cells and given to the one they had
+then.
 """
 
 import math
-import operator
+import struct
 import uuid
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
-from itertools import zip_longest
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -69,10 +70,7 @@ class Cell:
     entered: int = 0
     converted: int = 0
     dropped: int = 0
-    histogram: list[int] = field(default_factory=list)  # element b counts duration bucket b
-    # histograms to take away from `histogram` (no persona: the total less each persona's),
-    # left for the group sums, which take them all in one pass
-    less: list[list[int]] = field(default_factory=list)
+    histogram: int = 0  # packed (`packed`): bucket b counts duration bucket b
 
 
 @dataclass(slots=True)
@@ -102,7 +100,11 @@ class Moved:
     """Customers whose persona as of T is not their current one (set after T), among those
     with entries or first reaches in the journey that a period from `since` can count (a
     progress row entered by T and reached again since): customer ids and the persona each had
-    at T, as parallel arrays for the SQL."""
+    at T, as parallel arrays for the SQL.
+
+    Such a customer had progress by T and a persona set after it: first tracked <= T <
+    persona set, which index `ix_customer_persona_moved` finds among the customers whose
+    persona was set after their first event (not among everyone who arrived after T)."""
 
     customer_ids: list[uuid.UUID]
     personas: list[uuid.UUID | None]
@@ -119,14 +121,17 @@ class Moved:
     ) -> "Moved":
         rows = await connection.fetch(
             f"""
-            SELECT id, persona_at FROM (
+            WITH judged AS MATERIALIZED (  -- each one's persona as of T looked up once
                 SELECT c.id, c.persona_id, ({persona_as_of("$2")}) AS persona_at
                 FROM customer c
-                WHERE c.workspace_id = $1 AND c.persona_set_at > $2 AND EXISTS (
+                WHERE c.workspace_id = $1 AND c.persona_set_at > $2
+                  AND c.persona_set_at > c.first_tracked_at AND c.first_tracked_at <= $2
+                  AND EXISTS (
                     SELECT FROM stage_progress p
                     WHERE p.workspace_id = $1 AND p.customer_id = c.id AND p.journey_id = $3
                       AND p.entered_at <= $2 AND p.last_reached_at >= $4)
-            ) c WHERE persona_at IS DISTINCT FROM persona_id
+            )
+            SELECT id, persona_at FROM judged WHERE persona_at IS DISTINCT FROM persona_id
             """,
             workspace_id,
             as_of,
@@ -254,7 +259,7 @@ async def cells(
         if row["kind"] != "r" or row["day"] > today:  # after T's day nobody had entered yet
             continue
         key = (row["stage_id"], row["day"], row["entry_touchpoint_id"], row["persona"])
-        cell = Cell(*key, row["n"], row["converted"], 0, list(row["histogram"]))
+        cell = Cell(*key, row["n"], row["converted"], 0, packed(row["histogram"]))
         if row["total"] and personas is Personas.EACH:
             rest.append(cell)
         else:
@@ -274,7 +279,7 @@ async def cells(
                 cell.entered -= row["n"]
             if row["bucket"] >= 0:
                 cell.converted -= row["n"]
-                _bump(cell.histogram, row["bucket"], -row["n"])
+                cell.histogram -= row["n"] << BUCKET_BITS * row["bucket"]
         elif row["kind"] == "d":
             by_key[key].dropped = row["n"]
     for row in rows:
@@ -299,7 +304,7 @@ def _leave_the_rest(totals: list[Cell], by_key: dict[tuple, Cell]) -> None:
         others = personas.get(key, [])
         total.entered -= sum(c.entered for c in others)
         total.converted -= sum(c.converted for c in others)
-        total.less = [list(c.histogram) for c in others]  # as the rollups held them
+        total.histogram -= sum(c.histogram for c in others)
         by_key[(*key, None)] = total
 
 
@@ -309,7 +314,7 @@ def _move(cell: Cell, row: asyncpg.Record, sign: int) -> None:
     cell.entered += n
     if row["bucket"] >= 0:
         cell.converted += n
-        _bump(cell.histogram, row["bucket"], n)
+        cell.histogram += n << BUCKET_BITS * row["bucket"]
     elif row["dropped"]:
         cell.dropped += n
 
@@ -317,7 +322,7 @@ def _move(cell: Cell, row: asyncpg.Record, sign: int) -> None:
 def group(
     items: Iterable[Cell], key: Callable[[Cell], Hashable]
 ) -> dict[Hashable, dict[uuid.UUID, Totals]]:
-    """Cells summed per group key and stage (the histograms of each in one pass)."""
+    """Cells summed per group key and stage."""
     grouped: dict[Hashable, dict[uuid.UUID, list[Cell]]] = defaultdict(lambda: defaultdict(list))
     for cell in items:
         grouped[key(cell)][cell.stage_id].append(cell)
@@ -328,26 +333,30 @@ def group(
 
 
 def _summed(cells: list[Cell]) -> Totals:
-    histogram = list(map(sum, zip_longest(*(c.histogram for c in cells), fillvalue=0)))
-    less = [h for c in cells for h in c.less]
-    if less:
-        taken = list(map(sum, zip_longest(*less, fillvalue=0)))
-        histogram += [0] * (len(taken) - len(histogram))
-        taken += [0] * (len(histogram) - len(taken))
-        histogram = list(map(operator.sub, histogram, taken))
     return Totals(
         sum(c.entered for c in cells),
         sum(c.converted for c in cells),
         sum(c.dropped for c in cells),
-        histogram,
+        unpacked(sum(c.histogram for c in cells)),
     )
 
 
-def _bump(histogram: list[int], bucket: int, n: int) -> None:
-    """Add n to one bucket of a dense histogram, growing it as needed."""
-    if bucket >= len(histogram):
-        histogram.extend([0] * (bucket + 1 - len(histogram)))
-    histogram[bucket] += n
+# A histogram packed into one integer, BUCKET_BITS a bucket (bucket b at bit BUCKET_BITS * b):
+# the histograms of a group's hundreds of cells, and the corrections to them, then sum and take
+# away as integers do, in one pass in C, not bucket by bucket. Packing is linear, so any sum
+# whose buckets are all counts (0 <= n < 2**63) unpacks to exactly the sum of the histograms,
+# whatever the signs on the way.
+BUCKET_BITS = 64
+
+
+def packed(histogram: list[int]) -> int:
+    """A dense histogram of counts (element b counts bucket b) as one integer."""
+    return int.from_bytes(struct.pack(f"<{len(histogram)}q", *histogram), "little")
+
+
+def unpacked(histogram: int) -> list[int]:
+    """The dense histogram a sum of packed ones holds (no trailing empty buckets)."""
+    return array("q", histogram.to_bytes(-(-histogram.bit_length() // 64) * 8, "little")).tolist()
 
 
 def ranks(count: int) -> list[int]:

@@ -3,7 +3,7 @@ days, an evaluation time and filters, checked and turned into the UTC instants t
 (docs/metrics.md: "Periods", "The evaluation time T")."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,6 +57,19 @@ class Evaluation:
     @property
     def window(self) -> timedelta:
         return timedelta(days=self.journey.conversion_window_days)
+
+    def asking(self, asked: "Asked") -> "Evaluation":
+        """The same journey and stages, read once, evaluated for another question."""
+        low, high = period(asked.start, asked.end, self.journey.timezone)
+        return replace(
+            self,
+            start=asked.start,
+            end=asked.end,
+            low=low,
+            high=high,
+            as_of=asked.as_of,
+            filters=asked.filters,
+        )
 
 
 def asked(

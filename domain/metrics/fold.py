@@ -134,6 +134,7 @@ async def _fold(connection: asyncpg.Connection, *, workspace_id: uuid.UUID, batc
     seen: dict[uuid.UUID, tuple[str, datetime]] = {}
     tracked = progress_rows.Tracked([], [], [], [])
     changes: list[PersonaChange] = []
+    first_tracked: dict[uuid.UUID, datetime] = {}
     named: Counter[str] = Counter()  # name → events
     last_named: dict[str, datetime] = {}  # name → when last received
     for row in rows:
@@ -146,6 +147,12 @@ async def _fold(connection: asyncpg.Connection, *, workspace_id: uuid.UUID, batc
         tracked.customer_ids.extend(row["track_customer_ids"])
         tracked.names.extend(names)
         tracked.timestamps.extend(row["track_timestamps"])
+        for customer_id, timestamp in zip(
+            row["track_customer_ids"], row["track_timestamps"], strict=True
+        ):
+            first = first_tracked.get(customer_id)
+            if first is None or timestamp < first:
+                first_tracked[customer_id] = timestamp
         tracked.message_ids.extend(row["track_message_ids"])
         named.update(names)
         for name in set(names):
@@ -161,7 +168,9 @@ async def _fold(connection: asyncpg.Connection, *, workspace_id: uuid.UUID, batc
                 row["persona_ids"],
             )
         )
-    await customer_service.record_seen(connection, workspace_id=workspace_id, seen=seen)
+    await customer_service.record_seen(
+        connection, workspace_id=workspace_id, seen=seen, first_tracked=first_tracked
+    )
     await customer_service.record_personas(connection, workspace_id=workspace_id, changes=changes)
     await progress_rows.record(connection, workspace_id=workspace_id, events=tracked)
     await _count_names(connection, workspace_id, named, last_named)

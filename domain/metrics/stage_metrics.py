@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.metrics import daily_rollups
-from domain.metrics.evaluation import Asked, asked, evaluation
+from domain.metrics.evaluation import Asked, Evaluation, asked, evaluation
 from domain.metrics.figures import Bucket, Grouped, StageMetrics, stage_figures
 from domain.metrics.periods import Granularity, bucket_of
 from domain.metrics.snapshot import snapshot
@@ -68,6 +68,20 @@ async def read(
 ) -> StageMetrics:
     """stage_metrics within a snapshot already open (domain.metrics.snapshot)."""
     found = await evaluation(reading, workspace_id=workspace_id, journey_id=journey_id, asked=asked)
+    return await read_evaluation(
+        reading, found, by=by, with_percentiles=with_percentiles, with_reach=with_reach
+    )
+
+
+async def read_evaluation(
+    reading: AsyncSession,
+    found: Evaluation,
+    *,
+    by: Granularity | None = None,
+    with_percentiles: bool = True,
+    with_reach: bool = True,
+) -> StageMetrics:
+    """stage_metrics of an evaluation read in a snapshot already open."""
     connection = await connection_of(reading)
     rolled = await daily_rollups.Reading.read(connection, found)
     totals = await rolled.figures(rolled.total, with_percentiles=with_percentiles)
@@ -79,12 +93,12 @@ async def read(
     reach = await rolled.reach() if with_reach else []
     series = [
         Bucket(day, stage_figures(found.stages, by_bucket.get(day.isoformat(), {})))
-        for day in _buckets(asked.start, asked.end, by)
+        for day in _buckets(found.start, found.end, by)
     ]
     return StageMetrics(
         journey_id=found.journey.id,
-        start=asked.start,
-        end=asked.end,
+        start=found.start,
+        end=found.end,
         as_of=found.as_of,
         timezone=found.journey.timezone,
         conversion_window_days=found.journey.conversion_window_days,

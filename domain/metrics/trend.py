@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.by_name import stage as stage_by_name
 from domain.journey.models import Journey
 from domain.metrics import stage_metrics
-from domain.metrics.evaluation import asked
+from domain.metrics.evaluation import asked, evaluation
 from domain.metrics.figures import StageFigures, StageMetrics
 from domain.metrics.snapshot import snapshot
 from domain.validation import in_range
@@ -119,17 +119,19 @@ async def against_the_period_before(
     channel: Channel | str | None = None,
 ) -> tuple[StageMetrics, StageMetrics]:
     """Stage metrics for [start, end) as of `as_of`, and for as many days before evaluated as
-    many days earlier, so that both cohorts had the same time to convert; one snapshot."""
+    many days earlier, so that both cohorts had the same time to convert; one snapshot, the
+    journey and its stages read once."""
     shift = end - start
     questions = [
         asked(start - back, end - back, as_of - back, persona_id=persona_id, channel=channel)
         for back in (timedelta(0), shift)
     ]
     async with snapshot(session, workspace_id=workspace_id) as reading:
+        found = await evaluation(
+            reading, workspace_id=workspace_id, journey_id=journey_id, asked=questions[0]
+        )
         current, previous = [
-            await stage_metrics.read(
-                reading, workspace_id=workspace_id, journey_id=journey_id, asked=question
-            )
+            await stage_metrics.read_evaluation(reading, found.asking(question))
             for question in questions
         ]
     return current, previous

@@ -4,6 +4,8 @@ data, the token's workspace only, and a fixed number of statements whatever the 
 import httpx
 import pytest
 
+from domain.action import service as action_service
+from domain.stage import service as stage_service
 from tests.support import factories
 from tests.support.cohorts import cohort_source
 from tests.support.graphql_client import GraphQLClient
@@ -150,17 +152,39 @@ async def test_another_workspaces_journey_is_not_found(gql, world, other_workspa
 
 
 async def _grow(db, world, *, touchpoints_per_stage: int, observations: int) -> None:
+    """More of everything the map shows: two stages, and at every stage touchpoints with
+    observations, an open alert and actions, one addressing them."""
     async with db.begin() as session:
         team = await factories.make_team(session, world.workspace)
-        for stage in world.stages:
+        added = [
+            await stage_service.add(
+                session, workspace_id=world.workspace.id, journey_id=world.journey.id, name=name
+            )
+            for name in (factories.unique("Return"), factories.unique("Refer"))
+        ]
+        rule = await factories.make_alert_rule(session, world.journey, added[0])
+        for stage in await factories.stages_of(session, world.journey):
+            seen = []
             for _ in range(touchpoints_per_stage):
                 touchpoint = await factories.make_touchpoint(
                     session, stage, owner=team, event_names=(factories.unique("e"),)
                 )
                 for kind in ("pain_point", "insight", "question")[:observations]:
-                    await factories.make_observation(
+                    observation = await factories.make_observation(
                         session, touchpoint=touchpoint, kind=kind, emotion="hope", team=team
                     )
+                    seen.append(observation.id)
+            await factories.make_alert(session, rule, stage)
+            for title in ("Fix it", "Look into it"):
+                await action_service.create(
+                    session,
+                    workspace_id=world.workspace.id,
+                    journey_id=world.journey.id,
+                    title=factories.unique(title),
+                    stage_id=stage.id,
+                    owner_team_id=team.id,
+                    observation_ids=seen,
+                )
 
 
 async def test_a_map_costs_the_same_statements_however_big_the_journey(gql, world, app, db):
@@ -172,15 +196,17 @@ async def test_a_map_costs_the_same_statements_however_big_the_journey(gql, worl
         await _journey_map(gql, world, personaId=persona)
         with counting_statements(app.state.runtime.engine, app.state.runtime.readers) as grown:
             big = await _journey_map(gql, world, personaId=persona)
-        touchpoints = [len(s["touchpoints"]) for s in big["map"]["stages"]]
-        assert [len(s["touchpoints"]) for s in small["map"]["stages"]] < touchpoints
+        for lane in ("touchpoints", "alerts", "actions"):
+            grown_lane = [len(s[lane]) for s in big["map"]["stages"]]
+            assert sum(len(s[lane]) for s in small["map"]["stages"]) < sum(grown_lane), lane
+        assert len(big["map"]["stages"]) == len(small["map"]["stages"]) + 2
         assert len(statements) == len(grown), (statements, grown)
         # token, transaction, journey, persona; the stage metrics for both periods in one
-        # snapshot of their own (its connection's ping, the catch-up check, then from the
-        # rollups; for a persona also, per period, the customers who had another one then);
-        # touchpoints, emotions, observations, alerts, actions, their observations; owner
-        # teams (one batch)
-        assert len(grown) == (35 if persona is None else 38)
+        # snapshot of their own (its connection's ping, the catch-up check, the journey and
+        # its stages once, then from the rollups; for a persona also, per period, the
+        # customers who had another one then); meanwhile stages, touchpoints, emotions,
+        # observations, alerts, actions, their observations; owner teams (one batch)
+        assert len(grown) == (33 if persona is None else 36)
 
 
 FALLS = """

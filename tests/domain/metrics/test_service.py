@@ -150,6 +150,39 @@ async def test_the_persona_breakdown_uses_the_persona_as_of_the_evaluation_time(
     assert only_busy.stages[0].entered == 1
 
 
+async def test_a_customer_tracked_before_naming_a_persona_had_none_until_then(session, shop):
+    workspace, journey = shop
+    busy = await make_persona(session, workspace, "Busy professional")
+    await send(
+        session,
+        workspace,
+        identify("bo", "2026-11-04T00:00:00Z", persona="Busy professional"),
+        track("bo", "Page Viewed", "2026-11-04T00:00:00Z"),
+    )
+    # an earlier event arriving later: bo was known, with no persona, before naming one
+    await send(session, workspace, track("bo", "Page Viewed", "2026-11-02T10:00:00Z"))
+
+    async def persona_keys(as_of):
+        await session.commit()
+        segments = await stage_breakdown(
+            session,
+            workspace_id=workspace.id,
+            journey_id=journey.id,
+            start=NOVEMBER[0],
+            end=NOVEMBER[1],
+            by="persona",
+            as_of=as_of,
+        )
+        return [s.key for s in segments]
+
+    assert await persona_keys(datetime(2026, 11, 3, tzinfo=UTC)) == [None]
+    assert await persona_keys(datetime(2026, 11, 5, tzinfo=UTC)) == [str(busy.id)]
+    then = await metrics(
+        session, journey, persona_id=busy.id, as_of=datetime(2026, 11, 3, tzinfo=UTC)
+    )
+    assert then.stages[0].entered == 0
+
+
 async def test_reordering_stages_recomputes_conversions(session, shop):
     workspace, journey = shop
     look, cart, buy = await stages_of(session, journey)
