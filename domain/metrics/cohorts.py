@@ -132,24 +132,17 @@ async def daily_cohorts(
     """For each stage, one cohort per day in `days` (days nobody entered included, with
     zeros), split by persona and entry channel with `segments`: from the daily rollups, or
     the progress rows where the alert window is longer than the journey's."""
-    async with snapshot(session, workspace_id=workspace_id) as reading:
-        journey = await journey_service.get(
-            reading, workspace_id=workspace_id, journey_id=journey_id
-        )
-        connection = await connection_of(reading)
-        read = _from_rollups
-        if alert_window > timedelta(days=journey.conversion_window_days):
-            read = _from_progress
-        counts = await read(
-            connection,
-            journey=journey,
-            stage_ids=stage_ids,
-            days=days,
-            edges=_edges(alert_window),
-            as_of=as_of,
-            segments=segments,
-        )
-    return {stage_id: _cohorts(counts[stage_id], days, alert_window) for stage_id in stage_ids}
+    return await _read(
+        session,
+        workspace_id,
+        journey_id,
+        stage_ids,
+        days,
+        alert_window,
+        as_of,
+        segments,
+        live=False,
+    )
 
 
 async def live_cohorts(
@@ -165,11 +158,33 @@ async def live_cohorts(
 ) -> dict[uuid.UUID, list[Cohort]]:
     """The same cohorts counted from the progress rows alone, whatever the alert window:
     what `daily_cohorts` falls back to, and what it is measured and tested against."""
+    return await _read(
+        session, workspace_id, journey_id, stage_ids, days, alert_window, as_of, segments, live=True
+    )
+
+
+async def _read(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    journey_id: uuid.UUID,
+    stage_ids: Sequence[uuid.UUID],
+    days: Days,
+    alert_window: timedelta,
+    as_of: datetime,
+    segments: bool,
+    *,
+    live: bool,
+) -> dict[uuid.UUID, list[Cohort]]:
+    """The cohorts in one snapshot, from the progress rows when `live` or when the alert
+    window is longer than the journey's (more than the rollups' histograms hold)."""
     async with snapshot(session, workspace_id=workspace_id) as reading:
         journey = await journey_service.get(
             reading, workspace_id=workspace_id, journey_id=journey_id
         )
-        counts = await _from_progress(
+        read = _from_rollups
+        if live or alert_window > timedelta(days=journey.conversion_window_days):
+            read = _from_progress
+        counts = await read(
             await connection_of(reading),
             journey=journey,
             stage_ids=stage_ids,
