@@ -291,12 +291,17 @@ async def _from_rollups(
         *([moved.customer_ids, moved.personas] if segments else []),
     )
     wanted = set(stage_ids)
-    counts: dict[uuid.UUID, Counts] = defaultdict(dict)
+    entered: dict[tuple, int] = defaultdict(int)
+    histograms: dict[tuple, int] = defaultdict(int)  # packed: summed, then unpacked once
     for cell in read.cells:
         if cell.stage_id in wanted:
-            values = [cell.entered, *_below(cell, buckets)]
             for key in _groups(named, cell.touchpoint_id, cell.persona):
-                _add(counts[cell.stage_id], cell.day, key, values)
+                entered[cell.stage_id, cell.day, key] += cell.entered
+                histograms[cell.stage_id, cell.day, key] += cell.histogram
+    counts: dict[uuid.UUID, Counts] = defaultdict(dict)
+    for (stage_id, day, key), histogram in histograms.items():
+        below = _running(daily_rollups.unpacked(histogram), buckets)
+        _add(counts[stage_id], day, key, [entered[stage_id, day, key], *below])
     for row in straddling:
         within = [0] * (1 + len(edges))
         within[row["i"]] = row["n"]
@@ -305,14 +310,9 @@ async def _from_rollups(
     return counts
 
 
-def _below(cell: daily_rollups.Cell, buckets: list[int]) -> list[int]:
-    """The cell's conversions in the duration buckets below each of `buckets` (its histogram
-    is packed, what it is to take away already taken: daily_rollups.packed)."""
-    return _running(daily_rollups.unpacked(cell.histogram), buckets)
-
-
 def _running(histogram: list[int], buckets: list[int]) -> list[int]:
-    """The sum of the histogram's buckets below each of `buckets`."""
+    """The sum of the histogram's buckets below each of `buckets` (a sum of cells' packed
+    histograms unpacks exactly: each of its buckets is a count, daily_rollups.packed)."""
     running = list(accumulate(histogram, initial=0))  # running[b]: the buckets below b
     top = len(histogram)
     return [running[min(bucket, top)] for bucket in buckets]
