@@ -24,7 +24,6 @@ then.
 import math
 import struct
 import uuid
-from array import array
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -341,22 +340,24 @@ def _summed(cells: list[Cell]) -> Totals:
     )
 
 
-# A histogram packed into one integer, BUCKET_BITS a bucket (bucket b at bit BUCKET_BITS * b):
-# the histograms of a group's hundreds of cells, and the corrections to them, then sum and take
-# away as integers do, in one pass in C, not bucket by bucket. Packing is linear, so any sum
-# whose buckets are all counts (0 <= n < 2**63) unpacks to exactly the sum of the histograms,
-# whatever the signs on the way.
-BUCKET_BITS = 64
+# A histogram packed into one integer, BUCKET_BITS a bucket (bucket b at bit BUCKET_BITS * b),
+# as the rollups store it (little-endian int32 bytes, migration 0020): the histograms of a
+# group's hundreds of cells, and the corrections to them, then sum and take away as integers
+# do, in one pass in C, not bucket by bucket. Packing is linear, so any sum whose buckets are
+# all counts below 2**32 (a group's conversions in one bucket) unpacks to exactly the sum of the
+# histograms, whatever the signs on the way.
+BUCKET_BITS = 32
 
 
-def packed(histogram: list[int]) -> int:
-    """A dense histogram of counts (element b counts bucket b) as one integer."""
-    return int.from_bytes(struct.pack(f"<{len(histogram)}q", *histogram), "little")
+def packed(stored: bytes) -> int:
+    """A stored dense histogram as one integer."""
+    return int.from_bytes(stored, "little")
 
 
 def unpacked(histogram: int) -> list[int]:
     """The dense histogram a sum of packed ones holds (no trailing empty buckets)."""
-    return array("q", histogram.to_bytes(-(-histogram.bit_length() // 64) * 8, "little")).tolist()
+    size = -(-histogram.bit_length() // BUCKET_BITS)
+    return list(struct.unpack(f"<{size}I", histogram.to_bytes(size * 4, "little")))
 
 
 def ranks(count: int) -> list[int]:
@@ -393,6 +394,51 @@ def _interpolate(values: dict[int, float], count: int) -> list[float]:
 # "No persona" (and "any persona", where a lookup is not by persona) in the percentile lookups,
 # which match personas by equality.
 NO_PERSONA = uuid.UUID(int=0)
+
+
+# The durations at the wanted places of each lookup (stage, duration bucket, entries in [low,
+# high), entry touchpoints of a scope or any, personas apart or not): the bucket's conversions
+# sorted per persona as of T (the stored one, or the one a moved customer had then), and the
+# elements at the wanted places taken (an aggregate's sort costs less than numbering every row
+# with a window). $1 workspace, $2 journey, $3 T, $4 W in seconds, $16 "no persona"; with
+# customers moved, $17 and $18 say who and the persona each had.
+RANKS = f"""
+WITH allowed AS (SELECT * FROM unnest($5::int[], $6::uuid[]) AS a(scope, touchpoint)),
+wanted AS (SELECT * FROM unnest($13::int[], $14::uuid[], $15::int[]) AS w(i, persona, place))
+SELECT q.i, w.persona, w.place, r.sorted[w.place + 1] AS seconds
+FROM unnest($7::uuid[], $8::int[], $9::timestamptz[], $10::timestamptz[], $11::int[],
+            $12::bool[])
+     WITH ORDINALITY AS q(stage_id, bucket, low, high, scope, by_persona, i)
+CROSS JOIN LATERAL (
+    SELECT persona, array_agg(seconds ORDER BY seconds) AS sorted
+    FROM (
+        SELECT {duration_seconds("p")} AS seconds,
+               CASE WHEN q.by_persona THEN coalesce({{persona}}, $16::uuid)
+                    ELSE $16::uuid END AS persona
+        FROM stage_progress p {{moved}}
+        WHERE p.workspace_id = $1 AND p.journey_id = $2
+          AND p.stage_id = q.stage_id AND p.duration_bucket = q.bucket
+          AND p.converted_at IS NOT NULL
+          AND {entered_in("q.low", "q.high", "$3", "p")}
+          AND {converted_by("$4", "$3", "p")}
+          AND (q.scope IS NULL OR p.entry_touchpoint_id IN (
+              SELECT a.touchpoint FROM allowed a WHERE a.scope = q.scope))
+    ) bucket
+    GROUP BY persona
+) r
+JOIN wanted w ON w.i = q.i AND w.persona = r.persona
+"""
+
+
+def _ranks_sql(moved: Moved) -> str:
+    """RANKS, looking up the persona a customer had at T only when somebody's was another."""
+    if not moved.customer_ids:
+        return RANKS.format(persona="p.persona_id", moved="")
+    return RANKS.format(
+        persona="CASE WHEN m.id IS NULL THEN p.persona_id ELSE m.persona_at END",
+        moved="LEFT JOIN unnest($17::uuid[], $18::uuid[]) AS m(id, persona_at) "
+        "ON q.by_persona AND m.id = p.customer_id",
+    )
 
 
 async def percentiles(
@@ -435,38 +481,7 @@ async def percentiles(
         groups = [(g, tp) for tps, g in scopes.items() for tp in tps]
         columns: list[list[Any]] = [list(column) for column in zip(*lookups, strict=True)]
         rows = await connection.fetch(
-            f"""
-            WITH allowed AS (SELECT * FROM unnest($5::int[], $6::uuid[]) AS a(scope, touchpoint)),
-            moved AS (SELECT * FROM unnest($16::uuid[], $17::uuid[]) AS m(id, persona_at)),
-            wanted AS (SELECT * FROM unnest($13::int[], $14::uuid[], $15::int[])
-                       AS w(i, persona, place))
-            SELECT q.i, x.persona, x.place, x.seconds
-            FROM unnest($7::uuid[], $8::int[], $9::timestamptz[], $10::timestamptz[],
-                        $11::int[], $12::bool[])
-                 WITH ORDINALITY AS q(stage_id, bucket, low, high, scope, by_persona, i)
-            CROSS JOIN LATERAL (
-                SELECT r.persona, r.place, r.seconds FROM (
-                    SELECT seconds, persona,
-                           row_number() OVER (PARTITION BY persona ORDER BY seconds) - 1 AS place
-                    FROM (
-                        SELECT {duration_seconds("p")} AS seconds,
-                               CASE WHEN q.by_persona THEN coalesce(CASE WHEN m.id IS NULL
-                                   THEN p.persona_id ELSE m.persona_at END, $18::uuid)
-                               ELSE $18::uuid END AS persona
-                        FROM stage_progress p
-                        LEFT JOIN moved m ON q.by_persona AND m.id = p.customer_id
-                        WHERE p.workspace_id = $1 AND p.journey_id = $2
-                          AND p.stage_id = q.stage_id AND p.duration_bucket = q.bucket
-                          AND p.converted_at IS NOT NULL
-                          AND {entered_in("q.low", "q.high", "$3", "p")}
-                          AND {converted_by("$4", "$3", "p")}
-                          AND (q.scope IS NULL OR p.entry_touchpoint_id IN (
-                              SELECT a.touchpoint FROM allowed a WHERE a.scope = q.scope))
-                    ) bucket
-                ) r
-                JOIN wanted w ON w.i = q.i AND w.persona = r.persona AND w.place = r.place
-            ) x
-            """,
+            _ranks_sql(moved),
             workspace_id,
             journey_id,
             as_of,
@@ -475,9 +490,8 @@ async def percentiles(
             [tp for _, tp in groups],
             *columns,
             *(list(column) for column in zip(*places, strict=True)),
-            moved.customer_ids,
-            moved.personas,
             NO_PERSONA,
+            *((moved.customer_ids, moved.personas) if moved.customer_ids else ()),
         )
         found = {(row["i"], row["persona"], row["place"]): row["seconds"] for row in rows}
     result: list[list[float] | None] = []

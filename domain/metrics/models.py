@@ -5,12 +5,11 @@ from sqlalchemy import (
     Computed,
     ForeignKeyConstraint,
     Index,
-    Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     SmallInteger,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.base import Base
@@ -115,7 +114,8 @@ class TouchpointReach(Base):
 class StageDay(Base):
     """The progress rows of one local day of entry (journey time zone), stage and entry
     touchpoint, summed: entries, conversions within the journey's window, and their durations
-    as a dense histogram (element b + 1 counts `duration_bucket` b). `latest` bounds every
+    as a dense histogram (bytes 4b to 4b + 3, a little-endian int32, count `duration_bucket`
+    b; migration 0020). `latest` bounds every
     entry and counted conversion time from above, so the row holds as of any time at or after
     it. Kept by statement triggers on stage_progress (migration 0010); rebuilt for a journey by
     `journey_rollup_rebuild` when its time zone or window changes. No touchpoint foreign key:
@@ -143,7 +143,7 @@ class StageDay(Base):
     entry_touchpoint_id: Mapped[uuid.UUID]
     entered: Mapped[int]
     converted: Mapped[int]
-    histogram: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    histogram: Mapped[bytes] = mapped_column(LargeBinary)
     latest: Mapped[datetime | None]
 
 
@@ -207,7 +207,7 @@ class StagePersonaDay(Base):
     persona_id: Mapped[uuid.UUID]
     entered: Mapped[int]
     converted: Mapped[int]
-    histogram: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    histogram: Mapped[bytes] = mapped_column(LargeBinary)
     latest: Mapped[datetime | None]
 
 

@@ -2,6 +2,8 @@
 stage_persona_day, touchpoint_persona_day) equal a fresh rebuild, and that progress and reach
 rows carry their customer's current persona."""
 
+import struct
+
 from domain.journey.models import Journey
 from domain.metrics import fold
 from domain.pg import connection_of
@@ -19,7 +21,8 @@ async def _read(connection, journey: Journey, *, persona: bool = False):
         journey.workspace_id,
         journey.id,
     ):
-        histogram = list(row["histogram"])
+        stored = row["histogram"]  # little-endian int32 a bucket (migration 0020)
+        histogram = list(struct.unpack(f"<{len(stored) // 4}i", stored))
         while histogram and histogram[-1] == 0:
             histogram.pop()
         key = (row["day"], row["stage_id"], row["entry_touchpoint_id"], row.get("persona_id"))
