@@ -400,8 +400,7 @@ NO_PERSONA = uuid.UUID(int=0)
 # high), entry touchpoints of a scope or any, personas apart or not): the bucket's conversions
 # sorted per persona as of T (the stored one, or the one a moved customer had then), and the
 # elements at the wanted places taken (an aggregate's sort costs less than numbering every row
-# with a window). $1 workspace, $2 journey, $3 T, $4 W in seconds, $16 "no persona"; with
-# customers moved, $17 and $18 say who and the persona each had.
+# with a window). $1 workspace, $2 journey, $3 T, $4 W in seconds, $16 "no persona".
 RANKS = f"""
 WITH allowed AS (SELECT * FROM unnest($5::int[], $6::uuid[]) AS a(scope, touchpoint)),
 wanted AS (SELECT * FROM unnest($13::int[], $14::uuid[], $15::int[]) AS w(i, persona, place))
@@ -415,7 +414,7 @@ CROSS JOIN LATERAL (
         SELECT {duration_seconds("p")} AS seconds,
                CASE WHEN q.by_persona THEN coalesce({{persona}}, $16::uuid)
                     ELSE $16::uuid END AS persona
-        FROM stage_progress p {{moved}}
+        FROM stage_progress p
         WHERE p.workspace_id = $1 AND p.journey_id = $2
           AND p.stage_id = q.stage_id AND p.duration_bucket = q.bucket
           AND p.converted_at IS NOT NULL
@@ -431,13 +430,13 @@ JOIN wanted w ON w.i = q.i AND w.persona = r.persona
 
 
 def _ranks_sql(moved: Moved) -> str:
-    """RANKS, looking up the persona a customer had at T only when somebody's was another."""
+    """RANKS; when somebody's persona at T was another, each conversion's customer looked up
+    for theirs (by primary key: a join to the moved customers' list has no index to use)."""
     if not moved.customer_ids:
-        return RANKS.format(persona="p.persona_id", moved="")
+        return RANKS.format(persona="p.persona_id")
     return RANKS.format(
-        persona="CASE WHEN m.id IS NULL THEN p.persona_id ELSE m.persona_at END",
-        moved="LEFT JOIN unnest($17::uuid[], $18::uuid[]) AS m(id, persona_at) "
-        "ON q.by_persona AND m.id = p.customer_id",
+        persona=f"(SELECT {persona_as_of('$3')} FROM customer c "
+        "WHERE c.workspace_id = p.workspace_id AND c.id = p.customer_id)"
     )
 
 
@@ -454,8 +453,9 @@ async def percentiles(
     """The median and 90th percentile of the conversion times of each (scope, stage, totals),
     None where nobody converted, fetching only the ranks they interpolate between (the
     totals read in the same snapshot: domain.metrics.snapshot). A scope by persona counts each
-    customer under their persona as of T: the stored one, or the one `moved` says; the
-    lookups of every persona in one duration bucket read it once."""
+    customer under their persona as of T: the stored one, or when `moved` says some had
+    another then, each one's as of T; the lookups of every persona in one duration bucket
+    read it once."""
     scopes: dict[frozenset[uuid.UUID], int] = {}
     # one lookup per stage, bucket and scope (personas apart within it)
     Lookup = tuple[uuid.UUID, int, datetime, datetime, int | None, bool]
@@ -491,7 +491,6 @@ async def percentiles(
             *columns,
             *(list(column) for column in zip(*places, strict=True)),
             NO_PERSONA,
-            *((moved.customer_ids, moved.personas) if moved.customer_ids else ()),
         )
         found = {(row["i"], row["persona"], row["place"]): row["seconds"] for row in rows}
     result: list[list[float] | None] = []
