@@ -17,6 +17,7 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     CONFLICT = "CONFLICT"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    TOO_SLOW = "TOO_SLOW"
 
 
 class DomainError(Exception):
@@ -50,3 +51,9 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     code = ErrorCode.CONFLICT
+
+
+class TooSlow(DomainError):
+    """A read that ran past the time a process allows its readers, and was stopped."""
+
+    code = ErrorCode.TOO_SLOW

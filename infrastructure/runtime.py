@@ -38,7 +38,11 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings, database_url: str | None = None) -> "Runtime":
         url = database_url or resolve_database_url(settings)
-        engine, readers = create_engine(url), create_engine(url)
+        engine = create_engine(url)
+        # Every statement of a metrics reader, the workspace's catch-up fold included, is
+        # stopped after the time allowed (domain.metrics.snapshot tells the reader).
+        timeout = {"statement_timeout": str(round(settings.read_timeout_seconds * 1000))}
+        readers = create_engine(url, connect_args={"server_settings": timeout})
         db = create_sessionmaker(engine)
         figures = FiguresNotices(db)
         folder = BackgroundFolder(db, enabled=settings.web_fold, on_folded=figures.folded)

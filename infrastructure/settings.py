@@ -55,6 +55,13 @@ class Settings(BaseSettings):
         validation_alias="JOURNEYOPS_DIGESTS_EVERY",
         description="Seconds between the worker's looks for weekly team digests that are due.",
     )
+    read_timeout_seconds: float = Field(
+        default=30,
+        gt=0,
+        validation_alias="JOURNEYOPS_READ_TIMEOUT_SECONDS",
+        description="The longest a statement of a metrics reader may run before it is stopped "
+        "and the reader told to ask for less (a bound on what one query can cost the database).",
+    )
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"

@@ -16,6 +16,11 @@ waits for another, and fifty such callers on a pool of fifteen would each hold o
 a second for ever; readers wait only for readers, which finish. Leaving the block by an
 exception or a cancellation (graphql-core cancels a field's siblings when one fails) rolls back
 and returns it to the pool (SQLAlchemy closes to completion even in a cancelled task).
+
+A process may bound how long each statement of its readers runs (the readers' pool's
+`statement_timeout`, `JOURNEYOPS_READ_TIMEOUT_SECONDS`), so that no one query, say a breakdown
+as of a distant past, can hold the database for minutes: the reader is then told, in the
+domain's words (`TooSlow`), to ask for less.
 """
 
 import contextlib
@@ -24,9 +29,11 @@ from collections.abc import AsyncIterator
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from domain.errors import TooSlow
 from domain.metrics import fold
 
-READERS = "metrics_readers"  # session.info key: the engine readers take their connections from
+READERS = "metrics_readers"
+QUERY_CANCELED = "57014"  # session.info key: the engine readers take their connections from
 
 
 @contextlib.asynccontextmanager
@@ -37,11 +44,33 @@ async def snapshot(
     lends only its engine (or the readers' engine its unit of work names)."""
     engine = session.info.get(READERS) or session.bind
     assert isinstance(engine, AsyncEngine), "a reader needs a session bound to an engine"
-    async with engine.connect() as connection:
-        async with AsyncSession(connection) as folding, folding.begin():
-            await fold.catch_up(folding, workspace_id=workspace_id)
-        await connection.execution_options(
-            isolation_level="REPEATABLE READ", postgresql_readonly=True
-        )
-        async with AsyncSession(connection, expire_on_commit=False) as reading:
-            yield reading
+    try:
+        async with engine.connect() as connection:
+            async with AsyncSession(connection) as folding, folding.begin():
+                await fold.catch_up(folding, workspace_id=workspace_id)
+            await connection.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+            async with AsyncSession(connection, expire_on_commit=False) as reading:
+                yield reading
+    except Exception as error:
+        if _stopped_for_time(error):
+            raise TooSlow(
+                "Reading these figures took too long and was stopped. Ask for a shorter "
+                "period, or for the figures as of now rather than as of a past time."
+            ) from error
+        raise
+
+
+def _stopped_for_time(error: BaseException) -> bool:
+    """Whether a statement was stopped by the readers' `statement_timeout` (SQLSTATE 57014),
+    raised by asyncpg or wrapped by SQLAlchemy."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if getattr(current, "sqlstate", None) == QUERY_CANCELED:
+            return True
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+    return False
