@@ -29,6 +29,7 @@ from bench.setup import Clock, Shop, fresh_shop
 from domain.auth import service as auth_service
 from domain.event import service as event_service
 from domain.event import synthetic
+from domain.journey_map.service import journey_map
 from domain.metrics.definitions import (
     PERCENTILES,
     converted_by,
@@ -221,6 +222,29 @@ def same(stages: list[dict], live: dict, persona: str | None, stage_ids: list[st
     return True
 
 
+async def live_map(runtime, shop: Shop, runs: int, as_of: datetime) -> list[float]:
+    """The map's use case as of T, as a live workspace's map is read when T is now: the period
+    before is judged as of a period earlier, and its entries converted since must be taken
+    back. (`journeyMap` over GraphQL is always as of the wall clock, a month after these
+    events, when nothing converted since.) The first run warms up and is not counted."""
+    start, end = (as_of - timedelta(days=30)).date(), as_of.date()
+    seconds = []
+    for run in range(runs + 1):
+        clock = Clock()
+        async with runtime.transaction() as session:
+            await journey_map(
+                session,
+                workspace_id=shop.workspace_id,
+                journey_id=shop.journey_id,
+                start=start,
+                end=end,
+                now=as_of,
+            )
+        if run:
+            seconds.append(clock.seconds)
+    return seconds
+
+
 async def measure(
     shop: Shop, runs: int, as_of: datetime, label: str, *, with_map: bool = False
 ) -> None:
@@ -283,6 +307,8 @@ async def measure(
                     body = response.json()
                     assert "errors" not in body, body
                     answers[name] = body["data"].get("journey")
+            if with_map:
+                times["map, live"] = await live_map(app.state.runtime, shop, runs, as_of)
             for name, query, extra in reads:  # once more, counting what each read sends
                 runtime = app.state.runtime
                 with counting_statements(runtime.engine, runtime.readers) as sent:
@@ -315,11 +341,15 @@ async def measure(
     )
     p50 = {name: statistics.median(values) for name, values in times.items()}
     for name, values in times.items():
+        how = (
+            f"{runs} runs through GraphQL; {statements[name]} statements"
+            if name in statements
+            else f"{runs} runs of the use case as of T, as if T were now"
+        )
         print(
             f"  {name:<11} p50 {p50[name] * 1000:7.1f} ms  "
             f"p95 {percentile(values, 0.95) * 1000:7.1f} ms  "
-            f"({p50[name] / p50['plain']:.2f}x plain; {runs} runs through GraphQL; "
-            f"{statements[name]} statements)"
+            f"({p50[name] / p50['plain']:.2f}x plain; {how})"
         )
     print(f"  live count of every persona from progress rows: {live_seconds * 1000:,.0f} ms")
     print(
@@ -330,8 +360,9 @@ async def measure(
         met = p50[name] <= 0.050 and p50[name] <= 2 * p50["plain"]
         print(f"  target {name}: p50 <= 50 ms and <= 2x plain: {'met' if met else 'MISSED'}")
     if with_map:
-        met = p50["journeyMap"] <= 0.100
-        print(f"  target journeyMap (as of now): p50 <= 100 ms: {'met' if met else 'MISSED'}")
+        for name in ("journeyMap", "map, live"):
+            met = p50[name] <= 0.100
+            print(f"  target {name}: p50 <= 100 ms: {'met' if met else 'MISSED'}")
 
 
 async def main() -> None:

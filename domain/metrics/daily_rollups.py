@@ -35,12 +35,14 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from domain.metrics.definitions import (
+    ENTRY_DAY,
     PERCENTILES,
     converted_by,
     converted_within,
     dropped_by,
     duration_seconds,
     entered_in,
+    entry_days,
     persona_as_of,
 )
 from domain.metrics.evaluation import Evaluation
@@ -174,6 +176,7 @@ FROM (
     SELECT entered_at, converted_at, stage_id, entry_touchpoint_id, duration_bucket, persona_id
     FROM stage_progress
     WHERE workspace_id = $1 AND journey_id = $2 AND converted_at IS NOT NULL
+      AND {ENTRY_DAY} = ANY({entry_days("$5", "least($6::timestamptz, $7)")})
       AND converted_at > $7 AND converted_at <= $6::timestamptz + make_interval(secs => $8)
       AND {entered_in("$5", "$6", "$7")} AND {converted_within("$8")} {{persona}}
 ) p

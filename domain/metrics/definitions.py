@@ -69,6 +69,21 @@ DURATION_BUCKET = (
 )
 
 
+# The UTC day of an entry, the key of the index that finds a period's conversions after a time
+# one entry day at a time (ix_stage_progress_entry_day_converted; UTC, not the journey's time
+# zone, so that changing that zone leaves the index as it is).
+ENTRY_DAY = "(entered_at AT TIME ZONE 'UTC')::date"
+
+
+def entry_days(low: str, high: str) -> str:
+    """Every UTC day of entries in [low, high] (timestamptz SQL expressions), as an array
+    for `ENTRY_DAY = ANY(...)`: implied by the entry's bounds, said so that the index is used."""
+    return (
+        f"ARRAY(SELECT generate_series(({low} AT TIME ZONE 'UTC')::date, "
+        f"({high} AT TIME ZONE 'UTC')::date, interval '1 day')::date)"
+    )
+
+
 def persona_as_of(as_of: str, customer: str = "c") -> str:
     """The persona of the customer row `customer` as of T ("Personas and channels"): their
     current one unless it was set after T, else the latest set at or before T (ties: the

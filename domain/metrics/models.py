@@ -13,7 +13,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.base import Base
-from domain.metrics.definitions import DURATION_BUCKET
+from domain.metrics.definitions import DURATION_BUCKET, ENTRY_DAY
 
 
 class StageProgress(Base):
@@ -57,11 +57,13 @@ class StageProgress(Base):
             postgresql_include=["converted_at", "entry_touchpoint_id", "customer_id", "persona_id"],
             postgresql_where=text("converted_at IS NOT NULL"),
         ),
-        # Conversions by time: what a rollup counted after an evaluation time.
+        # Conversions by day of entry (UTC) and time: what a rollup counted after an evaluation
+        # time, for a period's entry days one index descent each (migration 0021).
         Index(
-            "ix_stage_progress_converted",
+            "ix_stage_progress_entry_day_converted",
             "workspace_id",
             "journey_id",
+            text(f"({ENTRY_DAY})"),
             "converted_at",
             postgresql_include=[
                 "entered_at",
