@@ -29,14 +29,20 @@ HEALTH_CHECK_SECONDS = 10.0
 APPLICATION_NAME = "journeyops-live-listener"  # how the connection shows in pg_stat_activity
 
 
-def libpq_url(database_url: str) -> str:
-    """asyncpg.connect wants a plain postgresql:// URL, not SQLAlchemy's +asyncpg one."""
-    return make_url(database_url).set(drivername="postgresql").render_as_string(False)
+def connect_args(database_url: str) -> tuple[str, dict[str, str]]:
+    """What asyncpg.connect takes to reach the engine's database: a plain postgresql:// URL,
+    not SQLAlchemy's +asyncpg one, and `ssl` (`?ssl=require`, as the engine's URL says it) as
+    a keyword, as the engine passes it. asyncpg's URLs know `sslmode`, not `ssl`: left in the
+    URL, it asked the server to set a parameter `ssl`, and every connection was refused."""
+    url = make_url(database_url)
+    ssl = url.query.get("ssl")
+    dsn = url.difference_update_query(["ssl"]).set(drivername="postgresql")
+    return dsn.render_as_string(False), {"ssl": ssl} if isinstance(ssl, str) else {}
 
 
 class LiveListener:
     def __init__(self, database_url: str) -> None:
-        self._dsn = libpq_url(database_url)
+        self._dsn, self._ssl = connect_args(database_url)
         self._subscribers: dict[Topic, set[asyncio.Queue[dict[str, Any]]]] = {
             topic: set() for topic in Topic
         }
@@ -96,7 +102,7 @@ class LiveListener:
 
     async def _listen_until_lost(self) -> None:
         connection = await asyncpg.connect(
-            self._dsn, server_settings={"application_name": APPLICATION_NAME}
+            self._dsn, server_settings={"application_name": APPLICATION_NAME}, **self._ssl
         )
         lost = asyncio.Event()
         connection.add_termination_listener(lambda _: lost.set())

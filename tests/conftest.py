@@ -65,11 +65,29 @@ async def table_names(engine) -> list[str]:
         return [row[0] for row in rows]
 
 
+@pytest.fixture(scope="session")
+async def emptying(engine, table_names) -> list[str]:
+    """The statements that empty every table, run in one transaction before each test.
+
+    TRUNCATE costs about a tenth of a second a test however little the tables hold (new files
+    for every table, index and partition), most of a short test's time. DELETE with triggers
+    off (`session_replication_role = replica`: foreign keys and the rollup triggers, which
+    TRUNCATE does not fire either) empties the same tables in milliseconds; it takes a
+    superuser, as the test servers' (CI's and the embedded one) are. Otherwise TRUNCATE."""
+    async with engine.connect() as connection:
+        superuser = await connection.scalar(text("SELECT current_setting('is_superuser')"))
+    if superuser != "on":
+        return [f"TRUNCATE {', '.join(table_names)} CASCADE"]
+    deletes = [f"DELETE FROM {name}" for name in table_names]
+    return ["SET LOCAL session_replication_role = replica", *deletes]
+
+
 @pytest.fixture
-async def db(engine, table_names) -> async_sessionmaker[AsyncSession]:
+async def db(engine, emptying) -> async_sessionmaker[AsyncSession]:
     """A sessionmaker on an emptied database."""
     async with engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {', '.join(table_names)} CASCADE"))
+        for statement in emptying:
+            await connection.execute(text(statement))
     return create_sessionmaker(engine)
 
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from domain import live
 from infrastructure.live import APPLICATION_NAME, LiveListener
@@ -96,3 +97,29 @@ async def test_the_listener_reconnects_when_its_connection_is_killed(listener, e
             break
     assert again is not None
     await asyncio.wait_for(listener.listening.wait(), timeout=10)
+
+
+async def test_a_database_url_that_sets_ssl_as_the_engine_takes_it_is_listened_to(
+    database_url, engine
+):
+    """`?ssl=…` is how the engine's URL (SQLAlchemy's asyncpg dialect) asks for TLS or not;
+    asyncpg's own URLs spell it `sslmode`, and with `ssl` left in, the server refused every
+    connection of the listener."""
+    url = make_url(database_url).update_query_dict({"ssl": "disable"})
+    listener = LiveListener(url.render_as_string(hide_password=False))
+    await listener.start()
+    try:
+        assert listener.listening.is_set()
+        messages = listener.messages(live.Topic.OBSERVATION_LOGGED)
+        first = asyncio.ensure_future(_first(messages))
+        await eventually(
+            lambda: listener.subscriber_count(live.Topic.OBSERVATION_LOGGED) == 1,
+            within=5,
+            what="subscriber registered with the listener",
+            seen=lambda: listener.subscriber_count(live.Topic.OBSERVATION_LOGGED),
+        )
+        await _publish(engine, {"over": "ssl=disable"})
+        assert await first == {"over": "ssl=disable"}
+        await messages.aclose()
+    finally:
+        await listener.stop()
