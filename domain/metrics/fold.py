@@ -31,7 +31,8 @@ from domain.pg import connection_of
 # rows a fold rewrites are about the same few hundred however many events it takes (the days,
 # stages and touchpoints they fall on), so bigger folds write them less often: at 1M events
 # through /v1/batch, 100 a fold caught up 4.4–5.0 s after the last batch where 40 took 10.4 s.
-# What it costs: a reader that finds a fold at work waits for it (about 2 s during a burst).
+# What it costs: a reader that finds a fold at work waits for it (up to 50,000 events, about
+# 2 s of folding in such a burst, by those rates).
 BATCHES_PER_FOLD = 100
 
 
