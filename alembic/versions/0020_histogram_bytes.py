@@ -86,11 +86,14 @@ BEGIN
 END $$
 """
 
-# int[] to bytes and back, for the stored rows (dropped once they are converted).
+# int[] to bytes and back, for the stored rows (dropped once they are converted). To bytes:
+# each element's big-endian int4send turned little-endian, in one aggregate (2.5 times as fast
+# as applying every bucket with duration_histogram_apply: 0.1 ms a row of 245 buckets).
 TO_BYTES = """
 CREATE FUNCTION histogram_to_bytes(histogram int[]) RETURNS bytea LANGUAGE sql AS $$
-SELECT duration_histogram_apply(''::bytea,
-    ARRAY(SELECT generate_series(0, coalesce(cardinality(histogram), 0) - 1)), histogram)
+SELECT coalesce(string_agg(substr(b, 4, 1) || substr(b, 3, 1) || substr(b, 2, 1) || substr(b, 1, 1),
+                           ''::bytea ORDER BY i), ''::bytea)
+FROM unnest(histogram) WITH ORDINALITY AS u(v, i), LATERAL (SELECT int4send(v) AS b) s
 $$
 """
 TO_ARRAY = """
