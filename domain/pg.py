@@ -2,7 +2,7 @@
 (COPY, arrays via unnest) that the ORM would make many times slower. Same transaction."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import asyncpg
@@ -50,3 +50,17 @@ def times(values: Iterable[datetime | None]) -> str:
 
 def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def causes(error: BaseException) -> Iterator[BaseException]:
+    """`error` and what it was raised from (SQLAlchemy wraps asyncpg's errors), to find the
+    database's own error under the wrappers."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        orig = getattr(current, "orig", None)
+        current = (
+            orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+        )

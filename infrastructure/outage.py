@@ -2,11 +2,11 @@
 PostgreSQL is unreachable (refused, dropped, restarting, out of connections) and keep 500 for
 what retrying will not fix."""
 
-from collections.abc import Iterator
-
 import asyncpg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from domain.pg import causes
 
 # How long clients are asked to wait before retrying; a restart of PostgreSQL takes seconds.
 RETRY_AFTER_SECONDS = 5
@@ -21,7 +21,7 @@ _LOCAL_FILES = (FileNotFoundError, FileExistsError, IsADirectoryError, NotADirec
 def database_unreachable(error: BaseException) -> bool:
     """Whether `error` (or what it was raised from) means the database cannot serve right
     now, so that retrying shortly can succeed."""
-    for cause in _causes(error):
+    for cause in causes(error):
         if isinstance(cause, DBAPIError) and cause.connection_invalidated:
             return True
         if (getattr(cause, "sqlstate", None) or "").startswith(_UNREACHABLE_STATES):
@@ -36,16 +36,3 @@ def database_unreachable(error: BaseException) -> bool:
         if isinstance(cause, asyncpg.InterfaceError) and "closed" in str(cause):
             return True  # a connection lost between statements
     return False
-
-
-def _causes(error: BaseException) -> Iterator[BaseException]:
-    """`error` and what it was raised from (SQLAlchemy wraps asyncpg's errors)."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        orig = getattr(current, "orig", None)
-        current = (
-            orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
-        )

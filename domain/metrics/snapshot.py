@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from domain.errors import TooSlow
 from domain.metrics import fold
+from domain.pg import causes
 
 READERS = "metrics_readers"
 QUERY_CANCELED = "57014"  # session.info key: the engine readers take their connections from
@@ -65,12 +66,4 @@ async def snapshot(
 def _stopped_for_time(error: BaseException) -> bool:
     """Whether a statement was stopped by the readers' `statement_timeout` (SQLSTATE 57014),
     raised by asyncpg or wrapped by SQLAlchemy."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if getattr(current, "sqlstate", None) == QUERY_CANCELED:
-            return True
-        orig = getattr(current, "orig", None)
-        current = orig if isinstance(orig, BaseException) else current.__cause__
-    return False
+    return any(getattr(cause, "sqlstate", None) == QUERY_CANCELED for cause in causes(error))

@@ -70,33 +70,28 @@ async def test_the_listener_reconnects_when_its_connection_is_killed(listener, e
         )
     assert killed == 1
 
-    received = None
-    for attempt in range(50):  # until LISTEN is back in place
-        # A timed-out wait ends its generator, so each attempt subscribes afresh.
+    assert await _published_until_heard(listener, engine) is not None  # LISTEN back in place
+    # The killed backend may still deliver a notice before it exits: what proves the
+    # reconnection is a notice arriving once LISTEN is in place again.
+    assert await _published_until_heard(listener, engine, once_listening=True) is not None
+    await asyncio.wait_for(listener.listening.wait(), timeout=10)
+
+
+async def _published_until_heard(listener, engine, *, once_listening: bool = False):
+    """The first notice a subscriber hears, publishing one an attempt (50 at most; with
+    `once_listening`, each once the listener says LISTEN is in place); None if none is heard.
+    A timed-out wait ends its generator, so each attempt subscribes afresh."""
+    for attempt in range(50):
+        if once_listening:
+            await asyncio.wait_for(listener.listening.wait(), timeout=10)
         waiting = asyncio.ensure_future(
             _first(listener.messages(live.Topic.OBSERVATION_LOGGED), timeout=0.2)
         )
         await asyncio.sleep(0.01)
         await _publish(engine, {"attempt": attempt})
         with contextlib.suppress(TimeoutError):
-            received = await waiting
-            break
-    assert received is not None
-    # The killed backend may still deliver a notice before it exits: what proves the
-    # reconnection is a notice arriving once LISTEN is in place again.
-    again = None
-    for attempt in range(50):
-        await asyncio.wait_for(listener.listening.wait(), timeout=10)
-        waiting = asyncio.ensure_future(
-            _first(listener.messages(live.Topic.OBSERVATION_LOGGED), timeout=0.2)
-        )
-        await asyncio.sleep(0.01)
-        await _publish(engine, {"again": attempt})
-        with contextlib.suppress(TimeoutError):
-            again = await waiting
-            break
-    assert again is not None
-    await asyncio.wait_for(listener.listening.wait(), timeout=10)
+            return await waiting
+    return None
 
 
 async def test_a_database_url_that_sets_ssl_as_the_engine_takes_it_is_listened_to(

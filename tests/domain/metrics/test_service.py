@@ -119,6 +119,23 @@ async def test_periods_are_cut_in_the_journeys_time_zone(session):
     ]
 
 
+async def persona_keys(session, shop, as_of: datetime) -> list[str | None]:
+    """The persona segments of November's breakdown as of `as_of`, once what was sent is
+    committed."""
+    workspace, journey = shop
+    await session.commit()
+    segments = await stage_breakdown(
+        session,
+        workspace_id=workspace.id,
+        journey_id=journey.id,
+        start=NOVEMBER[0],
+        end=NOVEMBER[1],
+        by="persona",
+        as_of=as_of,
+    )
+    return [s.key for s in segments]
+
+
 async def test_the_persona_breakdown_uses_the_persona_as_of_the_evaluation_time(session, shop):
     workspace, journey = shop
     busy = await make_persona(session, workspace, "Busy professional")
@@ -131,21 +148,8 @@ async def test_the_persona_breakdown_uses_the_persona_as_of_the_evaluation_time(
         identify("ann", "2026-11-05T00:00:00Z", persona="Busy professional"),
     )
 
-    async def persona_keys(as_of):
-        await session.commit()
-        segments = await stage_breakdown(
-            session,
-            workspace_id=workspace.id,
-            journey_id=journey.id,
-            start=NOVEMBER[0],
-            end=NOVEMBER[1],
-            by="persona",
-            as_of=as_of,
-        )
-        return [s.key for s in segments]
-
-    assert await persona_keys(datetime(2026, 11, 3, tzinfo=UTC)) != [str(busy.id)]
-    assert await persona_keys(datetime(2026, 11, 6, tzinfo=UTC)) == [str(busy.id)]
+    assert await persona_keys(session, shop, datetime(2026, 11, 3, tzinfo=UTC)) != [str(busy.id)]
+    assert await persona_keys(session, shop, datetime(2026, 11, 6, tzinfo=UTC)) == [str(busy.id)]
     only_busy = await metrics(session, journey, persona_id=busy.id)
     assert only_busy.stages[0].entered == 1
 
@@ -162,21 +166,8 @@ async def test_a_customer_tracked_before_naming_a_persona_had_none_until_then(se
     # an earlier event arriving later: bo was known, with no persona, before naming one
     await send(session, workspace, track("bo", "Page Viewed", "2026-11-02T10:00:00Z"))
 
-    async def persona_keys(as_of):
-        await session.commit()
-        segments = await stage_breakdown(
-            session,
-            workspace_id=workspace.id,
-            journey_id=journey.id,
-            start=NOVEMBER[0],
-            end=NOVEMBER[1],
-            by="persona",
-            as_of=as_of,
-        )
-        return [s.key for s in segments]
-
-    assert await persona_keys(datetime(2026, 11, 3, tzinfo=UTC)) == [None]
-    assert await persona_keys(datetime(2026, 11, 5, tzinfo=UTC)) == [str(busy.id)]
+    assert await persona_keys(session, shop, datetime(2026, 11, 3, tzinfo=UTC)) == [None]
+    assert await persona_keys(session, shop, datetime(2026, 11, 5, tzinfo=UTC)) == [str(busy.id)]
     then = await metrics(
         session, journey, persona_id=busy.id, as_of=datetime(2026, 11, 3, tzinfo=UTC)
     )
