@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     read_timeout_seconds: float = Field(
         default=30,
         gt=0,
+        le=86400,  # PostgreSQL takes statement_timeout in int milliseconds
         validation_alias="JOURNEYOPS_READ_TIMEOUT_SECONDS",
         description="The longest a statement of a metrics reader may run before it is stopped "
         "and the reader told to ask for less (a bound on what one query can cost the database).",
