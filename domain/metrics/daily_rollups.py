@@ -257,22 +257,28 @@ async def cells(
     rows = await connection.fetch(_cells_sql(personas), *arguments)
     by_key: dict[tuple[uuid.UUID, date, uuid.UUID, uuid.UUID | None], Cell] = {}
     rest: list[Cell] = []  # EACH: the totals, less every persona's cells below
+    corrections: list[asyncpg.Record] = []  # kinds c, d and m, once every rollup cell is read
+    each = personas is Personas.EACH
     for row in rows:
-        if row["kind"] != "r" or row["day"] > today:  # after T's day nobody had entered yet
+        # the first columns, in the order every part of the statement selects them (ROLLUP)
+        kind, day, stage_id, touchpoint_id, persona_key, total, n, converted, histogram = row[:9]
+        if kind != "r":
+            corrections.append(row)
             continue
-        key = (row["stage_id"], row["day"], row["entry_touchpoint_id"], row["persona"])
-        cell = Cell(*key, row["n"], row["converted"], 0, packed(row["histogram"]))
-        if row["total"] and personas is Personas.EACH:
+        if day > today:  # after T's day nobody had entered yet
+            continue
+        cell = Cell(stage_id, day, touchpoint_id, persona_key, n, converted, 0, packed(histogram))
+        if total and each:
             rest.append(cell)
         else:
-            by_key[key] = cell
+            by_key[(stage_id, day, touchpoint_id, persona_key)] = cell
     if rest:
         _leave_the_rest(rest, by_key)
     for cell in by_key.values():
         if cell.day < edge:  # every entry of the day lies at or before the cutoff
             cell.dropped = cell.entered - cell.converted
     taken_back = 0
-    for row in rows:
+    for row in corrections:
         key = (row["stage_id"], row["day"], row["entry_touchpoint_id"], row["persona"])
         if row["kind"] == "c":  # what the rollup counted that lies after the evaluation time
             cell = by_key[key]
@@ -284,7 +290,7 @@ async def cells(
                 cell.histogram -= row["n"] << BUCKET_BITS * row["bucket"]
         elif row["kind"] == "d":
             by_key[key].dropped = row["n"]
-    for row in rows:
+    for row in corrections:  # after the dropped counts of kind d, which these adjust
         if row["kind"] == "m":  # from the persona they have now to the one they had at T
             for persona_key, sign in ((row["persona"], -1), (row["persona_at"], 1)):
                 if personas is Personas.ONE and persona_key != persona:
@@ -298,15 +304,23 @@ async def cells(
 def _leave_the_rest(totals: list[Cell], by_key: dict[tuple, Cell]) -> None:
     """Customers with no persona: each (stage, day, entry touchpoint) total less every
     persona's cell, kept in `by_key` under the persona None."""
-    personas: dict[tuple, list[Cell]] = defaultdict(list)
+    personas: dict[tuple, list[int]] = {}  # (stage, day, touchpoint) → summed figures
     for cell in by_key.values():
-        personas[(cell.stage_id, cell.day, cell.touchpoint_id)].append(cell)
+        key = (cell.stage_id, cell.day, cell.touchpoint_id)
+        summed = personas.get(key)
+        if summed is None:
+            personas[key] = [cell.entered, cell.converted, cell.histogram]
+        else:
+            summed[0] += cell.entered
+            summed[1] += cell.converted
+            summed[2] += cell.histogram
     for total in totals:
         key = (total.stage_id, total.day, total.touchpoint_id)
-        others = personas.get(key, [])
-        total.entered -= sum(c.entered for c in others)
-        total.converted -= sum(c.converted for c in others)
-        total.histogram -= sum(c.histogram for c in others)
+        summed = personas.get(key)
+        if summed is not None:
+            total.entered -= summed[0]
+            total.converted -= summed[1]
+            total.histogram -= summed[2]
         by_key[(*key, None)] = total
 
 
