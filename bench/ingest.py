@@ -170,9 +170,11 @@ async def main() -> None:
     ]
     if args.worker_folds and not args.accept_only:
         processes.append(subprocess.Popen([command, "worker"], env=env, stdout=subprocess.DEVNULL))
-    folder = "a worker process" if args.worker_folds else "the web processes, in the background"
+    folder = "the web processes, in the background"
     if args.accept_only:
         folder = "nobody (accepting alone)"
+    elif args.worker_folds:
+        folder = "a worker process"
     print(f"{args.workers} web process(es); folded by {folder}")
     try:
         url = f"http://127.0.0.1:{port}"
