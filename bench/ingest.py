@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -108,16 +109,49 @@ def cpu_seconds(process: psutil.Process) -> float:
     return total
 
 
-async def backends_cpu_seconds(db) -> float:
-    """CPU time of every PostgreSQL backend connected to the benchmark's database: what the
-    server spent on the servers' connections (they live as long as their pools)."""
-    async with db() as session:
-        connection = await connection_of(session)
-        pids = await connection.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()"
-        )
-    return sum(cpu_seconds(psutil.Process(row["pid"])) for row in pids)
+class BackendsCpu:
+    """CPU time PostgreSQL spends on the benchmark's database while the run lasts: every
+    process serving it (the servers' connections and their parallel workers), sampled four
+    times a second, so that a connection closed before the end (a pool's overflow) and a
+    parallel worker count too."""
+
+    def __init__(self, db) -> None:
+        self.db = db
+        self.start: dict[int, float] = {}
+        self.latest: dict[int, float] = {}
+
+    async def sample(self) -> None:
+        async with self.db() as session:
+            connection = await connection_of(session)
+            rows = await connection.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        for row in rows:
+            with contextlib.suppress(psutil.Error):
+                self.latest[row["pid"]] = cpu_seconds(psutil.Process(row["pid"]))
+
+    @contextlib.asynccontextmanager
+    async def measuring(self) -> AsyncIterator[None]:
+        await self.sample()
+        self.start = dict(self.latest)
+        sampling = asyncio.create_task(self._sample_every_quarter_second())
+        try:
+            yield
+        finally:
+            sampling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sampling
+            await self.sample()
+
+    async def _sample_every_quarter_second(self) -> None:
+        while True:
+            await asyncio.sleep(0.25)
+            await self.sample()
+
+    @property
+    def seconds(self) -> float:
+        return sum(cpu - self.start.get(pid, 0.0) for pid, cpu in self.latest.items())
 
 
 async def main() -> None:
@@ -181,13 +215,15 @@ async def main() -> None:
         await wait_for(url, processes[0])
         web = psutil.Process(processes[0].pid)
         web_cpu = cpu_seconds(web)
-        accepted, seconds = await send_all(url, key, bodies)
-        clock = Clock()
-        if not args.accept_only:
-            await folded(db, shop.workspace_id)
-        lag = clock.seconds
+        backends = BackendsCpu(db)
+        async with backends.measuring():
+            accepted, seconds = await send_all(url, key, bodies)
+            clock = Clock()
+            if not args.accept_only:
+                await folded(db, shop.workspace_id)
+            lag = clock.seconds
         web_cpu = cpu_seconds(web) - web_cpu
-        database_cpu = await backends_cpu_seconds(db)
+        database_cpu = backends.seconds
     finally:
         for process in processes:
             process.terminate()
