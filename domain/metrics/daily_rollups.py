@@ -257,13 +257,15 @@ async def cells(
     rows = await connection.fetch(_cells_sql(personas), *arguments)
     by_key: dict[tuple[uuid.UUID, date, uuid.UUID, uuid.UUID | None], Cell] = {}
     rest: list[Cell] = []  # EACH: the totals, less every persona's cells below
-    corrections: list[asyncpg.Record] = []  # kinds c, d and m, once every rollup cell is read
+    # applied once every rollup cell is read: kinds c and d, then m (which adjusts d's counts)
+    taken: list[asyncpg.Record] = []
+    moving: list[asyncpg.Record] = []
     each = personas is Personas.EACH
     for row in rows:
         # the first columns, in the order every part of the statement selects them (ROLLUP)
         kind, day, stage_id, touchpoint_id, persona_key, total, n, converted, histogram = row[:9]
         if kind != "r":
-            corrections.append(row)
+            (moving if kind == "m" else taken).append(row)
             continue
         if day > today:  # after T's day nobody had entered yet
             continue
@@ -278,7 +280,7 @@ async def cells(
         if cell.day < edge:  # every entry of the day lies at or before the cutoff
             cell.dropped = cell.entered - cell.converted
     taken_back = 0
-    for row in corrections:
+    for row in taken:
         key = (row["stage_id"], row["day"], row["entry_touchpoint_id"], row["persona"])
         if row["kind"] == "c":  # what the rollup counted that lies after the evaluation time
             cell = by_key[key]
@@ -290,14 +292,13 @@ async def cells(
                 cell.histogram -= row["n"] << BUCKET_BITS * row["bucket"]
         elif row["kind"] == "d":
             by_key[key].dropped = row["n"]
-    for row in corrections:  # after the dropped counts of kind d, which these adjust
-        if row["kind"] == "m":  # from the persona they have now to the one they had at T
-            for persona_key, sign in ((row["persona"], -1), (row["persona_at"], 1)):
-                if personas is Personas.ONE and persona_key != persona:
-                    continue
-                key = (row["stage_id"], row["day"], row["entry_touchpoint_id"], persona_key)
-                cell = by_key.get(key) or by_key.setdefault(key, Cell(*key))
-                _move(cell, row, sign)
+    for row in moving:  # from the persona they have now to the one they had at T
+        for persona_key, sign in ((row["persona"], -1), (row["persona_at"], 1)):
+            if personas is Personas.ONE and persona_key != persona:
+                continue
+            key = (row["stage_id"], row["day"], row["entry_touchpoint_id"], persona_key)
+            cell = by_key.get(key) or by_key.setdefault(key, Cell(*key))
+            _move(cell, row, sign)
     return Cells(list(by_key.values()), taken_back)
 
 
