@@ -20,7 +20,9 @@ from domain.event import service as event_service
 from domain.event import synthetic
 from domain.event.message import BATCH_EVENTS_MAX
 from domain.metrics import daily_rollups
+from domain.metrics.periods import period
 from domain.metrics.stage_metrics import stage_metrics
+from domain.pg import connection_of
 from infrastructure.database import create_engine, create_sessionmaker
 from infrastructure.folding import fold_pending
 
@@ -128,12 +130,7 @@ async def measure(shop: Shop, runs: int) -> None:
             ours.append(clock.seconds)
     assert figures is not None
     async with db() as session:
-        from domain.metrics.periods import period
-
         low, high = period(start, end, "Europe/Paris")
-        raw = (await session.connection()).sync_connection  # noqa: F841 (keeps the pool warm)
-        from domain.pg import connection_of
-
         connection = await connection_of(session)
         naive, rows = [], []
         for _ in range(3):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from domain.by_name import journey as journey_by_name
 from domain.journey import service as journey_service
 from domain.journey.service import StageSpec
+from domain.stage import service as stage_service
 from domain.touchpoint import service as touchpoint_service
 from domain.workspace import service as workspace_service
 from infrastructure.database import create_engine, create_sessionmaker
@@ -51,8 +52,6 @@ async def fresh_shop(url: str | None = None) -> Shop:
                     timezone="Europe/Paris",
                     stages=[StageSpec(name) for name in STAGES],
                 )
-                from domain.stage import service as stage_service
-
                 stages = await stage_service.list_for_journey(
                     session, workspace_id=workspace.id, journey_id=journey.id
                 )

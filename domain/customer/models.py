@@ -18,7 +18,9 @@ class Customer(WorkspaceScoped, Base):
     """Someone events are about, known by the pipeline's `userId` (else `anonymousId`).
 
     `persona_id` is the persona of the latest identify (by event timestamp) that named one;
-    `persona_set_at` lets metrics evaluated as of an earlier time fall back to the history;
+    `persona_set_at` lets metrics evaluated as of an earlier time fall back to the history, and
+    `earlier_persona_id` / `earlier_persona_set_at` (the entry of the history before the latest;
+    none when there is no other) answer for any time between the two without reading it;
     `first_tracked_at`, the earliest timestamp of their events with a name (none of their
     progress or reach is earlier), lets them find who had another persona then by an index.
 
@@ -33,13 +35,22 @@ class Customer(WorkspaceScoped, Base):
         ForeignKeyConstraint(
             ["workspace_id", "persona_id"], ["persona.workspace_id", "persona.id"]
         ),
+        ForeignKeyConstraint(
+            ["workspace_id", "earlier_persona_id"], ["persona.workspace_id", "persona.id"]
+        ),
         # who may have had another persona at an evaluation time T: first tracked <= T <
         # persona set (the persona rollups' corrections, domain.metrics.daily_rollups.Moved)
         Index(
             "ix_customer_persona_moved",
             "workspace_id",
             "persona_set_at",
-            postgresql_include=["first_tracked_at", "id", "persona_id"],
+            postgresql_include=[
+                "first_tracked_at",
+                "id",
+                "persona_id",
+                "earlier_persona_id",
+                "earlier_persona_set_at",
+            ],
             postgresql_where=text("persona_set_at > first_tracked_at"),
         ),
     )
@@ -49,6 +60,8 @@ class Customer(WorkspaceScoped, Base):
     persona_id: Mapped[uuid.UUID | None]
     persona_set_at: Mapped[datetime | None]
     persona_message_id: Mapped[str | None] = mapped_column(String(200))
+    earlier_persona_id: Mapped[uuid.UUID | None]
+    earlier_persona_set_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime]
     first_tracked_at: Mapped[datetime | None]
 

@@ -87,6 +87,8 @@ async def record_personas(
     """Keep every persona change (metrics as of an earlier time need them) and make the latest
     one, by event timestamp, the customer's persona: a late identify does not override. Their
     stage progress and reach follow (the persona rollups count them under their new persona).
+    The entry before the latest is kept on the customer too (`earlier_persona_id`), a late
+    identify's included.
 
     A persona deleted since the identify was accepted counts as none, as deleting a persona
     leaves its customers with none (domain.persona.service.delete)."""
@@ -122,6 +124,23 @@ async def record_personas(
         """,
         workspace_id,
         *latest,
+    )
+    await connection.execute(
+        """
+        UPDATE customer AS c
+        SET earlier_persona_id = e.persona_id, earlier_persona_set_at = e.set_at
+        FROM unnest($2::uuid[]) AS u(customer_id)
+        LEFT JOIN LATERAL (
+            SELECT h.persona_id, h.set_at FROM customer_persona h
+            WHERE h.workspace_id = $1 AND h.customer_id = u.customer_id
+            ORDER BY h.set_at DESC, h.message_id COLLATE "C" DESC OFFSET 1 LIMIT 1
+        ) e ON true
+        WHERE c.workspace_id = $1 AND c.id = u.customer_id
+          AND (c.earlier_persona_set_at IS DISTINCT FROM e.set_at
+               OR c.earlier_persona_id IS DISTINCT FROM e.persona_id)
+        """,
+        workspace_id,
+        latest[0],
     )
     if changed:
         await progress_rows.follow_personas(

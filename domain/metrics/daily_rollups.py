@@ -100,12 +100,13 @@ class Scope:
 class Moved:
     """Customers whose persona as of T is not their current one (set after T), among those
     with entries or first reaches in the journey that a period from `since` can count (a
-    progress row entered by T and reached again since): customer ids and the persona each had
-    at T, as parallel arrays for the SQL.
+    progress row entered by T and reached again since), and with `persona` then or now when
+    one is asked: customer ids and the persona each had at T, as parallel arrays for the SQL.
 
     Such a customer had progress by T and a persona set after it: first tracked <= T <
     persona set, which index `ix_customer_persona_moved` finds among the customers whose
-    persona was set after their first event (not among everyone who arrived after T)."""
+    persona was set after their first event (not among everyone who arrived after T); it
+    holds the persona before the latest too, so that most are judged from the index alone."""
 
     customer_ids: list[uuid.UUID]
     personas: list[uuid.UUID | None]
@@ -119,25 +120,28 @@ class Moved:
         journey_id: uuid.UUID,
         since: datetime,
         as_of: datetime,
+        persona: uuid.UUID | None = None,
     ) -> "Moved":
         rows = await connection.fetch(
             f"""
-            WITH judged AS MATERIALIZED (  -- each one's persona as of T looked up once
+            SELECT id, persona_at FROM (
                 SELECT c.id, c.persona_id, ({persona_as_of("$2")}) AS persona_at
                 FROM customer c
                 WHERE c.workspace_id = $1 AND c.persona_set_at > $2
                   AND c.persona_set_at > c.first_tracked_at AND c.first_tracked_at <= $2
-                  AND EXISTS (
-                    SELECT FROM stage_progress p
-                    WHERE p.workspace_id = $1 AND p.customer_id = c.id AND p.journey_id = $3
-                      AND p.entered_at <= $2 AND p.last_reached_at >= $4)
-            )
-            SELECT id, persona_at FROM judged WHERE persona_at IS DISTINCT FROM persona_id
+            ) judged
+            WHERE persona_at IS DISTINCT FROM persona_id
+              AND ($5::uuid IS NULL OR $5 IN (persona_id, persona_at))
+              AND EXISTS (
+                SELECT FROM stage_progress p
+                WHERE p.workspace_id = $1 AND p.customer_id = judged.id AND p.journey_id = $3
+                  AND p.entered_at <= $2 AND p.last_reached_at >= $4)
             """,
             workspace_id,
             as_of,
             journey_id,
             since,
+            persona,
         )
         return cls([row["id"] for row in rows], [row["persona_at"] for row in rows])
 
@@ -627,6 +631,7 @@ class Reading:
                 journey_id=journey.id,
                 since=evaluation.low,
                 as_of=evaluation.as_of,
+                persona=persona,
             )
         read = await cells(
             connection,

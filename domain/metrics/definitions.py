@@ -87,10 +87,13 @@ def entry_days(low: str, high: str) -> str:
 def persona_as_of(as_of: str, customer: str = "c") -> str:
     """The persona of the customer row `customer` as of T ("Personas and channels"): their
     current one unless it was set after T, else the latest set at or before T (ties: the
-    greater messageId)."""
+    greater messageId): the earlier one the customer row keeps when that was set by T (none
+    when there was none before), else the one the history holds."""
     return f"""
     CASE WHEN {customer}.persona_set_at IS NULL OR {customer}.persona_set_at <= {as_of}
          THEN {customer}.persona_id
+    WHEN {customer}.earlier_persona_set_at IS NULL THEN NULL::uuid
+    WHEN {customer}.earlier_persona_set_at <= {as_of} THEN {customer}.earlier_persona_id
     ELSE (SELECT h.persona_id FROM customer_persona h
           WHERE h.workspace_id = {customer}.workspace_id AND h.customer_id = {customer}.id
             AND h.set_at <= {as_of}

@@ -141,5 +141,10 @@ async def delete(session: AsyncSession, *, workspace_id: uuid.UUID, persona_id: 
             .where(model.workspace_id == workspace_id, model.persona_id == persona.id)
             .values(persona_id=None)
         )
+    await session.execute(
+        sa.update(Customer)
+        .where(Customer.workspace_id == workspace_id, Customer.earlier_persona_id == persona.id)
+        .values(earlier_persona_id=None)
+    )
     await session.delete(persona)
     await session.flush()

@@ -11,6 +11,7 @@ from domain.event import synthetic
 from domain.event.service import Status
 from domain.metrics import fold
 from domain.metrics.stage_metrics import stage_metrics
+from domain.persona import service as persona_service
 from domain.pg import connection_of
 from infrastructure.folding import fold_pending
 from tests.support.factories import (
@@ -62,8 +63,9 @@ async def derived_state(session, workspace_id) -> dict[str, list]:
     """Everything the fold writes, with customers named by their external ids."""
     connection = await connection_of(session)
     queries = {
-        "customer": """SELECT external_id, persona_id, persona_set_at, persona_message_id,
-                              last_seen_at FROM customer WHERE workspace_id = $1""",
+        "customer": """SELECT external_id, persona_id, earlier_persona_id, persona_set_at,
+                              persona_message_id, earlier_persona_set_at, last_seen_at
+                       FROM customer WHERE workspace_id = $1""",
         "persona": """SELECT c.external_id, h.set_at, h.message_id, h.persona_id
                       FROM customer_persona h JOIN customer c
                         ON c.workspace_id = h.workspace_id AND c.id = h.customer_id
@@ -99,7 +101,9 @@ async def pending(session, workspace_id) -> int:
 def persona_names(state, ids):
     """Persona ids differ between workspaces; compare by name."""
     rename = {value: key for key, value in ids.items()}
-    state["customer"] = [(e, rename.get(p), *rest) for e, p, *rest in state["customer"]]
+    state["customer"] = [
+        (e, rename.get(p), rename.get(earlier), *rest) for e, p, earlier, *rest in state["customer"]
+    ]
     state["persona"] = [(*rest, rename.get(p)) for *rest, p in state["persona"]]
     return state
 
@@ -127,6 +131,60 @@ async def test_folding_many_batches_at_once_equals_folding_them_one_by_one(sessi
         states.append(persona_names(await derived_state(session, workspace.id), ids))
     assert states[0]["progress"] and states[0]["persona"]
     assert states[0] == states[1]
+
+
+async def test_the_customer_keeps_the_persona_before_the_latest_late_identifies_included(
+    session,
+):
+    workspace, _ = await make_shop(session, personas=("p0", "p1", "p2"))
+    ids = dict(
+        (
+            await session.execute(
+                text("SELECT name, id FROM persona WHERE workspace_id = :w"), {"w": workspace.id}
+            )
+        ).all()
+    )
+
+    async def after(*events) -> tuple:
+        if events:
+            await send(session, workspace, *events)
+        await fold.catch_up(session, workspace_id=workspace.id)
+        row = (
+            await session.execute(
+                text(
+                    "SELECT persona_id, earlier_persona_id, earlier_persona_set_at FROM customer "
+                    "WHERE workspace_id = :w"
+                ),
+                {"w": workspace.id},
+            )
+        ).one()
+        return tuple(row)
+
+    first = datetime(2026, 11, 1, tzinfo=UTC)
+    at = {day: (first + timedelta(days=day)).isoformat() for day in range(1, 6)}
+    # the first identify: nothing before it
+    assert await after(identify("ann", at[1], persona="p0")) == (ids["p0"], None, None)
+    # a later one: the first becomes the earlier
+    assert await after(identify("ann", at[4], persona="p1")) == (
+        ids["p1"],
+        ids["p0"],
+        first + timedelta(days=1),
+    )
+    # a late one between the two: the latest stays, the late one is now the one before it
+    assert await after(identify("ann", at[3], persona="p2")) == (
+        ids["p1"],
+        ids["p2"],
+        first + timedelta(days=3),
+    )
+    # an identify clearing the persona counts as an entry: the latest before it had p1
+    assert await after(identify("ann", at[5], persona=None)) == (
+        None,
+        ids["p1"],
+        first + timedelta(days=4),
+    )
+    # deleting the persona of the earlier entry leaves it with none, as the history does
+    await persona_service.delete(session, workspace_id=workspace.id, persona_id=ids["p1"])
+    assert await after() == (None, None, first + timedelta(days=4))
 
 
 async def test_a_reader_sees_events_committed_just_before(db):
@@ -238,8 +296,6 @@ async def test_customer_ids_are_derived_from_workspace_and_external_id(session):
 
 
 async def test_a_persona_deleted_before_the_fold_leaves_the_customer_without_one(session):
-    from domain.persona import service as persona_service
-
     workspace, _ = await make_shop(session, personas=())
     gone = await make_persona(session, workspace, "Gone")
     await send(session, workspace, identify("ann", "2026-11-10T10:00:00Z", persona="Gone"))
