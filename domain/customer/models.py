@@ -39,7 +39,7 @@ class Customer(WorkspaceScoped, Base):
             ["workspace_id", "earlier_persona_id"], ["persona.workspace_id", "persona.id"]
         ),
         # who may have had another persona at an evaluation time T: first tracked <= T <
-        # persona set (the persona rollups' corrections, domain.metrics.daily_rollups.Moved)
+        # persona set (the persona rollups' corrections, daily_rollups.moved_customers)
         Index(
             "ix_customer_persona_moved",
             "workspace_id",

@@ -72,8 +72,7 @@ LEFT JOIN persona
 # The conversions by T within each edge (the alert window and each shorter horizon, in
 # seconds) that lie in the duration bucket holding the edge, per edge (its place i from 1),
 # stage, day, entry touchpoint and persona as of T. $3 the stages, $4 low, $5 high, $6 T,
-# $7 the buckets, $8 the edges, $9 the time zone; with the split, $10 and $11 the customers
-# moved and the persona each had at T.
+# $7 the buckets, $8 the edges, $9 the time zone.
 STRADDLING = f"""
 SELECT e.i, p.stage_id, (p.entered_at AT TIME ZONE $9)::date AS day, p.entry_touchpoint_id,
        {{persona}} AS persona, count(*) AS n
@@ -87,9 +86,7 @@ JOIN stage_progress p
 WHERE {entered_in("$4", "$5", "$6", "p")} AND {converted_by("e.seconds", "$6", "p")}
 GROUP BY 1, 2, 3, 4, 5
 """
-MOVED_JOIN = (
-    "LEFT JOIN unnest($10::uuid[], $11::uuid[]) AS m(id, persona_at) ON m.id = p.customer_id"
-)
+MOVED_JOIN = f"LEFT JOIN ({daily_rollups.moved_customers('$6')}) AS m ON m.id = p.customer_id"
 MOVED_PERSONA = "CASE WHEN m.id IS NULL THEN p.persona_id ELSE m.persona_at END"
 
 # The channel of each of the journey's touchpoints and the name of each persona.
@@ -251,16 +248,14 @@ async def _from_rollups(
     low, high = period(start, end, journey.timezone)
     workspace_id = journey.workspace_id
     named: dict[uuid.UUID, Segment] | None = None  # with the split: each one's segment
-    moved = daily_rollups.NOBODY_MOVED
+    moved = False
     if segments:
         named = {
             row["id"]: Segment(row["kind"], row["label"])
             for row in await connection.fetch(LABELS, workspace_id, journey.id)
             if row["label"] is not None
         }
-        moved = await daily_rollups.Moved.read(
-            connection, workspace_id=workspace_id, journey_id=journey.id, since=low, as_of=as_of
-        )
+        moved = await daily_rollups.anyone_moved(connection, workspace_id=workspace_id, as_of=as_of)
     read = await daily_rollups.cells(
         connection,
         workspace_id=workspace_id,
@@ -276,8 +271,8 @@ async def _from_rollups(
     buckets = [duration_bucket(edge) for edge in edges]
     straddling = await connection.fetch(
         STRADDLING.format(
-            persona=MOVED_PERSONA if segments else "NULL::uuid",
-            moved=MOVED_JOIN if segments else "",
+            persona=(MOVED_PERSONA if moved else "p.persona_id") if segments else "NULL::uuid",
+            moved=MOVED_JOIN if moved else "",
         ),
         workspace_id,
         journey.id,
@@ -288,7 +283,6 @@ async def _from_rollups(
         buckets,
         edges,
         journey.timezone,
-        *([moved.customer_ids, moved.personas] if segments else []),
     )
     wanted = set(stage_ids)
     entered: dict[tuple, int] = defaultdict(int)

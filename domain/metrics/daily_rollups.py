@@ -40,6 +40,7 @@ from domain.metrics.definitions import (
     converted_by,
     converted_within,
     dropped_by,
+    duration_bucket_of,
     duration_seconds,
     entered_in,
     entry_days,
@@ -96,57 +97,44 @@ class Scope:
     persona: uuid.UUID | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Moved:
-    """Customers whose persona as of T is not their current one (set after T), among those
-    with entries or first reaches in the journey that a period from `since` can count (a
-    progress row entered by T and reached again since), and with `persona` then or now when
-    one is asked: customer ids and the persona each had at T, as parallel arrays for the SQL.
+def moved_customers(as_of: str, persona: str | None = None) -> str:
+    """SQL of the customers whose persona as of T (`as_of`) is not their current one, and the
+    one each had then (`id`, `persona_at`), of the workspace $1; with `persona`, only those who
+    had it then or have it now. A statement joins them to its own period's rows.
 
     Such a customer had progress by T and a persona set after it: first tracked <= T <
     persona set, which index `ix_customer_persona_moved` finds among the customers whose
     persona was set after their first event (not among everyone who arrived after T); it
     holds the persona before the latest too, so that most are judged from the index alone."""
+    keep = f"AND {persona} IN (persona_id, persona_at)" if persona else ""
+    return f"""
+    SELECT id, persona_at FROM (
+        SELECT c.id, c.persona_id, ({persona_as_of(as_of)}) AS persona_at
+        FROM customer c
+        WHERE c.workspace_id = $1 AND c.persona_set_at > {as_of}
+          AND c.persona_set_at > c.first_tracked_at AND c.first_tracked_at <= {as_of}
+    ) judged
+    WHERE persona_at IS DISTINCT FROM persona_id {keep}"""
 
-    customer_ids: list[uuid.UUID]
-    personas: list[uuid.UUID | None]
 
-    @classmethod
-    async def read(
-        cls,
-        connection: asyncpg.Connection,
-        *,
-        workspace_id: uuid.UUID,
-        journey_id: uuid.UUID,
-        since: datetime,
-        as_of: datetime,
-        persona: uuid.UUID | None = None,
-    ) -> "Moved":
-        rows = await connection.fetch(
-            f"""
-            SELECT id, persona_at FROM (
-                SELECT c.id, c.persona_id, ({persona_as_of("$2")}) AS persona_at
-                FROM customer c
-                WHERE c.workspace_id = $1 AND c.persona_set_at > $2
-                  AND c.persona_set_at > c.first_tracked_at AND c.first_tracked_at <= $2
-            ) judged
-            WHERE persona_at IS DISTINCT FROM persona_id
-              AND ($5::uuid IS NULL OR $5 IN (persona_id, persona_at))
-              AND EXISTS (
-                SELECT FROM stage_progress p
-                WHERE p.workspace_id = $1 AND p.customer_id = judged.id AND p.journey_id = $3
-                  AND p.entered_at <= $2 AND p.last_reached_at >= $4)
-            """,
-            workspace_id,
-            as_of,
-            journey_id,
-            since,
-            persona,
+async def anyone_moved(
+    connection: asyncpg.Connection, *, workspace_id: uuid.UUID, as_of: datetime
+) -> bool:
+    """Whether any customer's persona as of T was another than now (never when T is now).
+
+    When so, the transaction's statements are planned for their own values from here on (a
+    generic plan, which PostgreSQL may choose after five runs of a statement, guesses a few
+    rows where a T in the past finds hundreds of thousands, and loops over them one by one:
+    five times as long), with room to hash and sort those rows in memory."""
+    found: bool = await connection.fetchval(
+        f"SELECT EXISTS ({moved_customers('$2')})", workspace_id, as_of
+    )
+    if found:
+        await connection.execute(
+            "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+            "set_config('work_mem', '32MB', true)"
         )
-        return cls([row["id"] for row in rows], [row["persona_at"] for row in rows])
-
-
-NOBODY_MOVED = Moved([], [])
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,28 +185,34 @@ GROUP BY 3, 4, 5
 MOVED = f"""
 SELECT 'm', (p.entered_at AT TIME ZONE $9)::date, p.stage_id, p.entry_touchpoint_id,
        p.persona_id, false, count(*), NULL, NULL, NULL,
-       CASE WHEN {converted_by("$8", "$7", "p")} THEN p.duration_bucket ELSE -1 END,
+       CASE WHEN {converted_by("$8", "$7", "p")} THEN {duration_bucket_of("p")} ELSE -1 END,
        m.persona_at, {dropped_by("$8", "$7", "p")}
-FROM unnest($13::uuid[], $14::uuid[]) AS m(id, persona_at)
+FROM ({{moved}}) AS m
 JOIN stage_progress p ON p.workspace_id = $1 AND p.customer_id = m.id AND p.journey_id = $2
-WHERE {entered_in("$5", "$6", "$7", "p")} {{persona}}
+WHERE {entered_in("$5", "$6", "$7", "p")}
 GROUP BY 2, 3, 4, 5, 11, 12, 13
 """
 
 
-def _cells_sql(personas: Personas) -> str:
-    """The statement reading the cells for ANY, ONE ($15) or EACH persona."""
+def _cells_sql(personas: Personas, moved: bool) -> str:
+    """The statement reading the cells for ANY, ONE ($13) or EACH persona; with `moved`, the
+    figures of the customers whose persona at T was another move."""
     if personas is Personas.ANY:
         rollups = ROLLUP.format(table="stage_day", key="NULL::uuid", total="true", persona="")
         return rollups + "UNION ALL" + CELLS.format(key="NULL::uuid", persona="")
-    one = "AND persona_id = $15" if personas is Personas.ONE else ""
-    rollups = ROLLUP.format(table="stage_persona_day", key="persona_id", total="false", persona=one)
+    one = personas is Personas.ONE
+    persona = "AND persona_id = $13" if one else ""
+    rollups = ROLLUP.format(
+        table="stage_persona_day", key="persona_id", total="false", persona=persona
+    )
     if personas is Personas.EACH:  # the total too: customers with no persona are the rest
         rollups += "UNION ALL" + ROLLUP.format(
             table="stage_day", key="NULL::uuid", total="true", persona=""
         )
-    moved = MOVED.format(persona="AND (p.persona_id = $15 OR m.persona_at = $15)" if one else "")
-    return rollups + "UNION ALL" + CELLS.format(key="persona_id", persona=one) + "UNION ALL" + moved
+    sql = rollups + "UNION ALL" + CELLS.format(key="persona_id", persona=persona)
+    if moved:
+        sql += "UNION ALL" + MOVED.format(moved=moved_customers("$7", "$13" if one else None))
+    return sql
 
 
 async def cells(
@@ -233,10 +227,11 @@ async def cells(
     as_of: datetime,
     personas: Personas = Personas.ANY,
     persona: uuid.UUID | None = None,
-    moved: Moved = NOBODY_MOVED,
+    moved: bool = False,
 ) -> Cells:
     """Every (stage, day, entry touchpoint) of the local days [start, end), as of `as_of`;
-    by persona as of then, for one `persona` (ONE) or each (EACH)."""
+    by persona as of then, for one `persona` (ONE) or each (EACH), `moved` saying whether
+    anybody's persona then was another (`anyone_moved`)."""
     cutoff = as_of - window  # entries at or before it whose window closed unconverted dropped
     edge = cutoff.astimezone(ZoneInfo(timezone)).date()
     today = as_of.astimezone(ZoneInfo(timezone)).date()  # later days: nobody entered yet
@@ -254,11 +249,9 @@ async def cells(
         start_of_day(edge, timezone) if start <= edge < end else cutoff + timedelta(days=1),
         min(start_of_day(today + timedelta(days=1), timezone), start_of_day(end, timezone)),
     ]
-    if personas is not Personas.ANY:
-        arguments += [moved.customer_ids, moved.personas]
     if personas is Personas.ONE:
         arguments.append(persona)
-    rows = await connection.fetch(_cells_sql(personas), *arguments)
+    rows = await connection.fetch(_cells_sql(personas, moved), *arguments)
     by_key: dict[tuple[uuid.UUID, date, uuid.UUID, uuid.UUID | None], Cell] = {}
     rest: list[Cell] = []  # EACH: the totals, less every persona's cells below
     # applied once every rollup cell is read: kinds c and d, then m (which adjusts d's counts)
@@ -451,10 +444,10 @@ JOIN wanted w ON w.i = q.i AND w.persona = r.persona
 """
 
 
-def _ranks_sql(moved: Moved) -> str:
+def _ranks_sql(moved: bool) -> str:
     """RANKS; when somebody's persona at T was another, each conversion's customer looked up
-    for theirs (by primary key: a join to the moved customers' list has no index to use)."""
-    if not moved.customer_ids:
+    for theirs (by primary key: fewer rows than the moved customers)."""
+    if not moved:
         return RANKS.format(persona="p.persona_id")
     return RANKS.format(
         persona=f"(SELECT {persona_as_of('$3')} FROM customer c "
@@ -470,7 +463,7 @@ async def percentiles(
     window: timedelta,
     as_of: datetime,
     wanted: list[tuple[Scope, uuid.UUID, Totals]],
-    moved: Moved = NOBODY_MOVED,
+    moved: bool = False,
 ) -> list[list[float] | None]:
     """The median and 90th percentile of the conversion times of each (scope, stage, totals),
     None where nobody converted, fetching only the ranks they interpolate between (the
@@ -544,9 +537,9 @@ REACH_MOVED = """
 UNION ALL
 SELECT r.touchpoint_id, sum((m.persona_at IS NOT DISTINCT FROM $9)::int
                             - (r.persona_id IS NOT DISTINCT FROM $9)::int)
-FROM unnest($10::uuid[], $11::uuid[]) AS m(id, persona_at)
-JOIN touchpoint t ON t.workspace_id = $1 AND t.journey_id = $2
-JOIN touchpoint_reach r ON r.workspace_id = $1 AND r.touchpoint_id = t.id AND r.customer_id = m.id
+FROM ({moved}) AS m
+JOIN touchpoint_reach r ON r.workspace_id = $1 AND r.customer_id = m.id
+JOIN touchpoint t ON t.workspace_id = $1 AND t.journey_id = $2 AND t.id = r.touchpoint_id
 WHERE r.first_reached_at >= $6 AND r.first_reached_at < $7 AND r.first_reached_at <= $8
 GROUP BY r.touchpoint_id
 """
@@ -562,7 +555,7 @@ async def reach(
     end: date,
     as_of: datetime,
     persona: uuid.UUID | None = None,
-    moved: Moved = NOBODY_MOVED,
+    moved: bool = False,
 ) -> dict[uuid.UUID, int]:
     """Customers who first reached each touchpoint of the journey in [start, end) as of
     `as_of` (those with `persona` as of then, if given): the rollup rows up to the day holding
@@ -586,8 +579,9 @@ async def reach(
             persona="AND persona_id = $9",
             reached_persona="AND r.persona_id = $9",
         )
-        sql += REACH_MOVED
-        arguments += [persona, moved.customer_ids, moved.personas]
+        if moved:
+            sql += REACH_MOVED.format(moved=moved_customers("$8", "$9"))
+        arguments.append(persona)
     customers: dict[uuid.UUID, int] = defaultdict(int)
     for row in await connection.fetch(sql, *arguments):
         customers[row["touchpoint_id"]] += row["customers"]
@@ -606,7 +600,7 @@ class Reading:
     touchpoint_rows: list[asyncpg.Record]  # the journey's touchpoints: id, stage_id, channel
     channels: dict[uuid.UUID, str]
     personas: Personas
-    moved: Moved
+    moved: bool  # whether anybody's persona as of the evaluation time was another
 
     @classmethod
     async def read(
@@ -623,16 +617,9 @@ class Reading:
             journey.workspace_id,
             journey.id,
         )
-        moved = NOBODY_MOVED
-        if personas is not Personas.ANY:
-            moved = await Moved.read(
-                connection,
-                workspace_id=journey.workspace_id,
-                journey_id=journey.id,
-                since=evaluation.low,
-                as_of=evaluation.as_of,
-                persona=persona,
-            )
+        moved = personas is not Personas.ANY and await anyone_moved(
+            connection, workspace_id=journey.workspace_id, as_of=evaluation.as_of
+        )
         read = await cells(
             connection,
             workspace_id=journey.workspace_id,

@@ -61,12 +61,20 @@ def duration_seconds(alias: str = "") -> str:
 # 1 + floor(16 log2(seconds)); a stored column of stage_progress (domain.metrics.models).
 # Monotonic in the duration, so the rank of a duration among a period's conversions lies in
 # the bucket the summed histograms point to.
-DURATION_BUCKET = (
-    "CASE WHEN converted_at IS NULL THEN NULL "
-    "WHEN extract(epoch FROM converted_at - entered_at) < 1 THEN 0 "
-    "ELSE 1 + floor(16 * ln(extract(epoch FROM converted_at - entered_at)::float8) "
-    "/ 0.6931471805599453)::int END"
-)
+def duration_bucket_of(alias: str = "") -> str:
+    """The stored duration bucket's expression over the row `alias`, for a statement that reads
+    the times from an index that does not hold the stored bucket."""
+    converted_at, entered_at = _column(alias, "converted_at"), _column(alias, "entered_at")
+    seconds = f"extract(epoch FROM {converted_at} - {entered_at})"
+    return (
+        f"CASE WHEN {converted_at} IS NULL THEN NULL "
+        f"WHEN {seconds} < 1 THEN 0 "
+        f"ELSE 1 + floor(16 * ln({seconds}::float8) "
+        "/ 0.6931471805599453)::int END"
+    )
+
+
+DURATION_BUCKET = duration_bucket_of()
 
 
 # The UTC day of an entry, the key of the index that finds a period's conversions after a time
