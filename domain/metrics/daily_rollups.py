@@ -18,7 +18,7 @@ sums per customer's *current* persona (migration 0017), and customers with none 
 less every persona. A customer whose persona was set after T may have had another one at T:
 those few (`customer.first_tracked_at` <= T < `persona_set_at`; none when T is now) are moved,
 their figures as of T taken from the current persona's cells and given to the one they had
-then.
+then, each statement finding them from one index (`moved_customers`).
 """
 
 import math
@@ -445,8 +445,9 @@ JOIN wanted w ON w.i = q.i AND w.persona = r.persona
 
 
 def _ranks_sql(moved: bool) -> str:
-    """RANKS; when somebody's persona at T was another, each conversion's customer looked up
-    for theirs (by primary key: fewer rows than the moved customers)."""
+    """RANKS; when somebody's persona at T was another, each conversion of the buckets looked
+    up finds its customer's persona then by primary key (a few thousand rows, where a join
+    would read every moved customer)."""
     if not moved:
         return RANKS.format(persona="p.persona_id")
     return RANKS.format(
