@@ -138,6 +138,7 @@ async def _movements(
             start=week_start,
             end=week_start + timedelta(days=7),
             as_of=now,
+            with_reach=False,
         )
         trends = [StageTrend(c, p) for c, p in zip(current.stages, previous.stages, strict=True)]
         movements.append(

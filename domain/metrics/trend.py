@@ -95,7 +95,13 @@ async def recent(
     end = now.astimezone(ZoneInfo(found.timezone)).date() + timedelta(days=1)
     start = end - timedelta(days=days)
     current, previous = await against_the_period_before(
-        session, workspace_id=workspace_id, journey_id=found.id, start=start, end=end, as_of=now
+        session,
+        workspace_id=workspace_id,
+        journey_id=found.id,
+        start=start,
+        end=end,
+        as_of=now,
+        with_reach=False,
     )
     return RecentMetrics(
         journey=found,
@@ -117,21 +123,23 @@ async def against_the_period_before(
     as_of: datetime,
     persona_id: uuid.UUID | None = None,
     channel: Channel | str | None = None,
+    with_reach: bool = True,
 ) -> tuple[StageMetrics, StageMetrics]:
-    """Stage metrics for [start, end) as of `as_of`, and for as many days before evaluated as
-    many days earlier, so that both cohorts had the same time to convert; one snapshot, the
-    journey and its stages read once."""
+    """Stage metrics for [start, end) as of `as_of` (with touchpoint reach when `with_reach`),
+    and for as many days before evaluated as many days earlier, so that both cohorts had the
+    same time to convert (stages only: nothing compares reach); one snapshot, the journey and
+    its stages read once."""
     shift = end - start
-    questions = [
+    current_question, previous_question = [
         asked(start - back, end - back, as_of - back, persona_id=persona_id, channel=channel)
         for back in (timedelta(0), shift)
     ]
     async with snapshot(session, workspace_id=workspace_id) as reading:
         found = await evaluation(
-            reading, workspace_id=workspace_id, journey_id=journey_id, asked=questions[0]
+            reading, workspace_id=workspace_id, journey_id=journey_id, asked=current_question
         )
-        current, previous = [
-            await stage_metrics.read_evaluation(reading, found.asking(question))
-            for question in questions
-        ]
+        current = await stage_metrics.read_evaluation(reading, found, with_reach=with_reach)
+        previous = await stage_metrics.read_evaluation(
+            reading, found.asking(previous_question), with_reach=False
+        )
     return current, previous
