@@ -5,9 +5,9 @@ read in the same run is the baseline (target: persona reads p50 <= 50 ms and wit
 each persona figure is checked against a live count from the progress rows (the persona as of
 T for every customer), which is also timed. Each read's statements are counted (token and
 transactions included) in one more run, not timed. The map is also timed as a live
-workspace reads it: its use case as of the end of the data (`journeyMap` over GraphQL is read
-as of the wall clock, long after these events, when its period before has nothing to take
-back).
+workspace reads it, with and without a persona: its use case as of the end of the data
+(`journeyMap` over GraphQL is read as of the wall clock, long after these events, when its
+period before has nothing to take back and nobody's persona changed since).
 
     uv run python -m bench.personas                  # 5M events (~15 minutes to load)
     uv run python -m bench.personas --events 300000  # a quick run
