@@ -9,6 +9,7 @@ from domain.journey.models import DEFAULT_CONVERSION_WINDOW_DAYS, Journey
 from domain.lookup import ensure_name_free, get_in_workspace
 from domain.persona import service as persona_service
 from domain.stage import service as stage_service
+from domain.touchpoint.models import Touchpoint
 from domain.validation import (
     TEXT_MAX,
     UNSET,
@@ -156,8 +157,6 @@ async def list_for_team(
     session: AsyncSession, *, workspace_id: uuid.UUID, team_id: uuid.UUID
 ) -> list[Journey]:
     """The journeys in which this team owns at least one touchpoint."""
-    from domain.touchpoint.models import Touchpoint
-
     owned = select(Touchpoint.journey_id).where(
         Touchpoint.workspace_id == workspace_id, Touchpoint.owner_team_id == team_id
     )

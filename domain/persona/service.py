@@ -5,9 +5,12 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.customer.models import Customer, CustomerPersona
 from domain.errors import ValidationError
+from domain.journey.models import Journey
 from domain.lookup import ensure_name_free, get_in_workspace
 from domain.metrics import progress_rows
+from domain.observation.models import Observation
 from domain.persona.models import Persona
 from domain.pg import connection_of
 from domain.validation import (
@@ -129,10 +132,6 @@ async def update(
 async def delete(session: AsyncSession, *, workspace_id: uuid.UUID, persona_id: uuid.UUID) -> None:
     """Delete a persona; journeys drawn for it become journeys for all customers, customers
     who had it have none, and observations about it are about all customers."""
-    from domain.customer.models import Customer, CustomerPersona
-    from domain.journey.models import Journey
-    from domain.observation.models import Observation
-
     persona = await get(session, workspace_id=workspace_id, persona_id=persona_id)
     await progress_rows.forget_persona(await connection_of(session), workspace_id, persona.id)
     for model in (Journey, Customer, CustomerPersona, Observation):

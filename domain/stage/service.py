@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.action.models import Action
 from domain.errors import Conflict, Duplicate, ErrorCode, ValidationError
 from domain.journey.models import Journey
 from domain.lookup import get_in_workspace
@@ -281,8 +282,6 @@ async def _move_actions(
     session: AsyncSession, workspace_id: uuid.UUID, from_id: uuid.UUID, to_id: uuid.UUID | None
 ) -> None:
     """Actions follow the stage's content; with nowhere to go they stay on the journey."""
-    from domain.action.models import Action
-
     await session.execute(
         sa.update(Action)
         .where(Action.workspace_id == workspace_id, Action.stage_id == from_id)

@@ -5,9 +5,12 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.action.models import Action
 from domain.errors import ValidationError
 from domain.lookup import ensure_name_free, get_in_workspace
+from domain.observation.models import Observation
 from domain.team.models import Team
+from domain.touchpoint.models import Touchpoint
 from domain.validation import UNSET, Unset, required_text
 
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,20}$")
@@ -88,10 +91,6 @@ async def update(
 
 async def delete(session: AsyncSession, *, workspace_id: uuid.UUID, team_id: uuid.UUID) -> None:
     """Delete a team; what it owned (touchpoints, actions) and authored stays, unowned."""
-    from domain.action.models import Action
-    from domain.observation.models import Observation
-    from domain.touchpoint.models import Touchpoint
-
     team = await get(session, workspace_id=workspace_id, team_id=team_id)
     for model, column in (
         (Touchpoint, Touchpoint.owner_team_id),

@@ -3,7 +3,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import NotFound
+from domain.errors import Conflict, NotFound
 from domain.validation import required_text
 from domain.workspace.models import Workspace
 
@@ -45,8 +45,6 @@ async def for_chat_team(
     install gets one created); with several, ConflictError says which command links one.
     `one_per_team` (apps installed by many teams) always creates a new workspace instead.
     """
-    from domain.errors import Conflict
-
     linked_query = select(Workspace).where(Workspace.slack_team_id == chat_team_id)
     linked = await session.scalar(linked_query)
     if linked is not None:
