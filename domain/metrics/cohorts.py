@@ -255,7 +255,9 @@ async def _from_rollups(
             for row in await connection.fetch(LABELS, workspace_id, journey.id)
             if row["label"] is not None
         }
-        moved = await daily_rollups.anyone_moved(connection, workspace_id=workspace_id, as_of=as_of)
+        moved = await daily_rollups.prepare_to_move(
+            connection, workspace_id=workspace_id, as_of=as_of
+        )
     read = await daily_rollups.cells(
         connection,
         workspace_id=workspace_id,

@@ -117,15 +117,14 @@ def moved_customers(as_of: str, persona: str | None = None) -> str:
     WHERE persona_at IS DISTINCT FROM persona_id {keep}"""
 
 
-async def anyone_moved(
+async def prepare_to_move(
     connection: asyncpg.Connection, *, workspace_id: uuid.UUID, as_of: datetime
 ) -> bool:
-    """Whether any customer's persona as of T was another than now (never when T is now).
-
-    When so, the transaction's statements are planned for their own values from here on (a
-    generic plan, which PostgreSQL may choose after five runs of a statement, guesses a few
-    rows where a T in the past finds hundreds of thousands, and loops over them one by one:
-    five times as long), with room to hash and sort those rows in memory."""
+    """Whether any customer's persona as of T was another than now (never when T is now),
+    and if so, the transaction readied to move them: its statements planned for their own
+    values from here on (a generic plan, which PostgreSQL may choose after five runs of a
+    statement, guesses a few rows where a T in the past finds hundreds of thousands, and loops
+    over them one by one: five times as long), with room to hash and sort those rows."""
     found: bool = await connection.fetchval(
         f"SELECT EXISTS ({moved_customers('$2')})", workspace_id, as_of
     )
@@ -231,7 +230,7 @@ async def cells(
 ) -> Cells:
     """Every (stage, day, entry touchpoint) of the local days [start, end), as of `as_of`;
     by persona as of then, for one `persona` (ONE) or each (EACH), `moved` saying whether
-    anybody's persona then was another (`anyone_moved`)."""
+    anybody's persona then was another (`prepare_to_move`)."""
     cutoff = as_of - window  # entries at or before it whose window closed unconverted dropped
     edge = cutoff.astimezone(ZoneInfo(timezone)).date()
     today = as_of.astimezone(ZoneInfo(timezone)).date()  # later days: nobody entered yet
@@ -618,7 +617,7 @@ class Reading:
             journey.workspace_id,
             journey.id,
         )
-        moved = personas is not Personas.ANY and await anyone_moved(
+        moved = personas is not Personas.ANY and await prepare_to_move(
             connection, workspace_id=journey.workspace_id, as_of=evaluation.as_of
         )
         read = await cells(
