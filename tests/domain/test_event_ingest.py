@@ -1,5 +1,6 @@
 """Ingestion: per-event answers, idempotency, personas, partitions, unmapped events."""
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from tests.support.factories import (
     stages_of,
     track,
 )
+from tests.support.waiting import a_statement_waits_for_a_lock
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
@@ -90,6 +92,48 @@ async def test_a_message_id_seen_before_is_acknowledged_and_not_stored_again(ses
     assert [r.status for r in result.results] == [Status.ACCEPTED, Status.DUPLICATE]
     assert [r.status for r in retry.results] == [Status.DUPLICATE]
     assert await stored_events(session, workspace) == 1
+
+
+async def test_a_batch_mixing_seen_and_new_message_ids_stores_only_the_new_ones(session):
+    workspace = await make_workspace(session)
+    seen = track("ann", "Product Viewed", "2026-11-20T10:00:00Z", message_id="m-1")
+    await send(session, workspace, seen, received_at=NOW)
+    new = [
+        track("bob", "Product Viewed", "2026-11-20T11:00:00Z", message_id=f"m-{n}") for n in (2, 3)
+    ]
+    result = await send(session, workspace, new[0], seen, new[1], received_at=NOW)
+    again = await send(session, workspace, *new, received_at=NOW)
+
+    assert [r.status for r in result.results] == [
+        Status.ACCEPTED,
+        Status.DUPLICATE,
+        Status.ACCEPTED,
+    ]
+    assert [r.message_id for r in again.results if r.status is Status.DUPLICATE] == ["m-2", "m-3"]
+    assert await stored_events(session, workspace) == 3
+
+
+async def test_a_message_id_another_batch_is_storing_is_a_duplicate_once_that_one_commits(db):
+    async with db.begin() as session:
+        workspace = await make_workspace(session)
+        # the month's partition exists: neither batch below waits to make it
+        await send(session, workspace, track("ann", "Product Viewed", "2026-11-20T09:00:00Z"))
+    event = track("bob", "Product Viewed", "2026-11-20T10:00:00Z", message_id="m-1")
+
+    async with db.begin() as first:
+        assert (await send(first, workspace, event, received_at=NOW)).accepted == 1
+
+        async def second_batch():
+            async with db.begin() as second:
+                return await send(second, workspace, event, received_at=NOW)
+
+        second = asyncio.create_task(second_batch())
+        await a_statement_waits_for_a_lock(db)
+    result = await second
+
+    assert [r.status for r in result.results] == [Status.DUPLICATE]
+    async with db() as session:
+        assert await stored_events(session, workspace) == 2
 
 
 async def test_message_ids_are_per_workspace(session):
