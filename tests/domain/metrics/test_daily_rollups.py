@@ -4,7 +4,9 @@ sum and take away bucket for bucket."""
 
 import random
 
-from domain.metrics.daily_rollups import packed, unpacked
+import pytest
+
+from domain.metrics.daily_rollups import _locate, packed, unpacked
 from domain.pg import connection_of
 
 
@@ -65,3 +67,28 @@ async def test_packed_histograms_sum_and_take_away_bucket_for_bucket(session):
         for bucket, count in histogram.items():
             expected[bucket] += count
     assert unpacked(total) == trimmed(expected)
+
+
+def walked(histogram: list[int], rank: int) -> tuple[int, int]:
+    """The bucket holding the rank-th smallest duration and its offset, bucket by bucket."""
+    before = 0
+    for bucket, count in enumerate(histogram):
+        if rank < before + count:
+            return bucket, rank - before
+        before += count
+    raise AssertionError("beyond the histogram")
+
+
+@pytest.mark.pure
+def test_a_rank_is_located_in_its_bucket_past_empty_ones():
+    rng = random.Random(11)
+    for _ in range(200):
+        histogram = [rng.choice((0, 0, 1, 2, 7)) for _ in range(rng.randrange(1, 40))]
+        total = sum(histogram)
+        if not total:
+            continue
+        ranks = sorted(rng.sample(range(total), min(total, 4)))
+        assert _locate(histogram, ranks) == [walked(histogram, rank) for rank in ranks]
+    assert _locate([0, 3, 0, 0, 2], [0, 2, 3, 4]) == [(1, 0), (1, 2), (4, 0), (4, 1)]
+    with pytest.raises(ValueError, match="rank 5 beyond a histogram of 5"):
+        _locate([0, 3, 0, 0, 2], [5])
