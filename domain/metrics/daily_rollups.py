@@ -420,14 +420,18 @@ NO_PERSONA = uuid.UUID(int=0)
 # high), entry touchpoints of a scope or any, personas apart or not): the bucket's conversions
 # sorted per persona as of T (the stored one, or the one a moved customer had then), and the
 # elements at the wanted places taken (an aggregate's sort costs less than numbering every row
-# with a window). $1 workspace, $2 journey, $3 T, $4 W in seconds, $16 "no persona".
+# with a window). With {keep}, only the personas the lookup has places of are sorted (a
+# breakdown's bucket holds every persona's conversions; most of them are not wanted there).
+# $1 workspace, $2 journey, $3 T, $4 W in seconds, $16 "no persona".
 RANKS = f"""
 WITH allowed AS (SELECT * FROM unnest($5::int[], $6::uuid[]) AS a(scope, touchpoint)),
-wanted AS (SELECT * FROM unnest($13::int[], $14::uuid[], $15::int[]) AS w(i, persona, place))
+wanted AS (SELECT * FROM unnest($13::int[], $14::uuid[], $15::int[]) AS w(i, persona, place)),
+wanted_personas AS (SELECT i, array_agg(DISTINCT persona) AS personas FROM wanted GROUP BY i)
 SELECT q.i, w.persona, w.place, r.sorted[w.place + 1] AS seconds
 FROM unnest($7::uuid[], $8::int[], $9::timestamptz[], $10::timestamptz[], $11::int[],
             $12::bool[])
      WITH ORDINALITY AS q(stage_id, bucket, low, high, scope, by_persona, i)
+JOIN wanted_personas wp ON wp.i = q.i
 CROSS JOIN LATERAL (
     SELECT persona, array_agg(seconds ORDER BY seconds) AS sorted
     FROM (
@@ -443,6 +447,7 @@ CROSS JOIN LATERAL (
           AND (q.scope IS NULL OR p.entry_touchpoint_id IN (
               SELECT a.touchpoint FROM allowed a WHERE a.scope = q.scope))
     ) bucket
+    {{keep}}
     GROUP BY persona
 ) r
 JOIN wanted w ON w.i = q.i AND w.persona = r.persona
@@ -452,12 +457,15 @@ JOIN wanted w ON w.i = q.i AND w.persona = r.persona
 def _ranks_sql(moved: bool) -> str:
     """RANKS; when somebody's persona at T was another, each conversion of the buckets looked
     up finds its customer's persona then by primary key (a few thousand rows, where a join
-    would read every moved customer)."""
+    would read every moved customer), and every persona is sorted: keeping to the wanted ones
+    would look each customer's persona up twice."""
     if not moved:
-        return RANKS.format(persona="p.persona_id")
+        keep = "WHERE NOT q.by_persona OR persona = ANY(wp.personas)"
+        return RANKS.format(persona="p.persona_id", keep=keep)
     return RANKS.format(
         persona=f"(SELECT {persona_as_of('$3')} FROM customer c "
-        "WHERE c.workspace_id = p.workspace_id AND c.id = p.customer_id)"
+        "WHERE c.workspace_id = p.workspace_id AND c.id = p.customer_id)",
+        keep="",
     )
 
 
