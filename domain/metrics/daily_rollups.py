@@ -384,13 +384,13 @@ def ranks(count: int) -> list[int]:
     return sorted(ranks)
 
 
-def _locate(histogram: list[int], ranks: list[int]) -> list[tuple[int, int]]:
-    """For each rank (from 0), the bucket holding the rank-th smallest duration and its offset
-    there: a binary search of the running totals (a breakdown locates dozens of ranks in
+def _locate(histogram: list[int], wanted: list[int]) -> list[tuple[int, int]]:
+    """For each wanted rank (from 0), the bucket holding the rank-th smallest duration and its
+    offset there: a binary search of the running totals (a breakdown locates dozens of ranks in
     histograms of hundreds of buckets)."""
     running = list(accumulate(histogram))
     located = []
-    for rank in ranks:
+    for rank in wanted:
         bucket = bisect_right(running, rank)
         if bucket == len(running):
             raise ValueError(f"rank {rank} beyond a histogram of {running[-1] if running else 0}")
