@@ -273,7 +273,7 @@ async def _from_rollups(
     buckets = [duration_bucket(edge) for edge in edges]
     straddling = await connection.fetch(
         STRADDLING.format(
-            persona=(MOVED_PERSONA if moved else "p.persona_id") if segments else "NULL::uuid",
+            persona=MOVED_PERSONA if moved else "p.persona_id" if segments else "NULL::uuid",
             moved=MOVED_JOIN if moved else "",
         ),
         workspace_id,
