@@ -72,7 +72,7 @@ LEFT JOIN persona
 # The conversions by T within each edge (the alert window and each shorter horizon, in
 # seconds) that lie in the duration bucket holding the edge, per edge (its place i from 1),
 # stage, day, entry touchpoint and persona as of T. $3 the stages, $4 low, $5 high, $6 T,
-# $7 the buckets, $8 the edges, $9 the time zone.
+# $7 the buckets, $8 the edges, $9 the time zone (and $10, $11: _moved_joins).
 STRADDLING = f"""
 SELECT e.i, p.stage_id, (p.entered_at AT TIME ZONE $9)::date AS day, p.entry_touchpoint_id,
        {{persona}} AS persona, count(*) AS n
@@ -86,8 +86,19 @@ JOIN stage_progress p
 WHERE {entered_in("$4", "$5", "$6", "p")} AND {converted_by("e.seconds", "$6", "p")}
 GROUP BY 1, 2, 3, 4, 5
 """
-MOVED_JOIN = f"LEFT JOIN ({daily_rollups.moved_customers('$6')}) AS m ON m.id = p.customer_id"
-MOVED_PERSONA = "CASE WHEN m.id IS NULL THEN p.persona_id ELSE m.persona_at END"
+
+
+def _moved_joins(moved: daily_rollups.Moved) -> str:
+    """Each part of the moved customers (the arrays sent as $10 and $11) joined to the rows,
+    as m0, m1: a customer is in one part at most."""
+    return "".join(
+        f"LEFT JOIN ({part}) AS m{i} ON m{i}.id = p.customer_id\n"
+        for i, part in enumerate(moved.parts("$6", None, 10))
+    )
+
+
+MOVED_PERSONA = """CASE WHEN m0.id IS NOT NULL THEN m0.persona_at
+     WHEN m1.id IS NOT NULL THEN m1.persona_at ELSE p.persona_id END"""
 
 # The channel of each of the journey's touchpoints and the name of each persona.
 LABELS = """
@@ -248,7 +259,7 @@ async def _from_rollups(
     low, high = period(start, end, journey.timezone)
     workspace_id = journey.workspace_id
     named: dict[uuid.UUID, Segment] | None = None  # with the split: each one's segment
-    moved = False
+    moved: daily_rollups.Moved | None = None
     if segments:
         named = {
             row["id"]: Segment(row["kind"], row["label"])
@@ -273,8 +284,12 @@ async def _from_rollups(
     buckets = [duration_bucket(edge) for edge in edges]
     straddling = await connection.fetch(
         STRADDLING.format(
-            persona=MOVED_PERSONA if moved else "p.persona_id" if segments else "NULL::uuid",
-            moved=MOVED_JOIN if moved else "",
+            persona=MOVED_PERSONA
+            if moved is not None
+            else "p.persona_id"
+            if segments
+            else "NULL::uuid",
+            moved=_moved_joins(moved) if moved is not None else "",
         ),
         workspace_id,
         journey.id,
@@ -285,6 +300,7 @@ async def _from_rollups(
         buckets,
         edges,
         journey.timezone,
+        *(moved.arguments if moved is not None else ()),
     )
     wanted = set(stage_ids)
     entered: dict[tuple, int] = defaultdict(int)

@@ -99,43 +99,96 @@ class Scope:
     persona: uuid.UUID | None = None
 
 
-def moved_customers(as_of: str, persona: str | None = None) -> str:
-    """SQL of the customers whose persona as of T (`as_of`) is not their current one, and the
-    one each had then (`id`, `persona_at`), of the workspace $1; with `persona`, only those who
-    had it then or have it now. A statement joins them to its own period's rows.
+def _candidates(as_of: str) -> str:
+    """Customers of the workspace $1 who may have had another persona at T: progress by T and
+    a persona set after it (first tracked <= T < persona set), which index
+    `ix_customer_persona_moved` finds among those whose persona was set after their first
+    event (not among everyone who arrived after T); it holds the persona before the latest
+    too, so that most are judged from the index alone."""
+    return f"""c.workspace_id = $1 AND c.persona_set_at > {as_of}
+          AND c.persona_set_at > c.first_tracked_at AND c.first_tracked_at <= {as_of}"""
 
-    Such a customer had progress by T and a persona set after it: first tracked <= T <
-    persona set, which index `ix_customer_persona_moved` finds among the customers whose
-    persona was set after their first event (not among everyone who arrived after T); it
-    holds the persona before the latest too, so that most are judged from the index alone."""
+
+def moved_customers(as_of: str, persona: str | None = None) -> str:
+    """SQL of the customers whose persona as of T (`as_of`) is not their current one and
+    whose customer row says which one they had then (`id`, `persona_at`); with `persona`,
+    only those who had it then or have it now. A statement joins them to its own period's rows.
+
+    Those whose row cannot say (their persona changed twice after T) are judged from their
+    history once per reading, by `prepare_to_move`, and joined from its arrays
+    (`Moved.by_history`): with the history's lookup in it, such a statement is neither run in
+    parallel nor planned around the few customers (its cost, counted for every customer,
+    made the planner hash the period's hundreds of thousands of rows instead)."""
     keep = f"AND {persona} IN (persona_id, persona_at)" if persona else ""
     return f"""
     SELECT id, persona_at FROM (
-        SELECT c.id, c.persona_id, ({persona_as_of(as_of)}) AS persona_at
+        SELECT c.id, c.persona_id, ({persona_as_of(as_of, history=False)}) AS persona_at
         FROM customer c
-        WHERE c.workspace_id = $1 AND c.persona_set_at > {as_of}
-          AND c.persona_set_at > c.first_tracked_at AND c.first_tracked_at <= {as_of}
+        WHERE {_candidates(as_of)}
+          AND (c.earlier_persona_set_at IS NULL OR c.earlier_persona_set_at <= {as_of})
     ) judged
     WHERE persona_at IS DISTINCT FROM persona_id {keep}"""
 
 
+# The customers of $1 whose persona as of T ($2) was another and whom only their history can
+# judge (their earlier persona, too, was set after T).
+MOVED_BY_HISTORY = f"""
+SELECT id, persona_at FROM (
+    SELECT c.id, c.persona_id, ({persona_as_of("$2")}) AS persona_at
+    FROM customer c
+    WHERE {_candidates("$2")} AND c.earlier_persona_set_at > $2
+) judged
+WHERE persona_at IS DISTINCT FROM persona_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """The customers whose persona as of T was another than now: each statement that moves
+    them finds most of them itself (`moved_customers`); these few, judged from their history,
+    it is sent (`by_history`)."""
+
+    ids: list[uuid.UUID]
+    personas: list[uuid.UUID | None]  # each one's persona as of T
+
+    def parts(self, as_of: str, persona: str | None, first: int) -> list[str]:
+        """SQL of every moved customer (`id`, `persona_at`) in parts that a statement joins
+        one after the other (a union of them would hide from the planner that each customer
+        is one row); `arguments` sent as its parameters number `first` and the next."""
+        by_history = (
+            f"SELECT * FROM unnest(${first}::uuid[], ${first + 1}::uuid[]) AS h(id, persona_at)"
+        )
+        return [moved_customers(as_of, persona), by_history]
+
+    @property
+    def arguments(self) -> list[Any]:
+        return [self.ids, self.personas]
+
+
 async def prepare_to_move(
     connection: asyncpg.Connection, *, workspace_id: uuid.UUID, as_of: datetime
-) -> bool:
-    """Whether any customer's persona as of T was another than now (never when T is now),
-    and if so, the transaction readied to move them: its statements planned for their own
-    values from here on (a generic plan, which PostgreSQL may choose after five runs of a
-    statement, guesses a few rows where a T in the past finds hundreds of thousands, and loops
-    over them one by one: five times as long), with room to hash and sort those rows."""
-    found: bool = await connection.fetchval(
-        f"SELECT EXISTS ({moved_customers('$2')})", workspace_id, as_of
+) -> Moved | None:
+    """Who had another persona as of T than now (nobody when T is now: None), and if anybody
+    did, the transaction readied to move them: its statements planned for their own values
+    from here on (a generic plan, which PostgreSQL may choose after five runs of a statement,
+    guesses a few rows where a T in the past finds hundreds of thousands, and loops over them
+    one by one: five times as long), with room to hash and sort those rows."""
+    row = await connection.fetchrow(
+        f"""
+        SELECT EXISTS ({moved_customers("$2")}) AS found, array_agg(id) AS ids,
+               array_agg(persona_at) AS personas
+        FROM ({MOVED_BY_HISTORY}) h
+        """,
+        workspace_id,
+        as_of,
     )
-    if found:
-        await connection.execute(
-            "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
-            "set_config('work_mem', '32MB', true)"
-        )
-    return found
+    if not row["found"] and row["ids"] is None:
+        return None
+    await connection.execute(
+        "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+        "set_config('work_mem', '32MB', true)"
+    )
+    return Moved(row["ids"] or [], row["personas"] or [])
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,19 +200,23 @@ class Cells:
 # The rollup rows of the period (kind r), what those up to the day holding the evaluation time T
 # counted after T (kind c: entries after it; conversions after it of entries before it), the
 # dropped entries of the day holding the cutoff T - W (kind d), and the figures as of T of the
-# customers whose persona then was another (kind m). $7 is T, $8 W in seconds. Each part keeps
-# to {persona} (one persona's rows) and says whose rows it counts with {key}.
+# customers whose persona then was another (kind m: their conversions' durations as bucket and
+# count arrays, summed into a histogram by the reader, not sent a row per bucket). $7 is T, $8
+# W in seconds. Each part keeps to {persona} (one persona's rows) and says whose rows it counts
+# with {key}.
 ROLLUP = """
 SELECT 'r' AS kind, day, stage_id, entry_touchpoint_id, {key} AS persona, {total} AS total,
        entered AS n, converted, histogram, NULL::bool AS later, NULL::int AS bucket,
-       NULL::uuid AS persona_at, NULL::bool AS dropped
+       NULL::uuid AS persona_at, NULL::bigint AS dropped, NULL::int[] AS buckets,
+       NULL::int[] AS counts
 FROM {table} WHERE workspace_id = $1 AND journey_id = $2 AND day >= $3 AND day < $4 {persona}
 """
 
 CELLS = f"""
 SELECT 'c', (entered_at AT TIME ZONE $9)::date, stage_id, entry_touchpoint_id, {{key}}, false,
        count(*), NULL, NULL, entered_at > $7,
-       CASE WHEN {converted_within("$8")} THEN duration_bucket ELSE -1 END, NULL, NULL
+       CASE WHEN {converted_within("$8")} THEN duration_bucket ELSE -1 END, NULL, NULL, NULL,
+       NULL
 FROM (
     SELECT entered_at, converted_at, stage_id, entry_touchpoint_id, duration_bucket, persona_id
     FROM stage_progress
@@ -176,7 +233,7 @@ FROM (
 GROUP BY 2, 3, 4, 5, 10, 11
 UNION ALL
 SELECT 'd', $10, stage_id, entry_touchpoint_id, {{key}}, false, count(*), NULL, NULL, NULL, NULL,
-       NULL, NULL
+       NULL, NULL, NULL, NULL
 FROM stage_progress
 WHERE workspace_id = $1 AND journey_id = $2 AND entered_at >= $11 AND {dropped_by("$8", "$7")}
   {{persona}}
@@ -184,20 +241,28 @@ GROUP BY 3, 4, 5
 """
 
 MOVED = f"""
-SELECT 'm', (p.entered_at AT TIME ZONE $9)::date, p.stage_id, p.entry_touchpoint_id,
-       p.persona_id, false, count(*), NULL, NULL, NULL,
-       CASE WHEN {converted_by("$8", "$7", "p")} THEN {duration_bucket_of("p")} ELSE -1 END,
-       m.persona_at, {dropped_by("$8", "$7", "p")}
-FROM ({{moved}}) AS m
-JOIN stage_progress p ON p.workspace_id = $1 AND p.customer_id = m.id AND p.journey_id = $2
-WHERE {entered_in("$5", "$6", "$7", "p")}
-GROUP BY 2, 3, 4, 5, 11, 12, 13
+SELECT 'm', day, stage_id, entry_touchpoint_id, persona_id, false, sum(n)::bigint,
+       sum(n) FILTER (WHERE bucket >= 0), NULL, NULL, NULL, persona_at,
+       coalesce(sum(n) FILTER (WHERE dropped), 0)::bigint,
+       array_agg(bucket) FILTER (WHERE bucket >= 0), array_agg(n) FILTER (WHERE bucket >= 0)
+FROM (
+    SELECT (p.entered_at AT TIME ZONE $9)::date AS day, p.stage_id, p.entry_touchpoint_id,
+           p.persona_id, m.persona_at,
+           CASE WHEN {converted_by("$8", "$7", "p")} THEN {duration_bucket_of("p")} ELSE -1 END
+               AS bucket,
+           {dropped_by("$8", "$7", "p")} AS dropped, count(*)::int AS n
+    FROM ({{moved}}) AS m
+    JOIN stage_progress p ON p.workspace_id = $1 AND p.customer_id = m.id AND p.journey_id = $2
+    WHERE {entered_in("$5", "$6", "$7", "p")}
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+) by_bucket
+GROUP BY day, stage_id, entry_touchpoint_id, persona_id, persona_at
 """
 
 
-def _cells_sql(personas: Personas, moved: bool) -> str:
-    """The statement reading the cells for ANY, ONE ($13) or EACH persona; with `moved`, the
-    figures of the customers whose persona at T was another move."""
+def _cells_sql(personas: Personas, moved: list[str]) -> str:
+    """The statement reading the cells for ANY, ONE ($13) or EACH persona; with `moved` (the
+    parts of Moved), the figures of the customers whose persona at T was another move."""
     if personas is Personas.ANY:
         rollups = ROLLUP.format(table="stage_day", key="NULL::uuid", total="true", persona="")
         return rollups + "UNION ALL" + CELLS.format(key="NULL::uuid", persona="")
@@ -211,9 +276,7 @@ def _cells_sql(personas: Personas, moved: bool) -> str:
             table="stage_day", key="NULL::uuid", total="true", persona=""
         )
     sql = rollups + "UNION ALL" + CELLS.format(key="persona_id", persona=persona)
-    if moved:
-        sql += "UNION ALL" + MOVED.format(moved=moved_customers("$7", "$13" if one else None))
-    return sql
+    return sql + "".join("UNION ALL" + MOVED.format(moved=part) for part in moved)
 
 
 async def cells(
@@ -228,11 +291,11 @@ async def cells(
     as_of: datetime,
     personas: Personas = Personas.ANY,
     persona: uuid.UUID | None = None,
-    moved: bool = False,
+    moved: Moved | None = None,
 ) -> Cells:
     """Every (stage, day, entry touchpoint) of the local days [start, end), as of `as_of`;
-    by persona as of then, for one `persona` (ONE) or each (EACH), `moved` saying whether
-    anybody's persona then was another (`prepare_to_move`)."""
+    by persona as of then, for one `persona` (ONE) or each (EACH), `moved` saying who had
+    another then (`prepare_to_move`)."""
     cutoff = as_of - window  # entries at or before it whose window closed unconverted dropped
     edge = cutoff.astimezone(ZoneInfo(timezone)).date()
     today = as_of.astimezone(ZoneInfo(timezone)).date()  # later days: nobody entered yet
@@ -252,7 +315,12 @@ async def cells(
     ]
     if personas is Personas.ONE:
         arguments.append(persona)
-    rows = await connection.fetch(_cells_sql(personas, moved), *arguments)
+    parts: list[str] = []
+    if moved is not None and personas is not Personas.ANY:
+        one = personas is Personas.ONE
+        parts = moved.parts("$7", "$13" if one else None, len(arguments) + 1)
+        arguments += moved.arguments
+    rows = await connection.fetch(_cells_sql(personas, parts), *arguments)
     by_key: dict[tuple[uuid.UUID, date, uuid.UUID, uuid.UUID | None], Cell] = {}
     rest: list[Cell] = []  # EACH: the totals, less every persona's cells below
     # applied once every rollup cell is read: kinds c and d, then m (which adjusts d's counts)
@@ -291,12 +359,19 @@ async def cells(
         elif row["kind"] == "d":
             by_key[key].dropped = row["n"]
     for row in moving:  # from the persona they have now to the one they had at T
+        histogram = sum(
+            n << BUCKET_BITS * bucket
+            for bucket, n in zip(row["buckets"] or (), row["counts"] or (), strict=True)
+        )
         for persona_key, sign in ((row["persona"], -1), (row["persona_at"], 1)):
             if personas is Personas.ONE and persona_key != persona:
                 continue
             key = (row["stage_id"], row["day"], row["entry_touchpoint_id"], persona_key)
             cell = by_key.get(key) or by_key.setdefault(key, Cell(*key))
-            _move(cell, row, sign)
+            cell.entered += sign * row["n"]
+            cell.converted += sign * (row["converted"] or 0)
+            cell.dropped += sign * row["dropped"]
+            cell.histogram += sign * histogram
     return Cells(list(by_key.values()), taken_back)
 
 
@@ -321,17 +396,6 @@ def _leave_the_rest(totals: list[Cell], by_key: dict[tuple, Cell]) -> None:
             total.converted -= summed[1]
             total.histogram -= summed[2]
         by_key[(*key, None)] = total
-
-
-def _move(cell: Cell, row: asyncpg.Record, sign: int) -> None:
-    """Add (sign 1) or take away (-1) the figures of a kind m row from a cell."""
-    n = sign * row["n"]
-    cell.entered += n
-    if row["bucket"] >= 0:
-        cell.converted += n
-        cell.histogram += n << BUCKET_BITS * row["bucket"]
-    elif row["dropped"]:
-        cell.dropped += n
 
 
 def group(
@@ -571,7 +635,7 @@ async def reach(
     end: date,
     as_of: datetime,
     persona: uuid.UUID | None = None,
-    moved: bool = False,
+    moved: Moved | None = None,
 ) -> dict[uuid.UUID, int]:
     """Customers who first reached each touchpoint of the journey in [start, end) as of
     `as_of` (those with `persona` as of then, if given): the rollup rows up to the day holding
@@ -595,9 +659,11 @@ async def reach(
             persona="AND persona_id = $9",
             reached_persona="AND r.persona_id = $9",
         )
-        if moved:
-            sql += REACH_MOVED.format(moved=moved_customers("$8", "$9"))
         arguments.append(persona)
+        if moved is not None:
+            for part in moved.parts("$8", "$9", len(arguments) + 1):
+                sql += REACH_MOVED.format(moved=part)
+            arguments += moved.arguments
     customers: dict[uuid.UUID, int] = defaultdict(int)
     for row in await connection.fetch(sql, *arguments):
         customers[row["touchpoint_id"]] += row["customers"]
@@ -616,7 +682,7 @@ class Reading:
     touchpoint_rows: list[asyncpg.Record]  # the journey's touchpoints: id, stage_id, channel
     channels: dict[uuid.UUID, str]
     personas: Personas
-    moved: bool  # whether anybody's persona as of the evaluation time was another
+    moved: Moved | None  # who had another persona as of the evaluation time, if anybody
 
     @classmethod
     async def read(
@@ -635,9 +701,11 @@ class Reading:
             journey.workspace_id,
             journey.id,
         )
-        moved = personas is not Personas.ANY and await prepare_to_move(
-            connection, workspace_id=journey.workspace_id, as_of=evaluation.as_of
-        )
+        moved = None
+        if personas is not Personas.ANY:
+            moved = await prepare_to_move(
+                connection, workspace_id=journey.workspace_id, as_of=evaluation.as_of
+            )
         read = await cells(
             connection,
             workspace_id=journey.workspace_id,
@@ -738,7 +806,7 @@ class Reading:
             window=evaluation.window,
             as_of=evaluation.as_of,
             wanted=wanted,
-            moved=self.moved,
+            moved=self.moved is not None,
         )
         found = iter(values)
         return {

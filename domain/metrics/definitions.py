@@ -92,16 +92,23 @@ def entry_days(low: str, high: str) -> str:
     )
 
 
-def persona_as_of(as_of: str, customer: str = "c") -> str:
+def persona_as_of(as_of: str, customer: str = "c", *, history: bool = True) -> str:
     """The persona of the customer row `customer` as of T ("Personas and channels"): their
     current one unless it was set after T, else the latest set at or before T (ties: the
     greater messageId): the earlier one the customer row keeps when that was set by T (none
-    when there was none before), else the one the history holds."""
-    return f"""
+    when there was none before), else the one the history holds.
+
+    Without `history`, for rows known to need none (their earlier persona set by T, or none):
+    a statement with the history's lookup in it cannot be run in parallel, and its estimated
+    cost misleads the planner even where the lookup never runs."""
+    row = f"""
     CASE WHEN {customer}.persona_set_at IS NULL OR {customer}.persona_set_at <= {as_of}
          THEN {customer}.persona_id
     WHEN {customer}.earlier_persona_set_at IS NULL THEN NULL::uuid
-    WHEN {customer}.earlier_persona_set_at <= {as_of} THEN {customer}.earlier_persona_id
+    WHEN {customer}.earlier_persona_set_at <= {as_of} THEN {customer}.earlier_persona_id"""
+    if not history:
+        return row + " END"
+    return f"""{row}
     ELSE (SELECT h.persona_id FROM customer_persona h
           WHERE h.workspace_id = {customer}.workspace_id AND h.customer_id = {customer}.id
             AND h.set_at <= {as_of}

@@ -7,6 +7,7 @@ and days nobody entered."""
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -179,13 +180,18 @@ async def test_a_conversion_in_the_bucket_holding_the_horizon_counts_by_its_own_
     assert (cohort.entered, cohort.converted, cohort.within(24).converted) == (2, 2, 1)
 
 
+@pytest.mark.parametrize(
+    "later",
+    [("p1",), ("p1", "p2")],
+    ids=["changed once (the customer row says)", "changed twice (the history says)"],
+)
 async def test_a_customer_whose_persona_changed_after_the_evaluation_counts_under_the_old_one(
-    session,
+    session, later
 ):
     from domain.alert.statistics import Proportion, Segment
 
     workspace = await make_workspace(session)
-    for name in ("p0", "p1"):
+    for name in ("p0", "p1", "p2"):
         await make_persona(session, workspace, name)
     journey = await make_journey(session, workspace, stages=("look", "buy"))
     look, buy = await stages_of(session, journey)
@@ -198,7 +204,10 @@ async def test_a_customer_whose_persona_changed_after_the_evaluation_counts_unde
         identify("ann", "2026-11-01T00:00:00Z", persona="p0"),
         _track("ann", "Look", at),
         _track("ann", "Buy", at + timedelta(days=1)),  # right at the edge of a day
-        identify("ann", "2026-11-05T00:00:00Z", persona="p1"),  # after the evaluation time
+        *(  # after the evaluation time
+            identify("ann", f"2026-11-0{5 + i}T00:00:00Z", persona=persona)
+            for i, persona in enumerate(later)
+        ),
     )
     await session.commit()
     asked = {

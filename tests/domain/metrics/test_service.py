@@ -154,6 +154,37 @@ async def test_the_persona_breakdown_uses_the_persona_as_of_the_evaluation_time(
     assert only_busy.stages[0].entered == 1
 
 
+async def test_a_customer_whose_persona_changed_twice_since_counts_under_the_one_they_had(
+    session, shop
+):
+    # ann's customer row keeps only her latest two personas, both set after T: her history
+    # says which she had then; bob's row says it (one change since)
+    workspace, journey = shop
+    budget = await make_persona(session, workspace, "Budget shopper")
+    busy = await make_persona(session, workspace, "Busy professional")
+    early = await make_persona(session, workspace, "Early adopter")
+    await send(
+        session,
+        workspace,
+        track("ann", "Page Viewed", "2026-11-02T10:00:00Z"),
+        identify("ann", "2026-11-01T00:00:00Z", persona="Budget shopper"),
+        identify("ann", "2026-11-05T00:00:00Z", persona="Busy professional"),
+        identify("ann", "2026-11-07T00:00:00Z", persona="Early adopter"),
+        track("bob", "Page Viewed", "2026-11-02T11:00:00Z"),
+        identify("bob", "2026-11-01T00:00:00Z", persona="Budget shopper"),
+        identify("bob", "2026-11-06T00:00:00Z", persona="Busy professional"),
+    )
+    then = datetime(2026, 11, 3, tzinfo=UTC)
+
+    assert await persona_keys(session, shop, then) == [str(budget.id)]
+    for persona, entered in ((budget, 2), (busy, 0), (early, 0)):
+        read = await metrics(session, journey, persona_id=persona.id, as_of=then)
+        assert read.stages[0].entered == entered
+        assert sum(r.customers for r in read.reach) == entered
+    now = await metrics(session, journey, persona_id=early.id)
+    assert now.stages[0].entered == 1
+
+
 async def test_a_customer_tracked_before_naming_a_persona_had_none_until_then(session, shop):
     workspace, journey = shop
     busy = await make_persona(session, workspace, "Busy professional")
