@@ -18,7 +18,8 @@ sums per customer's *current* persona (migration 0017), and customers with none 
 less every persona. A customer whose persona was set after T may have had another one at T:
 those few (`customer.first_tracked_at` <= T < `persona_set_at`; none when T is now) are moved,
 their figures as of T taken from the current persona's cells and given to the one they had
-then, each statement finding them from one index (`moved_customers`).
+then, each statement finding them from one index (`moved_customers`), but for those whose
+persona changed twice since T, judged once from their history (`prepare_to_move`).
 """
 
 import math
