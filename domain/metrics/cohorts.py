@@ -282,13 +282,10 @@ async def _from_rollups(
         moved=moved,
     )
     buckets = [duration_bucket(edge) for edge in edges]
+    persona = "p.persona_id" if segments else "NULL::uuid"
     straddling = await connection.fetch(
         STRADDLING.format(
-            persona=MOVED_PERSONA
-            if moved is not None
-            else "p.persona_id"
-            if segments
-            else "NULL::uuid",
+            persona=MOVED_PERSONA if moved is not None else persona,
             moved=_moved_joins(moved) if moved is not None else "",
         ),
         workspace_id,

@@ -117,7 +117,7 @@ def moved_customers(as_of: str, persona: str | None = None) -> str:
 
     Those whose row cannot say (their persona changed twice after T) are judged from their
     history once per reading, by `prepare_to_move`, and joined from its arrays
-    (`Moved.by_history`): with the history's lookup in it, such a statement is neither run in
+    (`Moved.parts`): with the history's lookup in it, such a statement is neither run in
     parallel nor planned around the few customers (its cost, counted for every customer,
     made the planner hash the period's hundreds of thousands of rows instead)."""
     keep = f"AND {persona} IN (persona_id, persona_at)" if persona else ""
@@ -147,7 +147,7 @@ WHERE persona_at IS DISTINCT FROM persona_id
 class Moved:
     """The customers whose persona as of T was another than now: each statement that moves
     them finds most of them itself (`moved_customers`); these few, judged from their history,
-    it is sent (`by_history`)."""
+    are sent to it as arrays."""
 
     ids: list[uuid.UUID]
     personas: list[uuid.UUID | None]  # each one's persona as of T
@@ -693,8 +693,9 @@ class Reading:
         journey = evaluation.journey
         persona = evaluation.filters.persona_id
         personas = Personas.EACH if by_persona else Personas.ONE if persona else Personas.ANY
-        # No JIT compiling: these statements' estimated costs count history lookups that never
-        # run, and compiling one such plan took 353 ms on top of the 750 it ran for.
+        # No JIT compiling: these statements' estimated costs can count history lookups that
+        # never run (the rank lookups' as of a past T), and compiling a plan of that kind took
+        # 353 ms on top of the 750 it ran for.
         await connection.execute("SELECT set_config('jit', 'off', true)")
         touchpoints = await connection.fetch(
             "SELECT id, stage_id, channel FROM touchpoint WHERE workspace_id = $1 "
