@@ -195,13 +195,9 @@ SELECT $1, message_id FROM unnest($2::text::varchar[]) AS message_id
 """  # arrays as literals: see domain.pg.texts
 
 # The messageIds recorded before: only they come back (the usual answer is an empty array).
-CLAIM = """
-WITH claimed AS (
-    INSERT INTO event_receipt (workspace_id, message_id)
-    SELECT $1, message_id FROM unnest($2::text::varchar[]) AS message_id
-    ON CONFLICT DO NOTHING RETURNING message_id
-)
-SELECT coalesce(array_agg(message_id), '{}')
+CLAIM = f"""
+WITH claimed AS ({CLAIM_NEW} ON CONFLICT DO NOTHING RETURNING message_id)
+SELECT coalesce(array_agg(message_id), '{{}}')
 FROM unnest($2::text::varchar[]) AS message_id
 WHERE message_id NOT IN (SELECT message_id FROM claimed)
 """
