@@ -3,9 +3,10 @@ localhost, batches of 500) against a raw `COPY` of the same rows into the same t
 
 Metrics take batches in after they are accepted (domain.metrics.fold, in the server's
 background), so it also reports how long after the last accepted batch the fold had caught up,
-and the rate counting until then. It prints the CPU time per event of the web process and of
-its PostgreSQL backends too: on a shared machine rates and the baseline move with the load,
-CPU per event much less.
+and the rate counting until then. It prints the CPU time per event of the web process, of
+its PostgreSQL backends and of the sender too (on a shared machine rates and the baseline move
+with the load, CPU per event much less), and the budget they make: the most events a second
+this machine's cores allow at that cost, against the CPU per event the ratio target needs.
 
     uv run python -m bench.ingest                  # 1M events
     uv run python -m bench.ingest --events 100000  # a quick run
@@ -22,6 +23,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -217,7 +219,9 @@ async def main() -> None:
         web_cpu = cpu_seconds(web)
         backends = BackendsCpu(db)
         async with backends.measuring():
+            sender_cpu = time.process_time()
             accepted, seconds = await send_all(url, key, bodies)
+            sender_cpu = time.process_time() - sender_cpu
             clock = Clock()
             if not args.accept_only:
                 await folded(db, shop.workspace_id)
@@ -261,15 +265,30 @@ async def main() -> None:
         print(f"with fold : {whole:10,.0f} events/s  (until metrics had taken in every event)")
     print(f"raw COPY  : {copy:10,.0f} events/s  ({copy_seconds:.1f} s, same rows, same table)")
     print(f"ratio     : {ours / copy:10.1%} of COPY")
+    per_event = [cpu / len(events) * 1e6 for cpu in (web_cpu, database_cpu, sender_cpu)]
     print(
-        f"CPU/event : {web_cpu / len(events) * 1e6:10.1f} µs in the web process(es), "
-        f"{database_cpu / len(events) * 1e6:.1f} µs in their PostgreSQL backends "
-        "(sending and folding; the same on a busy machine)"
+        f"CPU/event : {per_event[0]:10.1f} µs in the web process(es), "
+        f"{per_event[1]:.1f} µs in their PostgreSQL backends (accepting and folding; the "
+        f"same on a busy machine), {per_event[2]:.1f} µs in this sender"
     )
+    print(_budget(sum(per_event), copy))
     folding = f", folded within {LAG_TARGET_SECONDS} s ({_verdict(lag <= LAG_TARGET_SECONDS)})"
     print(
         f"targets   : >= {RATIO_TARGET:.0%} of COPY ({_verdict(ours / copy >= RATIO_TARGET)})"
         + ("" if args.accept_only else folding)
+    )
+
+
+def _budget(cpu_per_event: float, copy: float) -> str:
+    """What the CPU time per event allows on this machine's cores, the sender's included (it
+    shares them), against what the ratio target asks of them."""
+    cores = os.cpu_count() or 1
+    most = cores / cpu_per_event * 1e6
+    wanted = cores / (RATIO_TARGET * copy) * 1e6
+    return (
+        f"budget    : {cpu_per_event:10.1f} µs of CPU an event in all: at most {most:,.0f} "
+        f"events/s on {cores} cores ({most / copy:.0%} of COPY); {RATIO_TARGET:.0%} needs "
+        f"<= {wanted:.1f} µs"
     )
 
 
