@@ -26,8 +26,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-from alembic import op
-
 revision: str = "0023"
 down_revision: str | Sequence[str] | None = "0022"
 branch_labels: str | Sequence[str] | None = None
@@ -45,12 +43,15 @@ def _migration(name: str) -> ModuleType:
     return module
 
 
+RESTATING = _migration("0020_histogram_bytes")  # the last to restate them, and how
+
+
 def _triggers_as_of_0020() -> dict[str, tuple[str, str, str]]:
     """The rollup trigger functions as the database holds them before this migration."""
     functions = {
         **_migration("0010_rollup_functions_as_text").FUNCTIONS,
         **_migration("0017_persona_rollups").FUNCTIONS,
-        **_migration("0020_histogram_bytes").FUNCTIONS,
+        **RESTATING.FUNCTIONS,
     }
     return {name: spec for name, spec in functions.items() if spec[1] == "trigger"}
 
@@ -78,17 +79,9 @@ FUNCTIONS = {
 }
 
 
-def _replace(functions: dict[str, tuple[str, str, str]]) -> None:
-    for name, (arguments, returns, body) in functions.items():
-        op.execute(
-            f"CREATE OR REPLACE FUNCTION {name}({arguments}) RETURNS {returns} "
-            f"LANGUAGE plpgsql AS $function${body}$function$"
-        )
-
-
 def upgrade() -> None:
-    _replace(FUNCTIONS)
+    RESTATING._replace(FUNCTIONS)
 
 
 def downgrade() -> None:
-    _replace(_triggers_as_of_0020())
+    RESTATING._replace(_triggers_as_of_0020())
