@@ -4,6 +4,7 @@ persona), those that write an empty histogram as 0020 restates them, the trigger
 domain.metrics.definitions (docs/metrics.md) does."""
 
 import importlib.util
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -64,6 +65,29 @@ async def test_the_database_holds_the_rollup_functions_of_the_migrations(engine,
         name: (arguments, returns, "plpgsql", body)
         for name, (arguments, returns, body) in functions.items()
     }
+
+
+async def test_every_trigger_joining_its_rollup_table_plans_its_statement_at_each_call(engine):
+    """A statement PL/pgSQL planned once, at a connection's first call, kept scanning the whole
+    rollup table for each changed cell (migration 0023); those reaching their rollup rows through
+    ON CONFLICT alone may keep their plan."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text(
+                """
+                SELECT p.proname, p.prosrc FROM pg_proc p
+                JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname = 'public' AND p.prorettype = 'trigger'::regtype
+                  AND p.proname LIKE '%\\_day\\_%'
+                """
+            )
+        )
+        functions = {row.proname: row.prosrc for row in rows}
+    joining = {name for name, body in functions.items() if re.search(r"UPDATE \w+_day s\b", body)}
+    assert joining >= {"stage_day_insert", "stage_persona_day_delete", "touchpoint_day_delete"}
+    for name in joining:
+        assert "EXECUTE $statement$" in functions[name], name
+        assert "IF NOT FOUND THEN" in functions[name], name
 
 
 def test_the_stage_rollup_functions_judge_a_conversion_by_the_definition():
