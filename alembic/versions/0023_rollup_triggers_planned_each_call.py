@@ -1,14 +1,15 @@
-"""rollup triggers planned at each call: the rollup trigger functions run their statement with
-EXECUTE, planned for the rows the statement actually changed, and return at once when it changed
-none
+"""rollup triggers planned at each call: the rollup trigger functions that join their rollup
+table run that statement with EXECUTE, planned for the rows the call changed, and return at once
+when it changed none
 
 PL/pgSQL plans a statement without parameters once per connection, at its first call, and keeps
 that plan. The fold's upserts (a customer's rows following a new persona, stored progress that
-advanced) fire the insert triggers with an empty transition table, so a connection's first fold
-often planned them for one row: nested loops scanning the whole rollup table for each changed
-cell, whose cost grows with both. Folding 200k events of customers with personas, the persona
-stage trigger alone cost 14.3 µs of PostgreSQL's time an event (the plain one 2.5 µs), 730 ms of
-one call spent joining 1,617 rollup rows to 1,470 changed cells one pair at a time.
+advanced) fire the insert triggers with an empty transition table, and a rollup table analyzed
+while still empty is estimated empty: a connection whose first call was such kept a plan for
+one row against an empty table, a nested loop scanning the whole rollup table for each changed
+cell, while both grew. Folding 200k events of customers with personas, the persona stage
+trigger alone cost 14.3 µs of PostgreSQL's time an event (the plain one 2.5 µs), 730 ms of one
+call spent joining 1,617 rollup rows to 1,470 changed cells one pair at a time.
 
 Each trigger function of 0010 and 0017 (as 0020 restated those that write an empty histogram)
 whose statement joins its rollup table keeps its lock and its statement as they were: the
