@@ -2,7 +2,6 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
-    ForeignKeyConstraint,
     Index,
     PrimaryKeyConstraint,
     String,
@@ -26,18 +25,14 @@ class Customer(WorkspaceScoped, Base):
 
     No foreign key to workspace: its per-row check was a sixth of the fold's database time
     (domain.metrics.fold writes customers by the thousand); deleting a workspace deletes its
-    customers by trigger instead (migration 0008).
+    customers by trigger instead (migration 0008). None to persona either (migration 0024): the
+    fold names only personas it finds in the same statement, and deleting a persona holds the
+    workspace's fold lock while it clears them (domain.persona.service.delete).
     """
 
     __tablename__ = "customer"
     __table_args__ = (
         UniqueConstraint("workspace_id", "external_id"),
-        ForeignKeyConstraint(
-            ["workspace_id", "persona_id"], ["persona.workspace_id", "persona.id"]
-        ),
-        ForeignKeyConstraint(
-            ["workspace_id", "earlier_persona_id"], ["persona.workspace_id", "persona.id"]
-        ),
         # who may have had another persona at an evaluation time T: first tracked <= T <
         # persona set (the persona rollups' corrections, daily_rollups.moved_customers)
         Index(
@@ -67,20 +62,13 @@ class Customer(WorkspaceScoped, Base):
 
 
 class CustomerPersona(Base):
-    """Every identify that set (or cleared) a customer's persona, for metrics as of a time."""
+    """Every identify that set (or cleared) a customer's persona, for metrics as of a time.
+
+    No foreign keys, as for customers (migration 0024): the fold writes the customer first, in
+    the same transaction; deleting a workspace deletes the history before the customers."""
 
     __tablename__ = "customer_persona"
-    __table_args__ = (
-        PrimaryKeyConstraint("workspace_id", "customer_id", "set_at", "message_id"),
-        ForeignKeyConstraint(
-            ["workspace_id", "customer_id"],
-            ["customer.workspace_id", "customer.id"],
-            ondelete="CASCADE",
-        ),
-        ForeignKeyConstraint(
-            ["workspace_id", "persona_id"], ["persona.workspace_id", "persona.id"]
-        ),
-    )
+    __table_args__ = (PrimaryKeyConstraint("workspace_id", "customer_id", "set_at", "message_id"),)
 
     workspace_id: Mapped[uuid.UUID]
     customer_id: Mapped[uuid.UUID]

@@ -9,7 +9,7 @@ from domain.customer.models import Customer, CustomerPersona
 from domain.errors import ValidationError
 from domain.journey.models import Journey
 from domain.lookup import ensure_name_free, get_in_workspace
-from domain.metrics import progress_rows
+from domain.metrics import fold, progress_rows
 from domain.observation.models import Observation
 from domain.persona.models import Persona
 from domain.pg import connection_of
@@ -131,8 +131,12 @@ async def update(
 
 async def delete(session: AsyncSession, *, workspace_id: uuid.UUID, persona_id: uuid.UUID) -> None:
     """Delete a persona; journeys drawn for it become journeys for all customers, customers
-    who had it have none, and observations about it are about all customers."""
+    who had it have none, and observations about it are about all customers.
+
+    Holds the workspace's fold lock (after folding what is pending), so that no fold names the
+    persona while its references are cleared: no foreign key guards them (migration 0024)."""
     persona = await get(session, workspace_id=workspace_id, persona_id=persona_id)
+    await fold.catch_up(session, workspace_id=workspace_id, lock=True)
     await progress_rows.forget_persona(await connection_of(session), workspace_id, persona.id)
     for model in (Journey, Customer, CustomerPersona, Observation):
         await session.execute(

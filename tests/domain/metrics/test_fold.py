@@ -4,6 +4,8 @@ import asyncio
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import asyncpg
+import pytest
 from sqlalchemy import text
 
 from domain.customer import service as customer_service
@@ -304,6 +306,45 @@ async def test_a_persona_deleted_before_the_fold_leaves_the_customer_without_one
     state = await derived_state(session, workspace.id)
     assert [row[:2] for row in state["customer"]] == [("ann", None)]
     assert [row[3] for row in state["persona"]] == [None]
+
+
+async def test_deleting_a_persona_waits_for_a_fold_at_work_and_leaves_nothing_naming_it(db):
+    """No foreign key guards the persona columns (migration 0024): deleting a persona holds the
+    workspace's fold lock, so it waits for a fold at work, and folds what is pending first."""
+    async with db.begin() as session:
+        workspace, _ = await make_shop(session, personas=())
+        gone = await make_persona(session, workspace, "Gone")
+    async with db.begin() as session:
+        await send(session, workspace, identify("ann", "2026-11-10T10:00:00Z", persona="Gone"))
+    async with db.begin() as folding:
+        await fold.catch_up(folding, workspace_id=workspace.id, lock=True)  # a fold at work
+        async with db.begin() as deleting:
+            await deleting.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            with pytest.raises(asyncpg.LockNotAvailableError):
+                await persona_service.delete(
+                    deleting, workspace_id=workspace.id, persona_id=gone.id
+                )
+    async with db.begin() as session:
+        await send(session, workspace, identify("bob", "2026-11-10T11:00:00Z", persona="Gone"))
+    async with db.begin() as session:  # the fold has let go; bob's identify waits unfolded
+        await persona_service.delete(session, workspace_id=workspace.id, persona_id=gone.id)
+    async with db.begin() as session:
+        state = await derived_state(session, workspace.id)
+        named = await session.scalar(
+            text(
+                "SELECT count(*) FROM customer_persona WHERE workspace_id = :w "
+                "AND persona_id IS NOT NULL"
+            ),
+            {"w": workspace.id},
+        )
+    assert sorted(row[:2] for row in state["customer"]) == [("ann", None), ("bob", None)]
+    assert named == 0
+    assert not await _pending(db, workspace.id)
+
+
+async def _pending(db, workspace_id) -> bool:
+    async with db() as session:
+        return await fold.has_pending(await connection_of(session), workspace_id)
 
 
 async def test_progress_and_reach_go_with_their_touchpoint_and_journey(session):
