@@ -337,14 +337,10 @@ async def test_deleting_a_persona_waits_for_a_fold_at_work_and_leaves_nothing_na
             ),
             {"w": workspace.id},
         )
+        pending = await fold.has_pending(await connection_of(session), workspace.id)
     assert sorted(row[:2] for row in state["customer"]) == [("ann", None), ("bob", None)]
     assert named == 0
-    assert not await _pending(db, workspace.id)
-
-
-async def _pending(db, workspace_id) -> bool:
-    async with db() as session:
-        return await fold.has_pending(await connection_of(session), workspace_id)
+    assert not pending
 
 
 async def test_progress_and_reach_go_with_their_touchpoint_and_journey(session):
