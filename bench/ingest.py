@@ -89,7 +89,8 @@ async def send_all(url: str, key: str, bodies: list[bytes]) -> tuple[int, float]
             body = queue.get_nowait()
             async with client.post(url + "/v1/batch", data=body, headers=headers) as response:
                 response.raise_for_status()
-                accepted += orjson.loads(await response.read())["accepted"]
+                answer = orjson.loads(await response.read())
+            accepted += answer["accepted"]  # not across an await: the workers add in turn
 
     connector = aiohttp.TCPConnector(limit=IN_FLIGHT)
     timeout = aiohttp.ClientTimeout(total=120)
@@ -263,6 +264,8 @@ async def main() -> None:
         copy_seconds = clock.seconds
     await engine.dispose()
     await drop(shop)
+    if accepted != len(events):
+        raise SystemExit(f"{accepted:,} of {len(events):,} events accepted; see the server's log")
     copy = len(rows) / copy_seconds
     whole = len(events) / (seconds + lag)
     print(f"\n/v1/batch : {ours:10,.0f} events/s  ({seconds:.1f} s, {accepted:,} accepted)")
