@@ -3,10 +3,11 @@ localhost, batches of 500) against a raw `COPY` of the same rows into the same t
 
 Metrics take batches in after they are accepted (domain.metrics.fold, in the server's
 background), so it also reports how long after the last accepted batch the fold had caught up,
-and the rate counting until then. It prints the CPU time per event of the web process, of
-its PostgreSQL backends and of the sender too (on a shared machine rates and the baseline move
-with the load, CPU per event much less), and the budget they make: the most events a second
-this machine's cores allow at that cost, against the CPU per event the ratio target needs.
+and the rate counting until then. It prints the CPU time per event of the web process (and of
+the worker, when it folds), of its PostgreSQL backends and of the sender too (on a shared
+machine rates and the baseline move with the load, CPU per event much less), and the budget
+they make: the most events a second this machine's cores allow at that cost, against the CPU
+per event the ratio target needs.
 
     uv run python -m bench.ingest                  # 1M events
     uv run python -m bench.ingest --events 100000  # a quick run
@@ -224,8 +225,8 @@ async def main() -> None:
     try:
         url = f"http://127.0.0.1:{port}"
         await wait_for(url, processes[0])
-        web = psutil.Process(processes[0].pid)
-        web_cpu = cpu_seconds(web)
+        ours_processes = [psutil.Process(process.pid) for process in processes]  # the worker's too
+        app_cpu = sum(map(cpu_seconds, ours_processes))
         backends = BackendsCpu(db)
         async with backends.measuring():
             sender_cpu = time.process_time()
@@ -235,7 +236,7 @@ async def main() -> None:
             if not args.accept_only:
                 await folded(db, shop.workspace_id)
             lag = clock.seconds
-        web_cpu = cpu_seconds(web) - web_cpu
+        app_cpu = sum(map(cpu_seconds, ours_processes)) - app_cpu
         database_cpu = backends.seconds
     finally:
         for process in processes:
@@ -276,9 +277,10 @@ async def main() -> None:
         print(f"with fold : {whole:10,.0f} events/s  (until metrics had taken in every event)")
     print(f"raw COPY  : {copy:10,.0f} events/s  ({copy_seconds:.1f} s, same rows, same table)")
     print(f"ratio     : {ours / copy:10.1%} of COPY")
-    per_event = [cpu / len(events) * 1e6 for cpu in (web_cpu, database_cpu, sender_cpu)]
+    per_event = [cpu / len(events) * 1e6 for cpu in (app_cpu, database_cpu, sender_cpu)]
+    where = "the web and worker processes" if len(processes) > 1 else "the web process(es)"
     print(
-        f"CPU/event : {per_event[0]:10.1f} µs in the web process(es), "
+        f"CPU/event : {per_event[0]:10.1f} µs in {where}, "
         f"{per_event[1]:.1f} µs in their PostgreSQL backends (accepting and folding; the "
         f"same on a busy machine), {per_event[2]:.1f} µs in this sender"
     )
