@@ -225,8 +225,8 @@ async def main() -> None:
     try:
         url = f"http://127.0.0.1:{port}"
         await wait_for(url, processes[0])
-        ours_processes = [psutil.Process(process.pid) for process in processes]  # the worker's too
-        app_cpu = sum(map(cpu_seconds, ours_processes))
+        journeyops = [psutil.Process(process.pid) for process in processes]  # the worker too
+        app_cpu = sum(map(cpu_seconds, journeyops))
         backends = BackendsCpu(db)
         async with backends.measuring():
             sender_cpu = time.process_time()
@@ -236,7 +236,7 @@ async def main() -> None:
             if not args.accept_only:
                 await folded(db, shop.workspace_id)
             lag = clock.seconds
-        app_cpu = sum(map(cpu_seconds, ours_processes)) - app_cpu
+        app_cpu = sum(map(cpu_seconds, journeyops)) - app_cpu
         database_cpu = backends.seconds
     finally:
         for process in processes:
