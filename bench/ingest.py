@@ -58,17 +58,19 @@ def free_port() -> int:
 
 
 async def wait_for(url: str, process: subprocess.Popen) -> None:
+    """Until `url` answers 200 (a server's /healthz, the worker's counters once it has imported
+    what it runs: its start-up is not counted with the events' CPU)."""
     async with httpx.AsyncClient() as client:
         for _ in range(200):
             if process.poll() is not None:
-                raise SystemExit("the server exited; see its output above")
+                raise SystemExit("a process exited; see its output above")
             try:
-                if (await client.get(url + "/healthz")).status_code == 200:
+                if (await client.get(url)).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
             await asyncio.sleep(0.1)
-    raise SystemExit("the server did not come up")
+    raise SystemExit(f"{url} did not come up")
 
 
 async def send_all(url: str, key: str, bodies: list[bytes]) -> tuple[int, float]:
@@ -214,8 +216,17 @@ async def main() -> None:
             stdout=subprocess.DEVNULL,
         )
     ]
+    ready = [f"http://127.0.0.1:{port}/healthz"]
     if args.worker_folds and not args.accept_only:
-        processes.append(subprocess.Popen([command, "worker"], env=env, stdout=subprocess.DEVNULL))
+        worker_port = free_port()
+        processes.append(
+            subprocess.Popen(
+                [command, "worker", "--metrics-port", str(worker_port)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+            )
+        )
+        ready.append(f"http://127.0.0.1:{worker_port}/")
     folder = "the web processes, in the background"
     if args.accept_only:
         folder = "nobody (accepting alone)"
@@ -224,7 +235,8 @@ async def main() -> None:
     print(f"{args.workers} web process(es); folded by {folder}")
     try:
         url = f"http://127.0.0.1:{port}"
-        await wait_for(url, processes[0])
+        for address, process in zip(ready, processes, strict=True):
+            await wait_for(address, process)
         journeyops = [psutil.Process(process.pid) for process in processes]  # the worker too
         app_cpu = sum(map(cpu_seconds, journeyops))
         backends = BackendsCpu(db)
