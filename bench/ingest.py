@@ -30,7 +30,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
-import httpx
 import orjson
 import psutil
 import pydantic_core
@@ -60,14 +59,15 @@ def free_port() -> int:
 async def wait_for(url: str, process: subprocess.Popen) -> None:
     """Until `url` answers 200 (a server's /healthz, the worker's counters once it has imported
     what it runs: its start-up is not counted with the events' CPU)."""
-    async with httpx.AsyncClient() as client:
+    async with aiohttp.ClientSession() as client:
         for _ in range(200):
             if process.poll() is not None:
                 raise SystemExit("a process exited; see its output above")
             try:
-                if (await client.get(url)).status_code == 200:
-                    return
-            except httpx.TransportError:
+                async with client.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
                 pass
             await asyncio.sleep(0.1)
     raise SystemExit(f"{url} did not come up")
